@@ -56,8 +56,8 @@ final class MetaStore implements AutoCloseable {
             StoredConfig c = g.getRepository().getConfig();
             // A bare repository logs no ref updates unless told; the reflog is vmtree's undo.
             c.setString("core", null, "logAllRefUpdates", "always");
-            // Objects and refs reach the disk before Git reports them written (JGit's WriteConfig).
-            c.setBoolean("core", null, "fsyncObjectFiles", true);
+            // Refs reach the disk before JGit reports them moved (JGit's WriteConfig). Objects are
+            // fsynced by writeCommit itself: core.fsyncObjectFiles would make plain git warn.
             c.setBoolean("core", null, "fsyncRefFiles", true);
             c.setInt("gc", null, "auto", 0);
             c.save();
@@ -118,7 +118,39 @@ final class MetaStore implements AutoCloseable {
             cb.setMessage(message.endsWith("\n") ? message : message + "\n");
             ObjectId id = ins.insert(cb);
             ins.flush();
+            syncLooseObjects(id, cb.getTreeId());
             return new SnapshotId(id.name());
+        }
+    }
+
+    /** Fsyncs the loose files of a new commit and its whole tree, then their directories. */
+    private void syncLooseObjects(ObjectId commit, ObjectId tree) throws IOException {
+        java.util.Set<Path> dirs = new java.util.HashSet<>();
+        syncLoose(commit, dirs);
+        syncLoose(tree, dirs);
+        try (TreeWalk tw = new TreeWalk(git)) {
+            tw.addTree(tree);
+            tw.setRecursive(false);
+            while (tw.next()) {
+                syncLoose(tw.getObjectId(0), dirs);
+                if (tw.isSubtree()) {
+                    tw.enterSubtree();
+                }
+            }
+        }
+        for (Path d : dirs) {
+            dev.vmtree.store.fs.RealFileLayer.INSTANCE.fsyncDirectory(d);
+        }
+        dev.vmtree.store.fs.RealFileLayer.INSTANCE.fsyncDirectory(gitDir.resolve("objects"));
+    }
+
+    private void syncLoose(ObjectId id, java.util.Set<Path> dirs) throws IOException {
+        Path f = gitDir.resolve("objects").resolve(id.name().substring(0, 2)).resolve(id.name().substring(2));
+        if (Files.exists(f)) {
+            try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.READ)) {
+                ch.force(true);
+            }
+            dirs.add(f.getParent());
         }
     }
 
