@@ -168,7 +168,10 @@ public final class ChunkStore implements AutoCloseable {
     public byte[] read(ChunkId id) {
         ChunkWriter w = writer;
         if (w != null && w.hasPending(id)) {
-            return w.readPending(id);
+            byte[] b = w.readPending(id);
+            if (b != null) {
+                return b;
+            }
         }
         Location loc = locate(id);
         if (loc == null) {

@@ -24,24 +24,28 @@ public final class ChunkWriter implements AutoCloseable {
     private static final int BUFFER = 8 << 20;
 
     private final ChunkStore store;
-    private final String name;
-    private final WritableFile file;
+    private String name;          // the open pack, or null until the next append
+    private WritableFile file;
     private final ConcurrentHashMap<ChunkId, PackIndex.Entry> pending = new ConcurrentHashMap<>();
+    private int written;          // chunks appended by this writer, over all its packs
     private final Object appendLock = new Object();
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
     private long fileLength;  // bytes handed to the file
     private long end;         // logical end: fileLength + buffered bytes
     private long storedBytes;
-    private boolean dirty;    // appended since the last flush
 
     ChunkWriter(ChunkStore store) {
         this.store = store;
+    }
+
+    /** Starts a new pack; called under the append lock. */
+    private void openPack() {
         byte[] rnd = new byte[16];
         ThreadLocalRandom.current().nextBytes(rnd);
-        this.name = "pack-" + HexFormat.of().formatHex(rnd);
+        name = "pack-" + HexFormat.of().formatHex(rnd);
         try {
             store.files().createDirectories(store.directory());
-            this.file = store.files().create(store.packPath(name));
+            file = store.files().create(store.packPath(name));
             file.write(ByteBuffer.wrap(PackFormat.packHeader()));
         } catch (IOException e) {
             throw new StoreException("cannot create a pack in " + store.directory() + ": " + e.getMessage(), e);
@@ -88,6 +92,9 @@ public final class ChunkWriter implements AutoCloseable {
             if (pending.containsKey(id)) {
                 return;
             }
+            if (name == null) {
+                openPack();
+            }
             try {
                 if (buffer.remaining() < rec.length) {
                     drain();
@@ -104,7 +111,7 @@ public final class ChunkWriter implements AutoCloseable {
             pending.put(id, new PackIndex.Entry(id, end, rec.length, rawLength));
             end += rec.length;
             storedBytes += rec.length;
-            dirty = true;
+            written++;
         }
     }
 
@@ -120,18 +127,25 @@ public final class ChunkWriter implements AutoCloseable {
         append(id, rec, rawLength);
     }
 
+    /** The open pack's name, or null. */
     String name() {
-        return name;
+        synchronized (appendLock) {
+            return name;
+        }
     }
 
     boolean hasPending(ChunkId id) {
         return pending.containsKey(id);
     }
 
+    /** The chunk if this writer holds it unflushed, else null. */
     byte[] readPending(ChunkId id) {
-        PackIndex.Entry e = pending.get(id);
         byte[] rec;
         synchronized (appendLock) {
+            PackIndex.Entry e = pending.get(id);
+            if (e == null) {
+                return null;
+            }
             if (e.offset() >= fileLength) {
                 rec = Arrays.copyOfRange(buffer.array(), (int) (e.offset() - fileLength),
                         (int) (e.offset() - fileLength) + e.recordLength());
@@ -153,7 +167,9 @@ public final class ChunkWriter implements AutoCloseable {
 
     /** Chunks this writer appended (new to the store). */
     public int newChunks() {
-        return pending.size();
+        synchronized (appendLock) {
+            return written;
+        }
     }
 
     /** Bytes this writer appended to its pack. */
@@ -170,35 +186,41 @@ public final class ChunkWriter implements AutoCloseable {
      */
     public void flush() {
         synchronized (appendLock) {
-            if (!dirty) {
+            if (name == null) {
                 return;
             }
             try {
                 drain();
                 file.fsync();
+                file.close();
                 byte[] idx = PackIndex.encode(pending.values().toArray(PackIndex.Entry[]::new), end);
                 store.files().writeAtomically(store.indexPath(name), idx);
-            } catch (IOException e) {
-                throw new StoreException("cannot make " + store.packPath(name) + " durable: " + e.getMessage(), e);
-            } catch (UncheckedIOException e) {
+            } catch (IOException | UncheckedIOException e) {
                 throw new StoreException("cannot make " + store.packPath(name) + " durable: " + e.getMessage(), e);
             }
-            dirty = false;
+            // The pack is sealed and published: later chunks start a new one.
+            store.refresh();
+            pending.clear();
+            name = null;
+            file = null;
         }
-        store.refresh();
     }
 
-    /** Closes the pack; chunks not flushed are abandoned (an empty pack is deleted). */
+    /** Closes the open pack; chunks not flushed are abandoned and their pack deleted. */
     @Override
     public void close() {
         synchronized (appendLock) {
+            if (name == null) {
+                return;
+            }
             try {
                 file.close();
-                if (pending.isEmpty()) {
-                    store.files().delete(store.packPath(name));
-                }
+                store.files().delete(store.packPath(name));
             } catch (IOException e) {
                 throw new StoreException("cannot close " + store.packPath(name) + ": " + e.getMessage(), e);
+            } finally {
+                name = null;
+                pending.clear();
             }
         }
     }

@@ -72,6 +72,7 @@ final class Gc {
             }
         }
         long distinct = countDistinct(old);
+        String newPack = writer.name();
         writer.flush();
         // The new pack is durable and published; now the old ones may go, index first.
         FileLayer fs = repo.files();
@@ -83,7 +84,7 @@ final class Gc {
             }
             fs.fsyncDirectory(store.directory());
             for (String name : fs.list(store.directory())) {
-                boolean ours = name.startsWith(writer.name() + ".");
+                boolean ours = newPack != null && name.startsWith(newPack + ".");
                 boolean stale = name.endsWith(".tmp") || (name.endsWith(PackFormat.PACK_SUFFIX)
                         && !fs.exists(store.directory().resolve(
                                 name.substring(0, name.length() - PackFormat.PACK_SUFFIX.length()) + PackFormat.INDEX_SUFFIX)));
