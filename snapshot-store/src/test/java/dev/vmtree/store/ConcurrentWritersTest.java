@@ -19,8 +19,10 @@ class ConcurrentWritersTest {
     @Test
     void twoProcessesAndTwoThreadsWritingAtOnceNeverCorrupt() throws Exception {
         Repository.init(dir).close();
-        Process a = ChildJvm.start(dir, 0, 6);
-        Process b = ChildJvm.start(dir, 100, 6);
+        ChildJvm ca = ChildJvm.start(dir, 0, 6);
+        ChildJvm cb = ChildJvm.start(dir, 100, 6);
+        Process a = ca.process;
+        Process b = cb.process;
         Map<Long, SnapshotId> committed = new ConcurrentHashMap<>();
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < 2; t++) {
@@ -42,8 +44,8 @@ class ConcurrentWritersTest {
         assertThat(b.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(a.exitValue()).isZero();
         assertThat(b.exitValue()).isZero();
-        ChildJvm.readCommitted(a, committed);
-        ChildJvm.readCommitted(b, committed);
+        ca.readCommitted(committed);
+        cb.readCommitted(committed);
         assertThat(committed).hasSize(20);
         try (Repository repo = Repository.open(dir)) {
             assertThat(repo.fsck().problems()).isEmpty();

@@ -16,6 +16,8 @@ public final class CrashChild {
         long first = Long.parseLong(args[1]);
         long count = Long.parseLong(args[2]);
         try (Repository repo = Repository.open(dir)) {
+            System.out.println("READY");
+            System.out.flush();
             for (long seed = first; seed < first + count; seed++) {
                 SnapshotId id;
                 try (WriteTransaction tx = repo.beginWrite()) {

@@ -25,11 +25,13 @@ class CrashTest {
         Random r = new Random(7);
         long seed = 0;
         for (int kill = 0; kill < 50; kill++) {
-            Process p = ChildJvm.start(dir, seed, 1_000_000);
-            Thread.sleep(150 + r.nextInt(900));
+            ChildJvm child = ChildJvm.start(dir, seed, 1_000_000);
+            Process p = child.process;
+            child.awaitReady();
+            Thread.sleep(r.nextInt(700));
             p.destroyForcibly();
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            ChildJvm.readCommitted(p, committed);
+            child.readCommitted(committed);
             seed = committed.isEmpty() ? seed + 1000 : Math.max(seed + 1000, committed.keySet().stream().max(Long::compare).get() + 1);
             if (kill % 10 == 9) {
                 checkAll(committed);
