@@ -39,7 +39,11 @@ class FormatFixtureTest {
             assertThat(new String(s.content().files().get("config.txt"))).isEqualTo(FixtureV1.CONFIG);
             PageTree t = repo.pageTree(s.content().images().get("ram"));
             for (int i = 0; i < FixtureV1.PAGES; i++) {
-                assertThat(t.page(i)).as("page %d", i).isEqualTo(FixtureV1.page(i));
+                byte[] want = FixtureV1.page(i);
+                if (want != null && java.util.Arrays.equals(want, new byte[want.length])) {
+                    want = null; // an all-zero page is never stored
+                }
+                assertThat(t.page(i)).as("page %d", i).isEqualTo(want);
             }
             assertThat(repo.extraRoots()).singleElement().satisfies(r -> {
                 assertThat(r.name()).isEqualTo("instance/fixture");
