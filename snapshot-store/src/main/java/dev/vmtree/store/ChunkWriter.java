@@ -33,6 +33,16 @@ public final class ChunkWriter implements AutoCloseable {
     private long fileLength;  // bytes handed to the file
     private long end;         // logical end: fileLength + buffered bytes
     private long storedBytes;
+    private long syncRequested;  // bytes handed to a background fsync
+    private java.util.concurrent.Future<?> backgroundSync;
+
+    /** Start writeback of a big pack early so the fsync at flush has only the tail left to wait for. */
+    private static final long EARLY_SYNC = Long.getLong("vmtree.store.earlySyncMiB", 32) << 20;
+    private static final java.util.concurrent.ExecutorService SYNCER = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "vmtree-pack-sync");
+        t.setDaemon(true);
+        return t;
+    });
 
     ChunkWriter(ChunkStore store) {
         this.store = store;
@@ -120,6 +130,32 @@ public final class ChunkWriter implements AutoCloseable {
         fileLength += buffer.remaining();
         file.write(buffer);
         buffer.clear();
+        if (EARLY_SYNC > 0 && fileLength - syncRequested >= EARLY_SYNC && (backgroundSync == null || backgroundSync.isDone())) {
+            syncRequested = fileLength;
+            WritableFile f = file;
+            backgroundSync = SYNCER.submit(() -> {
+                f.fsync();
+                return null;
+            });
+        }
+    }
+
+    /** Waits for an early fsync in flight; its failure fails the flush. */
+    private void awaitBackgroundSync() throws IOException {
+        if (backgroundSync == null) {
+            return;
+        }
+        try {
+            backgroundSync.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while syncing", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } finally {
+            backgroundSync = null;
+            syncRequested = 0;
+        }
     }
 
     /** Appends a record copied verbatim from another pack (gc). */
@@ -191,6 +227,7 @@ public final class ChunkWriter implements AutoCloseable {
             }
             try {
                 drain();
+                awaitBackgroundSync();
                 file.fsync();
                 file.close();
                 byte[] idx = PackIndex.encode(pending.values().toArray(PackIndex.Entry[]::new), end);
@@ -214,6 +251,11 @@ public final class ChunkWriter implements AutoCloseable {
                 return;
             }
             try {
+                try {
+                    awaitBackgroundSync();
+                } catch (IOException ignored) {
+                    // the pack is being abandoned anyway
+                }
                 file.close();
                 store.files().delete(store.packPath(name));
             } catch (IOException e) {

@@ -90,15 +90,7 @@ public final class PageTree {
     /** The contents of page {@code index}, or null when it is all zero. */
     public byte[] page(long index) {
         ChunkId id = pageId(index);
-        if (id.isZero()) {
-            return null;
-        }
-        byte[] b = store.read(id);
-        if (b.length != root.pageSize()) {
-            throw new StoreException("page " + index + " (chunk " + id.shortHex() + ") has " + b.length
-                    + " bytes, expected " + root.pageSize());
-        }
-        return b;
+        return id.isZero() ? null : pageOf(id, index);
     }
 
     /** A visitor of non-zero pages; called from several threads at once by {@link #readAll}. */
@@ -144,11 +136,14 @@ public final class PageTree {
             ids.add(id);
         });
         long[] at = indexes[0];
-        Parallel.run(ids.size(), i -> action.accept(at[i], pageOf(ids.get(i), at[i])));
+        store.readMany(ids.toArray(ChunkId[]::new), (k, page) -> action.accept(at[k], checked(page, ids.get(k), at[k])));
     }
 
     private byte[] pageOf(ChunkId id, long index) {
-        byte[] b = store.read(id);
+        return checked(store.read(id), id, index);
+    }
+
+    private byte[] checked(byte[] b, ChunkId id, long index) {
         if (b.length != root.pageSize()) {
             throw new StoreException("page " + index + " (chunk " + id.shortHex() + ") has " + b.length
                     + " bytes, expected " + root.pageSize());
