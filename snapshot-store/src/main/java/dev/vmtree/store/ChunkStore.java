@@ -49,6 +49,7 @@ public final class ChunkStore implements AutoCloseable {
     private volatile Snapshot snapshot = new Snapshot(List.of(), List.of());
     private final Map<String, ReadableFile> openPacks = new ConcurrentHashMap<>();
     private volatile ChunkWriter writer;
+    private final NodeCache nodeCache = new NodeCache();
 
     ChunkStore(FileLayer fs, Path dir) {
         this.fs = fs;
@@ -80,6 +81,10 @@ public final class ChunkStore implements AutoCloseable {
     /** Index files that could not be loaded at the last refresh. */
     public List<DamagedFile> damagedIndexes() {
         return snapshot.damaged();
+    }
+
+    NodeCache nodeCache() {
+        return nodeCache;
     }
 
     void setWriter(ChunkWriter w) {

@@ -163,6 +163,10 @@ public final class ChunkWriter implements AutoCloseable {
         append(id, rec, rawLength);
     }
 
+    ChunkStore store() {
+        return store;
+    }
+
     /** The open pack's name, or null. */
     String name() {
         synchronized (appendLock) {
@@ -228,10 +232,25 @@ public final class ChunkWriter implements AutoCloseable {
             try {
                 drain();
                 awaitBackgroundSync();
-                file.fsync();
-                file.close();
+                // The pack and the new index are fsynced at once (two flushes in flight, one wait);
+                // the rename that publishes the index comes only after both are durable.
+                WritableFile pack = file;
+                java.util.concurrent.Future<?> packSync = SYNCER.submit(() -> {
+                    pack.fsync();
+                    return null;
+                });
                 byte[] idx = PackIndex.encode(pending.values().toArray(PackIndex.Entry[]::new), end);
-                store.files().writeAtomically(store.indexPath(name), idx);
+                java.nio.file.Path tmp = store.directory().resolve(name + PackFormat.INDEX_SUFFIX + ".tmp");
+                try (WritableFile w = store.files().create(tmp)) {
+                    w.write(ByteBuffer.wrap(idx));
+                    w.fsync();
+                } finally {
+                    backgroundSync = packSync;
+                    awaitBackgroundSync();
+                }
+                file.close();
+                store.files().rename(tmp, store.indexPath(name));
+                store.files().fsyncDirectory(store.directory());
             } catch (IOException | UncheckedIOException e) {
                 throw new StoreException("cannot make " + store.packPath(name) + " durable: " + e.getMessage(), e);
             }
@@ -258,6 +277,7 @@ public final class ChunkWriter implements AutoCloseable {
                 }
                 file.close();
                 store.files().delete(store.packPath(name));
+                store.nodeCache().clear(); // it may hold nodes that were never stored
             } catch (IOException e) {
                 throw new StoreException("cannot close " + store.packPath(name) + ": " + e.getMessage(), e);
             } finally {

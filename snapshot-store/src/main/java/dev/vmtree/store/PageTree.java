@@ -3,7 +3,6 @@ package dev.vmtree.store;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
@@ -14,16 +13,14 @@ import java.util.function.LongConsumer;
  * stored. The depth depends only on the page count, so the shape depends only on the image size
  * and its contents: identical images have identical roots. See docs/store.md.
  *
- * <p>Threading: safe for concurrent readers; nodes are cached.
+ * <p>Threading: safe for concurrent readers; decoded nodes are cached per repository.
  */
 public final class PageTree {
     public static final int FANOUT_BITS = 6;
     public static final int FANOUT = 1 << FANOUT_BITS;
-    private static final int NODE_CACHE = 1 << 14;
 
     private final ChunkStore store;
     private final PageTreeRoot root;
-    private final ConcurrentHashMap<ChunkId, ChunkId[]> nodes = new ConcurrentHashMap<>();
 
     public PageTree(ChunkStore store, PageTreeRoot root) {
         this.store = store;
@@ -34,13 +31,29 @@ public final class PageTree {
         return root;
     }
 
-    /** Decodes a node chunk; {@link ChunkId#ZERO} decodes to all-zero children. */
+    /** A node's children in a fresh array the caller may change; ZERO decodes to all-zero children. */
     static ChunkId[] decodeNode(ChunkStore store, ChunkId id) {
+        return sharedNode(store, id).clone();
+    }
+
+    private static final ChunkId[] ZERO_NODE = zeroNode();
+
+    private static ChunkId[] zeroNode() {
         ChunkId[] out = new ChunkId[FANOUT];
         java.util.Arrays.fill(out, ChunkId.ZERO);
+        return out;
+    }
+
+    /** A node's children, shared through the repository's node cache: never write the array. */
+    static ChunkId[] sharedNode(ChunkStore store, ChunkId id) {
         if (id.isZero()) {
-            return out;
+            return ZERO_NODE;
         }
+        ChunkId[] cached = store.nodeCache().get(id);
+        if (cached != null) {
+            return cached;
+        }
+        ChunkId[] out = zeroNode();
         byte[] b = store.read(id);
         if (b.length % ChunkId.BYTES != 0 || b.length > FANOUT * ChunkId.BYTES) {
             throw new StoreException("chunk " + id.shortHex() + " is not a page tree node (" + b.length + " bytes)");
@@ -48,6 +61,7 @@ public final class PageTree {
         for (int i = 0; i < b.length / ChunkId.BYTES; i++) {
             out[i] = ChunkId.fromBytes(b, i * ChunkId.BYTES);
         }
+        store.nodeCache().put(id, out);
         return out;
     }
 
@@ -64,15 +78,7 @@ public final class PageTree {
     }
 
     private ChunkId[] node(ChunkId id) {
-        ChunkId[] n = nodes.get(id);
-        if (n == null) {
-            n = decodeNode(store, id);
-            if (nodes.size() > NODE_CACHE) {
-                nodes.clear();
-            }
-            nodes.put(id, n);
-        }
-        return n;
+        return sharedNode(store, id);
     }
 
     /** The id of page {@code index} ({@link ChunkId#ZERO} for a zero page). */
@@ -185,12 +191,11 @@ public final class PageTree {
     /** Children at {@code level}; a shallower tree sits whole in slot 0 of the levels above its root. */
     private static ChunkId[] children(ChunkStore store, ChunkId id, int depth, int level) {
         if (level > depth) {
-            ChunkId[] c = new ChunkId[FANOUT];
-            java.util.Arrays.fill(c, ChunkId.ZERO);
+            ChunkId[] c = zeroNode();
             c[0] = id;
             return c;
         }
-        return decodeNode(store, id);
+        return sharedNode(store, id);
     }
 
     /**
@@ -207,7 +212,7 @@ public final class PageTree {
         }
         action.accept(id);
         if (level > 0) {
-            for (ChunkId c : decodeNode(store, id)) {
+            for (ChunkId c : sharedNode(store, id)) {
                 mark(store, c, level - 1, seen, action);
             }
         }

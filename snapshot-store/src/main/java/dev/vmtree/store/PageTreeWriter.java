@@ -111,7 +111,12 @@ final class PageTreeWriter {
 
     private static ChunkId writeNode(ChunkWriter writer, ChunkId[] node) {
         byte[] b = PageTree.encodeNode(node);
-        return b.length == 0 ? ChunkId.ZERO : writer.put(b);
+        if (b.length == 0) {
+            return ChunkId.ZERO;
+        }
+        ChunkId id = writer.put(b);
+        writer.store().nodeCache().put(id, node.clone());
+        return id;
     }
 
     private static byte[] checked(byte[] page, long index, int pageSize) {
