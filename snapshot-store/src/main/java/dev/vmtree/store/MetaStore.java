@@ -252,18 +252,21 @@ final class MetaStore implements AutoCloseable {
     RefResult updateRef(String ref, SnapshotId expectedOld, SnapshotId newId, String message) {
         String name = refName(ref);
         try {
-            RefUpdate ru = git.updateRef(name);
-            ru.setExpectedOldObjectId(expectedOld == null ? ObjectId.zeroId() : ObjectId.fromString(expectedOld.hex()));
-            ru.setRefLogMessage(message, false);
-            ru.setForceRefLog(true);
+            RefUpdate ru = newUpdate(name, expectedOld, message);
             RefUpdate.Result r;
             if (newId == null) {
                 ru.setForceUpdate(true);
                 r = ru.delete();
             } else {
                 ru.setNewObjectId(ObjectId.fromString(newId.hex()));
-                ru.setForceUpdate(true);
                 r = ru.update();
+                if (r == RefUpdate.Result.REJECTED) {
+                    // Not a fast-forward: vmtree moves refs anywhere (rollback), and says so.
+                    ru = newUpdate(name, expectedOld, message);
+                    ru.setNewObjectId(ObjectId.fromString(newId.hex()));
+                    ru.setForceUpdate(true);
+                    r = ru.update();
+                }
             }
             RefResult.Status s = switch (r) {
                 case NEW -> RefResult.Status.CREATED;
@@ -278,6 +281,15 @@ final class MetaStore implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException("cannot update " + name + " in " + gitDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A compare-and-swap update of {@code name} that writes a reflog entry. */
+    private RefUpdate newUpdate(String name, SnapshotId expectedOld, String message) throws IOException {
+        RefUpdate ru = git.updateRef(name);
+        ru.setExpectedOldObjectId(expectedOld == null ? ObjectId.zeroId() : ObjectId.fromString(expectedOld.hex()));
+        ru.setRefLogMessage(message, false);
+        ru.setForceRefLog(true);
+        return ru;
     }
 
     @Override
