@@ -99,6 +99,7 @@ public final class ChunkWriter implements AutoCloseable {
 
     private void append(ChunkId id, byte[] rec, int rawLength) {
         synchronized (appendLock) {
+            // put() checked without the lock; two threads may have hashed the same new chunk.
             if (pending.containsKey(id)) {
                 return;
             }
