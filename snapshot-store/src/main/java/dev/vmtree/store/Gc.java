@@ -199,7 +199,8 @@ final class Gc {
                 List<String> keep = new ArrayList<>();
                 List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
                 for (String line : lines) {
-                    if (reflogTime(line) >= cutoff.getEpochSecond()) {
+                    // Reflog times have whole seconds: "--expire 0" must drop entries of this very second too.
+                    if (reflogTime(line) > cutoff.getEpochSecond()) {
                         keep.add(line);
                     }
                 }
