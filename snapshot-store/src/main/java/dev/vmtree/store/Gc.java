@@ -36,13 +36,19 @@ final class Gc {
     }
 
     GcReport run(Duration expire) {
-        int expired = expireReflogs(Instant.now().minus(expire));
+        // Refuse before touching anything (reflogs included) when the store is visibly damaged.
         ChunkStore store = repo.chunks();
         store.refresh();
         if (!store.damagedIndexes().isEmpty()) {
             throw new StoreException("gc stopped, nothing deleted: " + store.damagedIndexes().getFirst()
                     + " (run vmtree fsck)");
         }
+        try {
+            repo.extraRoots();
+        } catch (StoreException e) {
+            throw new StoreException("gc stopped, nothing deleted: " + e.getMessage(), e);
+        }
+        int expired = expireReflogs(Instant.now().minus(expire));
         Set<ChunkId> live = mark();
         List<ChunkStore.Pack> all = store.packs();
         long before = 0;
