@@ -25,7 +25,7 @@ public final class CrashChild {
                 }
                 System.out.println("COMMITTED " + seed + " " + id.hex());
                 System.out.flush();
-                if (seed % 3 == 2) {
+                if (seed % 5 == 4) {
                     repo.gc(Duration.ZERO, Duration.ofSeconds(60), m -> {});
                 }
             }
