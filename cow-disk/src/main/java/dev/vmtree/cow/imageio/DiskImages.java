@@ -41,6 +41,11 @@ public final class DiskImages {
         return open(real, DiskFormat.detect(real), options, 0, new HashSet<>());
     }
 
+    /** Imports {@code file} as {@code format} without probing (a qcow2 with a bad magic is then an error, not raw). */
+    public static VirtualDisk importImage(Path file, DiskFormat format, ImportOptions options) throws IOException {
+        return open(realFile(file, file.toString()), format, options, 0, new HashSet<>());
+    }
+
     private static VirtualDisk open(Path file, DiskFormat format, ImportOptions options, int depth, Set<Path> chain)
             throws IOException {
         if (!chain.add(file)) {
