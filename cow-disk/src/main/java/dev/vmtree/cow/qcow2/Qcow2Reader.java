@@ -43,6 +43,12 @@ public final class Qcow2Reader {
     /** Host clusters holding metadata: header, L1, refcount table and blocks, L2 tables. */
     private final Set<Long> metadata = new HashSet<>();
     private final Refcounts refcounts;
+    /**
+     * Host data already imported (cluster index for standard clusters, byte offset for compressed
+     * ones). The active L1 never legitimately maps two guest clusters to one host cluster, and
+     * refusing it keeps the imported data no larger than the file (times the deflate ratio).
+     */
+    private final Set<Long> dataSeen = new HashSet<>();
 
     private Qcow2Reader(FileChannel ch, String name, Qcow2Header h) throws IOException {
         this.ch = ch;
@@ -118,6 +124,9 @@ public final class Qcow2Reader {
             if (metadata.contains(host / cs)) {
                 throw fail(name, "data cluster at 0x" + Long.toHexString(host) + " overlaps metadata");
             }
+            if (!dataSeen.add(host / cs)) {
+                throw fail(name, "data cluster at 0x" + Long.toHexString(host) + " is mapped by two guest clusters");
+            }
             readFully(ch, ByteBuffer.wrap(cluster, 0, n), host, name);
         }
         if (ZeroBlocks.isZero(cluster, 0, n)) {
@@ -135,6 +144,9 @@ public final class Qcow2Reader {
             throw fail(name, "compressed cluster for guest offset 0x" + Long.toHexString(guest) + " at 0x" + Long.toHexString(host) + " lies past the end of the file");
         }
         long len = Math.min(sectors * 512 - (host & 511), fileLength - host);
+        if (!dataSeen.add(-host)) { // negative: byte offsets of compressed data, apart from cluster indexes
+            throw fail(name, "compressed data at 0x" + Long.toHexString(host) + " is mapped by two guest clusters");
+        }
         for (long c = host / cs; c <= (host + len - 1) / cs; c++) {
             if (metadata.contains(c)) {
                 throw fail(name, "compressed data at 0x" + Long.toHexString(host) + " overlaps metadata");

@@ -158,6 +158,8 @@ class HostileImageTest {
         assertRejected("overlaps metadata");
         patchLong(l2 + 8, (1L << 63) | (1L << 59) | 0x50000);
         assertRejected("has reserved bits set");
+        patchLong(l2 + 8, readLong(l2)); // two guest clusters, one host cluster: an amplification attack
+        assertRejected("is mapped by two guest clusters");
     }
 
     @Test
