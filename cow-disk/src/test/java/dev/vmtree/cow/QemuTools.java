@@ -62,7 +62,12 @@ public final class QemuTools {
 
     /** Asserts qemu-img compare finds the two images identical (formats probed by qemu from the files). */
     public static void assertIdentical(Path a, String fmtA, Path b, String fmtB) throws IOException, InterruptedException {
-        Result r = run("qemu-img", "compare", "-f", fmtA, "-F", fmtB, a.toString(), b.toString());
+        assertIdentical(a.toString(), fmtA, b.toString(), fmtB);
+    }
+
+    /** As above, for image names qemu understands that are not files (nbd:// URLs). */
+    public static void assertIdentical(String a, String fmtA, String b, String fmtB) throws IOException, InterruptedException {
+        Result r = run("qemu-img", "compare", "-f", fmtA, "-F", fmtB, a, b);
         assertThat(r.exit()).as("qemu-img compare %s %s: %s %s", a, b, r.out(), r.err()).isZero();
         assertThat(r.out()).contains("Images are identical");
     }
