@@ -1,0 +1,205 @@
+package dev.vmtree.store;
+
+import dev.vmtree.store.fs.FileLayer.WritableFile;
+import dev.vmtree.store.pack.ChunkCodec;
+import dev.vmtree.store.pack.PackFormat;
+import dev.vmtree.store.pack.PackIndex;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.IntFunction;
+
+/**
+ * Appends new chunks to one new pack. Hashing and compression run on the caller's threads (or on
+ * all cores through {@link #putAll}); only the append itself is serialized. Nothing is visible to
+ * other processes, nor durable, until {@link #flush()}: fsync the pack, then publish its index
+ * by an atomic rename, then fsync the directory. Created by a {@link WriteTransaction} only.
+ */
+public final class ChunkWriter implements AutoCloseable {
+
+    private static final int BUFFER = 8 << 20;
+
+    private final ChunkStore store;
+    private final String name;
+    private final WritableFile file;
+    private final ConcurrentHashMap<ChunkId, PackIndex.Entry> pending = new ConcurrentHashMap<>();
+    private final Object appendLock = new Object();
+    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
+    private long fileLength;  // bytes handed to the file
+    private long end;         // logical end: fileLength + buffered bytes
+    private long storedBytes;
+    private boolean dirty;    // appended since the last flush
+
+    ChunkWriter(ChunkStore store) {
+        this.store = store;
+        byte[] rnd = new byte[16];
+        ThreadLocalRandom.current().nextBytes(rnd);
+        this.name = "pack-" + HexFormat.of().formatHex(rnd);
+        try {
+            store.files().createDirectories(store.directory());
+            this.file = store.files().create(store.packPath(name));
+            file.write(ByteBuffer.wrap(PackFormat.packHeader()));
+        } catch (IOException e) {
+            throw new StoreException("cannot create a pack in " + store.directory() + ": " + e.getMessage(), e);
+        }
+        fileLength = end = PackFormat.PACK_HEADER;
+    }
+
+    /** Stores {@code data[off, off+len)} unless it is all zero or already stored; returns its id. */
+    public ChunkId put(byte[] data, int off, int len) {
+        if (len > PackFormat.MAX_CHUNK) {
+            throw new IllegalArgumentException("chunk of " + len + " bytes exceeds " + PackFormat.MAX_CHUNK);
+        }
+        if (ChunkCodec.isZero(data, off, len)) {
+            return ChunkId.ZERO;
+        }
+        ChunkId id = ChunkId.hash(data, off, len);
+        if (pending.containsKey(id) || store.locate(id) != null) {
+            return id;
+        }
+        byte[] rec = ChunkCodec.encode(id, data, off, len);
+        append(id, rec, len);
+        return id;
+    }
+
+    public ChunkId put(byte[] data) {
+        return put(data, 0, data.length);
+    }
+
+    /**
+     * Stores {@code n} chunks in parallel over all cores; {@code source} must be thread-safe and
+     * may return null for an all-zero chunk. Returns the ids in order.
+     */
+    public ChunkId[] putAll(int n, IntFunction<byte[]> source) {
+        ChunkId[] ids = new ChunkId[n];
+        Parallel.run(n, i -> {
+            byte[] d = source.apply(i);
+            ids[i] = d == null ? ChunkId.ZERO : put(d);
+        });
+        return ids;
+    }
+
+    private void append(ChunkId id, byte[] rec, int rawLength) {
+        synchronized (appendLock) {
+            if (pending.containsKey(id)) {
+                return;
+            }
+            try {
+                if (buffer.remaining() < rec.length) {
+                    drain();
+                }
+                if (rec.length > buffer.capacity()) {
+                    file.write(ByteBuffer.wrap(rec));
+                    fileLength += rec.length;
+                } else {
+                    buffer.put(rec);
+                }
+            } catch (IOException e) {
+                throw new StoreException("cannot write " + store.packPath(name) + ": " + e.getMessage(), e);
+            }
+            pending.put(id, new PackIndex.Entry(id, end, rec.length, rawLength));
+            end += rec.length;
+            storedBytes += rec.length;
+            dirty = true;
+        }
+    }
+
+    private void drain() throws IOException {
+        buffer.flip();
+        fileLength += buffer.remaining();
+        file.write(buffer);
+        buffer.clear();
+    }
+
+    /** Appends a record copied verbatim from another pack (gc). */
+    void copy(ChunkId id, byte[] rec, int rawLength) {
+        append(id, rec, rawLength);
+    }
+
+    String name() {
+        return name;
+    }
+
+    boolean hasPending(ChunkId id) {
+        return pending.containsKey(id);
+    }
+
+    byte[] readPending(ChunkId id) {
+        PackIndex.Entry e = pending.get(id);
+        byte[] rec;
+        synchronized (appendLock) {
+            if (e.offset() >= fileLength) {
+                rec = Arrays.copyOfRange(buffer.array(), (int) (e.offset() - fileLength),
+                        (int) (e.offset() - fileLength) + e.recordLength());
+            } else {
+                try {
+                    drain();
+                    rec = store.readRecord(name, e.offset(), e.recordLength());
+                } catch (IOException | ChunkCodec.DamagedRecordException ex) {
+                    throw new StoreException("cannot read back " + store.packPath(name) + ": " + ex.getMessage(), ex);
+                }
+            }
+        }
+        try {
+            return ChunkCodec.decode(rec, rec.length, id, true);
+        } catch (ChunkCodec.DamagedRecordException ex) {
+            throw new StoreException("chunk " + id.shortHex() + " damaged in memory: " + ex.getMessage());
+        }
+    }
+
+    /** Chunks this writer appended (new to the store). */
+    public int newChunks() {
+        return pending.size();
+    }
+
+    /** Bytes this writer appended to its pack. */
+    public long storedBytes() {
+        synchronized (appendLock) {
+            return storedBytes;
+        }
+    }
+
+    /**
+     * Makes every chunk appended so far durable and visible: fsync the pack, write the index to a
+     * temporary file, fsync it, rename it into place, fsync the directory. A crash before the
+     * rename leaves an unindexed tail that readers ignore and gc removes.
+     */
+    public void flush() {
+        synchronized (appendLock) {
+            if (!dirty) {
+                return;
+            }
+            try {
+                drain();
+                file.fsync();
+                byte[] idx = PackIndex.encode(pending.values().toArray(PackIndex.Entry[]::new), end);
+                store.files().writeAtomically(store.indexPath(name), idx);
+            } catch (IOException e) {
+                throw new StoreException("cannot make " + store.packPath(name) + " durable: " + e.getMessage(), e);
+            } catch (UncheckedIOException e) {
+                throw new StoreException("cannot make " + store.packPath(name) + " durable: " + e.getMessage(), e);
+            }
+            dirty = false;
+        }
+        store.refresh();
+    }
+
+    /** Closes the pack; chunks not flushed are abandoned (an empty pack is deleted). */
+    @Override
+    public void close() {
+        synchronized (appendLock) {
+            try {
+                file.close();
+                if (pending.isEmpty()) {
+                    store.files().delete(store.packPath(name));
+                }
+            } catch (IOException e) {
+                throw new StoreException("cannot close " + store.packPath(name) + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}
