@@ -2,7 +2,9 @@ package dev.vmtree.cow.store;
 
 import dev.vmtree.cow.FrozenImage;
 import dev.vmtree.cow.InMemoryPagedImage;
+import dev.vmtree.cow.PageSource;
 import dev.vmtree.cow.PagedImage;
+import dev.vmtree.cow.ReadAheadPageSource;
 import dev.vmtree.store.PageTreeRoot;
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.WriteTransaction;
@@ -41,6 +43,17 @@ public final class PersistentImage {
     public static PersistentImage open(Repository repo, PageTreeRoot root) {
         StoredImage stored = new StoredImage(repo.pageTree(root));
         return new PersistentImage(new InMemoryPagedImage(root.size(), root.pageSize(), stored), stored, root);
+    }
+
+    /**
+     * As {@link #open(Repository, PageTreeRoot)}, but sequential faults fetch the next
+     * {@code readAheadPages} pages on other cores ({@link ReadAheadPageSource}): for disks, whose
+     * guests and exports read long runs. Random access still faults only what it touches.
+     */
+    public static PersistentImage open(Repository repo, PageTreeRoot root, int readAheadPages) {
+        StoredImage stored = new StoredImage(repo.pageTree(root));
+        PageSource source = new ReadAheadPageSource(stored, root.pageCount(), readAheadPages);
+        return new PersistentImage(new InMemoryPagedImage(root.size(), root.pageSize(), source), stored, root);
     }
 
     /** A new all-zero image; its first persist stores only the pages written. */

@@ -97,6 +97,14 @@ class PersistentImageTest {
         reopened.image().read(0, back, 0, back.length);
         assertThat(Arrays.mismatch(back, model)).isEqualTo(-1);
         assertThat(reopened.image().dirtyPageCount()).isZero();
+
+        PersistentImage withReadAhead = PersistentImage.open(repo, root, 16);
+        Arrays.fill(back, (byte) 0);
+        for (int off = 0; off < back.length; off += 10_000) {
+            withReadAhead.image().read(off, back, off, Math.min(10_000, back.length - off));
+        }
+        assertThat(Arrays.mismatch(back, model)).isEqualTo(-1);
+        assertThat(withReadAhead.faults()).isEqualTo(PAGES);
     }
 
     @Test
