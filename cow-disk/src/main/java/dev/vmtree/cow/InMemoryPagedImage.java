@@ -32,7 +32,10 @@ import java.util.function.LongConsumer;
  * again). The {@link PageSource} base must be safe to call from any thread.
  *
  * <p>Pages faulted in from the base are cached in the table (still shared, never written in place)
- * for the life of the image.
+ * for the life of the image: what RAM wants, since the core's TLB holds on to page arrays anyway.
+ * A {@link #passThrough} image caches nothing it did not write: every read of an unwritten page asks
+ * the base again. That is what disks over the store want: heap use is the blocks written, not the
+ * blocks read, and a scan of a large disk does not drag it all into the heap.
  */
 public final class InMemoryPagedImage implements PagedImage {
 
@@ -56,6 +59,8 @@ public final class InMemoryPagedImage implements PagedImage {
      * "the base said zero" so the base is not asked again. Never written; views map it back to null.
      */
     private final byte[] zeroPage;
+    /** Whether pages faulted in from the base are remembered (false: a pass-through image). */
+    private final boolean cacheFaults;
 
     /** Leaves of page references; a null leaf or entry means "not faulted in yet: ask the base". */
     private final byte[][][] top;
@@ -79,6 +84,19 @@ public final class InMemoryPagedImage implements PagedImage {
      * clean: only writes make a page dirty.
      */
     public InMemoryPagedImage(long size, int pageSize, PageSource base) {
+        this(size, pageSize, base, true);
+    }
+
+    /**
+     * An image over {@code base} that keeps only the pages written to it; unwritten pages are read
+     * from the base on every access (for disks over the store; see the class comment).
+     */
+    public static InMemoryPagedImage passThrough(long size, int pageSize, PageSource base) {
+        return new InMemoryPagedImage(size, pageSize, base, false);
+    }
+
+    private InMemoryPagedImage(long size, int pageSize, PageSource base, boolean cacheFaults) {
+        this.cacheFaults = cacheFaults;
         this.pageSize = PagedImages.checkPageSize(pageSize);
         if (size < 0 || size % pageSize != 0) {
             throw new IllegalArgumentException("image size must be a non-negative multiple of " + pageSize + ": " + size);
@@ -193,8 +211,10 @@ public final class InMemoryPagedImage implements PagedImage {
         } else if (p.length != pageSize) {
             throw new PageFaultException("page " + index + " from " + base + " has " + p.length + " bytes, expected " + pageSize);
         }
-        // Still not owned, so never written in place; the leaf holding it is ours to change.
-        writableLeaf((int) (index >>> LEAF_SHIFT))[(int) index & LEAF_MASK] = p;
+        if (cacheFaults) {
+            // Still not owned, so never written in place; the leaf holding it is ours to change.
+            writableLeaf((int) (index >>> LEAF_SHIFT))[(int) index & LEAF_MASK] = p;
+        }
         return p;
     }
 

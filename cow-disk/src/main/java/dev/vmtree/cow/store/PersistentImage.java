@@ -29,6 +29,9 @@ public final class PersistentImage {
     /** The outcome of one {@link #persist}: the new root, how many pages were stored, the view it came from. */
     public record Persisted(PageTreeRoot root, long pagesWritten, FrozenImage view) {}
 
+    /** Blocks a sequential disk read fetches ahead (2 MiB of 64 KiB blocks). */
+    public static final int DISK_READ_AHEAD = 32;
+
     private final PagedImage image;
     private final StoredImage source;
     private PageTreeRoot root;
@@ -46,14 +49,15 @@ public final class PersistentImage {
     }
 
     /**
-     * As {@link #open(Repository, PageTreeRoot)}, but sequential faults fetch the next
-     * {@code readAheadPages} pages on other cores ({@link ReadAheadPageSource}): for disks, whose
-     * guests and exports read long runs. Random access still faults only what it touches.
+     * A disk stored under {@code root}, opened for an instance: only written blocks live in the heap
+     * ({@link InMemoryPagedImage#passThrough}); unwritten blocks are read, decoded and verified from
+     * the store on every access, and sequential faults fetch the next {@value #DISK_READ_AHEAD}
+     * blocks on other cores ({@link ReadAheadPageSource}). O(1) in the disk's size.
      */
-    public static PersistentImage open(Repository repo, PageTreeRoot root, int readAheadPages) {
+    public static PersistentImage openDisk(Repository repo, PageTreeRoot root) {
         StoredImage stored = new StoredImage(repo.pageTree(root));
-        PageSource source = new ReadAheadPageSource(stored, root.pageCount(), readAheadPages);
-        return new PersistentImage(new InMemoryPagedImage(root.size(), root.pageSize(), source), stored, root);
+        PageSource source = new ReadAheadPageSource(stored, root.pageCount(), DISK_READ_AHEAD);
+        return new PersistentImage(InMemoryPagedImage.passThrough(root.size(), root.pageSize(), source), stored, root);
     }
 
     /** A new all-zero image; its first persist stores only the pages written. */
