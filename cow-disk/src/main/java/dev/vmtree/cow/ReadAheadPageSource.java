@@ -12,7 +12,8 @@ import java.util.concurrent.Executors;
  * where each page costs a read, an LZ4 decode and a SHA-256 check: a sequential scan then runs at
  * the speed of all cores instead of one. Random access fetches nothing ahead.
  *
- * <p>At most {@code window} pages are in flight or waiting; a non-sequential fault drops them.
+ * <p>At most {@code window} pages are in flight or waiting; a non-sequential fault drops them. The
+ * last page returned is kept, so repeated reads of one page cost nothing and keep the sequence.
  * Threading: safe for any number of threads, like every PageSource.
  */
 public final class ReadAheadPageSource implements PageSource {
@@ -28,6 +29,12 @@ public final class ReadAheadPageSource implements PageSource {
     /** The page a sequential reader asks for next, and the first page not yet scheduled. */
     private long expected = -1;
     private long scheduledTo = -1;
+    /**
+     * The page returned last: small sequential reads (4 KiB guest sectors in a 64 KiB block) ask
+     * for one page many times in a row, and must neither re-read it nor break the sequence.
+     */
+    private long lastIndex = -1;
+    private byte[] lastPage;
 
     public ReadAheadPageSource(PageSource source, long pageCount, int window) {
         if (window < 1) {
@@ -40,6 +47,20 @@ public final class ReadAheadPageSource implements PageSource {
 
     @Override
     public byte[] page(long index) {
+        synchronized (this) {
+            if (index == lastIndex) {
+                return lastPage;
+            }
+        }
+        byte[] p = fetch(index);
+        synchronized (this) {
+            lastIndex = index;
+            lastPage = p;
+        }
+        return p;
+    }
+
+    private byte[] fetch(long index) {
         CompletableFuture<byte[]> mine = ahead.remove(index);
         long from;
         long to;

@@ -49,6 +49,19 @@ class ReadAheadPageSourceTest {
     }
 
     @Test
+    void smallReadsWithinOnePageAskTheSourceOnceAndKeepTheSequence() throws Exception {
+        Recording source = new Recording();
+        var ahead = new ReadAheadPageSource(source, 100, 2);
+        for (long i = 0; i < 5; i++) {
+            for (int sector = 0; sector < 16; sector++) { // 16 small reads of each page
+                assertThat(ahead.page(i)).containsOnly((byte) i);
+            }
+        }
+        awaitAsked(source, 6);
+        assertThat(source.asked).containsExactlyInAnyOrder(0L, 1L, 2L, 3L, 4L, 5L, 6L);
+    }
+
+    @Test
     void randomFaultsFetchNothingAhead() {
         Recording source = new Recording();
         var ahead = new ReadAheadPageSource(source, 100, 8);
