@@ -55,7 +55,7 @@ public record DiskSnapshot(FrozenImage blocks, long size) implements BlockDevice
     public long allocatedBlocks() {
         long n = 0;
         for (long i = 0; i < blocks.pageCount(); i++) {
-            if (!ZeroBlocks.isZero(blocks.page(i))) {
+            if (!blocks.isZeroPage(i)) {
                 n++;
             }
         }

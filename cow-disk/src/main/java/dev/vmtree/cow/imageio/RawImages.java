@@ -3,7 +3,6 @@ package dev.vmtree.cow.imageio;
 import dev.vmtree.cow.PagedImage;
 import dev.vmtree.cow.disk.DiskSnapshot;
 import dev.vmtree.cow.disk.VirtualDisk;
-import dev.vmtree.cow.disk.ZeroBlocks;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -51,10 +50,10 @@ final class RawImages {
         FileChannel ch = file.getChannel();
         int bs = disk.blockSize();
         for (long i = 0; i < disk.blockCount(); i++) {
-            byte[] p = disk.blocks().page(i);
-            if (ZeroBlocks.isZero(p)) {
+            if (disk.blocks().isZeroPage(i)) {
                 continue;
             }
+            byte[] p = disk.blocks().page(i);
             long offset = i * bs;
             ByteBuffer b = ByteBuffer.wrap(p, 0, (int) Math.min(bs, disk.size() - offset));
             while (b.hasRemaining()) {

@@ -4,7 +4,6 @@ import dev.vmtree.cow.FrozenImage;
 import dev.vmtree.cow.disk.DiskImageException;
 import dev.vmtree.cow.disk.DiskSnapshot;
 import dev.vmtree.cow.disk.VirtualDisk;
-import dev.vmtree.cow.disk.ZeroBlocks;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -48,10 +47,10 @@ public final class Qcow2Writer {
         ByteBuffer zero = ByteBuffer.allocate(CLUSTER_SIZE);
         out.write(zero.duplicate(), 0);
         for (long c = 0; c < clusters; c++) {
-            byte[] data = blocks.page(c);
-            if (ZeroBlocks.isZero(data)) {
+            if (blocks.isZeroPage(c)) {
                 continue;
             }
+            byte[] data = blocks.page(c);
             int t = (int) (c / L2_ENTRIES);
             if (l2[t] == null) {
                 l2[t] = new long[L2_ENTRIES];

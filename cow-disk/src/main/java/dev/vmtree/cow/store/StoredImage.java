@@ -47,6 +47,16 @@ public final class StoredImage implements FrozenImage {
         }
     }
 
+    /** Answered from the tree's ids: no page is read (the store never stores a zero page). */
+    @Override
+    public boolean isZeroPage(long index) {
+        try {
+            return tree.pageId(index).isZero();
+        } catch (StoreException e) {
+            throw new PageFaultException("page " + index + " of image " + tree.root().root().shortHex() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** How many pages have been asked of the store through this image (zero pages included). */
     public long faults() {
         return faults.sum();

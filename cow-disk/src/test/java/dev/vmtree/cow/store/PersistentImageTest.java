@@ -184,6 +184,9 @@ class PersistentImageTest {
         VirtualDisk overlay = snap.overlay();
         overlay.write(0, new byte[] {1}, 0, 1);
         assertThat(overlay.image().dirtyPageCount()).isEqualTo(1);
+        StoredImage stored = (StoredImage) snap.blocks();
+        long before = stored.faults();
         assertThat(snap.allocatedBlocks()).isEqualTo(1);
+        assertThat(stored.faults()).as("counting allocated blocks reads no page").isEqualTo(before);
     }
 }
