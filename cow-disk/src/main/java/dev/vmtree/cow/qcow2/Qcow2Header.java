@@ -92,6 +92,12 @@ public record Qcow2Header(
             throw fail(name, "cluster_bits " + Integer.toUnsignedString(clusterBits) + " outside 9..21");
         }
         int clusterSize = 1 << clusterBits;
+        if (clusterSize > b.limit() && fileLength > b.limit()) {
+            // Extensions and the backing file name may lie anywhere in the header cluster (≤ 2 MiB).
+            b = ByteBuffer.allocate((int) Math.min(fileLength, clusterSize));
+            readFully(ch, b, 0, name);
+            b.flip();
+        }
         if (size < 0 || size > MAX_VIRTUAL_SIZE) {
             throw fail(name, "virtual size " + Long.toUnsignedString(size) + " exceeds the supported maximum of " + MAX_VIRTUAL_SIZE + " bytes");
         }

@@ -221,6 +221,21 @@ class HostileImageTest {
     }
 
     @Test
+    void aBackingFileNameBeyondTheFirstFourKilobytesOfTheHeaderClusterIsFound() throws Exception {
+        Path base = dir.resolve("far-base.qcow2");
+        ok("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "1M");
+        ok("qemu-io", "-f", "qcow2", "-c", "write -P 0x3c 0 64k", base.toString());
+        img = dir.resolve("far.qcow2");
+        ok("qemu-img", "create", "-q", "-f", "qcow2", "-b", "far-base.qcow2", "-F", "qcow2", img.toString());
+        byte[] name = "far-base.qcow2".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        patch(0x3000, ByteBuffer.allocate(name.length).put(name));
+        patchLong(8, 0x3000);
+        byte[] b = new byte[4];
+        DiskImages.importImage(img).read(100, b, 0, 4);
+        assertThat(b).containsOnly(0x3c);
+    }
+
+    @Test
     void backingChainsMayNotCycleOrRunTooDeep() throws Exception {
         Path a = dir.resolve("a.qcow2");
         Path b = dir.resolve("b.qcow2");
