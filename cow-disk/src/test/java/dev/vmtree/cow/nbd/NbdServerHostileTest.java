@@ -18,13 +18,19 @@ class NbdServerHostileTest {
     private VirtualDisk disk;
     private NbdServer server;
     private final List<long[]> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<byte[]> writtenBytes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
         disk = VirtualDisk.blank(SIZE);
         disk.write(0, new byte[] {1, 2, 3, 4}, 0, 4);
         server = NbdServer.start(0, List.of(
-                NbdExport.readWrite("rw", disk, (o, l) -> writes.add(new long[] {o, l})),
+                NbdExport.readWrite("rw", disk, (o, l) -> {
+                    writes.add(new long[] {o, l});
+                    byte[] b = new byte[(int) l];
+                    disk.read(o, b, 0, b.length); // what a ReplayLog event would carry
+                    writtenBytes.add(b);
+                }),
                 NbdExport.readOnly("ro", disk.snapshot())));
         assertThat(server.port()).isPositive();
         assertThat(server.address().getAddress().isLoopbackAddress()).isTrue();
@@ -123,6 +129,7 @@ class NbdServerHostileTest {
         }
         assertThat(writes).hasSize(1);
         assertThat(writes.getFirst()).containsExactly(100, 3);
+        assertThat(writtenBytes.getFirst()).containsExactly(9, 9, 9);
         byte[] b = new byte[3];
         disk.read(100, b, 0, 3);
         assertThat(b).containsOnly(9);
@@ -175,6 +182,30 @@ class NbdServerHostileTest {
         disk.read(0, b, 0, 4);
         assertThat(b).containsExactly(1, 2, 3, 4);
         assertThat(writes).isEmpty();
+    }
+
+    @Test
+    void randomGarbageFromManyClientsNeverStopsTheServer() throws Exception {
+        java.util.Random rnd = new java.util.Random(11);
+        for (int round = 0; round < 100; round++) {
+            try (RawNbdClient c = new RawNbdClient(server.port()).hello()) {
+                c.go(round % 2 == 0 ? "ro" : "rw");
+                for (int k = rnd.nextInt(5); k > 0; k--) {
+                    if (rnd.nextBoolean()) {
+                        long length = rnd.nextBoolean() ? rnd.nextInt(70_000) : rnd.nextInt() & 0xFFFF_FFFFL;
+                        c.request(rnd.nextInt(10), k, rnd.nextBoolean() ? rnd.nextLong() : rnd.nextLong(SIZE), length);
+                    } else {
+                        byte[] junk = new byte[rnd.nextInt(64)];
+                        rnd.nextBytes(junk);
+                        c.out.write(junk);
+                    }
+                }
+                c.out.flush();
+            } catch (java.io.IOException e) {
+                // the server may hang up on us mid-garbage: that is allowed
+            }
+        }
+        assertServerStillServes();
     }
 
     @Test
