@@ -49,6 +49,7 @@ public final class ChunkStore implements AutoCloseable {
     private volatile Snapshot snapshot = new Snapshot(List.of(), List.of());
     private final Map<String, ReadableFile> openPacks = new ConcurrentHashMap<>();
     private volatile ChunkWriter writer;
+    private final NodeCache nodeCache = new NodeCache();
 
     ChunkStore(FileLayer fs, Path dir) {
         this.fs = fs;
@@ -80,6 +81,10 @@ public final class ChunkStore implements AutoCloseable {
     /** Index files that could not be loaded at the last refresh. */
     public List<DamagedFile> damagedIndexes() {
         return snapshot.damaged();
+    }
+
+    NodeCache nodeCache() {
+        return nodeCache;
     }
 
     void setWriter(ChunkWriter w) {
@@ -168,7 +173,10 @@ public final class ChunkStore implements AutoCloseable {
     public byte[] read(ChunkId id) {
         ChunkWriter w = writer;
         if (w != null && w.hasPending(id)) {
-            return w.readPending(id);
+            byte[] b = w.readPending(id);
+            if (b != null) {
+                return b;
+            }
         }
         Location loc = locate(id);
         if (loc == null) {
@@ -179,12 +187,110 @@ public final class ChunkStore implements AutoCloseable {
             String hint = snapshot.damaged().isEmpty() ? "" : "; damaged: " + snapshot.damaged().getFirst();
             throw new StoreException("chunk " + id.shortHex() + " is missing from " + dir + hint);
         }
+        if (!fs.exists(packPath(loc.pack().name())) && !openPacks.containsKey(loc.pack().name())) {
+            // gc in another process replaced the pack since we last looked: look again.
+            refresh();
+            Location again = locate(id);
+            loc = again != null ? again : loc;
+        }
         try {
             return readAt(loc, false);
         } catch (ChunkCodec.DamagedRecordException e) {
             throw new StoreException("chunk " + id.shortHex() + " is damaged: " + e.getMessage() + " ("
                     + packPath(loc.pack().name()) + " at offset " + loc.offset() + ")");
         }
+    }
+
+    /** Receives chunk {@code i} of a {@link #readMany} call; called from several threads at once. */
+    @FunctionalInterface
+    public interface ChunkConsumer {
+        void accept(int i, byte[] data);
+    }
+
+    private static final int RUN_GAP = 64 << 10;
+    private static final int RUN_MAX = 2 << 20;
+
+    /**
+     * Reads {@code ids[i]} for every i on all cores, each verified, reading records that lie close
+     * together in a pack with one call (a page tree's pages usually sit in order in one pack).
+     */
+    public void readMany(ChunkId[] ids, ChunkConsumer action) {
+        int n = ids.length;
+        Location[] locs = new Location[n];
+        List<Integer> single = new ArrayList<>();
+        ChunkWriter w = writer;
+        for (int i = 0; i < n; i++) {
+            if (w != null && w.hasPending(ids[i])) {
+                single.add(i);
+                continue;
+            }
+            locs[i] = locate(ids[i]);
+            if (locs[i] == null) {
+                single.add(i); // read() refreshes, then names what is missing
+            }
+        }
+        Integer[] order = new Integer[n];
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            if (locs[i] != null) {
+                order[m++] = i;
+            }
+        }
+        Integer[] sorted = java.util.Arrays.copyOf(order, m);
+        java.util.Arrays.sort(sorted, (a, b) -> {
+            int c = locs[a].pack().name().compareTo(locs[b].pack().name());
+            return c != 0 ? c : Long.compare(locs[a].offset(), locs[b].offset());
+        });
+        List<int[]> runs = new ArrayList<>(); // [from, to) in sorted
+        for (int k = 0; k < m; ) {
+            int from = k;
+            Location first = locs[sorted[k]];
+            long end = first.offset() + first.pack().index().recordLength(first.entry());
+            k++;
+            while (k < m) {
+                Location l = locs[sorted[k]];
+                long lend = l.offset() + l.pack().index().recordLength(l.entry());
+                if (l.pack() != first.pack() || l.offset() - end > RUN_GAP || lend - first.offset() > RUN_MAX) {
+                    break;
+                }
+                end = Math.max(end, lend);
+                k++;
+            }
+            runs.add(new int[] {from, k});
+        }
+        Parallel.run(runs.size() + single.size(), r -> {
+            if (r >= runs.size()) {
+                int i = single.get(r - runs.size());
+                action.accept(i, read(ids[i]));
+                return;
+            }
+            int[] run = runs.get(r);
+            Location first = locs[sorted[run[0]]];
+            Location last = locs[sorted[run[1] - 1]];
+            long start = first.offset();
+            long stop = start;
+            for (int k = run[0]; k < run[1]; k++) {
+                Location l = locs[sorted[k]];
+                stop = Math.max(stop, l.offset() + l.pack().index().recordLength(l.entry()));
+            }
+            byte[] buf;
+            try {
+                buf = readRecord(first.pack().name(), start, (int) (stop - start));
+            } catch (ChunkCodec.DamagedRecordException e) {
+                throw new StoreException("pack " + packPath(last.pack().name()) + " is truncated near offset " + start);
+            }
+            for (int k = run[0]; k < run[1]; k++) {
+                int i = sorted[k];
+                Location l = locs[i];
+                try {
+                    action.accept(i, ChunkCodec.decode(buf, (int) (l.offset() - start),
+                            l.pack().index().recordLength(l.entry()), ids[i], false));
+                } catch (ChunkCodec.DamagedRecordException e) {
+                    throw new StoreException("chunk " + ids[i].shortHex() + " is damaged: " + e.getMessage() + " ("
+                            + packPath(l.pack().name()) + " at offset " + l.offset() + ")");
+                }
+            }
+        });
     }
 
     /** Reads and decodes one record; with {@code checkCrc} also verifies the record checksum. */

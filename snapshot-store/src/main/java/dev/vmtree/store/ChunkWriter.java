@@ -24,24 +24,38 @@ public final class ChunkWriter implements AutoCloseable {
     private static final int BUFFER = 8 << 20;
 
     private final ChunkStore store;
-    private final String name;
-    private final WritableFile file;
+    private String name;          // the open pack, or null until the next append
+    private WritableFile file;
     private final ConcurrentHashMap<ChunkId, PackIndex.Entry> pending = new ConcurrentHashMap<>();
+    private int written;          // chunks appended by this writer, over all its packs
     private final Object appendLock = new Object();
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
     private long fileLength;  // bytes handed to the file
     private long end;         // logical end: fileLength + buffered bytes
     private long storedBytes;
-    private boolean dirty;    // appended since the last flush
+    private long syncRequested;  // bytes handed to a background fsync
+    private java.util.concurrent.Future<?> backgroundSync;
+
+    /** Start writeback of a big pack early so the fsync at flush has only the tail left to wait for. */
+    private static final long EARLY_SYNC = Long.getLong("vmtree.store.earlySyncMiB", 32) << 20;
+    private static final java.util.concurrent.ExecutorService SYNCER = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "vmtree-pack-sync");
+        t.setDaemon(true);
+        return t;
+    });
 
     ChunkWriter(ChunkStore store) {
         this.store = store;
+    }
+
+    /** Starts a new pack; called under the append lock. */
+    private void openPack() {
         byte[] rnd = new byte[16];
         ThreadLocalRandom.current().nextBytes(rnd);
-        this.name = "pack-" + HexFormat.of().formatHex(rnd);
+        name = "pack-" + HexFormat.of().formatHex(rnd);
         try {
             store.files().createDirectories(store.directory());
-            this.file = store.files().create(store.packPath(name));
+            file = store.files().create(store.packPath(name));
             file.write(ByteBuffer.wrap(PackFormat.packHeader()));
         } catch (IOException e) {
             throw new StoreException("cannot create a pack in " + store.directory() + ": " + e.getMessage(), e);
@@ -85,8 +99,12 @@ public final class ChunkWriter implements AutoCloseable {
 
     private void append(ChunkId id, byte[] rec, int rawLength) {
         synchronized (appendLock) {
+            // put() checked without the lock; two threads may have hashed the same new chunk.
             if (pending.containsKey(id)) {
                 return;
+            }
+            if (name == null) {
+                openPack();
             }
             try {
                 if (buffer.remaining() < rec.length) {
@@ -104,7 +122,7 @@ public final class ChunkWriter implements AutoCloseable {
             pending.put(id, new PackIndex.Entry(id, end, rec.length, rawLength));
             end += rec.length;
             storedBytes += rec.length;
-            dirty = true;
+            written++;
         }
     }
 
@@ -113,6 +131,32 @@ public final class ChunkWriter implements AutoCloseable {
         fileLength += buffer.remaining();
         file.write(buffer);
         buffer.clear();
+        if (EARLY_SYNC > 0 && fileLength - syncRequested >= EARLY_SYNC && (backgroundSync == null || backgroundSync.isDone())) {
+            syncRequested = fileLength;
+            WritableFile f = file;
+            backgroundSync = SYNCER.submit(() -> {
+                f.fsync();
+                return null;
+            });
+        }
+    }
+
+    /** Waits for an early fsync in flight; its failure fails the flush. */
+    private void awaitBackgroundSync() throws IOException {
+        if (backgroundSync == null) {
+            return;
+        }
+        try {
+            backgroundSync.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while syncing", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } finally {
+            backgroundSync = null;
+            syncRequested = 0;
+        }
     }
 
     /** Appends a record copied verbatim from another pack (gc). */
@@ -120,18 +164,29 @@ public final class ChunkWriter implements AutoCloseable {
         append(id, rec, rawLength);
     }
 
+    ChunkStore store() {
+        return store;
+    }
+
+    /** The open pack's name, or null. */
     String name() {
-        return name;
+        synchronized (appendLock) {
+            return name;
+        }
     }
 
     boolean hasPending(ChunkId id) {
         return pending.containsKey(id);
     }
 
+    /** The chunk if this writer holds it unflushed, else null. */
     byte[] readPending(ChunkId id) {
-        PackIndex.Entry e = pending.get(id);
         byte[] rec;
         synchronized (appendLock) {
+            PackIndex.Entry e = pending.get(id);
+            if (e == null) {
+                return null;
+            }
             if (e.offset() >= fileLength) {
                 rec = Arrays.copyOfRange(buffer.array(), (int) (e.offset() - fileLength),
                         (int) (e.offset() - fileLength) + e.recordLength());
@@ -153,7 +208,9 @@ public final class ChunkWriter implements AutoCloseable {
 
     /** Chunks this writer appended (new to the store). */
     public int newChunks() {
-        return pending.size();
+        synchronized (appendLock) {
+            return written;
+        }
     }
 
     /** Bytes this writer appended to its pack. */
@@ -170,35 +227,63 @@ public final class ChunkWriter implements AutoCloseable {
      */
     public void flush() {
         synchronized (appendLock) {
-            if (!dirty) {
+            if (name == null) {
                 return;
             }
             try {
                 drain();
-                file.fsync();
+                awaitBackgroundSync();
+                // The pack and the new index are fsynced at once (two flushes in flight, one wait);
+                // the rename that publishes the index comes only after both are durable.
+                WritableFile pack = file;
+                java.util.concurrent.Future<?> packSync = SYNCER.submit(() -> {
+                    pack.fsync();
+                    return null;
+                });
                 byte[] idx = PackIndex.encode(pending.values().toArray(PackIndex.Entry[]::new), end);
-                store.files().writeAtomically(store.indexPath(name), idx);
-            } catch (IOException e) {
-                throw new StoreException("cannot make " + store.packPath(name) + " durable: " + e.getMessage(), e);
-            } catch (UncheckedIOException e) {
+                java.nio.file.Path tmp = store.directory().resolve(name + PackFormat.INDEX_SUFFIX + ".tmp");
+                try (WritableFile w = store.files().create(tmp)) {
+                    w.write(ByteBuffer.wrap(idx));
+                    w.fsync();
+                } finally {
+                    backgroundSync = packSync;
+                    awaitBackgroundSync();
+                }
+                file.close();
+                store.files().rename(tmp, store.indexPath(name));
+                store.files().fsyncDirectory(store.directory());
+            } catch (IOException | UncheckedIOException e) {
                 throw new StoreException("cannot make " + store.packPath(name) + " durable: " + e.getMessage(), e);
             }
-            dirty = false;
+            // The pack is sealed and published: later chunks start a new one.
+            store.refresh();
+            pending.clear();
+            name = null;
+            file = null;
         }
-        store.refresh();
     }
 
-    /** Closes the pack; chunks not flushed are abandoned (an empty pack is deleted). */
+    /** Closes the open pack; chunks not flushed are abandoned and their pack deleted. */
     @Override
     public void close() {
         synchronized (appendLock) {
+            if (name == null) {
+                return;
+            }
             try {
-                file.close();
-                if (pending.isEmpty()) {
-                    store.files().delete(store.packPath(name));
+                try {
+                    awaitBackgroundSync();
+                } catch (IOException ignored) {
+                    // the pack is being abandoned anyway
                 }
+                file.close();
+                store.files().delete(store.packPath(name));
+                store.nodeCache().clear(); // it may hold nodes that were never stored
             } catch (IOException e) {
                 throw new StoreException("cannot close " + store.packPath(name) + ": " + e.getMessage(), e);
+            } finally {
+                name = null;
+                pending.clear();
             }
         }
     }

@@ -44,12 +44,25 @@ final class Gc {
                     + " (run vmtree fsck)");
         }
         Set<ChunkId> live = mark();
-        List<ChunkStore.Pack> old = store.packs();
+        List<ChunkStore.Pack> all = store.packs();
         long before = 0;
-        long total = 0;
-        for (ChunkStore.Pack p : old) {
+        for (ChunkStore.Pack p : all) {
             before += p.index().packLength();
-            total += p.index().size();
+        }
+        // Rewrite only packs that hold garbage, and merge small ones; a big all-live pack stays.
+        List<ChunkStore.Pack> old = new ArrayList<>();
+        Set<ChunkId> kept = new HashSet<>();
+        for (ChunkStore.Pack p : all) {
+            if (p.index().packLength() < SMALL_PACK || hasGarbage(p.index(), live)) {
+                old.add(p);
+            } else {
+                for (int i = 0; i < p.index().size(); i++) {
+                    kept.add(p.index().id(i));
+                }
+            }
+        }
+        if (old.size() == 1 && !hasGarbage(old.getFirst().index(), live)) {
+            old.clear(); // one small, clean pack: nothing to gain
         }
         ChunkWriter writer = tx.chunks();
         Set<ChunkId> copied = new HashSet<>();
@@ -57,7 +70,7 @@ final class Gc {
             PackIndex idx = p.index();
             for (int i = 0; i < idx.size(); i++) {
                 ChunkId id = idx.id(i);
-                if (!live.contains(id) || copied.contains(id)) {
+                if (!live.contains(id) || copied.contains(id) || kept.contains(id)) {
                     continue;
                 }
                 try {
@@ -72,6 +85,9 @@ final class Gc {
             }
         }
         long distinct = countDistinct(old);
+        Set<ChunkId> keptLive = new HashSet<>(kept);
+        keptLive.retainAll(live);
+        String newPack = writer.name();
         writer.flush();
         // The new pack is durable and published; now the old ones may go, index first.
         FileLayer fs = repo.files();
@@ -83,7 +99,7 @@ final class Gc {
             }
             fs.fsyncDirectory(store.directory());
             for (String name : fs.list(store.directory())) {
-                boolean ours = name.startsWith(writer.name() + ".");
+                boolean ours = newPack != null && name.startsWith(newPack + ".");
                 boolean stale = name.endsWith(".tmp") || (name.endsWith(PackFormat.PACK_SUFFIX)
                         && !fs.exists(store.directory().resolve(
                                 name.substring(0, name.length() - PackFormat.PACK_SUFFIX.length()) + PackFormat.INDEX_SUFFIX)));
@@ -101,7 +117,32 @@ final class Gc {
         for (ChunkStore.Pack p : store.packs()) {
             after += p.index().packLength();
         }
-        return new GcReport(copied.size(), Math.max(0, distinct - copied.size()), before, after, expired, removed.size());
+        long dropped = Math.max(0, distinct - copied.size() - countIn(old, kept));
+        return new GcReport(copied.size() + keptLive.size(), dropped, before, after, expired, removed.size());
+    }
+
+    private static final long SMALL_PACK = 16L << 20;
+
+    private static boolean hasGarbage(PackIndex idx, Set<ChunkId> live) {
+        for (int i = 0; i < idx.size(); i++) {
+            if (!live.contains(idx.id(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Distinct ids of {@code packs} that are also in {@code kept} (live copies elsewhere). */
+    private static long countIn(List<ChunkStore.Pack> packs, Set<ChunkId> kept) {
+        Set<ChunkId> seen = new HashSet<>();
+        for (ChunkStore.Pack p : packs) {
+            for (int i = 0; i < p.index().size(); i++) {
+                if (kept.contains(p.index().id(i))) {
+                    seen.add(p.index().id(i));
+                }
+            }
+        }
+        return seen.size();
     }
 
     private static long countDistinct(List<ChunkStore.Pack> packs) {

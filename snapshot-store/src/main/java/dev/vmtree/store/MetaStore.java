@@ -123,34 +123,49 @@ final class MetaStore implements AutoCloseable {
         }
     }
 
-    /** Fsyncs the loose files of a new commit and its whole tree, then their directories. */
+    /**
+     * Fsyncs the loose files of a new commit and its whole tree, then their directories. The
+     * files are fsynced at once (one wait for the journal, not one per object).
+     */
     private void syncLooseObjects(ObjectId commit, ObjectId tree) throws IOException {
-        java.util.Set<Path> dirs = new java.util.HashSet<>();
-        syncLoose(commit, dirs);
-        syncLoose(tree, dirs);
+        java.util.List<Path> files = new ArrayList<>();
+        addLoose(commit, files);
+        addLoose(tree, files);
         try (TreeWalk tw = new TreeWalk(git)) {
             tw.addTree(tree);
             tw.setRecursive(false);
             while (tw.next()) {
-                syncLoose(tw.getObjectId(0), dirs);
+                addLoose(tw.getObjectId(0), files);
                 if (tw.isSubtree()) {
                     tw.enterSubtree();
                 }
             }
         }
-        for (Path d : dirs) {
-            dev.vmtree.store.fs.RealFileLayer.INSTANCE.fsyncDirectory(d);
-        }
-        dev.vmtree.store.fs.RealFileLayer.INSTANCE.fsyncDirectory(gitDir.resolve("objects"));
+        java.util.List<Path> dirs = new ArrayList<>(files.stream().map(Path::getParent).distinct().toList());
+        dirs.add(gitDir.resolve("objects"));
+        forceAll(files);
+        forceAll(dirs);
     }
 
-    private void syncLoose(ObjectId id, java.util.Set<Path> dirs) throws IOException {
+    private static void forceAll(java.util.List<Path> paths) throws IOException {
+        try {
+            Parallel.run(paths.size(), i -> {
+                // A read-only handle may be forced on Linux, for files and directories alike.
+                try (var ch = java.nio.channels.FileChannel.open(paths.get(i), java.nio.file.StandardOpenOption.READ)) {
+                    ch.force(true);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private void addLoose(ObjectId id, java.util.List<Path> files) {
         Path f = gitDir.resolve("objects").resolve(id.name().substring(0, 2)).resolve(id.name().substring(2));
         if (Files.exists(f)) {
-            try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.READ)) {
-                ch.force(true);
-            }
-            dirs.add(f.getParent());
+            files.add(f);
         }
     }
 
@@ -237,18 +252,21 @@ final class MetaStore implements AutoCloseable {
     RefResult updateRef(String ref, SnapshotId expectedOld, SnapshotId newId, String message) {
         String name = refName(ref);
         try {
-            RefUpdate ru = git.updateRef(name);
-            ru.setExpectedOldObjectId(expectedOld == null ? ObjectId.zeroId() : ObjectId.fromString(expectedOld.hex()));
-            ru.setRefLogMessage(message, false);
-            ru.setForceRefLog(true);
+            RefUpdate ru = newUpdate(name, expectedOld, message);
             RefUpdate.Result r;
             if (newId == null) {
                 ru.setForceUpdate(true);
                 r = ru.delete();
             } else {
                 ru.setNewObjectId(ObjectId.fromString(newId.hex()));
-                ru.setForceUpdate(true);
                 r = ru.update();
+                if (r == RefUpdate.Result.REJECTED) {
+                    // Not a fast-forward: vmtree moves refs anywhere (rollback), and says so.
+                    ru = newUpdate(name, expectedOld, message);
+                    ru.setNewObjectId(ObjectId.fromString(newId.hex()));
+                    ru.setForceUpdate(true);
+                    r = ru.update();
+                }
             }
             RefResult.Status s = switch (r) {
                 case NEW -> RefResult.Status.CREATED;
@@ -263,6 +281,15 @@ final class MetaStore implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException("cannot update " + name + " in " + gitDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A compare-and-swap update of {@code name} that writes a reflog entry. */
+    private RefUpdate newUpdate(String name, SnapshotId expectedOld, String message) throws IOException {
+        RefUpdate ru = git.updateRef(name);
+        ru.setExpectedOldObjectId(expectedOld == null ? ObjectId.zeroId() : ObjectId.fromString(expectedOld.hex()));
+        ru.setRefLogMessage(message, false);
+        ru.setForceRefLog(true);
+        return ru;
     }
 
     @Override

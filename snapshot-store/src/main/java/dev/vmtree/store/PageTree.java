@@ -3,7 +3,6 @@ package dev.vmtree.store;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
@@ -14,16 +13,14 @@ import java.util.function.LongConsumer;
  * stored. The depth depends only on the page count, so the shape depends only on the image size
  * and its contents: identical images have identical roots. See docs/store.md.
  *
- * <p>Threading: safe for concurrent readers; nodes are cached.
+ * <p>Threading: safe for concurrent readers; decoded nodes are cached per repository.
  */
 public final class PageTree {
     public static final int FANOUT_BITS = 6;
     public static final int FANOUT = 1 << FANOUT_BITS;
-    private static final int NODE_CACHE = 1 << 14;
 
     private final ChunkStore store;
     private final PageTreeRoot root;
-    private final ConcurrentHashMap<ChunkId, ChunkId[]> nodes = new ConcurrentHashMap<>();
 
     public PageTree(ChunkStore store, PageTreeRoot root) {
         this.store = store;
@@ -34,21 +31,38 @@ public final class PageTree {
         return root;
     }
 
-    /** Decodes a node chunk; {@link ChunkId#ZERO} decodes to all-zero children. */
+    /** A node's children in a fresh array the caller may change; ZERO decodes to all-zero children. */
     static ChunkId[] decodeNode(ChunkStore store, ChunkId id) {
         ChunkId[] out = new ChunkId[FANOUT];
         java.util.Arrays.fill(out, ChunkId.ZERO);
         if (id.isZero()) {
             return out;
         }
-        byte[] b = store.read(id);
-        if (b.length % ChunkId.BYTES != 0 || b.length > FANOUT * ChunkId.BYTES) {
-            throw new StoreException("chunk " + id.shortHex() + " is not a page tree node (" + b.length + " bytes)");
-        }
+        byte[] b = nodeBytes(store, id);
         for (int i = 0; i < b.length / ChunkId.BYTES; i++) {
             out[i] = ChunkId.fromBytes(b, i * ChunkId.BYTES);
         }
         return out;
+    }
+
+    /** Child {@code slot} of node {@code id} (not ZERO), without decoding the others. */
+    static ChunkId child(ChunkStore store, ChunkId id, int slot) {
+        byte[] b = nodeBytes(store, id);
+        return (slot + 1) * ChunkId.BYTES <= b.length ? ChunkId.fromBytes(b, slot * ChunkId.BYTES) : ChunkId.ZERO;
+    }
+
+    /** The encoded node, from the repository's node cache or read (verified) and cached. */
+    private static byte[] nodeBytes(ChunkStore store, ChunkId id) {
+        byte[] b = store.nodeCache().get(id);
+        if (b != null) {
+            return b;
+        }
+        b = store.read(id);
+        if (b.length % ChunkId.BYTES != 0 || b.length > FANOUT * ChunkId.BYTES) {
+            throw new StoreException("chunk " + id.shortHex() + " is not a page tree node (" + b.length + " bytes)");
+        }
+        store.nodeCache().put(id, b);
+        return b;
     }
 
     static byte[] encodeNode(ChunkId[] children) {
@@ -63,18 +77,6 @@ public final class PageTree {
         return b;
     }
 
-    private ChunkId[] node(ChunkId id) {
-        ChunkId[] n = nodes.get(id);
-        if (n == null) {
-            n = decodeNode(store, id);
-            if (nodes.size() > NODE_CACHE) {
-                nodes.clear();
-            }
-            nodes.put(id, n);
-        }
-        return n;
-    }
-
     /** The id of page {@code index} ({@link ChunkId#ZERO} for a zero page). */
     public ChunkId pageId(long index) {
         if (index < 0 || index >= root.pageCount()) {
@@ -82,7 +84,7 @@ public final class PageTree {
         }
         ChunkId id = root.root();
         for (int level = root.depth(); level >= 1 && !id.isZero(); level--) {
-            id = node(id)[(int) ((index >>> (FANOUT_BITS * (level - 1))) & (FANOUT - 1))];
+            id = child(store, id, (int) ((index >>> (FANOUT_BITS * (level - 1))) & (FANOUT - 1)));
         }
         return id;
     }
@@ -90,15 +92,7 @@ public final class PageTree {
     /** The contents of page {@code index}, or null when it is all zero. */
     public byte[] page(long index) {
         ChunkId id = pageId(index);
-        if (id.isZero()) {
-            return null;
-        }
-        byte[] b = store.read(id);
-        if (b.length != root.pageSize()) {
-            throw new StoreException("page " + index + " (chunk " + id.shortHex() + ") has " + b.length
-                    + " bytes, expected " + root.pageSize());
-        }
-        return b;
+        return id.isZero() ? null : pageOf(id, index);
     }
 
     /** A visitor of non-zero pages; called from several threads at once by {@link #readAll}. */
@@ -125,7 +119,7 @@ public final class PageTree {
             action.accept(first, id);
             return;
         }
-        ChunkId[] children = node(id);
+        ChunkId[] children = decodeNode(store, id);
         long span = 1L << (FANOUT_BITS * (level - 1));
         for (int i = 0; i < FANOUT; i++) {
             walk(children[i], level - 1, first + i * span, action);
@@ -144,11 +138,14 @@ public final class PageTree {
             ids.add(id);
         });
         long[] at = indexes[0];
-        Parallel.run(ids.size(), i -> action.accept(at[i], pageOf(ids.get(i), at[i])));
+        store.readMany(ids.toArray(ChunkId[]::new), (k, page) -> action.accept(at[k], checked(page, ids.get(k), at[k])));
     }
 
     private byte[] pageOf(ChunkId id, long index) {
-        byte[] b = store.read(id);
+        return checked(store.read(id), id, index);
+    }
+
+    private byte[] checked(byte[] b, ChunkId id, long index) {
         if (b.length != root.pageSize()) {
             throw new StoreException("page " + index + " (chunk " + id.shortHex() + ") has " + b.length
                     + " bytes, expected " + root.pageSize());
@@ -190,8 +187,7 @@ public final class PageTree {
     /** Children at {@code level}; a shallower tree sits whole in slot 0 of the levels above its root. */
     private static ChunkId[] children(ChunkStore store, ChunkId id, int depth, int level) {
         if (level > depth) {
-            ChunkId[] c = new ChunkId[FANOUT];
-            java.util.Arrays.fill(c, ChunkId.ZERO);
+            ChunkId[] c = decodeNode(store, ChunkId.ZERO);
             c[0] = id;
             return c;
         }

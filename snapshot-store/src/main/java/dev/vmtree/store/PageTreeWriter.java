@@ -7,8 +7,8 @@ import java.util.function.LongFunction;
  * Writes page trees: a whole image, or a new version of one from its previous tree and the set
  * of changed pages. Only the changed pages and the nodes on their paths to the root are hashed
  * and stored, so a version costs O(dirty pages · depth). Pages are hashed and compressed on all
- * cores; nodes are assembled on the calling thread by a cursor that walks the sorted dirty pages
- * left to right, loading each old node once and writing each new node once.
+ * cores. A whole image streams through a cursor that walks the pages left to right, so memory
+ * stays small whatever the image size; an update works level by level on all cores.
  */
 final class PageTreeWriter {
     private static final int BATCH = 16384;
@@ -32,30 +32,91 @@ final class PageTreeWriter {
         return new PageTreeRoot(cursor.finish(), size, pageSize);
     }
 
+    /**
+     * Level by level on all cores: first the old nodes on the dirty paths are loaded top-down (a
+     * node's old id is in its old parent), then the new nodes are written bottom-up. Each touched
+     * node is read once and written once.
+     */
     static PageTreeRoot update(ChunkWriter writer, ChunkStore store, PageTreeRoot base, LongFunction<byte[]> pages,
                                long[] dirty) {
-        long[] sorted = dirty.clone();
+        long[] sorted = unique(dirty);
+        for (long d : sorted) {
+            if (d < 0 || d >= base.pageCount()) {
+                throw new IllegalArgumentException("dirty page " + d + " outside an image of " + base.pageCount() + " pages");
+            }
+        }
+        if (sorted.length == 0) {
+            return base;
+        }
+        ChunkId[] pageIds = writer.putAll(sorted.length,
+                i -> checked(pages.apply(sorted[i]), sorted[i], base.pageSize()));
+        int depth = base.depth();
+        long[][] nodes = new long[depth + 1][];          // nodes[L]: indexes of touched nodes at level L
+        ChunkId[][][] children = new ChunkId[depth + 1][][];
+        for (int level = 1; level <= depth; level++) {
+            long[] at = new long[sorted.length];
+            for (int i = 0; i < sorted.length; i++) {
+                at[i] = sorted[i] >>> (PageTree.FANOUT_BITS * level);
+            }
+            nodes[level] = unique(at);
+            children[level] = new ChunkId[nodes[level].length][];
+        }
+        children[depth][0] = PageTree.decodeNode(store, base.root());
+        for (int level = depth - 1; level >= 1; level--) {
+            int l = level;
+            Parallel.run(nodes[l].length, k -> {
+                long node = nodes[l][k];
+                int parent = java.util.Arrays.binarySearch(nodes[l + 1], node >>> PageTree.FANOUT_BITS);
+                children[l][k] = PageTree.decodeNode(store, children[l + 1][parent][slot(node)]);
+            });
+        }
+        for (int i = 0, k = 0; i < sorted.length; i++) {
+            while (nodes[1][k] != sorted[i] >>> PageTree.FANOUT_BITS) {
+                k++;
+            }
+            children[1][k][slot(sorted[i])] = pageIds[i];
+        }
+        for (int level = 1; level <= depth; level++) {
+            int l = level;
+            ChunkId[] written = new ChunkId[nodes[l].length];
+            Parallel.run(nodes[l].length, k -> written[k] = writeNode(writer, children[l][k]));
+            if (l == depth) {
+                return new PageTreeRoot(written[0], base.size(), base.pageSize());
+            }
+            for (int k = 0, p = 0; k < nodes[l].length; k++) {
+                while (nodes[l + 1][p] != nodes[l][k] >>> PageTree.FANOUT_BITS) {
+                    p++;
+                }
+                children[l + 1][p][slot(nodes[l][k])] = written[k];
+            }
+        }
+        throw new AssertionError("unreachable: the root level returns");
+    }
+
+    private static long[] unique(long[] values) {
+        long[] sorted = values.clone();
         Arrays.sort(sorted);
-        int unique = 0;
+        int n = 0;
         for (int i = 0; i < sorted.length; i++) {
-            if (sorted[i] < 0 || sorted[i] >= base.pageCount()) {
-                throw new IllegalArgumentException("dirty page " + sorted[i] + " outside an image of "
-                        + base.pageCount() + " pages");
-            }
-            if (unique == 0 || sorted[unique - 1] != sorted[i]) {
-                sorted[unique++] = sorted[i];
+            if (n == 0 || sorted[n - 1] != sorted[i]) {
+                sorted[n++] = sorted[i];
             }
         }
-        Cursor cursor = new Cursor(writer, store, base);
-        for (int start = 0; start < unique; start += BATCH) {
-            int n = Math.min(BATCH, unique - start);
-            int from = start;
-            ChunkId[] ids = writer.putAll(n, i -> checked(pages.apply(sorted[from + i]), sorted[from + i], base.pageSize()));
-            for (int i = 0; i < n; i++) {
-                cursor.set(sorted[from + i], ids[i]);
-            }
+        return Arrays.copyOf(sorted, n);
+    }
+
+    private static int slot(long index) {
+        return (int) (index & (PageTree.FANOUT - 1));
+    }
+
+    private static ChunkId writeNode(ChunkWriter writer, ChunkId[] node) {
+        byte[] b = PageTree.encodeNode(node);
+        if (b.length == 0) {
+            return ChunkId.ZERO;
         }
-        return new PageTreeRoot(cursor.finish(), base.size(), base.pageSize());
+        ChunkId id = writer.put(b);
+        writer.store().nodeCache().put(id, b);
+        return id;
     }
 
     private static byte[] checked(byte[] page, long index, int pageSize) {
@@ -108,10 +169,6 @@ final class PageTreeWriter {
             entries[1][slot(page)] = id;
         }
 
-        private static int slot(long index) {
-            return (int) (index & (PageTree.FANOUT - 1));
-        }
-
         private void close(int level) {
             if (open[level] < 0) {
                 return;
@@ -121,8 +178,7 @@ final class PageTreeWriter {
         }
 
         private ChunkId write(ChunkId[] node) {
-            byte[] b = PageTree.encodeNode(node);
-            return b.length == 0 ? ChunkId.ZERO : writer.put(b);
+            return writeNode(writer, node);
         }
 
         ChunkId finish() {

@@ -62,10 +62,15 @@ public final class ChunkCodec {
      * @param checkCrc also verify the record checksum (fsck, gc); the SHA-256 is always verified
      */
     public static byte[] decode(byte[] rec, int len, ChunkId expected, boolean checkCrc) throws DamagedRecordException {
+        return decode(rec, 0, len, expected, checkCrc);
+    }
+
+    /** Decodes the record in {@code buf[off, off+len)}; see {@link #decode(byte[], int, ChunkId, boolean)}. */
+    public static byte[] decode(byte[] buf, int off, int len, ChunkId expected, boolean checkCrc) throws DamagedRecordException {
         if (len < PackFormat.RECORD_HEADER + PackFormat.RECORD_TRAILER) {
             throw new DamagedRecordException("truncated record");
         }
-        ByteBuffer bb = ByteBuffer.wrap(rec, 0, len);
+        ByteBuffer bb = ByteBuffer.wrap(buf, off, len);
         int encoding = bb.get() & 0xff;
         bb.get();
         int headerLength = bb.getShort() & 0xffff;
@@ -77,8 +82,8 @@ public final class ChunkCodec {
         }
         ChunkId id = ChunkId.read(bb);
         if (checkCrc) {
-            int crc = ByteBuffer.wrap(rec, len - PackFormat.RECORD_TRAILER, 4).getInt();
-            if (PackFormat.crc(rec, 0, len - PackFormat.RECORD_TRAILER) != crc) {
+            int crc = ByteBuffer.wrap(buf, off + len - PackFormat.RECORD_TRAILER, 4).getInt();
+            if (PackFormat.crc(buf, off, len - PackFormat.RECORD_TRAILER) != crc) {
                 throw new DamagedRecordException("record checksum mismatch");
             }
         }
@@ -90,12 +95,12 @@ public final class ChunkCodec {
             if (stored != raw) {
                 throw new DamagedRecordException("malformed raw record");
             }
-            out = java.util.Arrays.copyOfRange(rec, headerLength, headerLength + stored);
+            out = java.util.Arrays.copyOfRange(buf, off + headerLength, off + headerLength + stored);
         } else if (encoding == PackFormat.ENCODING_LZ4) {
             out = new byte[raw];
             int n;
             try {
-                n = DECOMPRESSOR.decompress(rec, headerLength, stored, out, 0, raw);
+                n = DECOMPRESSOR.decompress(buf, off + headerLength, stored, out, 0, raw);
             } catch (LZ4Exception e) {
                 throw new DamagedRecordException("LZ4 data is corrupt");
             }
