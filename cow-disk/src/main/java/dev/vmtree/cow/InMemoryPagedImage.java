@@ -12,7 +12,7 @@ import java.util.function.LongConsumer;
  *
  * <p><b>Layout.</b> Page references sit in a two-level table: a top array of leaves, each leaf
  * holding {@value #LEAF_PAGES} page references. A leaf exists only once a page in its range has
- * been touched, so a 1 TiB sparse disk costs one top array (16 K entries for 64 KiB blocks) and
+ * been touched, so a 1 TiB sparse disk costs one top array (32 K entries for 64 KiB blocks) and
  * nothing else until written.
  *
  * <p><b>Epochs.</b> {@link #freeze()} clones only the top array and bumps the epoch; the leaves and
