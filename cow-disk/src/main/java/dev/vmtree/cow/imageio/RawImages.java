@@ -49,16 +49,30 @@ final class RawImages {
         file.setLength(disk.size()); // sparse: unwritten ranges are holes
         FileChannel ch = file.getChannel();
         int bs = disk.blockSize();
+        ByteBuffer run = ByteBuffer.allocateDirect(READ_CHUNK * 4); // a run of adjacent non-zero blocks
+        long runStart = 0;
         for (long i = 0; i < disk.blockCount(); i++) {
-            if (disk.blocks().isZeroPage(i)) {
+            boolean zero = disk.blocks().isZeroPage(i);
+            long offset = i * bs;
+            if (run.position() > 0 && (zero || !run.hasRemaining())) {
+                writeRun(ch, run, runStart);
+            }
+            if (zero) {
                 continue;
             }
-            byte[] p = disk.blocks().page(i);
-            long offset = i * bs;
-            ByteBuffer b = ByteBuffer.wrap(p, 0, (int) Math.min(bs, disk.size() - offset));
-            while (b.hasRemaining()) {
-                ch.write(b, offset + b.position());
+            if (run.position() == 0) {
+                runStart = offset;
             }
+            run.put(disk.blocks().page(i), 0, (int) Math.min(bs, disk.size() - offset));
         }
+        writeRun(ch, run, runStart);
+    }
+
+    private static void writeRun(FileChannel ch, ByteBuffer run, long at) throws IOException {
+        run.flip();
+        while (run.hasRemaining()) {
+            at += ch.write(run, at);
+        }
+        run.clear();
     }
 }

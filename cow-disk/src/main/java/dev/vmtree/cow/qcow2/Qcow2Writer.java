@@ -27,6 +27,7 @@ public final class Qcow2Writer {
     private static final long REFCOUNTS_PER_BLOCK = CLUSTER_SIZE / 2;
     private static final long COPIED = 1L << 63;
     private static final int HEADER_LENGTH = 104;
+    private static final int BATCH_CLUSTERS = 64; // 4 MiB per write call
 
     private Qcow2Writer() {}
 
@@ -46,6 +47,9 @@ public final class Qcow2Writer {
         long next = 1; // next free host cluster; 0 is the header
         ByteBuffer zero = ByteBuffer.allocate(CLUSTER_SIZE);
         out.write(zero.duplicate(), 0);
+        // Data clusters are contiguous in the file: gather them into large writes.
+        ByteBuffer batch = ByteBuffer.allocateDirect(BATCH_CLUSTERS * CLUSTER_SIZE);
+        long batchStart = next;
         for (long c = 0; c < clusters; c++) {
             if (blocks.isZeroPage(c)) {
                 continue;
@@ -56,9 +60,15 @@ public final class Qcow2Writer {
                 l2[t] = new long[L2_ENTRIES];
             }
             l2[t][(int) (c % L2_ENTRIES)] = (next * CLUSTER_SIZE) | COPIED;
-            writeFully(out, ByteBuffer.wrap(data), next * CLUSTER_SIZE);
+            if (!batch.hasRemaining()) {
+                writeFully(out, batch.flip(), batchStart * CLUSTER_SIZE);
+                batch.clear();
+                batchStart = next;
+            }
+            batch.put(data);
             next++;
         }
+        writeFully(out, batch.flip(), batchStart * CLUSTER_SIZE);
 
         long[] l1 = new long[l1Size];
         ByteBuffer table = ByteBuffer.allocate(CLUSTER_SIZE);
