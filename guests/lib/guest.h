@@ -42,6 +42,12 @@ struct sbiret sbi_call(u64 eid, u64 fid, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4,
 i64 sbi_legacy(u64 eid, u64 a0);
 void sbi_shutdown(int failed) __attribute__((noreturn));
 int sbi_has(u64 eid);
+/*
+ * True under an OpenSBI older than SBI 2.0 (QEMU 7.2 ships OpenSBI 1.1, SBI 1.0), where the
+ * programs are validated: only then may a test accept a missing SBI 2.0 feature such as DBCN.
+ * Under vmtree (any other implementation) every check is strict.
+ */
+int sbi_peer_firmware(void);
 
 void putchar_sbi(int c);
 void puts_sbi(const char *s);
@@ -62,6 +68,10 @@ struct frame {
 /* Programs install a handler; it returns non-zero when it handled the trap. */
 extern int (*trap_hook)(struct frame *f);
 void trap_entry(void);
+
+/* lib/user.S: run fn in U-mode until a trap handler sends it back through s_return. */
+u64 enter_user(void (*fn)(void), u64 sp, u64 arg0, u64 arg1);
+void s_return(void);
 
 #define csr_read(csr) ({ u64 __v; __asm__ volatile("csrr %0, " #csr : "=r"(__v) :: "memory"); __v; })
 #define csr_write(csr, v) __asm__ volatile("csrw " #csr ", %0" :: "rK"((u64)(v)) : "memory")

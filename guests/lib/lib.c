@@ -48,6 +48,13 @@ void sbi_shutdown(int failed)
         __asm__ volatile("wfi");
 }
 
+int sbi_peer_firmware(void)
+{
+    struct sbiret impl = sbi_call(SBI_EXT_BASE, 1, 0, 0, 0, 0, 0, 0);
+    struct sbiret spec = sbi_call(SBI_EXT_BASE, 0, 0, 0, 0, 0, 0, 0);
+    return impl.value == SBI_IMPL_OPENSBI && spec.value < 0x2000000;
+}
+
 /* 0 = not probed yet, 1 = DBCN present, 2 = legacy console only. */
 static int console_kind;
 

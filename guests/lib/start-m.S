@@ -99,49 +99,6 @@ m_return:
     ld s11, 104(t0)
     ret
 
-/* Same pair for S-mode entering U-mode with sret. */
-    .globl enter_user
-enter_user:
-    la t0, s_context
-    sd ra, 0(t0)
-    sd sp, 8(t0)
-    sd s0, 16(t0)
-    sd s1, 24(t0)
-    sd s2, 32(t0)
-    sd s3, 40(t0)
-    sd s4, 48(t0)
-    sd s5, 56(t0)
-    sd s6, 64(t0)
-    sd s7, 72(t0)
-    sd s8, 80(t0)
-    sd s9, 88(t0)
-    sd s10, 96(t0)
-    sd s11, 104(t0)
-    li t1, 1 << 8
-    csrc sstatus, t1
-    csrw sepc, a0
-    mv sp, a1
-    sret
-
-    .globl s_return
-s_return:
-    la t0, s_context
-    ld ra, 0(t0)
-    ld sp, 8(t0)
-    ld s0, 16(t0)
-    ld s1, 24(t0)
-    ld s2, 32(t0)
-    ld s3, 40(t0)
-    ld s4, 48(t0)
-    ld s5, 56(t0)
-    ld s6, 64(t0)
-    ld s7, 72(t0)
-    ld s8, 80(t0)
-    ld s9, 88(t0)
-    ld s10, 96(t0)
-    ld s11, 104(t0)
-    ret
-
     .section .tohost, "aw", @progbits
     .align 6
     .globl tohost
@@ -157,7 +114,6 @@ fromhost: .dword 0
     .bss
     .align 4
 m_context: .space 14*8
-s_context: .space 14*8
     .space 16384
 m_stack_top:
     .space 8192

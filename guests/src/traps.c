@@ -35,9 +35,7 @@
 #define UNMAPPED_CODE_VA 0x40002000UL
 
 u64 enter_mode(u64 mpp, void (*fn)(void), u64 sp);
-u64 enter_user(void (*fn)(void), u64 sp);
 void m_return(void);
-void s_return(void);
 
 static u8 s_stack[8192] __attribute__((aligned(16)));
 static u8 u_stack[8192] __attribute__((aligned(16)));
@@ -190,7 +188,7 @@ static void supervisor_traps(void)
     CHECK(31, s_cause == CAUSE_ILLEGAL && s_epc == pc && s_spp == 1);
     CHECK(32, tval_of_illegal(s_tval, 0x340022f3));
     CHECK(33, m_traps == before + 1);
-    CHECK(34, enter_user(user_traps, U_STACK) == 77);
+    CHECK(34, enter_user(user_traps, U_STACK, 0, 0) == 77);
     CHECK(35, s_cause == CAUSE_ECALL_U && s_spp == 0);
     CHECK(36, (csr_read(sstatus) & SSTATUS_SPP) == 0);   /* sret to U left SPP = U */
     exit_mode(5);
