@@ -20,6 +20,10 @@ import java.util.function.Consumer;
  * buffer; the random block never writes x9 or x31 and only branches forward inside itself; its
  * memory accesses stay aligned inside the scratch buffer. The epilogue stores x1..x31, converts
  * them and the scratch buffer to hex lines between {@link #BEGIN} and {@link #END}, and prints.
+ *
+ * <p>Even seeds run the SBI variant with Sv39 paging on (one 1 GiB identity page from a root table
+ * at {@link #ROOT}), so every fetch and access goes through the core's TLB; the Linux variant has
+ * the same number of nops in its place, keeping both layouts identical.
  */
 final class DiffProgram {
     static final long CODE = 0x8020_0000L;
@@ -27,6 +31,7 @@ final class DiffProgram {
     static final int SCRATCH = 256;
     static final int SCRATCH_SIZE = 3584;
     static final int OUT = 4096;
+    static final int ROOT = 0x3000;
     static final String BEGIN = "<<dump\n";
     static final String END = "dump>>\n";
     static final int DUMP_WORDS = 31 + SCRATCH_SIZE / 8;
@@ -41,7 +46,7 @@ final class DiffProgram {
 
     private final long seed;
     private final List<Consumer<RvAsm>> items = new ArrayList<>();
-    private final byte[] data = new byte[OUT + OUT_LENGTH];
+    private final byte[] data = new byte[ROOT + 4096];
 
     private DiffProgram(long seed) {
         this.seed = seed;
@@ -49,6 +54,11 @@ final class DiffProgram {
 
     long seed() {
         return seed;
+    }
+
+    /** Whether the SBI variant turns on Sv39 before the block. */
+    boolean paging() {
+        return seed % 2 == 0;
     }
 
     /** Generates a program of {@code length} random items (an item is one instruction or a short idiom). */
@@ -64,6 +74,7 @@ final class DiffProgram {
         }
         d.put(OUT, BEGIN.getBytes(StandardCharsets.US_ASCII));
         d.put(OUT + OUT_LENGTH - END.length(), END.getBytes(StandardCharsets.US_ASCII));
+        d.putLong(ROOT + 2 * 8, (0x8000_0000L >>> 12) << 10 | 0xcf);   // V R W X A D: 1 GiB at 2 GiB
         RandomBlock block = new RandomBlock(random, length);
         for (int k = 0; k < length; k++) {
             p.items.add(block.item(k));
@@ -85,6 +96,19 @@ final class DiffProgram {
     /** The code, from the prologue to the target's output routine. */
     RvAsm code(Target target) {
         RvAsm a = new RvAsm(CODE);
+        if (paging() && target == Target.SBI) {
+            a.laAbsolute(5, DATA + ROOT);
+            a.opImm("srli", 5, 5, 12);
+            a.opImm("addi", 6, 0, 8);
+            a.opImm("slli", 6, 6, 60);
+            a.op("or", 5, 5, 6);
+            a.csrw(0x180, "satp", 5);
+            a.sfenceVma();
+        } else if (paging()) {
+            for (int k = 0; k < 8; k++) {
+                a.opImm("addi", 0, 0, 0);
+            }
+        }
         a.laAbsolute(BASE, BASE_VALUE);
         for (int r = 1; r < 31; r++) {
             if (r != CBASE) {

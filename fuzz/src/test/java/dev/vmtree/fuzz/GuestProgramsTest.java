@@ -42,8 +42,10 @@ class GuestProgramsTest {
         }
         guests.add(new Guest("sbi-hsm", List.of("--harts", "2"), 0, "sbi-hsm: PASS"));
         guests.add(new Guest("traps", List.of("--m-mode"), 0, ""));
-        guests.add(new Guest("bench-loop", List.of("--max-instructions", BENCH_BUDGET), 3, "bench-loop: start"));
-        guests.add(new Guest("bench-mem", List.of("--max-instructions", BENCH_BUDGET), 3, "bench-mem: start"));
+        guests.add(new Guest("bench-loop", List.of("--max-instructions", BENCH_BUDGET), 3,
+                "bench-loop: start, 160000000 iterations"));
+        guests.add(new Guest("bench-mem", List.of("--max-instructions", BENCH_BUDGET), 3,
+                "bench-mem: start, sieve 4000000 bytes, sort 524288 keys"));
         return guests;
     }
 

@@ -177,6 +177,15 @@ final class RvAsm {
         return add(0x00000073, "ecall");
     }
 
+    /** csrrw x0, csr, rs1. */
+    RvAsm csrw(int csr, String name, int rs1) {
+        return add(i(0, rs1, 1, 0, 0x73) | csr << 20, "csrw " + name + ", " + REG[rs1]);
+    }
+
+    RvAsm sfenceVma() {
+        return add(0x12000073, "sfence.vma");
+    }
+
     RvAsm fence() {
         return add(0x0ff0000f, "fence iorw, iorw");
     }

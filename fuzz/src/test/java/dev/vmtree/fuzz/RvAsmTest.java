@@ -31,7 +31,7 @@ class RvAsmTest {
             }
             Path s = dir.resolve("p.s");
             Files.write(s, source);
-            OutsideTools.Run asm = OutsideTools.run(List.of(as.toString(), "-march=rv64imac", "-o",
+            OutsideTools.Run asm = OutsideTools.run(List.of(as.toString(), "-march=rv64imac_zicsr", "-o",
                     dir.resolve("p.o").toString(), s.toString()), dir, 60);
             assertThat(asm.exitCode()).as("as: %s", asm.err()).isZero();
             OutsideTools.Run bin = OutsideTools.run(List.of(objcopy.toString(), "-O", "binary", "-j", ".text",
