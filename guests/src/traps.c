@@ -3,7 +3,8 @@
  * M -> S -> U and back: ecalls from each mode land in the right mode with the right cause,
  * illegal instructions and page faults follow medeleg, mret/sret set the privilege and MPP/SPP,
  * the CLINT timer interrupts M (also from U while mstatus.MIE=0), and delegated supervisor timer
- * and software interrupts reach S. No console: the result is the HTIF tohost value, 1 on pass,
+ * and software interrupts reach S. Also: misa, the CLINT software interrupt, load access faults
+ * outside memory, mstatus.MPRV, and mcounteren gating S-mode counter reads. No console: the result is the HTIF tohost value, 1 on pass,
  * (n << 1) | 1 for the first failing check number n.
  */
 #include "guest.h"
@@ -11,6 +12,13 @@
 #define MSTATUS_MIE (1UL << 3)
 #define MSTATUS_MPP (3UL << 11)
 #define MIE_MTIE (1UL << 7)
+#define MIE_MSIE (1UL << 3)
+#define MIP_MSIP (1UL << 3)
+#define MSTATUS_MPRV (1UL << 17)
+#define CAUSE_LOAD_ACCESS 5
+#define IRQ_M_SOFT (INTERRUPT_BIT | 3)
+#define CLINT_MSIP ((volatile u32 *)0x02000000UL)
+#define NOT_RAM 0xC0000000UL            /* no memory or device there on virt, spike or vmtree */
 #define MIP_MTIP (1UL << 7)
 #define MIP_STIP (1UL << 5)
 #define MIP_SSIP (1UL << 1)
@@ -45,7 +53,7 @@ static u8 u_stack[8192] __attribute__((aligned(16)));
 /* What the last trap into each mode saw. */
 static volatile u64 m_cause, m_epc, m_tval, m_mpp, m_traps;
 static volatile u64 s_cause, s_epc, s_tval, s_spp, s_traps;
-static volatile u64 m_timer_irqs, s_timer_irqs, s_soft_irqs;
+static volatile u64 m_timer_irqs, s_timer_irqs, s_soft_irqs, m_soft_irqs;
 
 static int first_failure;
 #define CHECK(n, cond) do { if (!(cond) && first_failure == 0) first_failure = (n); } while (0)
@@ -74,6 +82,7 @@ static int returns_and_skips(struct frame *f, u64 cause)
 {
     switch (cause) {
     case CAUSE_ILLEGAL:
+    case CAUSE_LOAD_ACCESS:
     case CAUSE_ECALL_U:
     case CAUSE_ECALL_S:
     case CAUSE_ECALL_M:
@@ -101,6 +110,11 @@ static void __attribute__((noreturn)) unexpected(void)
 
 void m_trap_dispatch(struct frame *f)
 {
+    if (f->cause == IRQ_M_SOFT) {
+        m_soft_irqs++;
+        *CLINT_MSIP = 0;
+        return;
+    }
     if (f->cause == IRQ_M_TIMER) {
         m_timer_irqs++;
         *CLINT_MTIMECMP = ~0UL;
@@ -246,6 +260,63 @@ static void machine_traps(void)
     CHECK(3, tval_of_illegal(m_tval, 0xf1101073));
 }
 
+static void supervisor_counters_denied(void)
+{
+    u64 pc = AT_LABEL("rdcycle t0");            /* mcounteren.CY = 0: illegal in S, delegated */
+    CHECK(100, s_cause == CAUSE_ILLEGAL && s_epc == pc);
+    pc = AT_LABEL("rdinstret t0");
+    CHECK(101, s_cause == CAUSE_ILLEGAL && s_epc == pc);
+    exit_mode(9);
+}
+
+static void supervisor_counters_allowed(void)
+{
+    u64 before = s_traps;
+    __asm__ volatile("rdcycle t0\n rdinstret t0" ::: "t0");
+    CHECK(102, s_traps == before);
+    exit_mode(10);
+}
+
+static volatile u64 marker = 0x4d5052564d505256UL;
+
+/* misa, a CLINT software interrupt, mstatus.MPRV translating M-mode loads, access faults. */
+static void machine_features(void)
+{
+    u64 misa = csr_read(misa);
+    u64 need = (1UL << ('I' - 'A')) | (1UL << ('M' - 'A')) | (1UL << ('A' - 'A')) | (1UL << ('C' - 'A'))
+               | (1UL << ('S' - 'A')) | (1UL << ('U' - 'A'));
+    CHECK(90, misa >> 62 == 2 && (misa & need) == need);
+    CHECK(91, csr_read(mhartid) == 0);
+
+    csr_set(mie, MIE_MSIE);
+    *CLINT_MSIP = 1;
+    csr_set(mstatus, MSTATUS_MIE);
+    for (int i = 0; i < 1000 && m_soft_irqs == 0; i++)
+        ;
+    csr_clear(mstatus, MSTATUS_MIE);
+    csr_clear(mie, MIE_MSIE);
+    CHECK(92, m_soft_irqs == 1 && (csr_read(mip) & MIP_MSIP) == 0);
+
+    u64 pc;
+    __asm__ volatile(".option push\n.option norvc\nlla %0, 1f\n1: ld t0, 0(%1)\n.option pop"
+                     : "=&r"(pc) : "r"(NOT_RAM) : "t0", "memory");
+    CHECK(93, m_cause == CAUSE_LOAD_ACCESS && m_epc == pc && m_tval == NOT_RAM);
+
+    /* With MPRV = 1 and MPP = S, M-mode loads use S-mode translation: NOT_RAM is an alias of RAM. */
+    root_table[3] = ((0x80000000UL >> 12) << 10) | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D;
+    csr_write(satp, SATP_SV39 | ((u64)root_table >> 12));
+    sfence_vma();
+    u64 alias = NOT_RAM + ((u64)&marker - 0x80000000UL), seen;
+    csr_clear(mstatus, MSTATUS_MPP);
+    csr_set(mstatus, (1UL << 11) | MSTATUS_MPRV);
+    __asm__ volatile("ld %0, 0(%1)" : "=r"(seen) : "r"(alias) : "memory");
+    csr_clear(mstatus, MSTATUS_MPRV);
+    CHECK(94, seen == marker);
+    csr_write(satp, 0);
+    sfence_vma();
+    root_table[3] = 0;
+}
+
 static void machine_timer(void)
 {
     *CLINT_MTIMECMP = *CLINT_MTIME + 1000;
@@ -292,6 +363,12 @@ int main(void)
     sfence_vma();
 
     machine_timer();
+    machine_features();
+
+    csr_write(mcounteren, 0);
+    CHECK(28, enter_mode(1, supervisor_counters_denied, S_STACK) == 9);
+    csr_write(mcounteren, 7);
+    CHECK(29, enter_mode(1, supervisor_counters_allowed, S_STACK) == 10);
 
     csr_set(mip, MIP_STIP);
     CHECK(27, enter_mode(1, supervisor_interrupts, S_STACK) == 8);
