@@ -25,9 +25,15 @@ int main(void)
     u64 deadline = csr_read(time) + 10000;
     struct sbiret r = sbi_call(SBI_EXT_TIME, 0, deadline, 0, 0, 0, 0, 0);
     check("set_timer error", r.error, 0);
-    csr_set(sstatus, SSTATUS_SIE);
-    for (int i = 0; i < 1000000 && timer_irqs == 0; i++)
+    /*
+     * Wait with sstatus.SIE = 0: wfi still wakes on a pending enabled interrupt, and no interrupt
+     * can slip in between the check and the wfi (which would leave the hart asleep for good).
+     */
+    for (int i = 0; i < 1000000 && (csr_read(sip) & SIE_STIE) == 0; i++)
         __asm__ volatile("wfi");
+    csr_set(sstatus, SSTATUS_SIE);              /* now take it */
+    for (int i = 0; i < 1000 && timer_irqs == 0; i++)
+        ;
     csr_clear(sstatus, SSTATUS_SIE);
     check("one timer interrupt", timer_irqs, 1);
     check_true("interrupt not before the deadline", time_at_irq >= deadline);

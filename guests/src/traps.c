@@ -319,11 +319,19 @@ static void machine_features(void)
 
 static void machine_timer(void)
 {
+    /*
+     * Wait with mstatus.MIE = 0 (an earlier mret may have left it set from MPIE): wfi still wakes on
+     * a pending enabled interrupt, and no interrupt can slip in between the check and the wfi,
+     * which would leave the hart asleep for good.
+     */
+    csr_clear(mstatus, MSTATUS_MIE);
     *CLINT_MTIMECMP = *CLINT_MTIME + 1000;
     csr_set(mie, MIE_MTIE);
-    csr_set(mstatus, MSTATUS_MIE);
-    for (int i = 0; i < 100000 && m_timer_irqs == 0; i++)
+    for (int i = 0; i < 100000 && (csr_read(mip) & MIP_MTIP) == 0; i++)
         __asm__ volatile("wfi");
+    csr_set(mstatus, MSTATUS_MIE);              /* now take it */
+    for (int i = 0; i < 1000 && m_timer_irqs == 0; i++)
+        ;
     csr_clear(mstatus, MSTATUS_MIE);
     CHECK(70, m_timer_irqs == 1);
     CHECK(71, (csr_read(mip) & MIP_MTIP) == 0);
