@@ -65,6 +65,19 @@ public final class Hart {
     boolean exitSlice;
     private long context = Long.MIN_VALUE;
 
+    private static final long PAGE_END_SLOT = Op.pack(Op.PAGE_END, false, 0, 0, 0, 0);
+    /** The code page an interpreter call starts on: every slot re-fetches. */
+    private static final long[] PAGE_END_ONLY = sentinels();
+    /** One-instruction page for instructions that are executed without being cached. */
+    private final long[] scratch = sentinels();
+    private int scratchSlot;
+
+    private static long[] sentinels() {
+        long[] a = new long[MemorySystem.CODE_SLOTS + 2];
+        java.util.Arrays.fill(a, PAGE_END_SLOT);
+        return a;
+    }
+
     public Hart(int id, MemorySystem mem, HartHost host) {
         this.id = id;
         this.mem = mem;
@@ -255,155 +268,130 @@ public final class Hart {
     public int interpret(int max) {
         final long[] x = this.x;
         final Tlb t = this.tlb;
-        final long[] rTag = t.rTag;
-        final byte[][] rPage = t.rPage;
-        final long[] wTag = t.wTag;
-        final byte[][] wPage = t.wPage;
-        long pc = this.pc;
-        long[] code = null;
-        long codeVpn = -1;
+        // The pc is base + 2 * off; off indexes the decoded page. Leaving the page (or any event that
+        // may change translation) sets base = target - 4096, off = 2048: the PAGE_END sentinel there
+        // re-fetches, so the common path never compares page numbers.
+        long base = this.pc - 4096;
+        int off = MemorySystem.CODE_SLOTS;
+        long[] code = PAGE_END_ONLY;
         int n = 0;
         loop:
         while (n < max) {
-            long vpn = pc >>> 12;
-            if (vpn != codeVpn) {
-                this.pc = pc;
-                sliceSteps = n;
-                code = Mmu.fetchPage(this, pc);
-                if (code == null) { // fetch fault: trap taken, counts as a step
-                    n++;
-                    pc = this.pc;
-                    continue;
-                }
-                codeVpn = vpn;
-            }
-            int slot = ((int) pc & 0xFFF) >>> 1;
-            long d = code[slot];
-            if (d == 0) {
-                d = Mmu.decodeSlot(this, code, slot, pc);
-            }
+            long d = code[off];
             n++;
-            final int rd = ((int) d >>> 9) & 63;
-            final int rs1 = ((int) d >>> 15) & 31;
-            final int rs2 = ((int) d >>> 20) & 31;
-            final long imm = d >> 32;
-            final int len = 4 - (((int) d >>> 7) & 2);
             switch ((int) d & 0xFF) {
-                case ADDI -> x[rd] = x[rs1] + imm;
-                case LUI -> x[rd] = imm;
-                case AUIPC -> x[rd] = pc + imm;
+                case ADDI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] + (d >> 32);
+                case LUI -> x[((int) d >>> 9 & 63)] = (d >> 32);
+                case AUIPC -> x[((int) d >>> 9 & 63)] = base + (off << 1) + (d >> 32);
                 case JAL -> {
-                    x[rd] = pc + len;
-                    pc += imm;
+                    long pc = base + (off << 1);
+                    x[((int) d >>> 9 & 63)] = pc + (4 - (((int) d >>> 7) & 2));
+                    long target = pc + (d >> 32);
+                    if (((target ^ base) >>> 12) == 0) {
+                        off = ((int) target & 0xFFF) >>> 1;
+                    } else {
+                        base = target - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                    }
                     continue;
                 }
                 case JALR -> {
-                    long target = (x[rs1] + imm) & ~1L;
-                    x[rd] = pc + len;
-                    pc = target;
+                    long target = (x[((int) d >>> 15 & 31)] + (d >> 32)) & ~1L;
+                    x[((int) d >>> 9 & 63)] = base + (off << 1) + (4 - (((int) d >>> 7) & 2));
+                    if (((target ^ base) >>> 12) == 0) {
+                        off = ((int) target & 0xFFF) >>> 1;
+                    } else {
+                        base = target - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                    }
                     continue;
                 }
-                case BEQ -> {
-                    if (x[rs1] == x[rs2]) {
-                        pc += imm;
-                        continue;
-                    }
-                }
-                case BNE -> {
-                    if (x[rs1] != x[rs2]) {
-                        pc += imm;
-                        continue;
-                    }
-                }
-                case BLT -> {
-                    if (x[rs1] < x[rs2]) {
-                        pc += imm;
-                        continue;
-                    }
-                }
-                case BGE -> {
-                    if (x[rs1] >= x[rs2]) {
-                        pc += imm;
-                        continue;
-                    }
-                }
-                case BLTU -> {
-                    if (Long.compareUnsigned(x[rs1], x[rs2]) < 0) {
-                        pc += imm;
-                        continue;
-                    }
-                }
-                case BGEU -> {
-                    if (Long.compareUnsigned(x[rs1], x[rs2]) >= 0) {
-                        pc += imm;
+                case BEQ, BNE, BLT, BGE, BLTU, BGEU -> {
+                    long a = x[((int) d >>> 15 & 31)], b = x[((int) d >>> 20 & 31)];
+                    boolean taken = switch ((int) d & 0xFF) {
+                        case BEQ -> a == b;
+                        case BNE -> a != b;
+                        case BLT -> a < b;
+                        case BGE -> a >= b;
+                        case BLTU -> Long.compareUnsigned(a, b) < 0;
+                        default -> Long.compareUnsigned(a, b) >= 0;
+                    };
+                    if (taken) {
+                        long target = base + (off << 1) + (d >> 32);
+                        if (((target ^ base) >>> 12) == 0) {
+                            off = ((int) target & 0xFFF) >>> 1;
+                        } else {
+                            base = target - 4096;
+                            off = MemorySystem.CODE_SLOTS;
+                        }
                         continue;
                     }
                 }
                 case LD -> {
-                    long va = x[rs1] + imm;
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (rTag[i] == va >>> 12 && (va & 7) == 0) {
-                        x[rd] = (long) I64.get(rPage[i], (int) va & 0xFFF);
-                    } else if (Mmu.loadSlow(this, d, va, pc, n)) {
-                        pc = this.pc;
-                        codeVpn = -1;
+                    if (t.rTag[i] == va >>> 12 && (va & 7) == 0) {
+                        x[((int) d >>> 9 & 63)] = (long) I64.get(t.rPage[i], (int) va & 0xFFF);
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
                         continue;
                     }
                 }
                 case LW -> {
-                    long va = x[rs1] + imm;
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (rTag[i] == va >>> 12 && (va & 3) == 0) {
-                        x[rd] = (int) I32.get(rPage[i], (int) va & 0xFFF);
-                    } else if (Mmu.loadSlow(this, d, va, pc, n)) {
-                        pc = this.pc;
-                        codeVpn = -1;
+                    if (t.rTag[i] == va >>> 12 && (va & 3) == 0) {
+                        x[((int) d >>> 9 & 63)] = (int) I32.get(t.rPage[i], (int) va & 0xFFF);
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
                         continue;
                     }
                 }
                 case LWU -> {
-                    long va = x[rs1] + imm;
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (rTag[i] == va >>> 12 && (va & 3) == 0) {
-                        x[rd] = (int) I32.get(rPage[i], (int) va & 0xFFF) & 0xFFFF_FFFFL;
-                    } else if (Mmu.loadSlow(this, d, va, pc, n)) {
-                        pc = this.pc;
-                        codeVpn = -1;
+                    if (t.rTag[i] == va >>> 12 && (va & 3) == 0) {
+                        x[((int) d >>> 9 & 63)] = (int) I32.get(t.rPage[i], (int) va & 0xFFF) & 0xFFFF_FFFFL;
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
                         continue;
                     }
                 }
                 case LH, LHU -> {
-                    long va = x[rs1] + imm;
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (rTag[i] == va >>> 12 && (va & 1) == 0) {
-                        short v = (short) I16.get(rPage[i], (int) va & 0xFFF);
-                        x[rd] = ((int) d & 0xFF) == LH ? v : v & 0xFFFFL;
-                    } else if (Mmu.loadSlow(this, d, va, pc, n)) {
-                        pc = this.pc;
-                        codeVpn = -1;
+                    if (t.rTag[i] == va >>> 12 && (va & 1) == 0) {
+                        short v = (short) I16.get(t.rPage[i], (int) va & 0xFFF);
+                        x[((int) d >>> 9 & 63)] = ((int) d & 0xFF) == LH ? v : v & 0xFFFFL;
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
                         continue;
                     }
                 }
                 case LB, LBU -> {
-                    long va = x[rs1] + imm;
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (rTag[i] == va >>> 12) {
-                        byte v = rPage[i][(int) va & 0xFFF];
-                        x[rd] = ((int) d & 0xFF) == LB ? v : v & 0xFFL;
-                    } else if (Mmu.loadSlow(this, d, va, pc, n)) {
-                        pc = this.pc;
-                        codeVpn = -1;
+                    if (t.rTag[i] == va >>> 12) {
+                        byte v = t.rPage[i][(int) va & 0xFFF];
+                        x[((int) d >>> 9 & 63)] = ((int) d & 0xFF) == LB ? v : v & 0xFFL;
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
                         continue;
                     }
                 }
                 case SD -> {
-                    long va = x[rs1] + imm;
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (wTag[i] == va >>> 12 && (va & 7) == 0) {
-                        I64.set(wPage[i], (int) va & 0xFFF, x[rs2]);
-                    } else if (Mmu.storeSlow(this, 8, va, x[rs2], pc, len, n)) {
-                        pc = this.pc;
-                        codeVpn = -1;
+                    if (t.wTag[i] == va >>> 12 && (va & 7) == 0) {
+                        I64.set(t.wPage[i], (int) va & 0xFFF, x[((int) d >>> 20 & 31)]);
+                    } else if (Mmu.storeSlow(this, 8, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
                         if (exitSlice) {
                             break loop;
                         }
@@ -411,105 +399,126 @@ public final class Hart {
                     }
                 }
                 case SW -> {
-                    long va = x[rs1] + imm;
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (wTag[i] == va >>> 12 && (va & 3) == 0) {
-                        I32.set(wPage[i], (int) va & 0xFFF, (int) x[rs2]);
-                    } else if (Mmu.storeSlow(this, 4, va, x[rs2], pc, len, n)) {
-                        pc = this.pc;
-                        codeVpn = -1;
+                    if (t.wTag[i] == va >>> 12 && (va & 3) == 0) {
+                        I32.set(t.wPage[i], (int) va & 0xFFF, (int) x[((int) d >>> 20 & 31)]);
+                    } else if (Mmu.storeSlow(this, 4, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
                         if (exitSlice) {
                             break loop;
                         }
                         continue;
                     }
                 }
-                case SH -> {
-                    long va = x[rs1] + imm;
+                case SH, SB -> {
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (wTag[i] == va >>> 12 && (va & 1) == 0) {
-                        I16.set(wPage[i], (int) va & 0xFFF, (short) x[rs2]);
-                    } else if (Mmu.storeSlow(this, 2, va, x[rs2], pc, len, n)) {
-                        pc = this.pc;
-                        codeVpn = -1;
+                    boolean half = ((int) d & 0xFF) == SH;
+                    if (t.wTag[i] == va >>> 12 && (!half || (va & 1) == 0)) {
+                        if (half) {
+                            I16.set(t.wPage[i], (int) va & 0xFFF, (short) x[((int) d >>> 20 & 31)]);
+                        } else {
+                            t.wPage[i][(int) va & 0xFFF] = (byte) x[((int) d >>> 20 & 31)];
+                        }
+                    } else if (Mmu.storeSlow(this, half ? 2 : 1, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
                         if (exitSlice) {
                             break loop;
                         }
                         continue;
                     }
                 }
-                case SB -> {
-                    long va = x[rs1] + imm;
-                    int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (wTag[i] == va >>> 12) {
-                        wPage[i][(int) va & 0xFFF] = (byte) x[rs2];
-                    } else if (Mmu.storeSlow(this, 1, va, x[rs2], pc, len, n)) {
-                        pc = this.pc;
-                        codeVpn = -1;
-                        if (exitSlice) {
-                            break loop;
-                        }
-                        continue;
-                    }
-                }
-                case SLTI -> x[rd] = x[rs1] < imm ? 1 : 0;
-                case SLTIU -> x[rd] = Long.compareUnsigned(x[rs1], imm) < 0 ? 1 : 0;
-                case XORI -> x[rd] = x[rs1] ^ imm;
-                case ORI -> x[rd] = x[rs1] | imm;
-                case ANDI -> x[rd] = x[rs1] & imm;
-                case SLLI -> x[rd] = x[rs1] << imm;
-                case SRLI -> x[rd] = x[rs1] >>> imm;
-                case SRAI -> x[rd] = x[rs1] >> imm;
-                case ADD -> x[rd] = x[rs1] + x[rs2];
-                case SUB -> x[rd] = x[rs1] - x[rs2];
-                case SLL -> x[rd] = x[rs1] << x[rs2];
-                case SLT -> x[rd] = x[rs1] < x[rs2] ? 1 : 0;
-                case SLTU -> x[rd] = Long.compareUnsigned(x[rs1], x[rs2]) < 0 ? 1 : 0;
-                case XOR -> x[rd] = x[rs1] ^ x[rs2];
-                case SRL -> x[rd] = x[rs1] >>> x[rs2];
-                case SRA -> x[rd] = x[rs1] >> x[rs2];
-                case OR -> x[rd] = x[rs1] | x[rs2];
-                case AND -> x[rd] = x[rs1] & x[rs2];
-                case ADDIW -> x[rd] = (int) (x[rs1] + imm);
-                case SLLIW -> x[rd] = (int) x[rs1] << imm;
-                case SRLIW -> x[rd] = (int) x[rs1] >>> imm;
-                case SRAIW -> x[rd] = (int) x[rs1] >> imm;
-                case ADDW -> x[rd] = (int) (x[rs1] + x[rs2]);
-                case SUBW -> x[rd] = (int) (x[rs1] - x[rs2]);
-                case SLLW -> x[rd] = (int) x[rs1] << x[rs2];
-                case SRLW -> x[rd] = (int) x[rs1] >>> x[rs2];
-                case SRAW -> x[rd] = (int) x[rs1] >> x[rs2];
-                case MUL -> x[rd] = x[rs1] * x[rs2];
-                case MULW -> x[rd] = (int) x[rs1] * (int) x[rs2];
+                case SLTI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] < (d >> 32) ? 1 : 0;
+                case SLTIU -> x[((int) d >>> 9 & 63)] = Long.compareUnsigned(x[((int) d >>> 15 & 31)], (d >> 32)) < 0 ? 1 : 0;
+                case XORI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] ^ (d >> 32);
+                case ORI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] | (d >> 32);
+                case ANDI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] & (d >> 32);
+                case SLLI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] << (d >> 32);
+                case SRLI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] >>> (d >> 32);
+                case SRAI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] >> (d >> 32);
+                case ADD -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] + x[((int) d >>> 20 & 31)];
+                case SUB -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] - x[((int) d >>> 20 & 31)];
+                case SLL -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] << x[((int) d >>> 20 & 31)];
+                case SLT -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] < x[((int) d >>> 20 & 31)] ? 1 : 0;
+                case SLTU -> x[((int) d >>> 9 & 63)] = Long.compareUnsigned(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]) < 0 ? 1 : 0;
+                case XOR -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] ^ x[((int) d >>> 20 & 31)];
+                case SRL -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] >>> x[((int) d >>> 20 & 31)];
+                case SRA -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] >> x[((int) d >>> 20 & 31)];
+                case OR -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] | x[((int) d >>> 20 & 31)];
+                case AND -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] & x[((int) d >>> 20 & 31)];
+                case ADDIW -> x[((int) d >>> 9 & 63)] = (int) (x[((int) d >>> 15 & 31)] + (d >> 32));
+                case SLLIW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] << (d >> 32);
+                case SRLIW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] >>> (d >> 32);
+                case SRAIW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] >> (d >> 32);
+                case ADDW -> x[((int) d >>> 9 & 63)] = (int) (x[((int) d >>> 15 & 31)] + x[((int) d >>> 20 & 31)]);
+                case SUBW -> x[((int) d >>> 9 & 63)] = (int) (x[((int) d >>> 15 & 31)] - x[((int) d >>> 20 & 31)]);
+                case SLLW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] << x[((int) d >>> 20 & 31)];
+                case SRLW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] >>> x[((int) d >>> 20 & 31)];
+                case SRAW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] >> x[((int) d >>> 20 & 31)];
+                case MUL -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] * x[((int) d >>> 20 & 31)];
+                case MULW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] * (int) x[((int) d >>> 20 & 31)];
                 case MULH, MULHSU, MULHU, DIV, DIVU, REM, REMU, DIVW, DIVUW, REMW, REMUW ->
-                        x[rd] = Alu.muldiv((int) d & 0xFF, x[rs1], x[rs2]);
+                        x[((int) d >>> 9 & 63)] = Alu.muldiv((int) d & 0xFF, x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
                 case FENCE -> {
                     // One hart at a time over one memory: every access is already ordered.
                 }
                 case AMO -> {
-                    this.pc = pc;
+                    this.pc = base + (off << 1);
                     if (Atomics.execute(this, d)) {
-                        pc = this.pc;
-                        codeVpn = -1;
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
                         continue;
                     }
                 }
-                default -> {
-                    // ILLEGAL, CROSS_PAGE and the system operations: rare, may trap or change context.
+                case UNDECODED -> {
+                    n--;
+                    long decoded = Mmu.decodeSlot(this, code, off, base + (off << 1));
+                    if (code[off] != decoded) {
+                        // Straddles two pages or could not be fetched: run it once from a page of
+                        // sentinels, so whatever follows is fetched afresh.
+                        scratch[scratchSlot] = PAGE_END_SLOT;
+                        scratch[off] = decoded;
+                        scratchSlot = off;
+                        code = scratch;
+                    }
+                    continue;
+                }
+                case PAGE_END -> {
+                    n--;
+                    long pc = base + (off << 1);
                     this.pc = pc;
+                    sliceSteps = n;
+                    long[] c = Mmu.fetchPage(this, pc);
+                    if (c == null) { // fetch fault: trap taken, counts as a step
+                        n++;
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        continue;
+                    }
+                    code = c;
+                    base = pc & ~0xFFFL;
+                    off = ((int) pc & 0xFFF) >>> 1;
+                    continue;
+                }
+                default -> {
+                    // ILLEGAL, FETCH_FAULT and the system operations: rare, may trap or change context.
+                    this.pc = base + (off << 1);
                     sliceSteps = n - 1;
                     Privileged.execute(this, d);
-                    pc = this.pc;
-                    codeVpn = -1;
+                    base = this.pc - 4096;
+                    off = MemorySystem.CODE_SLOTS;
                     if (exitSlice) {
                         break loop;
                     }
                     continue;
                 }
             }
-            pc += len;
+            off += 2 - (((int) d >>> 8) & 1);
         }
-        this.pc = pc;
+        this.pc = base + (off << 1);
         exitSlice = false;
         steps += n;
         sliceSteps = 0;

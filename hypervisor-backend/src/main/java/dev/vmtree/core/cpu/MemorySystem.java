@@ -23,6 +23,7 @@ import java.util.List;
  */
 public final class MemorySystem {
     static final int CODE_SLOTS = Bus.PAGE_SIZE / 2;
+    private static final long PAGE_END_SLOT = Op.pack(Op.PAGE_END, false, 0, 0, 0, 0);
 
     final Bus bus;
     final PagedImage ram;
@@ -86,7 +87,9 @@ public final class MemorySystem {
     long[] codePage(int ppn) {
         long[] c = code[ppn];
         if (c == null) {
-            c = new long[CODE_SLOTS];
+            c = new long[CODE_SLOTS + 2];
+            c[CODE_SLOTS] = PAGE_END_SLOT; // falling off the page (2- or 4-byte step) re-fetches
+            c[CODE_SLOTS + 1] = PAGE_END_SLOT;
             code[ppn] = c;
             for (Tlb t : tlbs) {
                 t.dropWrite(ppn);

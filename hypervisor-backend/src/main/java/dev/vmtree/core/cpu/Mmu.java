@@ -234,7 +234,7 @@ final class Mmu {
      * A store that missed the TLB fast path. Returns true when the interpreter must reload the pc
      * from h.pc: after a trap, or when the store asked the machine to stop (then h.exitSlice is set).
      */
-    static boolean storeSlow(Hart h, int size, long va, long value, long pc, int len, int n) {
+    static boolean storeSlow(Hart h, int size, long va, long value, long pc, long d, int n) {
         h.pc = pc;
         h.sliceSteps = n - 1;
         MemorySystem mem = h.mem;
@@ -285,7 +285,7 @@ final class Mmu {
             return true;
         }
         if (h.host.stopRequested()) {
-            h.pc = pc + len;
+            h.pc = pc + Op.length(d);
             h.exitSlice = true;
             return true;
         }
