@@ -2,7 +2,8 @@
  * SBI HSM (run with two harts: vmtree exec --harts 2, qemu -smp 2): get_status of this hart is
  * STARTED, another hart is found STOPPED, hart_start runs it in S-mode at our entry with a1 =
  * opaque, it writes a flag and hart_stop()s, after which its status returns to STOPPED; it can be
- * started a second time. Error codes: starting a running hart, status of a hart that does not exist.
+ * started a second time; a retentive hart_suspend returns once the timer interrupt is pending.
+ * Error codes: starting a running hart, status of a missing hart, a reserved suspend type.
  */
 #include "guest.h"
 
@@ -83,6 +84,17 @@ int main(u64 hartid)
 
     struct sbiret r = sbi_call(SBI_EXT_HSM, 0, hartid, (u64)secondary_entry, 0, 0, 0, 0);
     check("hart_start of a running hart", r.error, (u64)SBI_ERR_ALREADY_AVAILABLE);
+
+    /* Default retentive suspend: returns success once an enabled interrupt (the timer) is pending. */
+    csr_set(sie, SIE_STIE);
+    u64 deadline = csr_read(time) + 10000;
+    sbi_call(SBI_EXT_TIME, 0, deadline, 0, 0, 0, 0, 0);
+    r = sbi_call(SBI_EXT_HSM, 3, 0, 0, 0, 0, 0, 0);
+    check("retentive hart_suspend", r.error, 0);
+    check_true("resumed with the timer pending", (csr_read(sip) & SIE_STIE) != 0 && csr_read(time) >= deadline);
+    sbi_call(SBI_EXT_TIME, 0, ~0UL, 0, 0, 0, 0, 0);
+    csr_clear(sie, SIE_STIE);
+    check("reserved suspend type", sbi_call(SBI_EXT_HSM, 3, 0x1234, 0, 0, 0, 0, 0).error, (u64)SBI_ERR_INVALID_PARAM);
     check("status of a missing hart", status(4096).error, (u64)SBI_ERR_INVALID_PARAM);
     return finish("sbi-hsm");
 }
