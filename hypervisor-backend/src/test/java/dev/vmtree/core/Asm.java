@@ -125,6 +125,7 @@ public final class Asm {
     public Asm op32(int f7, int f3, int rd, int rs1, int rs2) { return word(r(f7, rs2, rs1, f3, rd, 0x3B)); }
     public Asm add(int rd, int rs1, int rs2) { return op(0, 0, rd, rs1, rs2); }
     public Asm sub(int rd, int rs1, int rs2) { return op(0x20, 0, rd, rs1, rs2); }
+    public Asm or_(int rd, int rs1, int rs2) { return op(0, 6, rd, rs1, rs2); }
     public Asm load(int f3, int rd, int rs1, int imm) { return word(i(imm, rs1, f3, rd, 0x03)); }
     public Asm ld(int rd, int rs1, int imm) { return load(3, rd, rs1, imm); }
     public Asm lw(int rd, int rs1, int imm) { return load(2, rd, rs1, imm); }

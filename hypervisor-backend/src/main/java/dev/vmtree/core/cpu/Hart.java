@@ -306,17 +306,68 @@ public final class Hart {
                     }
                     continue;
                 }
-                case BEQ, BNE, BLT, BGE, BLTU, BGEU -> {
-                    long a = x[((int) d >>> 15 & 31)], b = x[((int) d >>> 20 & 31)];
-                    boolean taken = switch ((int) d & 0xFF) {
-                        case BEQ -> a == b;
-                        case BNE -> a != b;
-                        case BLT -> a < b;
-                        case BGE -> a >= b;
-                        case BLTU -> Long.compareUnsigned(a, b) < 0;
-                        default -> Long.compareUnsigned(a, b) >= 0;
-                    };
-                    if (taken) {
+                case BEQ -> {
+                    if (x[((int) d >>> 15 & 31)] == x[((int) d >>> 20 & 31)]) {
+                        long target = base + (off << 1) + (d >> 32);
+                        if (((target ^ base) >>> 12) == 0) {
+                            off = ((int) target & 0xFFF) >>> 1;
+                        } else {
+                            base = target - 4096;
+                            off = MemorySystem.CODE_SLOTS;
+                        }
+                        continue;
+                    }
+                }
+                case BNE -> {
+                    if (x[((int) d >>> 15 & 31)] != x[((int) d >>> 20 & 31)]) {
+                        long target = base + (off << 1) + (d >> 32);
+                        if (((target ^ base) >>> 12) == 0) {
+                            off = ((int) target & 0xFFF) >>> 1;
+                        } else {
+                            base = target - 4096;
+                            off = MemorySystem.CODE_SLOTS;
+                        }
+                        continue;
+                    }
+                }
+                case BLT -> {
+                    if (x[((int) d >>> 15 & 31)] < x[((int) d >>> 20 & 31)]) {
+                        long target = base + (off << 1) + (d >> 32);
+                        if (((target ^ base) >>> 12) == 0) {
+                            off = ((int) target & 0xFFF) >>> 1;
+                        } else {
+                            base = target - 4096;
+                            off = MemorySystem.CODE_SLOTS;
+                        }
+                        continue;
+                    }
+                }
+                case BGE -> {
+                    if (x[((int) d >>> 15 & 31)] >= x[((int) d >>> 20 & 31)]) {
+                        long target = base + (off << 1) + (d >> 32);
+                        if (((target ^ base) >>> 12) == 0) {
+                            off = ((int) target & 0xFFF) >>> 1;
+                        } else {
+                            base = target - 4096;
+                            off = MemorySystem.CODE_SLOTS;
+                        }
+                        continue;
+                    }
+                }
+                case BLTU -> {
+                    if (Long.compareUnsigned(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]) < 0) {
+                        long target = base + (off << 1) + (d >> 32);
+                        if (((target ^ base) >>> 12) == 0) {
+                            off = ((int) target & 0xFFF) >>> 1;
+                        } else {
+                            base = target - 4096;
+                            off = MemorySystem.CODE_SLOTS;
+                        }
+                        continue;
+                    }
+                }
+                case BGEU -> {
+                    if (Long.compareUnsigned(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]) >= 0) {
                         long target = base + (off << 1) + (d >> 32);
                         if (((target ^ base) >>> 12) == 0) {
                             off = ((int) target & 0xFFF) >>> 1;

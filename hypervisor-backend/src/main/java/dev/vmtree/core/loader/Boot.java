@@ -165,7 +165,7 @@ public final class Boot {
         for (int i = 0; i < config.harts(); i++) {
             t.begin("cpu@" + i).string("device_type", "cpu").cells("reg", i).string("status", "okay")
                     .string("compatible", "riscv").string("riscv,isa", ISA).string("mmu-type", "riscv,sv48");
-            t.begin("interrupt-controller").cells("#interrupt-cells", 1).empty("interrupt-controller")
+            t.begin("interrupt-controller").cells("#address-cells", 0).cells("#interrupt-cells", 1).empty("interrupt-controller")
                     .string("compatible", "riscv,cpu-intc").cells("phandle", intcPhandle(i)).end();
             t.end();
         }
