@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Git for whole virtual machines: run RISC-V guests on an embedded hypervisor core and keep"
                 + " every moment of their lives as snapshots you can branch, check out, roll back, diff and replay.",
-        subcommands = {CommandLine.HelpCommand.class, BenchCommand.class,
+        subcommands = {CommandLine.HelpCommand.class, BenchCommand.class, ExecCommand.class,
             InitCommand.class, FsckCommand.class, GcCommand.class, StoreCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {

@@ -1,0 +1,260 @@
+package dev.vmtree.core;
+
+import dev.vmtree.core.cpu.Hart;
+import dev.vmtree.core.cpu.HartHost;
+import dev.vmtree.core.cpu.MemorySystem;
+import dev.vmtree.core.cpu.Privileged;
+import dev.vmtree.core.cpu.Timebase;
+import dev.vmtree.core.devices.Clint;
+import dev.vmtree.core.devices.Htif;
+import dev.vmtree.core.mem.Bus;
+import dev.vmtree.core.sbi.Sbi;
+import dev.vmtree.cow.InMemoryPagedImage;
+import dev.vmtree.cow.PagedImage;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A whole machine: harts, the physical bus with RAM and devices, the virtual clock and (in
+ * hypervisor mode) the SBI. It runs in bounded slices with {@link #run(long)}.
+ *
+ * <p>Determinism: the clock is the global instruction count. Interrupt checks happen at every
+ * multiple of {@link #CHECK_INTERVAL}, hart switches at every multiple of {@link #QUANTUM}; both are
+ * global counts, so a run split anywhere and resumed behaves exactly like one run. When no hart can
+ * run (all in WFI or stopped), the clock jumps to the next armed timer deadline.
+ *
+ * <p>Threading: a machine is driven by one thread at a time; nothing in it is thread-safe.
+ */
+public final class Machine {
+    /** Instructions between two interrupt check points. */
+    public static final int CHECK_INTERVAL = 4096;
+    /** Instructions a hart runs before the next runnable hart gets its turn (a multiple of CHECK_INTERVAL). */
+    public static final int QUANTUM = 4 * CHECK_INTERVAL;
+    public static final long CLINT_BASE = 0x0200_0000L;
+
+    private final MachineConfig config;
+    private final Bus bus;
+    private final MemorySystem memory;
+    private final Hart[] harts;
+    private final Console console;
+    private final Sbi sbi;
+    private long instructions;
+    private int current;
+    private StopReason stop;
+    private long stopDetail;
+
+    /** A machine with fresh zeroed RAM. */
+    public Machine(MachineConfig config, Console console) {
+        this(config, new InMemoryPagedImage(config.memoryBytes(), Bus.PAGE_SIZE), console);
+    }
+
+    /** A machine over an existing RAM image (its size must match the configuration). */
+    public Machine(MachineConfig config, PagedImage ram, Console console) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.console = Objects.requireNonNull(console, "console");
+        if (ram.size() != config.memoryBytes()) {
+            throw new IllegalArgumentException("RAM image has " + ram.size() + " bytes, configuration says "
+                    + config.memoryBytes());
+        }
+        this.bus = new Bus(ram);
+        this.memory = new MemorySystem(bus);
+        HartHost host = new Host();
+        this.harts = new Hart[config.harts()];
+        for (int i = 0; i < harts.length; i++) {
+            harts[i] = new Hart(i, memory, host);
+        }
+        bus.map(CLINT_BASE, Clint.SIZE, new Clint(harts, this::now), "clint");
+        if (config.machineMode()) {
+            sbi = null;
+        } else {
+            sbi = new Sbi(this);
+            for (Hart h : harts) {
+                h.enterHypervisorMode();
+                h.setStopped(h.id != 0);
+            }
+        }
+    }
+
+    public MachineConfig config() {
+        return config;
+    }
+
+    public Bus bus() {
+        return bus;
+    }
+
+    public MemorySystem memory() {
+        return memory;
+    }
+
+    public Console console() {
+        return console;
+    }
+
+    public List<Hart> harts() {
+        return List.of(harts);
+    }
+
+    public Hart hart(int id) {
+        return harts[id];
+    }
+
+    /** The global instruction count: the virtual clock. Exact even inside a device or hypercall callback. */
+    public long now() {
+        return instructions + harts[current].sliceSteps();
+    }
+
+    /** Timebase ticks ({@link Timebase#FREQUENCY_HZ}) at {@link #now()}. */
+    public long time() {
+        return Timebase.ticks(now());
+    }
+
+    /** Attaches the HTIF tohost word (riscv-tests); it must lie in RAM. */
+    public void enableHtif(long tohost) {
+        new Htif(this, tohost).attach();
+    }
+
+    /** Asks the machine to stop after the current instruction; the first request wins. */
+    public void requestStop(StopReason reason, long detail) {
+        if (stop == null) {
+            stop = reason;
+            stopDetail = detail;
+        }
+    }
+
+    /** The stop request still pending after a run, if the guest ended (SHUTDOWN etc.); null while it can run. */
+    public StopReason stopped() {
+        return stop;
+    }
+
+    /**
+     * Runs at most {@code budget} global instructions (negative: no limit). Returns when the budget
+     * is used, the guest stops the machine, or no hart can ever run again.
+     */
+    public RunResult run(long budget) {
+        memory.checkEpoch();
+        long start = instructions;
+        long end = budget < 0 || start + budget < start ? Long.MAX_VALUE : start + budget;
+        while (stop == null && instructions < end) {
+            long now = instructions;
+            if (now % CHECK_INTERVAL == 0) {
+                checkPoint(now);
+            }
+            long nextCheck = now - now % CHECK_INTERVAL + CHECK_INTERVAL;
+            Hart h = harts[current];
+            if (!h.runnable()) {
+                long wake = anyRunnable() ? nextCheck : nextDeadline(now);
+                if (wake < 0) {
+                    if (end == Long.MAX_VALUE) {
+                        requestStop(StopReason.IDLE, 0);
+                        break;
+                    }
+                    wake = end;
+                }
+                instructions = Math.min(Math.max(wake, nextCheck), end);
+                continue;
+            }
+            int n = h.interpret((int) (Math.min(nextCheck, end) - now));
+            instructions += n;
+        }
+        console.flush();
+        if (stop != null) {
+            return new RunResult(stop, stopDetail, instructions - start);
+        }
+        return new RunResult(StopReason.BUDGET_EXHAUSTED, 0, instructions - start);
+    }
+
+    /** Global instruction count so far. */
+    public long instructions() {
+        return instructions;
+    }
+
+    private void checkPoint(long now) {
+        for (Hart h : harts) {
+            if (!h.stopped()) {
+                Privileged.updateTimers(h, now);
+                if (h.waitingForInterrupt() && (h.mip() & h.mie()) != 0) {
+                    h.setWaitingForInterrupt(false);
+                }
+            }
+        }
+        if (harts.length > 1 && (now % QUANTUM == 0 || !harts[current].runnable())) {
+            int next = current;
+            for (int i = 1; i <= harts.length; i++) {
+                int c = (current + i) % harts.length;
+                if (harts[c].runnable()) {
+                    next = c;
+                    break;
+                }
+            }
+            if (next != current) {
+                for (Hart h : harts) {
+                    h.clearReservation();
+                }
+                current = next;
+            }
+        }
+        Hart h = harts[current];
+        if (h.runnable()) {
+            Privileged.takeInterrupt(h);
+        }
+    }
+
+    private boolean anyRunnable() {
+        for (Hart h : harts) {
+            if (h.runnable()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The first check point at which an armed, enabled timer wakes a waiting hart; -1 if none. */
+    private long nextDeadline(long now) {
+        long best = -1;
+        long time = Timebase.ticks(now);
+        for (Hart h : harts) {
+            if (h.stopped()) {
+                continue;
+            }
+            best = earlier(best, deadline(h.mtimecmp(), (h.mie() & (1L << 7)) != 0, time));
+            best = earlier(best, deadline(h.sbiTimer(), (h.mie() & (1L << 5)) != 0, time));
+        }
+        if (best < 0) {
+            return -1;
+        }
+        long at = Timebase.instructionsFor(best);
+        if (at < 0 || at > Long.MAX_VALUE - CHECK_INTERVAL) {
+            return -1;
+        }
+        return (at + CHECK_INTERVAL - 1) / CHECK_INTERVAL * CHECK_INTERVAL;
+    }
+
+    private static long deadline(long cmp, boolean enabled, long time) {
+        return enabled && cmp != -1 && Long.compareUnsigned(cmp, time) > 0 ? cmp : -1;
+    }
+
+    private static long earlier(long a, long b) {
+        if (a < 0) return b;
+        if (b < 0) return a;
+        return Long.compareUnsigned(a, b) <= 0 ? a : b;
+    }
+
+    /** The harts' view of the machine. */
+    private final class Host implements HartHost {
+        @Override
+        public long instructionCount() {
+            return instructions;
+        }
+
+        @Override
+        public boolean environmentCall(Hart hart) {
+            return sbi != null && sbi.call(hart);
+        }
+
+        @Override
+        public boolean stopRequested() {
+            return stop != null;
+        }
+    }
+}

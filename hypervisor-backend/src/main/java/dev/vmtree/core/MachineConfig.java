@@ -1,0 +1,33 @@
+package dev.vmtree.core;
+
+/**
+ * How a machine is built. {@code machineMode}: the guest starts in M-mode with no SBI (bare metal,
+ * riscv-tests, firmware); otherwise the hypervisor serves SBI and the guest starts in S-mode.
+ *
+ * @param memoryBytes RAM size, a positive multiple of 4 KiB, at most 64 GiB
+ * @param harts number of harts, 1..64
+ * @param bootargs kernel command line for the device tree's /chosen node (may be empty)
+ */
+public record MachineConfig(long memoryBytes, int harts, boolean machineMode, String bootargs) {
+    public static final long MAX_MEMORY = 64L << 30;
+    public static final int MAX_HARTS = 64;
+
+    public MachineConfig {
+        if (memoryBytes <= 0 || memoryBytes % 4096 != 0 || memoryBytes > MAX_MEMORY) {
+            throw new IllegalArgumentException(
+                    "memory must be a multiple of 4 KiB between 4 KiB and 64 GiB: " + memoryBytes);
+        }
+        if (harts < 1 || harts > MAX_HARTS) {
+            throw new IllegalArgumentException("harts must be between 1 and " + MAX_HARTS + ": " + harts);
+        }
+        bootargs = bootargs == null ? "" : bootargs;
+    }
+
+    public static MachineConfig hypervisor(long memoryBytes) {
+        return new MachineConfig(memoryBytes, 1, false, "");
+    }
+
+    public static MachineConfig bareMetal(long memoryBytes) {
+        return new MachineConfig(memoryBytes, 1, true, "");
+    }
+}

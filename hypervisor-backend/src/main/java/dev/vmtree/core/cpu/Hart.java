@@ -1,0 +1,578 @@
+package dev.vmtree.core.cpu;
+
+import static dev.vmtree.core.cpu.Op.*;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/**
+ * One RV64IMAC hart: its architectural state (registers, pc, privilege, CSRs, reservation, WFI) and
+ * the interpreter that runs it. Privileged operations live in {@link Privileged} and {@link Csrs},
+ * address translation and slow memory accesses in {@link Mmu}.
+ *
+ * <p>{@link #interpret(int)} is the hot loop. It is deliberately one long method (a {@code switch}
+ * over pre-decoded operations) kept under HotSpot's 8000-byte compile limit: common ALU, branch and
+ * aligned RAM accesses through the software TLB stay inline; anything rare (traps, CSRs, MMIO,
+ * misaligned, division, atomics) calls out. It never allocates and never throws: a trap is taken by
+ * the slow path, which sets {@link #pc} and returns {@code true}.
+ *
+ * <p>Threading: a hart belongs to its machine's thread.
+ */
+public final class Hart {
+    static final VarHandle I16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    static final VarHandle I64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    public static final int PRIV_U = 0, PRIV_S = 1, PRIV_M = 3;
+
+    public final int id;
+    final MemorySystem mem;
+    final HartHost host;
+    final Tlb tlb = new Tlb();
+
+    /** x0..x31 plus a write-only sink at index 32 that decoded instructions use for rd = x0. */
+    final long[] x = new long[33];
+    long pc;
+    int priv = PRIV_M;
+
+    long mstatus = Csrs.MSTATUS_XLEN;
+    long medeleg, mideleg, mie, mip;
+    long mtvec, mepc, mcause, mtval, mscratch;
+    long stvec, sepc, scause, stval, sscratch, satp;
+    long mcounteren, scounteren, menvcfg, senvcfg;
+    final long[] pmpaddr = new long[64];
+    final long[] pmpcfg = new long[16];
+    /** Steps executed (instructions retired plus trapping ones); mcycle/minstret are offsets from it. */
+    long steps;
+    long cycleOffset, instretOffset;
+    /** CLINT comparator (machine mode) and the SBI timer deadline (hypervisor mode), unsigned ticks. */
+    long mtimecmp = -1, sbiTimer = -1;
+    /** LR reservation address, -1 when none. */
+    long reservation = -1;
+    boolean wfi;
+    /** HSM: a stopped hart runs nothing until started (hypervisor mode: every hart but 0 at boot). */
+    boolean stopped;
+    /** True when the hypervisor, not the guest, plays machine mode for this hart. */
+    boolean hypervisorMode;
+
+    /** Steps done in the current slice before the instruction being executed (for counters and time). */
+    int sliceSteps;
+    /** Cause and address of the last failed translation or straddling fetch. */
+    int faultCause;
+    long faultTval;
+    /** Set by a slow path that wants the interpreter to end its slice after this instruction. */
+    boolean exitSlice;
+    private long context = Long.MIN_VALUE;
+
+    private static final long PAGE_END_SLOT = Op.pack(Op.PAGE_END, false, 0, 0, 0, 0);
+    /** The code page an interpreter call starts on: every slot re-fetches. */
+    private static final long[] PAGE_END_ONLY = sentinels();
+    /** One-instruction page for instructions that are executed without being cached. */
+    private final long[] scratch = sentinels();
+    private int scratchSlot;
+
+    private static long[] sentinels() {
+        long[] a = new long[MemorySystem.CODE_SLOTS + 2];
+        java.util.Arrays.fill(a, PAGE_END_SLOT);
+        return a;
+    }
+
+    public Hart(int id, MemorySystem mem, HartHost host) {
+        this.id = id;
+        this.mem = mem;
+        this.host = host;
+        mem.attach(tlb);
+    }
+
+    // ---- state accessors for the machine, loaders, SBI and tests ---------------------------------
+
+    public long pc() {
+        return pc;
+    }
+
+    public void setPc(long pc) {
+        this.pc = pc & ~1L;
+    }
+
+    public long reg(int i) {
+        return i == 0 ? 0 : x[i];
+    }
+
+    public void setReg(int i, long v) {
+        if (i != 0) {
+            x[i] = v;
+        }
+    }
+
+    public int privilege() {
+        return priv;
+    }
+
+    public void setPrivilege(int p) {
+        priv = p;
+        contextChanged();
+    }
+
+    public boolean waitingForInterrupt() {
+        return wfi;
+    }
+
+    public boolean stopped() {
+        return stopped;
+    }
+
+    public void setStopped(boolean s) {
+        stopped = s;
+        wfi = false;
+    }
+
+    /** Waiting (WFI) harts are woken at the machine's check points. */
+    public boolean runnable() {
+        return !stopped && !wfi;
+    }
+
+    public void setWaitingForInterrupt(boolean w) {
+        wfi = w;
+    }
+
+    public void clearReservation() {
+        reservation = -1;
+    }
+
+    /** Steps done in the slice so far (valid during device and hypercall callbacks). */
+    public int sliceSteps() {
+        return sliceSteps;
+    }
+
+    public long steps() {
+        return steps;
+    }
+
+    public long mip() {
+        return mip;
+    }
+
+    public long mie() {
+        return mie;
+    }
+
+    /** Reads a CSR as machine mode would (no privilege checks); -1 if it does not exist. */
+    public long csr(int number) {
+        long v = Csrs.read(this, number, false);
+        return Csrs.missing ? -1 : v;
+    }
+
+    /** The CLINT comparator of this hart, in timebase ticks. */
+    public long mtimecmp() {
+        return mtimecmp;
+    }
+
+    public void setMtimecmp(long v, long now) {
+        mtimecmp = v;
+        Privileged.updateTimers(this, now);
+    }
+
+    /** Arms the SBI timer (hypervisor mode) and clears a pending supervisor timer interrupt. */
+    public void setSbiTimer(long deadline, long now) {
+        sbiTimer = deadline;
+        mip &= ~Csrs.STIP;
+        Privileged.updateTimers(this, now);
+    }
+
+    public long sbiTimer() {
+        return sbiTimer;
+    }
+
+    /** Sets or clears pending-interrupt bits driven by devices (MSIP, SSIP from IPIs, external lines). */
+    public void setPending(long bits, boolean on) {
+        mip = on ? mip | bits : mip & ~bits;
+    }
+
+    /**
+     * Makes this hart act as the guest of an embedded SBI: exceptions and S-level interrupts are
+     * delegated to S-mode, counters are readable from S and U, and machine mode is never entered.
+     */
+    public void enterHypervisorMode() {
+        hypervisorMode = true;
+        medeleg = Csrs.MEDELEG_MASK & ~(1L << Trap.ECALL_S);
+        mideleg = Csrs.SSIP | Csrs.STIP | Csrs.SEIP;
+        mie = 0; // sie is the delegated part of mie: S-mode enables what it wants
+        mcounteren = 7;
+        setPrivilege(PRIV_S);
+    }
+
+    /** Drops this hart's cached translations (remote sfence.vma). */
+    public void flushTranslations() {
+        tlb.flush();
+    }
+
+    /**
+     * Translates a guest virtual address for a read as this hart would now (for hypercalls that take
+     * virtual pointers); returns the physical address or -1. Sets A bits like a real access.
+     */
+    public long translateForRead(long va) {
+        return Mmu.translate(this, va, Mmu.READ);
+    }
+
+    /**
+     * Starts this hart in S-mode at {@code pc} with a0, a1 set, translation off and interrupts
+     * disabled (SBI HSM hart_start and boot).
+     */
+    public void startSupervisor(long pc, long a0, long a1) {
+        stopped = false;
+        wfi = false;
+        satp = 0;
+        mstatus &= ~(Csrs.SIE | Csrs.SPIE | Csrs.SPP | Csrs.MPRV);
+        priv = PRIV_S;
+        forceFlush();
+        contextChanged();
+        setPc(pc);
+        x[10] = a0;
+        x[11] = a1;
+    }
+
+    /** Time in timebase ticks as seen by this hart right now. */
+    long time() {
+        return Timebase.ticks(host.instructionCount() + sliceSteps);
+    }
+
+    /** Drops every cached translation (sfence.vma, context change). */
+    void flushTlb() {
+        tlb.flush();
+    }
+
+    /** Called after anything that may change how addresses translate; flushes the TLB only on a real change. */
+    void contextChanged() {
+        long dataPriv = (mstatus & Csrs.MPRV) != 0 && priv == PRIV_M ? (mstatus >>> 11) & 3 : priv;
+        long key = priv | dataPriv << 2 | (mstatus & (Csrs.SUM | Csrs.MXR)) | (satp & 0xF000_0000_0000_0000L) >>> 32
+                | (satp << 24 & 0xFFFF_FFFF_0000_0000L);
+        if (key != context) {
+            context = key;
+            tlb.flush();
+        }
+    }
+
+    /** Forces the next {@link #contextChanged()} to flush (satp's full value changed). */
+    void forceFlush() {
+        context = Long.MIN_VALUE;
+        tlb.flush();
+    }
+
+    // ---- the interpreter -----------------------------------------------------------------------
+
+    /**
+     * Runs up to {@code max} steps (instructions, counting those that trap) and returns how many ran.
+     * Ends early after WFI, system instructions that may change translation, and stop requests.
+     */
+    public int interpret(int max) {
+        final long[] x = this.x;
+        final Tlb t = this.tlb;
+        // The pc is base + 2 * off; off indexes the decoded page. Leaving the page (or any event that
+        // may change translation) sets base = target - 4096, off = 2048: the PAGE_END sentinel there
+        // re-fetches, so the common path never compares page numbers.
+        long base = this.pc - 4096;
+        int off = MemorySystem.CODE_SLOTS;
+        long[] code = PAGE_END_ONLY;
+        int n = 0;
+        loop:
+        while (n < max) {
+            long d = code[off];
+            n++;
+            switch ((int) d & 0xFF) {
+                case ADDI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] + (d >> 32);
+                case LUI -> x[((int) d >>> 9 & 63)] = (d >> 32);
+                case AUIPC -> x[((int) d >>> 9 & 63)] = base + (off << 1) + (d >> 32);
+                case JAL -> {
+                    long pc = base + (off << 1);
+                    x[((int) d >>> 9 & 63)] = pc + (4 - (((int) d >>> 7) & 2));
+                    long target = pc + (d >> 32);
+                    if (((target ^ base) >>> 12) == 0) {
+                        off = ((int) target & 0xFFF) >>> 1;
+                    } else {
+                        base = target - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                    }
+                    continue;
+                }
+                case JALR -> {
+                    long target = (x[((int) d >>> 15 & 31)] + (d >> 32)) & ~1L;
+                    x[((int) d >>> 9 & 63)] = base + (off << 1) + (4 - (((int) d >>> 7) & 2));
+                    if (((target ^ base) >>> 12) == 0) {
+                        off = ((int) target & 0xFFF) >>> 1;
+                    } else {
+                        base = target - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                    }
+                    continue;
+                }
+                case BEQ -> {
+                    if (x[((int) d >>> 15 & 31)] == x[((int) d >>> 20 & 31)]) {
+                        long target = base + (off << 1) + (d >> 32);
+                        if (((target ^ base) >>> 12) == 0) {
+                            off = ((int) target & 0xFFF) >>> 1;
+                        } else {
+                            base = target - 4096;
+                            off = MemorySystem.CODE_SLOTS;
+                        }
+                        continue;
+                    }
+                }
+                case BNE -> {
+                    if (x[((int) d >>> 15 & 31)] != x[((int) d >>> 20 & 31)]) {
+                        long target = base + (off << 1) + (d >> 32);
+                        if (((target ^ base) >>> 12) == 0) {
+                            off = ((int) target & 0xFFF) >>> 1;
+                        } else {
+                            base = target - 4096;
+                            off = MemorySystem.CODE_SLOTS;
+                        }
+                        continue;
+                    }
+                }
+                case BLT -> {
+                    if (x[((int) d >>> 15 & 31)] < x[((int) d >>> 20 & 31)]) {
+                        long target = base + (off << 1) + (d >> 32);
+                        if (((target ^ base) >>> 12) == 0) {
+                            off = ((int) target & 0xFFF) >>> 1;
+                        } else {
+                            base = target - 4096;
+                            off = MemorySystem.CODE_SLOTS;
+                        }
+                        continue;
+                    }
+                }
+                case BGE -> {
+                    if (x[((int) d >>> 15 & 31)] >= x[((int) d >>> 20 & 31)]) {
+                        long target = base + (off << 1) + (d >> 32);
+                        if (((target ^ base) >>> 12) == 0) {
+                            off = ((int) target & 0xFFF) >>> 1;
+                        } else {
+                            base = target - 4096;
+                            off = MemorySystem.CODE_SLOTS;
+                        }
+                        continue;
+                    }
+                }
+                case BLTU -> {
+                    if (Long.compareUnsigned(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]) < 0) {
+                        long target = base + (off << 1) + (d >> 32);
+                        if (((target ^ base) >>> 12) == 0) {
+                            off = ((int) target & 0xFFF) >>> 1;
+                        } else {
+                            base = target - 4096;
+                            off = MemorySystem.CODE_SLOTS;
+                        }
+                        continue;
+                    }
+                }
+                case BGEU -> {
+                    if (Long.compareUnsigned(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]) >= 0) {
+                        long target = base + (off << 1) + (d >> 32);
+                        if (((target ^ base) >>> 12) == 0) {
+                            off = ((int) target & 0xFFF) >>> 1;
+                        } else {
+                            base = target - 4096;
+                            off = MemorySystem.CODE_SLOTS;
+                        }
+                        continue;
+                    }
+                }
+                case LD -> {
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
+                    int i = (int) (va >>> 12) & Tlb.MASK;
+                    if (t.rTag[i] == va >>> 12 && (va & 7) == 0) {
+                        x[((int) d >>> 9 & 63)] = (long) I64.get(t.rPage[i], (int) va & 0xFFF);
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        continue;
+                    }
+                }
+                case LW -> {
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
+                    int i = (int) (va >>> 12) & Tlb.MASK;
+                    if (t.rTag[i] == va >>> 12 && (va & 3) == 0) {
+                        x[((int) d >>> 9 & 63)] = (int) I32.get(t.rPage[i], (int) va & 0xFFF);
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        continue;
+                    }
+                }
+                case LWU -> {
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
+                    int i = (int) (va >>> 12) & Tlb.MASK;
+                    if (t.rTag[i] == va >>> 12 && (va & 3) == 0) {
+                        x[((int) d >>> 9 & 63)] = (int) I32.get(t.rPage[i], (int) va & 0xFFF) & 0xFFFF_FFFFL;
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        continue;
+                    }
+                }
+                case LH, LHU -> {
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
+                    int i = (int) (va >>> 12) & Tlb.MASK;
+                    if (t.rTag[i] == va >>> 12 && (va & 1) == 0) {
+                        short v = (short) I16.get(t.rPage[i], (int) va & 0xFFF);
+                        x[((int) d >>> 9 & 63)] = ((int) d & 0xFF) == LH ? v : v & 0xFFFFL;
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        continue;
+                    }
+                }
+                case LB, LBU -> {
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
+                    int i = (int) (va >>> 12) & Tlb.MASK;
+                    if (t.rTag[i] == va >>> 12) {
+                        byte v = t.rPage[i][(int) va & 0xFFF];
+                        x[((int) d >>> 9 & 63)] = ((int) d & 0xFF) == LB ? v : v & 0xFFL;
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        continue;
+                    }
+                }
+                case SD -> {
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
+                    int i = (int) (va >>> 12) & Tlb.MASK;
+                    if (t.wTag[i] == va >>> 12 && (va & 7) == 0) {
+                        I64.set(t.wPage[i], (int) va & 0xFFF, x[((int) d >>> 20 & 31)]);
+                    } else if (Mmu.storeSlow(this, 8, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        if (exitSlice) {
+                            break loop;
+                        }
+                        continue;
+                    }
+                }
+                case SW -> {
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
+                    int i = (int) (va >>> 12) & Tlb.MASK;
+                    if (t.wTag[i] == va >>> 12 && (va & 3) == 0) {
+                        I32.set(t.wPage[i], (int) va & 0xFFF, (int) x[((int) d >>> 20 & 31)]);
+                    } else if (Mmu.storeSlow(this, 4, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        if (exitSlice) {
+                            break loop;
+                        }
+                        continue;
+                    }
+                }
+                case SH, SB -> {
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
+                    int i = (int) (va >>> 12) & Tlb.MASK;
+                    boolean half = ((int) d & 0xFF) == SH;
+                    if (t.wTag[i] == va >>> 12 && (!half || (va & 1) == 0)) {
+                        if (half) {
+                            I16.set(t.wPage[i], (int) va & 0xFFF, (short) x[((int) d >>> 20 & 31)]);
+                        } else {
+                            t.wPage[i][(int) va & 0xFFF] = (byte) x[((int) d >>> 20 & 31)];
+                        }
+                    } else if (Mmu.storeSlow(this, half ? 2 : 1, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, n)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        if (exitSlice) {
+                            break loop;
+                        }
+                        continue;
+                    }
+                }
+                case SLTI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] < (d >> 32) ? 1 : 0;
+                case SLTIU -> x[((int) d >>> 9 & 63)] = Long.compareUnsigned(x[((int) d >>> 15 & 31)], (d >> 32)) < 0 ? 1 : 0;
+                case XORI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] ^ (d >> 32);
+                case ORI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] | (d >> 32);
+                case ANDI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] & (d >> 32);
+                case SLLI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] << (d >> 32);
+                case SRLI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] >>> (d >> 32);
+                case SRAI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] >> (d >> 32);
+                case ADD -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] + x[((int) d >>> 20 & 31)];
+                case SUB -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] - x[((int) d >>> 20 & 31)];
+                case SLL -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] << x[((int) d >>> 20 & 31)];
+                case SLT -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] < x[((int) d >>> 20 & 31)] ? 1 : 0;
+                case SLTU -> x[((int) d >>> 9 & 63)] = Long.compareUnsigned(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]) < 0 ? 1 : 0;
+                case XOR -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] ^ x[((int) d >>> 20 & 31)];
+                case SRL -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] >>> x[((int) d >>> 20 & 31)];
+                case SRA -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] >> x[((int) d >>> 20 & 31)];
+                case OR -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] | x[((int) d >>> 20 & 31)];
+                case AND -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] & x[((int) d >>> 20 & 31)];
+                case ADDIW -> x[((int) d >>> 9 & 63)] = (int) (x[((int) d >>> 15 & 31)] + (d >> 32));
+                case SLLIW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] << (d >> 32);
+                case SRLIW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] >>> (d >> 32);
+                case SRAIW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] >> (d >> 32);
+                case ADDW -> x[((int) d >>> 9 & 63)] = (int) (x[((int) d >>> 15 & 31)] + x[((int) d >>> 20 & 31)]);
+                case SUBW -> x[((int) d >>> 9 & 63)] = (int) (x[((int) d >>> 15 & 31)] - x[((int) d >>> 20 & 31)]);
+                case SLLW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] << x[((int) d >>> 20 & 31)];
+                case SRLW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] >>> x[((int) d >>> 20 & 31)];
+                case SRAW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] >> x[((int) d >>> 20 & 31)];
+                case MUL -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] * x[((int) d >>> 20 & 31)];
+                case MULW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] * (int) x[((int) d >>> 20 & 31)];
+                case MULH, MULHSU, MULHU, DIV, DIVU, REM, REMU, DIVW, DIVUW, REMW, REMUW ->
+                        x[((int) d >>> 9 & 63)] = Alu.muldiv((int) d & 0xFF, x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case FENCE -> {
+                    // One hart at a time over one memory: every access is already ordered.
+                }
+                case AMO -> {
+                    this.pc = base + (off << 1);
+                    if (Atomics.execute(this, d)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        continue;
+                    }
+                }
+                case UNDECODED -> {
+                    n--;
+                    long decoded = Mmu.decodeSlot(this, code, off, base + (off << 1));
+                    if (code[off] != decoded) {
+                        // Straddles two pages or could not be fetched: run it once from a page of
+                        // sentinels, so whatever follows is fetched afresh.
+                        scratch[scratchSlot] = PAGE_END_SLOT;
+                        scratch[off] = decoded;
+                        scratchSlot = off;
+                        code = scratch;
+                    }
+                    continue;
+                }
+                case PAGE_END -> {
+                    n--;
+                    long pc = base + (off << 1);
+                    this.pc = pc;
+                    sliceSteps = n;
+                    long[] c = Mmu.fetchPage(this, pc);
+                    if (c == null) { // fetch fault: trap taken, counts as a step
+                        n++;
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        continue;
+                    }
+                    code = c;
+                    base = pc & ~0xFFFL;
+                    off = ((int) pc & 0xFFF) >>> 1;
+                    continue;
+                }
+                default -> {
+                    // ILLEGAL, FETCH_FAULT and the system operations: rare, may trap or change context.
+                    this.pc = base + (off << 1);
+                    sliceSteps = n - 1;
+                    Privileged.execute(this, d);
+                    base = this.pc - 4096;
+                    off = MemorySystem.CODE_SLOTS;
+                    if (exitSlice) {
+                        break loop;
+                    }
+                    continue;
+                }
+            }
+            off += 2 - (((int) d >>> 8) & 1);
+        }
+        this.pc = base + (off << 1);
+        exitSlice = false;
+        steps += n;
+        sliceSteps = 0;
+        return n;
+    }
+}

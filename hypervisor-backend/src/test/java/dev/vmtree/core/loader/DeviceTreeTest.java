@@ -1,0 +1,50 @@
+package dev.vmtree.core.loader;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.vmtree.core.MachineConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DeviceTreeTest {
+
+    static boolean haveDtc() {
+        try {
+            Process p = new ProcessBuilder("dtc", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
+    void dtcDecodesTheGeneratedTree(@TempDir Path dir) throws Exception {
+        boolean dtc = haveDtc();
+        if (!dtc && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("dtc is required in CI");
+        }
+        assumeTrue(dtc, "dtc not installed");
+        byte[] blob = Boot.deviceTree(new MachineConfig(256L << 20, 2, true, "console=hvc0 quiet"), 0x8f00_0000L,
+                0x8f10_0000L);
+        Path f = dir.resolve("t.dtb");
+        Files.write(f, blob);
+        Process p = new ProcessBuilder("dtc", "-I", "dtb", "-O", "dts", f.toString()).redirectErrorStream(true).start();
+        String dts = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(dts).isZero();
+        assertThat(dts).contains("bootargs = \"console=hvc0 quiet\"")
+                .contains("reg = <0x00 0x80000000 0x00 0x10000000>")
+                .contains("timebase-frequency = <0x989680>")
+                .contains("riscv,isa = \"rv64imac_zicsr_zifencei\"")
+                .contains("mmu-type = \"riscv,sv48\"")
+                .contains("cpu@1")
+                .contains("linux,initrd-start = <0x00 0x8f000000>")
+                .contains("compatible = \"sifive,clint0\\0riscv,clint0\"")
+                .contains("interrupts-extended = <0x01 0x03 0x01 0x07 0x02 0x03 0x02 0x07>");
+        assertThat(dts).doesNotContain("Warning");
+    }
+}
