@@ -17,7 +17,11 @@ final class StoreCli {
     }
 
     static Repository open(CommandSpec spec) {
-        return Repository.open(workingDirectory(spec));
+        Path dir = workingDirectory(spec).normalize();
+        if (Repository.find(dir).isEmpty()) {
+            throw new CliException(4, "not a vmtree repository (or any parent): " + dir + "; run `vmtree init`");
+        }
+        return Repository.open(dir);
     }
 
     /** Parses "90d", "12h", "30m", "45s", "0" or an ISO-8601 duration ("PT1H"). */
