@@ -94,6 +94,11 @@ public final class Toolstack implements AutoCloseable {
         return history;
     }
 
+    /** Space used by the repository, per kind of file and per branch, tag and instance. */
+    public SpaceUsage spaceUsage() {
+        return SpaceUsage.measure(this);
+    }
+
     /** Starts a write under the repository lock, telling {@link #setNotices} once if it has to wait. */
     public WriteTransaction beginWrite() {
         return repo.beginWrite(LOCK_TIMEOUT, notices);
