@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
                 + " every moment of their lives as snapshots you can branch, check out, roll back, diff and replay.",
         subcommands = {CommandLine.HelpCommand.class, BenchCommand.class,
             InitCommand.class, FsckCommand.class, GcCommand.class, StoreCommand.class,
-            ConfigCommand.class, InstanceCommand.class, BranchCommand.class, TagCommand.class, ReflogCommand.class, LogCommand.class, DuCommand.class},
+            ConfigCommand.class, InstanceCommand.class, BranchCommand.class, TagCommand.class, ReflogCommand.class, LogCommand.class, DuCommand.class, ImageCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success",
