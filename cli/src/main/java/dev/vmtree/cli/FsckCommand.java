@@ -22,6 +22,18 @@ public final class FsckCommand implements Callable<Integer> {
             FsckReport r = repo.fsck();
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            if (Dom0Cli.json(spec)) {
+                Json j = new Json().beginObject().field("ok", r.ok()).field("snapshots", r.snapshots())
+                        .field("gitObjects", r.gitObjectsVerified()).field("chunks", r.chunksVerified())
+                        .name("problems").beginArray();
+                for (FsckReport.Problem p : r.problems()) {
+                    j.beginObject().field("object", p.object()).field("reason", p.reason()).name("dependents").beginArray();
+                    p.dependents().forEach(j::value);
+                    j.endArray().endObject();
+                }
+                Dom0Cli.printJson(spec, j.endArray().endObject());
+                return r.ok() ? 0 : 1;
+            }
             for (FsckReport.Problem p : r.problems()) {
                 err.println("damaged: " + p);
             }
