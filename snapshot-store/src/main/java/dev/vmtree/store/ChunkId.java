@@ -82,6 +82,17 @@ public record ChunkId(long h0, long h1, long h2, long h3) implements Comparable<
         return hex().substring(0, 12);
     }
 
+    /** The id is a SHA-256 digest, uniform already: its first bits are the hash (hot in every map). */
+    @Override
+    public int hashCode() {
+        return (int) (h0 ^ (h0 >>> 32));
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ChunkId c && h0 == c.h0 && h1 == c.h1 && h2 == c.h2 && h3 == c.h3;
+    }
+
     @Override
     public int compareTo(ChunkId o) {
         int c = Long.compareUnsigned(h0, o.h0);

@@ -99,11 +99,12 @@ public final class ChunkWriter implements AutoCloseable {
 
     private void append(ChunkId id, byte[] rec, int rawLength) {
         synchronized (appendLock) {
-            if (pending.containsKey(id)) {
-                return;
-            }
+            // put() checked without the lock; two threads may have hashed the same new chunk.
             if (name == null) {
                 openPack();
+            }
+            if (pending.putIfAbsent(id, new PackIndex.Entry(id, end, rec.length, rawLength)) != null) {
+                return;
             }
             try {
                 if (buffer.remaining() < rec.length) {
@@ -116,9 +117,9 @@ public final class ChunkWriter implements AutoCloseable {
                     buffer.put(rec);
                 }
             } catch (IOException e) {
+                pending.remove(id);
                 throw new StoreException("cannot write " + store.packPath(name) + ": " + e.getMessage(), e);
             }
-            pending.put(id, new PackIndex.Entry(id, end, rec.length, rawLength));
             end += rec.length;
             storedBytes += rec.length;
             written++;

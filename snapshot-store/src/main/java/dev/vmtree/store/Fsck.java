@@ -34,6 +34,7 @@ final class Fsck {
     private final Map<ChunkId, Set<ChunkId>> damagedBelow = new HashMap<>();
     private final Map<ChunkId, String> chunkDamage = new LinkedHashMap<>();
     private final ObjectInserter.Formatter formatter = new ObjectInserter.Formatter();
+    private final Map<SnapshotId, RevCommit> parents = new HashMap<>(); // parsed commits, for their parents
     private long chunksVerified;
 
     Fsck(Repository repo) {
@@ -112,8 +113,6 @@ final class Fsck {
     private static String label(SnapshotId c, Map<SnapshotId, Set<String>> reachedBy) {
         return "snapshot " + c.shortHex() + " (" + String.join(", ", reachedBy.getOrDefault(c, Set.of())) + ")";
     }
-
-    private final Map<SnapshotId, RevCommit> parents = new HashMap<>();
 
     private void checkCommit(ObjectReader reader, SnapshotId c, Map<SnapshotId, Set<ObjectId>> commitDamage,
                              Map<SnapshotId, Map<String, PageTreeRoot>> commitImages, ArrayDeque<SnapshotId> todo) {

@@ -36,13 +36,19 @@ final class Gc {
     }
 
     GcReport run(Duration expire) {
-        int expired = expireReflogs(Instant.now().minus(expire));
+        // Refuse before touching anything (reflogs included) when the store is visibly damaged.
         ChunkStore store = repo.chunks();
         store.refresh();
         if (!store.damagedIndexes().isEmpty()) {
             throw new StoreException("gc stopped, nothing deleted: " + store.damagedIndexes().getFirst()
                     + " (run vmtree fsck)");
         }
+        try {
+            repo.extraRoots();
+        } catch (StoreException e) {
+            throw new StoreException("gc stopped, nothing deleted: " + e.getMessage(), e);
+        }
+        int expired = expireReflogs(Instant.now().minus(expire));
         Set<ChunkId> live = mark();
         List<ChunkStore.Pack> all = store.packs();
         long before = 0;
@@ -199,7 +205,8 @@ final class Gc {
                 List<String> keep = new ArrayList<>();
                 List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
                 for (String line : lines) {
-                    if (reflogTime(line) >= cutoff.getEpochSecond()) {
+                    // Reflog times have whole seconds: "--expire 0" must drop entries of this very second too.
+                    if (reflogTime(line) > cutoff.getEpochSecond()) {
                         keep.add(line);
                     }
                 }

@@ -33,36 +33,36 @@ public final class PageTree {
 
     /** A node's children in a fresh array the caller may change; ZERO decodes to all-zero children. */
     static ChunkId[] decodeNode(ChunkStore store, ChunkId id) {
-        return sharedNode(store, id).clone();
-    }
-
-    private static final ChunkId[] ZERO_NODE = zeroNode();
-
-    private static ChunkId[] zeroNode() {
         ChunkId[] out = new ChunkId[FANOUT];
         java.util.Arrays.fill(out, ChunkId.ZERO);
-        return out;
-    }
-
-    /** A node's children, shared through the repository's node cache: never write the array. */
-    static ChunkId[] sharedNode(ChunkStore store, ChunkId id) {
         if (id.isZero()) {
-            return ZERO_NODE;
+            return out;
         }
-        ChunkId[] cached = store.nodeCache().get(id);
-        if (cached != null) {
-            return cached;
-        }
-        ChunkId[] out = zeroNode();
-        byte[] b = store.read(id);
-        if (b.length % ChunkId.BYTES != 0 || b.length > FANOUT * ChunkId.BYTES) {
-            throw new StoreException("chunk " + id.shortHex() + " is not a page tree node (" + b.length + " bytes)");
-        }
+        byte[] b = nodeBytes(store, id);
         for (int i = 0; i < b.length / ChunkId.BYTES; i++) {
             out[i] = ChunkId.fromBytes(b, i * ChunkId.BYTES);
         }
-        store.nodeCache().put(id, out);
         return out;
+    }
+
+    /** Child {@code slot} of node {@code id} (not ZERO), without decoding the others. */
+    static ChunkId child(ChunkStore store, ChunkId id, int slot) {
+        byte[] b = nodeBytes(store, id);
+        return (slot + 1) * ChunkId.BYTES <= b.length ? ChunkId.fromBytes(b, slot * ChunkId.BYTES) : ChunkId.ZERO;
+    }
+
+    /** The encoded node, from the repository's node cache or read (verified) and cached. */
+    private static byte[] nodeBytes(ChunkStore store, ChunkId id) {
+        byte[] b = store.nodeCache().get(id);
+        if (b != null) {
+            return b;
+        }
+        b = store.read(id);
+        if (b.length % ChunkId.BYTES != 0 || b.length > FANOUT * ChunkId.BYTES) {
+            throw new StoreException("chunk " + id.shortHex() + " is not a page tree node (" + b.length + " bytes)");
+        }
+        store.nodeCache().put(id, b);
+        return b;
     }
 
     static byte[] encodeNode(ChunkId[] children) {
@@ -77,10 +77,6 @@ public final class PageTree {
         return b;
     }
 
-    private ChunkId[] node(ChunkId id) {
-        return sharedNode(store, id);
-    }
-
     /** The id of page {@code index} ({@link ChunkId#ZERO} for a zero page). */
     public ChunkId pageId(long index) {
         if (index < 0 || index >= root.pageCount()) {
@@ -88,7 +84,7 @@ public final class PageTree {
         }
         ChunkId id = root.root();
         for (int level = root.depth(); level >= 1 && !id.isZero(); level--) {
-            id = node(id)[(int) ((index >>> (FANOUT_BITS * (level - 1))) & (FANOUT - 1))];
+            id = child(store, id, (int) ((index >>> (FANOUT_BITS * (level - 1))) & (FANOUT - 1)));
         }
         return id;
     }
@@ -123,7 +119,7 @@ public final class PageTree {
             action.accept(first, id);
             return;
         }
-        ChunkId[] children = node(id);
+        ChunkId[] children = decodeNode(store, id);
         long span = 1L << (FANOUT_BITS * (level - 1));
         for (int i = 0; i < FANOUT; i++) {
             walk(children[i], level - 1, first + i * span, action);
@@ -191,11 +187,11 @@ public final class PageTree {
     /** Children at {@code level}; a shallower tree sits whole in slot 0 of the levels above its root. */
     private static ChunkId[] children(ChunkStore store, ChunkId id, int depth, int level) {
         if (level > depth) {
-            ChunkId[] c = zeroNode();
+            ChunkId[] c = decodeNode(store, ChunkId.ZERO);
             c[0] = id;
             return c;
         }
-        return sharedNode(store, id);
+        return decodeNode(store, id);
     }
 
     /**
@@ -212,7 +208,7 @@ public final class PageTree {
         }
         action.accept(id);
         if (level > 0) {
-            for (ChunkId c : sharedNode(store, id)) {
+            for (ChunkId c : decodeNode(store, id)) {
                 mark(store, c, level - 1, seen, action);
             }
         }

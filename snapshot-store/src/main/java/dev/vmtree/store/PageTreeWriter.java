@@ -115,7 +115,7 @@ final class PageTreeWriter {
             return ChunkId.ZERO;
         }
         ChunkId id = writer.put(b);
-        writer.store().nodeCache().put(id, node.clone());
+        writer.store().nodeCache().put(id, b);
         return id;
     }
 

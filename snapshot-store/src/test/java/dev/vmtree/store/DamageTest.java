@@ -148,4 +148,28 @@ class DamageTest {
             assertThat(s.count()).isEqualTo(4);
         }
     }
+
+    @Test
+    void aDamagedMetadataRepositoryOrFormatFileIsNamed() throws Exception {
+        Files.delete(dir.resolve(".vmtree/meta.git/HEAD"));
+        assertThatThrownBy(() -> Repository.open(dir)).isInstanceOf(StoreException.class)
+                .hasMessageContaining(dir.resolve(".vmtree/meta.git").toString()).hasMessageNotContaining("\n");
+        Files.writeString(dir.resolve(".vmtree/FORMAT"), "something else\n");
+        assertThatThrownBy(() -> Repository.open(dir)).isInstanceOf(StoreException.class)
+                .hasMessageContaining("FORMAT").hasMessageNotContaining("\n");
+        Files.writeString(dir.resolve(".vmtree/FORMAT"), "vmtree-store 99\n");
+        assertThatThrownBy(() -> Repository.open(dir)).isInstanceOf(StoreException.class)
+                .hasMessageContaining("newer");
+    }
+
+    @Test
+    void aDamagedRootsFileIsNamedAndStopsGc() throws Exception {
+        Path roots = dir.resolve(".vmtree/roots");
+        Files.writeString(roots, Files.readString(roots).replace("vmtree-roots 1", "vmtree-roots 1\nx chunk 00"));
+        try (Repository repo = Repository.open(dir)) {
+            assertThat(repo.fsck().problems()).singleElement().asString().contains(roots.toString());
+            assertThatThrownBy(() -> repo.gc(java.time.Duration.ZERO, java.time.Duration.ofSeconds(5), m -> {}))
+                    .isInstanceOf(StoreException.class).hasMessageContaining(roots.toString());
+        }
+    }
 }
