@@ -94,6 +94,28 @@ public final class Toolstack implements AutoCloseable {
         return history;
     }
 
+    /**
+     * Points an instance (null: the current one) at {@code rev}: on a branch name it follows that
+     * branch, otherwise it is detached. Refuses a running instance, and uncommitted state unless
+     * {@code discard}. O(1): nothing of the machine is read.
+     */
+    public InstanceRecord checkout(String instance, String rev, boolean discard) {
+        return new Moves(this).checkout(instance, rev, discard).instance();
+    }
+
+    /** Creates branch {@code branch} at {@code start} (null: the instance's base) and checks it out. */
+    public InstanceRecord checkoutNewBranch(String instance, String branch, String start, boolean discard) {
+        return new Moves(this).checkoutNewBranch(instance, branch, start, discard).instance();
+    }
+
+    /**
+     * Moves an instance and its branch back to {@code rev} (null: "~1"; "~N" and "^" count from the
+     * instance's base); what was dropped stays in the branch's reflog until gc.
+     */
+    public InstanceRecord rollback(String instance, String rev, boolean discard) {
+        return new Moves(this).rollback(instance, rev, discard).instance();
+    }
+
     /** Space used by the repository, per kind of file and per branch, tag and instance. */
     public SpaceUsage spaceUsage() {
         return SpaceUsage.measure(this);
