@@ -157,4 +157,16 @@ class InstanceCommandsTest {
                 + "; run `vmtree init`\n");
         assertThat(Dom0Fixture.run("-C", empty.toString(), "fsck").err()).isEqualTo(r.err());
     }
+
+    @Test
+    void aCorruptRepositoryIsAOneLineErrorWithStatus4() throws Exception {
+        Files.delete(f.repo.resolve(".vmtree/meta.git/HEAD"));
+        Dom0Fixture.Result r = f.vm("branch");
+        assertThat(r.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
+        assertThat(r.err()).startsWith("vmtree: damaged repository: ").contains("meta.git").hasLineCount(1);
+        Files.writeString(f.repo.resolve(".vmtree/FORMAT"), "vmtree-store 99\n");
+        r = f.vm("log");
+        assertThat(r.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
+        assertThat(r.err()).startsWith("vmtree: repository format 99 is newer than this vmtree reads").hasLineCount(1);
+    }
 }
