@@ -169,6 +169,7 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} du" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench store" ];    then _picocli_vmtree_bench; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench dom0" ];    then _picocli_vmtree_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} store put" ];    then _picocli_vmtree_store; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} store cat" ];    then _picocli_vmtree_store; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance list" ];    then _picocli_vmtree_instance; return $?; fi
@@ -194,23 +195,25 @@ function _complete_vmtree() {
   local cmds12=(du)
   local cmds13=(image)
   local cmds14=(bench store)
-  local cmds15=(store put)
-  local cmds16=(store cat)
-  local cmds17=(instance list)
-  local cmds18=(instance add)
-  local cmds19=(instance remove)
-  local cmds20=(instance rm)
-  local cmds21=(instance use)
-  local cmds22=(image list)
+  local cmds15=(bench dom0)
+  local cmds16=(store put)
+  local cmds17=(store cat)
+  local cmds18=(instance list)
+  local cmds19=(instance add)
+  local cmds20=(instance remove)
+  local cmds21=(instance rm)
+  local cmds22=(instance use)
+  local cmds23=(image list)
 
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_image_list; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_instance_use; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_vmtree_instance_add; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_vmtree_instance_list; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_instance_use; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_instance_add; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_vmtree_instance_list; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
   if CompWordsContainsArray "${cmds14[@]}"; then _picocli_vmtree_bench_store; return $?; fi
   if CompWordsContainsArray "${cmds13[@]}"; then _picocli_vmtree_image; return $?; fi
   if CompWordsContainsArray "${cmds12[@]}"; then _picocli_vmtree_du; return $?; fi
@@ -297,7 +300,7 @@ function _picocli_vmtree_bench() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="store"
+  local commands="store dom0"
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -727,6 +730,45 @@ function _picocli_vmtree_bench_store() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `dom0` subcommand.
+function _picocli_vmtree_bench_dom0() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--memory' '--runs' '--cli-runs' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--memory')
+      return
+      ;;
+    '--runs')
+      return
+      ;;
+    '--cli-runs')
+      return
       ;;
     '-C')
       local IFS=$'\n'
