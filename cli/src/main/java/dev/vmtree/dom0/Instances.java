@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -52,22 +53,25 @@ public final class Instances {
 
     /** Every instance, sorted by name. */
     public List<InstanceRecord> list() {
+        List<InstanceRecord> out = new ArrayList<>();
+        for (String n : names()) {
+            find(n).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** The names of the record files, sorted, without reading them. */
+    public List<String> names() {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
-        List<String> names;
         try (Stream<Path> s = Files.list(dir)) {
-            names = s.map(p -> p.getFileName().toString())
+            return s.map(p -> p.getFileName().toString())
                     .filter(n -> !n.endsWith(".lock") && !n.endsWith(".tmp") && !n.startsWith("."))
                     .sorted().toList();
         } catch (IOException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot list " + dir + ": " + e.getMessage(), e);
         }
-        List<InstanceRecord> out = new ArrayList<>();
-        for (String n : names) {
-            find(n).ifPresent(out::add);
-        }
-        return out;
     }
 
     public Optional<InstanceRecord> find(String name) {
@@ -190,6 +194,50 @@ public final class Instances {
         }
         return r;
     }
+
+    /**
+     * Checks every record against the store (for fsck): each decodes, its root is registered with
+     * exactly the snapshot, trees and chunks it names, and {@code CURRENT} names an instance.
+     * Returns one line per problem; empty when all is well. A root without a record (a crash
+     * between the two steps of a removal) is reported too, as harmless.
+     */
+    public List<Problem> verify() {
+        List<Problem> problems = new ArrayList<>();
+        Map<String, ExtraRoot> roots = new java.util.HashMap<>();
+        repo.extraRoots().forEach(r -> roots.put(r.name(), r));
+        for (String n : names()) {
+            try {
+                InstanceRecord r = get(n);
+                ExtraRoot want = root(r);
+                ExtraRoot have = roots.remove(want.name());
+                if (have == null) {
+                    problems.add(new Problem("instance " + n + ": no gc root registered (gc could drop its working state)",
+                            false));
+                } else if (!new java.util.HashSet<>(have.snapshots()).equals(new java.util.HashSet<>(want.snapshots()))
+                        || !new java.util.HashSet<>(have.trees()).equals(new java.util.HashSet<>(want.trees()))
+                        || !new java.util.HashSet<>(have.chunks()).equals(new java.util.HashSet<>(want.chunks()))) {
+                    problems.add(new Problem("instance " + n + ": gc root does not match the record", false));
+                }
+            } catch (ToolstackException e) {
+                problems.add(new Problem(e.getMessage(), false));
+            }
+        }
+        roots.keySet().stream().filter(k -> k.startsWith(ROOT_PREFIX)).sorted()
+                .forEach(k -> problems.add(new Problem("root " + k + " has no instance record (left by an interrupted"
+                        + " removal; it only keeps some chunks from gc)", true)));
+        try {
+            Path cur = repo.storeDirectory().resolve(CURRENT);
+            if (Files.isRegularFile(cur) && currentName().isEmpty()) {
+                problems.add(new Problem(cur + " names no existing instance", true));
+            }
+        } catch (ToolstackException e) {
+            problems.add(new Problem(e.getMessage(), false));
+        }
+        return problems;
+    }
+
+    /** One finding of {@link #verify}; {@code harmless} ones lose nothing and are warnings. */
+    public record Problem(String text, boolean harmless) {}
 
     /** The store root that keeps a record's snapshot, images and state files alive. */
     static ExtraRoot root(InstanceRecord r) {

@@ -169,4 +169,26 @@ class InstanceCommandsTest {
         assertThat(r.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
         assertThat(r.err()).startsWith("vmtree: repository format 99 is newer than this vmtree reads").hasLineCount(1);
     }
+
+    @Test
+    void fsckChecksEveryRecordAgainstItsGcRoot() throws Exception {
+        f.vm("instance", "add", "vm1", "main").ok();
+        f.vm("instance", "add", "vm2", "main").ok();
+        suspend("vm2", (byte) 3);
+        assertThat(f.vm("fsck").ok().out()).contains("2 instances: ok");
+        Path roots = f.repo.resolve(".vmtree/roots");
+        String saved = Files.readString(roots);
+        try (var repo = dev.vmtree.store.Repository.open(f.repo); WriteTransaction tx = repo.beginWrite()) {
+            tx.unregisterRoot("instance/vm2");
+        }
+        Dom0Fixture.Result r = f.vm("fsck");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("damaged: instance vm2: no gc root registered");
+        Files.writeString(roots, saved);
+        Files.delete(f.repo.resolve(".vmtree/instances/vm1"));
+        r = f.vm("fsck").ok();
+        assertThat(r.err()).contains("warning: root instance/vm1 has no instance record");
+        assertThat(f.vm("--json", "fsck").ok().out()).contains("\"instances\":[{\"problem\":\"root instance/vm1")
+                .contains("\"harmless\":true");
+    }
 }
