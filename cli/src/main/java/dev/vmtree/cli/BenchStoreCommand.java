@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
  * every page verified. Peers measured on the same bytes in the same run: sha256sum and the lz4 CLI.
  */
 @Command(name = "store", mixinStandardHelpOptions = true,
-        description = "Benchmark the snapshot store: 1 GiB ingest, a 1%-dirty version, read-back; medians beside sha256sum and lz4.")
+        description = "Benchmark the snapshot store: 1 GiB ingest, a 1%%-dirty version, read-back; medians beside sha256sum and lz4.")
 public final class BenchStoreCommand implements Runnable {
     private static final int PAGE = 4096;
 

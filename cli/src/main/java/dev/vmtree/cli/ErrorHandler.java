@@ -6,7 +6,8 @@ import picocli.CommandLine.ParseResult;
 
 /**
  * Turns an exception escaping a command into a one-line message and exit status 4, or the
- * command's own status for a {@link CliException}. Stack traces only with VMTREE_DEBUG=1.
+ * command's own status for a {@link CliException} or {@link dev.vmtree.dom0.ToolstackException}
+ * (mapped by {@link ExitCodes}). Stack traces only with VMTREE_DEBUG=1.
  */
 final class ErrorHandler implements IExecutionExceptionHandler {
     static final int EXIT_FAILURE = 1;
@@ -14,12 +15,17 @@ final class ErrorHandler implements IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parseResult) {
-        if (debug()) {
+        Object root = cmd.getCommandSpec().root().userObject();
+        if (debug() || (root instanceof VmtreeCommand v && v.debug)) {
             ex.printStackTrace(cmd.getErr());
         }
         if (ex instanceof CliException ce) {
             cmd.getErr().println("vmtree: " + ce.getMessage());
             return ce.exitCode();
+        }
+        if (ex instanceof dev.vmtree.dom0.ToolstackException te) {
+            cmd.getErr().println("vmtree: " + te.getMessage());
+            return ExitCodes.of(te.kind());
         }
         String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
         cmd.getErr().println("vmtree: " + msg);

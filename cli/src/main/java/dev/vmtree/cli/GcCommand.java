@@ -15,15 +15,27 @@ public final class GcCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--expire", paramLabel = "DURATION", defaultValue = "90d",
-            description = "Drop reflog entries older than this (e.g. 90d, 12h, 0 = all). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--expire", paramLabel = "DURATION",
+            description = "Drop reflog entries older than this (e.g. 90d, 12h, 0 = all). Default: config"
+                    + " gc.reflogExpire, else 90d.")
     String expire;
 
     @Override
     public void run() {
-        var duration = StoreCli.parseDuration(expire);
+        var duration = expire != null ? StoreCli.parseDuration(expire)
+                : dev.vmtree.dom0.Toolstack.settingsAt(StoreCli.workingDirectory(spec)).reflogExpire();
         try (Repository repo = StoreCli.open(spec)) {
             GcReport r = repo.gc(duration, StoreCli.LOCK_TIMEOUT, m -> spec.commandLine().getErr().println("vmtree: " + m));
+            if (Dom0Cli.json(spec)) {
+                Dom0Cli.printJson(spec, new Json().beginObject().field("chunksKept", r.chunksKept())
+                        .field("chunksDropped", r.chunksDropped()).field("bytesBefore", r.bytesBefore())
+                        .field("bytesAfter", r.bytesAfter()).field("reflogEntriesExpired", r.reflogEntriesExpired())
+                        .endObject());
+                return;
+            }
+            if (Dom0Cli.quiet(spec)) {
+                return;
+            }
             spec.commandLine().getOut().printf("kept %d chunks, dropped %d; packs %d -> %d bytes; %d reflog entries expired%n",
                     r.chunksKept(), r.chunksDropped(), r.bytesBefore(), r.bytesAfter(), r.reflogEntriesExpired());
         }

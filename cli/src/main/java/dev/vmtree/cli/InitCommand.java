@@ -22,7 +22,7 @@ public final class InitCommand implements Runnable {
         Path base = StoreCli.workingDirectory(spec);
         Path top = dir == null ? base : base.resolve(dir);
         try (Repository repo = Repository.init(top)) {
-            spec.commandLine().getOut().println("Initialized empty vmtree repository in " + repo.storeDirectory());
+            Dom0Cli.say(spec, "Initialized empty vmtree repository in " + repo.storeDirectory());
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.vmtree.cli;
 
+import dev.vmtree.dom0.Durations;
+import dev.vmtree.dom0.ToolstackException;
 import dev.vmtree.store.Repository;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,29 +19,19 @@ final class StoreCli {
     }
 
     static Repository open(CommandSpec spec) {
-        return Repository.open(workingDirectory(spec));
+        Path dir = workingDirectory(spec).normalize();
+        if (Repository.find(dir).isEmpty()) {
+            throw new CliException(4, "not a vmtree repository (or any parent): " + dir + "; run `vmtree init`");
+        }
+        return Repository.open(dir);
     }
 
-    /** Parses "90d", "12h", "30m", "45s", "0" or an ISO-8601 duration ("PT1H"). */
+    /** Parses "90d", "12h", "30m", "45s", "0" or an ISO-8601 duration ("PT1H"); see {@link Durations}. */
     static Duration parseDuration(String text) {
-        String t = text.trim();
         try {
-            if (t.equals("0")) {
-                return Duration.ZERO;
-            }
-            if (t.startsWith("P") || t.startsWith("p")) {
-                return Duration.parse(t);
-            }
-            long n = Long.parseLong(t.substring(0, t.length() - 1));
-            return switch (t.charAt(t.length() - 1)) {
-                case 'd' -> Duration.ofDays(n);
-                case 'h' -> Duration.ofHours(n);
-                case 'm' -> Duration.ofMinutes(n);
-                case 's' -> Duration.ofSeconds(n);
-                default -> throw new NumberFormatException();
-            };
-        } catch (RuntimeException e) {
-            throw new CliException(2, "bad duration '" + text + "' (use e.g. 90d, 12h, 30m, 0)");
+            return Durations.parse(text);
+        } catch (ToolstackException e) {
+            throw new CliException(ExitCodes.USAGE, e.getMessage());
         }
     }
 }

@@ -18,14 +18,20 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Git for whole virtual machines: run RISC-V guests on an embedded hypervisor core and keep"
                 + " every moment of their lives as snapshots you can branch, check out, roll back, diff and replay.",
-        subcommands = {CommandLine.HelpCommand.class, BenchCommand.class, ExecCommand.class,
-            InitCommand.class, FsckCommand.class, GcCommand.class, StoreCommand.class},
+        subcommands = {CommandLine.HelpCommand.class,
+            InitCommand.class, ConfigCommand.class, InstanceCommand.class, ImageCommand.class,
+            BranchCommand.class, TagCommand.class, LogCommand.class, ReflogCommand.class,
+            DuCommand.class, FsckCommand.class, GcCommand.class,
+            ExecCommand.class, StoreCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success",
             "1:failure (the operation or the guest reported an error)",
             "2:usage error (unknown command, bad option or argument)",
-            "4:vmtree could not do the work (unreadable input, damaged repository, ...)"
+            "3:instruction budget exhausted before the guest stopped (exec, run)",
+            "4:vmtree could not do the work (no repository, damaged repository, unreadable input, ...)",
+            "5:the instance has uncommitted state the command would drop",
+            "6:the instance is held by another process (a running `vmtree run`)"
         })
 public final class VmtreeCommand implements Runnable {
 
@@ -35,6 +41,18 @@ public final class VmtreeCommand implements Runnable {
     @Option(names = "-C", paramLabel = "DIR", scope = ScopeType.INHERIT,
             description = "Run as if vmtree was started in DIR (like git -C).")
     Path directory;
+
+    @Option(names = "--json", scope = ScopeType.INHERIT,
+            description = "Print data as JSON (one document on stdout; schemas in docs/cli.md).")
+    boolean json;
+
+    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
+            description = "Print nothing but errors and requested data.")
+    boolean quiet;
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT,
+            description = "Print stack traces with errors (as VMTREE_DEBUG=1 does).")
+    boolean debug;
 
     /** The directory given with -C, or the current directory. */
     public Path workingDirectory() {

@@ -1,0 +1,84 @@
+package dev.vmtree.cli;
+
+import dev.vmtree.dom0.Refs;
+import dev.vmtree.dom0.Toolstack;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code vmtree branch [NAME [START]] | -d NAME | -m OLD NEW}. */
+@Command(name = "branch", mixinStandardHelpOptions = true,
+        description = {"List branches ('*' marks the current instance's branch), create one at START"
+                + " (default HEAD: the current instance's base), delete one, or rename one.",
+            "A branch an instance is on cannot be deleted; one whose snapshots nothing else reaches only with -D."})
+public final class BranchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @ArgGroup(exclusive = true)
+    Mode mode;
+
+    static final class Mode {
+        @Option(names = "-d", paramLabel = "NAME", description = "Delete branch NAME.")
+        String delete;
+
+        @Option(names = "-D", paramLabel = "NAME", description = "Delete branch NAME even if nothing else reaches its snapshots.")
+        String forceDelete;
+
+        @Option(names = "-m", arity = "2", paramLabel = "NAME", description = "Rename branch OLD to NEW.")
+        String[] rename;
+    }
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Branch to create.")
+    String name;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "START", description = "Where it starts (default HEAD).")
+    String start;
+
+    @Override
+    public Integer call() {
+        try (Toolstack ts = Dom0Cli.open(spec)) {
+            if (mode != null && name != null) {
+                throw new CliException(ExitCodes.USAGE, "-d, -D and -m take no further NAME");
+            }
+            if (mode != null && (mode.delete != null || mode.forceDelete != null)) {
+                String n = mode.delete != null ? mode.delete : mode.forceDelete;
+                var was = ts.refs().deleteBranch(n, mode.forceDelete != null);
+                Dom0Cli.say(spec, "deleted branch " + n + " (was " + was.shortHex() + ")");
+            } else if (mode != null) {
+                ts.refs().renameBranch(mode.rename[0], mode.rename[1]);
+                Dom0Cli.say(spec, "renamed branch " + mode.rename[0] + " to " + mode.rename[1]);
+            } else if (name != null) {
+                Refs.Branch b = ts.refs().createBranch(name, start);
+                Dom0Cli.say(spec, "branch " + name + " at " + b.head().shortHex());
+            } else {
+                list(ts);
+            }
+            return 0;
+        }
+    }
+
+    private void list(Toolstack ts) {
+        String mine = ts.instances().currentName().map(n -> ts.instances().get(n).branch()).orElse(null);
+        var branches = ts.refs().branches();
+        if (Dom0Cli.json(spec)) {
+            Json j = new Json().beginArray();
+            for (Refs.Branch b : branches) {
+                j.beginObject().field("name", b.name()).field("head", b.head().hex())
+                        .field("current", b.name().equals(mine)).name("instances").beginArray();
+                b.instances().forEach(j::value);
+                j.endArray().endObject();
+            }
+            Dom0Cli.printJson(spec, j.endArray());
+            return;
+        }
+        for (Refs.Branch b : branches) {
+            Dom0Cli.out(spec).printf("%s %-20s %s%s%n", b.name().equals(mine) ? "*" : " ", b.name(), b.head().shortHex(),
+                    b.instances().isEmpty() ? "" : "  [" + String.join(", ", b.instances()) + "]");
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package dev.vmtree.cli;
+
+import dev.vmtree.dom0.Toolstack;
+import java.io.PrintWriter;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** What the Dom0 commands share: the toolstack for -C, the global flags, and the output writers. */
+final class Dom0Cli {
+    private Dom0Cli() {}
+
+    static VmtreeCommand root(CommandSpec spec) {
+        return (VmtreeCommand) spec.root().userObject();
+    }
+
+    /** Opens the toolstack on the repository found from -C or the current directory. */
+    static Toolstack open(CommandSpec spec) {
+        Toolstack ts = Toolstack.open(root(spec).workingDirectory());
+        PrintWriter err = spec.commandLine().getErr();
+        ts.setNotices(m -> err.println("vmtree: " + m));
+        return ts;
+    }
+
+    static boolean json(CommandSpec spec) {
+        return root(spec).json;
+    }
+
+    static boolean quiet(CommandSpec spec) {
+        return root(spec).quiet;
+    }
+
+    static PrintWriter out(CommandSpec spec) {
+        return spec.commandLine().getOut();
+    }
+
+    /** Prints a human line unless -q. */
+    static void say(CommandSpec spec, String line) {
+        if (!quiet(spec)) {
+            out(spec).println(line);
+        }
+    }
+
+    static void printJson(CommandSpec spec, Json json) {
+        out(spec).println(json);
+    }
+}

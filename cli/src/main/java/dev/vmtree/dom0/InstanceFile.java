@@ -1,0 +1,103 @@
+package dev.vmtree.dom0;
+
+import dev.vmtree.store.ChunkId;
+import dev.vmtree.store.PageTreeRoot;
+import dev.vmtree.store.SnapshotId;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+/**
+ * Codec of an instance record file {@code .vmtree/instances/NAME}, format 1 (docs/format.md, "Dom0
+ * records"): UTF-8 lines "KEY VALUE...", the header "vmtree-instance 1" first and
+ * "crc32c XXXXXXXX" (over every preceding byte) last. Readers ignore keys they do not know, so
+ * later versions may add lines; a newer major version is refused.
+ */
+final class InstanceFile {
+    private InstanceFile() {}
+
+    static final int VERSION = 1;
+    static final String HEADER = "vmtree-instance " + VERSION;
+
+    static byte[] encode(InstanceRecord r) {
+        StringBuilder sb = new StringBuilder(HEADER).append('\n');
+        sb.append("name ").append(r.name()).append('\n');
+        sb.append("created ").append(r.created()).append('\n');
+        sb.append("base ").append(r.base().hex()).append('\n');
+        if (r.baseState() != null) {
+            sb.append("base-state ").append(r.baseState().hex()).append('\n');
+        }
+        if (r.branch() != null) {
+            sb.append("branch ").append(r.branch()).append('\n');
+        }
+        WorkingState w = r.working();
+        if (w != null) {
+            sb.append("working ").append(w.stateId().hex()).append(' ').append(w.instructionsSinceBase()).append('\n');
+            w.images().forEach((n, t) -> sb.append("image ").append(n).append(' ').append(t.size()).append(' ')
+                    .append(t.pageSize()).append(' ').append(t.root().hex()).append('\n'));
+            w.files().forEach((n, c) -> sb.append("file ").append(n).append(' ').append(c.hex()).append('\n'));
+        }
+        byte[] body = sb.toString().getBytes(StandardCharsets.UTF_8);
+        return (sb + String.format("crc32c %08x%n", crc(body))).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** @throws IllegalArgumentException with a short reason when the file is damaged or too new */
+    static InstanceRecord decode(byte[] bytes) {
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        int last = text.lastIndexOf("crc32c ");
+        if (!text.startsWith("vmtree-instance ") || last < 0 || !text.endsWith("\n")) {
+            throw new IllegalArgumentException("not an instance record, or truncated");
+        }
+        String first = text.substring(0, text.indexOf('\n'));
+        int version = Integer.parseInt(first.substring("vmtree-instance ".length()).trim());
+        if (version > VERSION) {
+            throw new IllegalArgumentException("instance format " + version + " is newer than this vmtree reads ("
+                    + VERSION + ")");
+        }
+        byte[] body = text.substring(0, last).getBytes(StandardCharsets.UTF_8);
+        if (crc(body) != Integer.parseUnsignedInt(text.substring(last + 7).trim(), 16)) {
+            throw new IllegalArgumentException("checksum mismatch");
+        }
+        String name = null;
+        String branch = null;
+        Instant created = null;
+        SnapshotId base = null;
+        StateId baseState = null;
+        StateId working = null;
+        long instructions = 0;
+        Map<String, PageTreeRoot> images = new LinkedHashMap<>();
+        Map<String, ChunkId> files = new LinkedHashMap<>();
+        String[] lines = text.substring(0, last).split("\n");
+        for (int i = 1; i < lines.length; i++) {
+            String[] f = lines[i].split(" ");
+            switch (f[0]) {
+                case "name" -> name = f[1];
+                case "created" -> created = Instant.parse(f[1]);
+                case "base" -> base = new SnapshotId(f[1]);
+                case "base-state" -> baseState = new StateId(f[1]);
+                case "branch" -> branch = f[1];
+                case "working" -> {
+                    working = new StateId(f[1]);
+                    instructions = Long.parseLong(f[2]);
+                }
+                case "image" -> images.put(f[1], new PageTreeRoot(ChunkId.parse(f[4]), Long.parseLong(f[2]),
+                        Integer.parseInt(f[3])));
+                case "file" -> files.put(f[1], ChunkId.parse(f[2]));
+                default -> { } // a later version's field: ignored
+            }
+        }
+        if (name == null || base == null || created == null) {
+            throw new IllegalArgumentException("missing name, base or created line");
+        }
+        WorkingState w = working == null ? null : new WorkingState(working, images, files, instructions);
+        return new InstanceRecord(name, base, branch, baseState, w, created);
+    }
+
+    private static int crc(byte[] b) {
+        CRC32C c = new CRC32C();
+        c.update(b, 0, b.length);
+        return (int) c.getValue();
+    }
+}

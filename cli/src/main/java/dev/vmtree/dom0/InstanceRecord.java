@@ -1,0 +1,60 @@
+package dev.vmtree.dom0;
+
+import dev.vmtree.store.SnapshotId;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * An Instance (ARCHITECTURE.md Contracts): a working state attached to a point of the snapshot
+ * tree, like a Git worktree. It names its base snapshot (the parent of its next commit), its
+ * branch (null: detached) and, once it has run, its saved {@link WorkingState}. Immutable; stored
+ * by {@link Instances} in the format of docs/format.md ("Dom0 records").
+ *
+ * @param baseState the StateId of the base snapshot when known (null until the core records one)
+ * @param working   the saved working state, or null while the instance is exactly its base
+ */
+public record InstanceRecord(String name, SnapshotId base, String branch, StateId baseState, WorkingState working,
+                             Instant created) {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
+
+    public InstanceRecord {
+        checkName(name);
+        Objects.requireNonNull(base, "base");
+        Objects.requireNonNull(created, "created");
+    }
+
+    /** Throws BAD_INPUT unless {@code name} is a valid instance name. */
+    public static void checkName(String name) {
+        if (name == null || !NAME.matcher(name).matches() || name.endsWith(".lock") || name.endsWith(".tmp")) {
+            throw ToolstackException.badInput("bad instance name '" + name + "' (1-64 letters, digits, '.', '_', '-';"
+                    + " not starting with '.' or '-')");
+        }
+    }
+
+    public boolean detached() {
+        return branch == null;
+    }
+
+    /** True when the working state differs from the base: committing it would make a new snapshot. */
+    public boolean dirty() {
+        return working != null && !working.stateId().equals(baseState);
+    }
+
+    /** The StateId the instance is at now: its working state's, else its base's (null if unknown). */
+    public StateId currentState() {
+        return working != null ? working.stateId() : baseState;
+    }
+
+    public InstanceRecord withBranch(String newBranch) {
+        return new InstanceRecord(name, base, newBranch, baseState, working, created);
+    }
+
+    public InstanceRecord withBase(SnapshotId newBase, StateId newBaseState) {
+        return new InstanceRecord(name, newBase, branch, newBaseState, working, created);
+    }
+
+    public InstanceRecord withWorking(WorkingState newWorking) {
+        return new InstanceRecord(name, base, branch, baseState, newWorking, created);
+    }
+}

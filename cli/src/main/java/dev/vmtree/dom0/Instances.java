@@ -1,0 +1,250 @@
+package dev.vmtree.dom0;
+
+import dev.vmtree.store.ExtraRoot;
+import dev.vmtree.store.Repository;
+import dev.vmtree.store.WriteTransaction;
+import dev.vmtree.store.fs.RealFileLayer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The instance records of a repository: one file per instance in {@code .vmtree/instances/}, its
+ * lock beside it ({@code NAME.lock}), and the current-instance pointer {@code .vmtree/CURRENT}
+ * (like Git's HEAD). Every record is mirrored as the store's extra root {@code instance/NAME}
+ * (its base snapshot, working images and state files), registered <em>before</em> the record is
+ * written and unregistered <em>after</em> it is deleted, so gc never drops what a record names.
+ *
+ * <p>Threading: writes run inside a {@link WriteTransaction} (the repository's one-writer lock);
+ * reads take no lock and see each record whole (files are replaced atomically).
+ */
+public final class Instances {
+    public static final String DIR = "instances";
+    public static final String CURRENT = "CURRENT";
+    static final String ROOT_PREFIX = "instance/";
+
+    private final Repository repo;
+    private final Path dir;
+
+    Instances(Repository repo) {
+        this.repo = repo;
+        this.dir = repo.storeDirectory().resolve(DIR);
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    public Path recordFile(String name) {
+        InstanceRecord.checkName(name);
+        return dir.resolve(name);
+    }
+
+    public Path lockFile(String name) {
+        InstanceRecord.checkName(name);
+        return dir.resolve(name + ".lock");
+    }
+
+    /** Every instance, sorted by name. */
+    public List<InstanceRecord> list() {
+        List<InstanceRecord> out = new ArrayList<>();
+        for (String n : names()) {
+            find(n).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** The names of the record files, sorted, without reading them. */
+    public List<String> names() {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.endsWith(".lock") && !n.endsWith(".tmp") && !n.startsWith("."))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Optional<InstanceRecord> find(String name) {
+        Path f = recordFile(name);
+        if (!Files.isRegularFile(f)) {
+            return Optional.empty();
+        }
+        try {
+            InstanceRecord r = InstanceFile.decode(Files.readAllBytes(f));
+            if (!r.name().equals(name)) {
+                throw new IllegalArgumentException("record names instance '" + r.name() + "'");
+            }
+            return Optional.of(r);
+        } catch (IOException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + f + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "damaged instance record " + f + ": "
+                    + e.getMessage() + " (run `vmtree fsck`)", e);
+        }
+    }
+
+    public InstanceRecord get(String name) {
+        return find(name).orElseThrow(() -> ToolstackException.failed("no instance '" + name
+                + "' (see `vmtree instance list`)"));
+    }
+
+    /** The name in {@code .vmtree/CURRENT}, when it names an existing instance. */
+    public Optional<String> currentName() {
+        Path f = repo.storeDirectory().resolve(CURRENT);
+        try {
+            if (!Files.isRegularFile(f)) {
+                return Optional.empty();
+            }
+            String n = Files.readString(f, StandardCharsets.UTF_8).trim();
+            return n.isEmpty() || !Files.isRegularFile(dir.resolve(n)) ? Optional.empty() : Optional.of(n);
+        } catch (IOException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The instance commands act on without {@code -i}. */
+    public InstanceRecord current() {
+        return currentName().map(this::get).orElseThrow(() -> ToolstackException.failed(
+                "no current instance (create one with `vmtree instance add NAME REF`, or pick one with -i)"));
+    }
+
+    /** {@code name} when given, else the current instance. */
+    public InstanceRecord resolve(String nameOrNull) {
+        return nameOrNull == null ? current() : get(nameOrNull);
+    }
+
+    /** Makes {@code name} (which must exist) the current instance; null clears the pointer. */
+    public void setCurrent(String name) {
+        Path f = repo.storeDirectory().resolve(CURRENT);
+        try {
+            if (name == null) {
+                Files.deleteIfExists(f);
+            } else {
+                get(name);
+                RealFileLayer.INSTANCE.writeAtomically(f, name + "\n");
+            }
+        } catch (IOException e) {
+            throw ToolstackException.failed("cannot write " + f + ": " + e.getMessage());
+        }
+    }
+
+    /** Who holds the instance's lock (a running {@code vmtree run}). */
+    public InstanceLock.Holder holder(String name) {
+        return InstanceLock.probe(lockFile(name));
+    }
+
+    /** Takes the instance for this process (what {@code run} does for its whole life). */
+    public InstanceLock lock(String name) {
+        get(name);
+        return InstanceLock.acquire(lockFile(name), name);
+    }
+
+    /** Writes a record (new or changed): its gc root first, then the record, both durable. */
+    public void save(WriteTransaction tx, InstanceRecord r) {
+        tx.registerRoot(root(r));
+        try {
+            Files.createDirectories(dir);
+            RealFileLayer.INSTANCE.writeAtomically(recordFile(r.name()), InstanceFile.encode(r));
+        } catch (IOException e) {
+            throw ToolstackException.failed("cannot write " + recordFile(r.name()) + ": " + e.getMessage());
+        }
+    }
+
+    /** Creates a new instance; fails if one has that name. The first instance becomes current. */
+    public void add(WriteTransaction tx, InstanceRecord r) {
+        if (find(r.name()).isPresent()) {
+            throw ToolstackException.failed("instance '" + r.name() + "' already exists");
+        }
+        save(tx, r);
+        if (currentName().isEmpty()) {
+            setCurrent(r.name());
+        }
+    }
+
+    /**
+     * Deletes an instance: refused while a process holds it, and for a dirty one unless {@code force}
+     * (its working state then stays until gc, unreferenced). The record goes first, then its root.
+     */
+    public InstanceRecord remove(WriteTransaction tx, String name, boolean force) {
+        InstanceRecord r = get(name);
+        InstanceLock.checkNotRunning(lockFile(name), name);
+        if (r.dirty() && !force) {
+            throw new ToolstackException(ToolstackException.Kind.DIRTY, "instance " + name
+                    + " has uncommitted state; commit it, or remove with --force to drop it");
+        }
+        try {
+            Files.delete(recordFile(name));
+            Files.deleteIfExists(lockFile(name));
+        } catch (IOException e) {
+            throw ToolstackException.failed("cannot delete " + recordFile(name) + ": " + e.getMessage());
+        }
+        tx.unregisterRoot(ROOT_PREFIX + name);
+        if (currentName().isEmpty()) {
+            setCurrent(null);
+        }
+        return r;
+    }
+
+    /**
+     * Checks every record against the store (for fsck): each decodes, its root is registered with
+     * exactly the snapshot, trees and chunks it names, and {@code CURRENT} names an instance.
+     * Returns one line per problem; empty when all is well. A root without a record (a crash
+     * between the two steps of a removal) is reported too, as harmless.
+     */
+    public List<Problem> verify() {
+        List<Problem> problems = new ArrayList<>();
+        Map<String, ExtraRoot> roots = new java.util.HashMap<>();
+        repo.extraRoots().forEach(r -> roots.put(r.name(), r));
+        for (String n : names()) {
+            try {
+                InstanceRecord r = get(n);
+                ExtraRoot want = root(r);
+                ExtraRoot have = roots.remove(want.name());
+                if (have == null) {
+                    problems.add(new Problem("instance " + n + ": no gc root registered (gc could drop its working state)",
+                            false));
+                } else if (!new java.util.HashSet<>(have.snapshots()).equals(new java.util.HashSet<>(want.snapshots()))
+                        || !new java.util.HashSet<>(have.trees()).equals(new java.util.HashSet<>(want.trees()))
+                        || !new java.util.HashSet<>(have.chunks()).equals(new java.util.HashSet<>(want.chunks()))) {
+                    problems.add(new Problem("instance " + n + ": gc root does not match the record", false));
+                }
+            } catch (ToolstackException e) {
+                problems.add(new Problem(e.getMessage(), false));
+            }
+        }
+        roots.keySet().stream().filter(k -> k.startsWith(ROOT_PREFIX)).sorted()
+                .forEach(k -> problems.add(new Problem("root " + k + " has no instance record (left by an interrupted"
+                        + " removal; it only keeps some chunks from gc)", true)));
+        try {
+            Path cur = repo.storeDirectory().resolve(CURRENT);
+            if (Files.isRegularFile(cur) && currentName().isEmpty()) {
+                problems.add(new Problem(cur + " names no existing instance", true));
+            }
+        } catch (ToolstackException e) {
+            problems.add(new Problem(e.getMessage(), false));
+        }
+        return problems;
+    }
+
+    /** One finding of {@link #verify}; {@code harmless} ones lose nothing and are warnings. */
+    public record Problem(String text, boolean harmless) {}
+
+    /** The store root that keeps a record's snapshot, images and state files alive. */
+    static ExtraRoot root(InstanceRecord r) {
+        WorkingState w = r.working();
+        return new ExtraRoot(ROOT_PREFIX + r.name(),
+                w == null ? List.of() : List.copyOf(w.images().values()),
+                w == null ? List.of() : List.copyOf(w.files().values()),
+                List.of(r.base()));
+    }
+}

@@ -1,0 +1,109 @@
+package dev.vmtree.dom0;
+
+import dev.vmtree.store.PageTreeRoot;
+import dev.vmtree.store.Repository;
+import dev.vmtree.store.WriteTransaction;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The seam between Dom0 (policy) and a hypervisor backend (mechanism): everything the toolstack's
+ * machine-level commands (create, run, status, commit, checkout, rollback, diff, show, mem, reg)
+ * need, and nothing about refs, instances or names, which stay in Dom0. The embedded RV64 core
+ * implements it once its {@code capture()}/{@code restore()} of a whole MachineState exists
+ * (issue 4); another backend (QEMU/KVM) later implements the same interface. docs/cli.md ("Machine
+ * commands: the plan") describes how each command uses it.
+ *
+ * <p>A stored state is neutral: named small files (hart, device and clock state, the ReplayLog,
+ * the machine definition) and named images (RAM, disks) as PageTree roots. A snapshot's tree holds
+ * exactly these, and an instance's {@link WorkingState} holds the same with its files as chunks, so
+ * Dom0 turns one into the other (commit, checkout) without the driver.
+ *
+ * <p>Threading: a {@link LiveMachine} is driven by one thread; {@link LiveMachine#requestStop} may
+ * be called from any thread (signal handlers, the detach key).
+ */
+public interface MachineDriver {
+
+    /** Name recorded in the machine definition file, so a snapshot names the backend that made it. */
+    String name();
+
+    /** Builds a fresh machine from a definition: loads the kernel or image, firmware and initrd, sizes RAM and disk. */
+    LiveMachine create(MachineSpec spec);
+
+    /**
+     * Rebuilds a machine from a stored state. Must be lazy: RAM and disk pages are faulted in from
+     * {@code repo} on first touch, so restoring costs O(1) in the machine's size.
+     */
+    LiveMachine restore(Repository repo, StoredState state);
+
+    /** The StateId of a stored state, as the core defines it (docs/format.md), without running anything. */
+    StateId stateId(StoredState state);
+
+    /** What `vmtree create` collects; sizes already parsed (see {@link Sizes}). */
+    record MachineSpec(long memoryBytes, int harts, Path kernel, ImageCatalog.Boot boot, Path firmware, Path initrd,
+                       long diskBytes, Path diskImage, String bootargs) {
+        public MachineSpec {
+            Objects.requireNonNull(kernel, "kernel");
+            Objects.requireNonNull(boot, "boot");
+            bootargs = bootargs == null ? "" : bootargs;
+        }
+    }
+
+    /** A state as stored: small files by name and images by name. Immutable. */
+    record StoredState(Map<String, byte[]> files, Map<String, PageTreeRoot> images) {
+        public StoredState {
+            files = Map.copyOf(files);
+            images = Map.copyOf(images);
+        }
+    }
+
+    /** Why a run stopped; every cause ends in a suspend that saves the working state. */
+    enum StopCause { POWER_OFF, BUDGET, TIMEOUT, DETACH, SIGNAL, GUEST_FAULT }
+
+    /** The end of one {@link LiveMachine#run}: why, how many instructions it retired, the guest's exit status if it powered off. */
+    record RunOutcome(StopCause cause, long instructions, int guestExitCode) {}
+
+    /** The console as a run sees it: input bytes (each delivered one becomes a ReplayLog event) and output. */
+    interface Console {
+        /** The next input byte, or -1 when none is waiting; never blocks. */
+        int poll();
+
+        void write(byte[] b, int off, int len);
+    }
+
+    /** A machine in this process. */
+    interface LiveMachine extends AutoCloseable {
+
+        /** Retired instructions since the machine was created: the virtual clock. */
+        long instructions();
+
+        /** Runs until the guest powers off, {@code maxInstructions} more retire (0: no limit), or a stop is requested. */
+        RunOutcome run(long maxInstructions, Console console);
+
+        /** Asks a running {@link #run} to stop after the current instruction; callable from any thread. */
+        void requestStop(StopCause cause);
+
+        /**
+         * Captures the whole MachineState and persists it through {@code tx}: only pages dirty since
+         * the last persist are written (cost grows with dirty pages, not RAM size), state files go in
+         * as chunks. Returns the new working state; the caller saves it in the instance record.
+         */
+        WorkingState persist(WriteTransaction tx, long instructionsSinceBase);
+
+        /** Reads guest-physical memory (for `vmtree mem read` on a live or restored machine). */
+        byte[] readMemory(long address, int length);
+
+        /** Writes guest-physical memory; recorded as a ReplayLog event by the driver. */
+        void writeMemory(long address, byte[] data);
+
+        /** Register names and values of one hart ("pc", "x1".."x31", CSR names), for `vmtree reg`. */
+        Map<String, Long> registers(int hart);
+
+        /** Sets one register; recorded as a ReplayLog event by the driver. */
+        void setRegister(int hart, String name, long value);
+
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,241 @@
+package dev.vmtree.dom0;
+
+import dev.vmtree.store.fs.RealFileLayer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.eclipse.jgit.errors.ConfigInvalidException;
+import org.eclipse.jgit.lib.Config;
+
+/**
+ * vmtree's configuration: Git-config text files ({@code [section] key = value}, parsed and written
+ * with JGit's {@link Config}) in two scopes. The repository file {@code .vmtree/config} overrides
+ * the global file {@code $VMTREE_CONFIG_HOME/config} (default {@code ~/.config/vmtree/config}).
+ * Only the keys in {@link #KEYS} are accepted, each validated when set, so a typo is an error and
+ * not a silently ignored setting. Files are replaced atomically.
+ *
+ * <p>Threading: not thread-safe; each call reads the files afresh, so other processes' changes are seen.
+ */
+public final class Settings {
+
+    /** Where a value lives. */
+    public enum Scope { REPOSITORY, GLOBAL }
+
+    /** A known key: its dotted name, what it means, and a check of a value (throws BAD_INPUT). */
+    public record Key(String name, String description, Consumer<String> check) {}
+
+    public static final List<Key> KEYS = List.of(
+            new Key("user.name", "author name recorded in snapshots", v -> nonEmpty("user.name", v)),
+            new Key("user.email", "author e-mail recorded in snapshots", v -> nonEmpty("user.email", v)),
+            new Key("gc.reflogExpire", "vmtree gc drops reflog entries older than this (default 90d)", Durations::parse),
+            new Key("machine.memory", "default RAM of `vmtree create` (default 128M)", Settings::checkMemory),
+            new Key("machine.harts", "default hart count of `vmtree create` (default 1)", Settings::checkHarts));
+
+    public static final String DEFAULT_REFLOG_EXPIRE = "90d";
+    public static final long DEFAULT_MEMORY = 128L << 20;
+    public static final int DEFAULT_HARTS = 1;
+    public static final int MAX_HARTS = 64;
+
+    private final Path repositoryFile;
+    private final Path globalFile;
+
+    /** @param repositoryFile {@code .vmtree/config}, or null outside a repository */
+    public Settings(Path repositoryFile, Path globalFile) {
+        this.repositoryFile = repositoryFile;
+        this.globalFile = globalFile;
+    }
+
+    /**
+     * The global configuration file: system property {@code vmtree.config.home} (tests), else
+     * {@code $VMTREE_CONFIG_HOME}, else {@code $XDG_CONFIG_HOME/vmtree}, else {@code ~/.config/vmtree}; then {@code /config}.
+     */
+    public static Path globalFile() {
+        String dir = System.getProperty("vmtree.config.home");
+        if (dir == null || dir.isEmpty()) {
+            dir = System.getenv("VMTREE_CONFIG_HOME");
+        }
+        if (dir == null || dir.isEmpty()) {
+            String xdg = System.getenv("XDG_CONFIG_HOME");
+            dir = xdg == null || xdg.isEmpty()
+                    ? Path.of(System.getProperty("user.home"), ".config", "vmtree").toString()
+                    : Path.of(xdg, "vmtree").toString();
+        }
+        return Path.of(dir, "config");
+    }
+
+    public Path file(Scope scope) {
+        if (scope == Scope.REPOSITORY) {
+            if (repositoryFile == null) {
+                throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN,
+                        "not in a vmtree repository; use --global for the global configuration");
+            }
+            return repositoryFile;
+        }
+        return globalFile;
+    }
+
+    /** The effective value: the repository's, else the global one. */
+    public Optional<String> get(String key) {
+        Key k = key(key);
+        if (repositoryFile != null) {
+            Optional<String> v = get(Scope.REPOSITORY, k.name());
+            if (v.isPresent()) {
+                return v;
+            }
+        }
+        return get(Scope.GLOBAL, k.name());
+    }
+
+    public Optional<String> get(Scope scope, String key) {
+        String[] p = split(key(key).name());
+        return Optional.ofNullable(load(file(scope)).getString(p[0], p[1], p[2]));
+    }
+
+    /** Sets a key after checking its value. */
+    public void set(Scope scope, String key, String value) {
+        Key k = key(key);
+        k.check().accept(value);
+        Config c = load(file(scope));
+        String[] p = split(k.name());
+        c.setString(p[0], p[1], p[2], value);
+        save(file(scope), c);
+    }
+
+    /** Removes a key; false when it was not set in that scope. */
+    public boolean unset(Scope scope, String key) {
+        Key k = key(key);
+        Config c = load(file(scope));
+        String[] p = split(k.name());
+        if (c.getString(p[0], p[1], p[2]) == null) {
+            return false;
+        }
+        c.unset(p[0], p[1], p[2]);
+        save(file(scope), c);
+        return true;
+    }
+
+    /** Every key set in one scope, or the effective values when {@code scope} is null, sorted by name. */
+    public Map<String, String> list(Scope scope) {
+        Map<String, String> out = new TreeMap<>();
+        if (scope == null || scope == Scope.GLOBAL) {
+            addAll(out, load(globalFile));
+        }
+        if ((scope == null && repositoryFile != null) || scope == Scope.REPOSITORY) {
+            addAll(out, load(file(Scope.REPOSITORY)));
+        }
+        return out;
+    }
+
+    private static void addAll(Map<String, String> out, Config c) {
+        for (String s : c.getSections()) {
+            for (String n : c.getNames(s)) {
+                out.put(s + "." + n, c.getString(s, null, n));
+            }
+            for (String sub : c.getSubsections(s)) {
+                for (String n : c.getNames(s, sub)) {
+                    out.put(s + "." + sub + "." + n, c.getString(s, sub, n));
+                }
+            }
+        }
+    }
+
+    // ---- typed views -------------------------------------------------------------------------
+
+    /** The snapshot author: user.name and user.email, each empty when unset. */
+    public Author author() {
+        return new Author(get("user.name").orElse(""), get("user.email").orElse(""));
+    }
+
+    public Duration reflogExpire() {
+        return Durations.parse(get("gc.reflogExpire").orElse(DEFAULT_REFLOG_EXPIRE));
+    }
+
+    public long defaultMemory() {
+        return get("machine.memory").map(Sizes::parse).orElse(DEFAULT_MEMORY);
+    }
+
+    public int defaultHarts() {
+        return get("machine.harts").map(Integer::parseInt).orElse(DEFAULT_HARTS);
+    }
+
+    /** Who a snapshot is by; empty fields mean "not configured". */
+    public record Author(String name, String email) {}
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    /** The known key named {@code name} (matched case-insensitively in section and key, as Git does). */
+    public static Key key(String name) {
+        for (Key k : KEYS) {
+            if (k.name().equalsIgnoreCase(name)) {
+                return k;
+            }
+        }
+        throw ToolstackException.badInput("unknown config key '" + name + "' (known: "
+                + String.join(", ", KEYS.stream().map(Key::name).toList()) + ")");
+    }
+
+    private static String[] split(String key) {
+        int first = key.indexOf('.');
+        int last = key.lastIndexOf('.');
+        return first == last
+                ? new String[] {key.substring(0, first), null, key.substring(last + 1)}
+                : new String[] {key.substring(0, first), key.substring(first + 1, last), key.substring(last + 1)};
+    }
+
+    private static Config load(Path f) {
+        Config c = new Config();
+        if (!Files.exists(f)) {
+            return c;
+        }
+        try {
+            c.fromText(Files.readString(f, StandardCharsets.UTF_8));
+            return c;
+        } catch (IOException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + f + ": " + e.getMessage(), e);
+        } catch (ConfigInvalidException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "damaged configuration file " + f + ": "
+                    + e.getMessage() + " (fix or delete it)", e);
+        }
+    }
+
+    private static void save(Path f, Config c) {
+        try {
+            Files.createDirectories(f.getParent());
+            RealFileLayer.INSTANCE.writeAtomically(f, c.toText().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new ToolstackException(ToolstackException.Kind.FAILED, "cannot write " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void nonEmpty(String key, String v) {
+        if (v.isBlank() || v.contains("\n") || v.contains("<") || v.contains(">")) {
+            throw ToolstackException.badInput(key + " must be one line without '<' or '>'");
+        }
+    }
+
+    private static void checkMemory(String v) {
+        long bytes = Sizes.parse(v);
+        if (bytes <= 0 || bytes % 4096 != 0) {
+            throw ToolstackException.badInput("machine.memory must be a positive multiple of 4K: " + v);
+        }
+    }
+
+    private static void checkHarts(String v) {
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 1 && n <= MAX_HARTS) {
+                return;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw ToolstackException.badInput("machine.harts must be a whole number from 1 to " + MAX_HARTS + ": " + v);
+    }
+}

@@ -1,0 +1,167 @@
+package dev.vmtree.dom0;
+
+import dev.vmtree.store.Repository;
+import dev.vmtree.store.SnapshotId;
+import dev.vmtree.store.StoreException;
+import dev.vmtree.store.WriteTransaction;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Dom0's toolstack: the policy layer over one repository (naming, instances, refs, history,
+ * space accounting), free of any command-line concerns so that the CLI today and a daemon later
+ * share it. Machine-level operations plug in through {@link MachineDriver}.
+ *
+ * <p>Threading: a toolstack is used by one thread at a time; several toolstacks (threads or
+ * processes) may share a repository, serialised by the store's writer lock for every write.
+ */
+public final class Toolstack implements AutoCloseable {
+    public static final Duration LOCK_TIMEOUT = Duration.ofSeconds(60);
+    public static final String CONFIG_FILE = "config";
+
+    private final Repository repo;
+    private final Settings settings;
+    private final Instances instances;
+    private final Refs refs;
+    private Consumer<String> notices = m -> {};
+    private History history;
+
+    private Toolstack(Repository repo) {
+        this.repo = repo;
+        this.settings = new Settings(repo.storeDirectory().resolve(CONFIG_FILE), Settings.globalFile());
+        this.instances = new Instances(repo);
+        this.refs = new Refs(this);
+    }
+
+    /** Opens the repository in {@code start} or its nearest parent. */
+    public static Toolstack open(Path start) {
+        Path dir = start.toAbsolutePath().normalize();
+        if (Repository.find(dir).isEmpty()) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN,
+                    "not a vmtree repository (or any parent): " + dir + "; run `vmtree init`");
+        }
+        try {
+            return new Toolstack(Repository.open(dir));
+        } catch (StoreException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage(), e);
+        }
+    }
+
+    /** Creates a repository in {@code dir} (its {@code .vmtree/}). */
+    public static Toolstack init(Path dir) {
+        try {
+            return new Toolstack(Repository.init(dir));
+        } catch (StoreException e) {
+            throw ToolstackException.failed(e.getMessage());
+        }
+    }
+
+    /** Settings when there may be no repository (for {@code config --global}); repository scope only inside one. */
+    public static Settings settingsAt(Path start) {
+        return Repository.find(start)
+                .map(top -> new Settings(top.resolve(Repository.DIR).resolve(CONFIG_FILE), Settings.globalFile()))
+                .orElseGet(() -> new Settings(null, Settings.globalFile()));
+    }
+
+    /** Where progress and waiting messages go ("waiting for lock held by pid N"). */
+    public void setNotices(Consumer<String> notices) {
+        this.notices = notices;
+    }
+
+    public Repository repository() {
+        return repo;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public Instances instances() {
+        return instances;
+    }
+
+    public Refs refs() {
+        return refs;
+    }
+
+    public History history() {
+        if (history == null) {
+            history = new History(repo);
+        }
+        return history;
+    }
+
+    /**
+     * Points an instance (null: the current one) at {@code rev}: on a branch name it follows that
+     * branch, otherwise it is detached. Refuses a running instance, and uncommitted state unless
+     * {@code discard}. O(1): nothing of the machine is read.
+     */
+    public InstanceRecord checkout(String instance, String rev, boolean discard) {
+        return new Moves(this).checkout(instance, rev, discard).instance();
+    }
+
+    /** Creates branch {@code branch} at {@code start} (null: the instance's base) and checks it out. */
+    public InstanceRecord checkoutNewBranch(String instance, String branch, String start, boolean discard) {
+        return new Moves(this).checkoutNewBranch(instance, branch, start, discard).instance();
+    }
+
+    /**
+     * Moves an instance and its branch back to {@code rev} (null: "~1"; "~N" and "^" count from the
+     * instance's base); what was dropped stays in the branch's reflog until gc.
+     */
+    public InstanceRecord rollback(String instance, String rev, boolean discard) {
+        return new Moves(this).rollback(instance, rev, discard).instance();
+    }
+
+    /** Space used by the repository, per kind of file and per branch, tag and instance. */
+    public SpaceUsage spaceUsage() {
+        return SpaceUsage.measure(this);
+    }
+
+    /** Starts a write under the repository lock, telling {@link #setNotices} once if it has to wait. */
+    public WriteTransaction beginWrite() {
+        return repo.beginWrite(LOCK_TIMEOUT, notices);
+    }
+
+    private static final Pattern HEAD = Pattern.compile("(HEAD|@)((?:[~^][0-9]*)*)");
+
+    /**
+     * Resolves a revision to a snapshot: a branch, a tag, a full or abbreviated snapshot id, a full
+     * ref name, any of them followed by {@code ~N} or {@code ^} steps, and {@code HEAD} or {@code @}
+     * for the current instance's base snapshot.
+     */
+    public SnapshotId resolve(String rev) {
+        if (rev == null || rev.isBlank() || rev.startsWith("-") || rev.contains("..") || rev.contains(":")) {
+            throw ToolstackException.badInput("bad revision '" + rev + "'");
+        }
+        String expr = rev;
+        Matcher m = HEAD.matcher(rev);
+        if (m.matches()) {
+            expr = instances.current().base().hex() + m.group(2);
+        }
+        try {
+            return repo.resolve(expr).orElseThrow(() -> unknown(rev));
+        } catch (StoreException e) {
+            if (e.getMessage() != null && e.getMessage().contains("ambiguous")) {
+                throw ToolstackException.failed("ambiguous revision '" + rev + "': give more hex digits");
+            }
+            throw unknown(rev);
+        }
+    }
+
+    private static ToolstackException unknown(String rev) {
+        return ToolstackException.failed("unknown revision '" + rev + "': not a branch, tag or snapshot id"
+                + " (see `vmtree branch`, `vmtree tag`, `vmtree log --all`)");
+    }
+
+    @Override
+    public void close() {
+        if (history != null) {
+            history.close();
+        }
+        repo.close();
+    }
+}

@@ -1,0 +1,76 @@
+package dev.vmtree.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vmtree.store.PageTreeRoot;
+import dev.vmtree.store.Repository;
+import dev.vmtree.store.SnapshotContent;
+import dev.vmtree.store.SnapshotId;
+import dev.vmtree.store.WriteTransaction;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+
+/**
+ * A temporary repository driven in-process through the real command line, plus a way to make
+ * snapshots directly in the store (the machine commands that would make them come with issue 4).
+ * The global configuration lives in the test's directory (system property vmtree.config.home).
+ */
+final class Dom0Fixture {
+    record Result(int exit, String out, String err) {
+        Result ok() {
+            assertThat(exit).as("exit status; stderr: %s", err).isZero();
+            return this;
+        }
+    }
+
+    final Path dir;
+    final Path repo;
+
+    Dom0Fixture(Path dir) {
+        this.dir = dir;
+        this.repo = dir.resolve("repo");
+        System.setProperty("vmtree.config.home", dir.resolve("config-home").toString());
+    }
+
+    Dom0Fixture init() {
+        run("init", repo.toString()).ok();
+        return this;
+    }
+
+    /** Runs {@code vmtree -C REPO args...}. */
+    Result vm(String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "-C";
+        all[1] = repo.toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return run(all);
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = VmtreeCommand.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    /** Writes a snapshot with the given parent (or none) and moves {@code branch} (if not null) to it. */
+    SnapshotId snapshot(SnapshotId parent, String branch, String message) {
+        try (Repository r = Repository.open(repo); WriteTransaction tx = r.beginWrite()) {
+            SnapshotId id = tx.writeSnapshot(parent == null ? List.of() : List.of(parent),
+                    new SnapshotContent(Map.of("message", message.getBytes()),
+                            Map.of("ram", PageTreeRoot.empty(1 << 20, 4096))), message);
+            if (branch != null) {
+                SnapshotId old = r.resolveRef(branch).orElse(null);
+                assertThat(tx.updateRef(branch, old, id, "commit: " + message).ok()).isTrue();
+            }
+            return id;
+        }
+    }
+}
