@@ -155,79 +155,88 @@ function compReplyArray() {
 function _complete_vmtree() {
   # Edge case: if command line has no space after subcommand, then don't assume this subcommand is selected (remkop/picocli#1468).
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} help" ];    then _picocli_vmtree; return $?; fi
-  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} init" ];    then _picocli_vmtree; return $?; fi
-  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} fsck" ];    then _picocli_vmtree; return $?; fi
-  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gc" ];    then _picocli_vmtree; return $?; fi
-  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} store" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} config" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} branch" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} tag" ];    then _picocli_vmtree; return $?; fi
-  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} reflog" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} reflog" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} du" ];    then _picocli_vmtree; return $?; fi
-  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image" ];    then _picocli_vmtree; return $?; fi
-  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench store" ];    then _picocli_vmtree_bench; return $?; fi
-  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench dom0" ];    then _picocli_vmtree_bench; return $?; fi
-  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} store put" ];    then _picocli_vmtree_store; return $?; fi
-  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} store cat" ];    then _picocli_vmtree_store; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} fsck" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gc" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} exec" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} store" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance list" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance add" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance remove" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance rm" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance use" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image list" ];    then _picocli_vmtree_image; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} store put" ];    then _picocli_vmtree_store; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} store cat" ];    then _picocli_vmtree_store; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench store" ];    then _picocli_vmtree_bench; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench cow" ];    then _picocli_vmtree_bench; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench core" ];    then _picocli_vmtree_bench; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench dom0" ];    then _picocli_vmtree_bench; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(help)
-  local cmds1=(bench)
-  local cmds2=(init)
-  local cmds3=(fsck)
-  local cmds4=(gc)
-  local cmds5=(store)
-  local cmds6=(config)
-  local cmds7=(instance)
-  local cmds8=(branch)
-  local cmds9=(tag)
-  local cmds10=(reflog)
-  local cmds11=(log)
-  local cmds12=(du)
-  local cmds13=(image)
-  local cmds14=(bench store)
-  local cmds15=(bench dom0)
-  local cmds16=(store put)
-  local cmds17=(store cat)
-  local cmds18=(instance list)
-  local cmds19=(instance add)
-  local cmds20=(instance remove)
-  local cmds21=(instance rm)
-  local cmds22=(instance use)
-  local cmds23=(image list)
+  local cmds1=(init)
+  local cmds2=(config)
+  local cmds3=(instance)
+  local cmds4=(image)
+  local cmds5=(branch)
+  local cmds6=(tag)
+  local cmds7=(log)
+  local cmds8=(reflog)
+  local cmds9=(du)
+  local cmds10=(fsck)
+  local cmds11=(gc)
+  local cmds12=(exec)
+  local cmds13=(store)
+  local cmds14=(bench)
+  local cmds15=(instance list)
+  local cmds16=(instance add)
+  local cmds17=(instance remove)
+  local cmds18=(instance rm)
+  local cmds19=(instance use)
+  local cmds20=(image list)
+  local cmds21=(store put)
+  local cmds22=(store cat)
+  local cmds23=(bench store)
+  local cmds24=(bench cow)
+  local cmds25=(bench core)
+  local cmds26=(bench dom0)
 
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_image_list; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_instance_use; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_instance_add; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_vmtree_instance_list; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_vmtree_image; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_vmtree_du; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_vmtree_log; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_vmtree_reflog; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_vmtree_tag; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_vmtree_branch; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_vmtree_instance; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_vmtree_config; return $?; fi
-  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_vmtree_store; return $?; fi
-  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_vmtree_gc; return $?; fi
-  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_vmtree_fsck; return $?; fi
-  if CompWordsContainsArray "${cmds2[@]}"; then _picocli_vmtree_init; return $?; fi
-  if CompWordsContainsArray "${cmds1[@]}"; then _picocli_vmtree_bench; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_instance_use; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_vmtree_instance_add; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_vmtree_instance_list; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_vmtree_bench; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_vmtree_store; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_vmtree_exec; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_vmtree_gc; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_vmtree_fsck; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_vmtree_du; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_vmtree_reflog; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_vmtree_log; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_vmtree_tag; return $?; fi
+  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_vmtree_branch; return $?; fi
+  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_vmtree_image; return $?; fi
+  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_vmtree_instance; return $?; fi
+  if CompWordsContainsArray "${cmds2[@]}"; then _picocli_vmtree_config; return $?; fi
+  if CompWordsContainsArray "${cmds1[@]}"; then _picocli_vmtree_init; return $?; fi
   if CompWordsContainsArray "${cmds0[@]}"; then _picocli_vmtree_help; return $?; fi
 
   # No subcommands were specified; generate completions for the top-level command.
@@ -240,7 +249,7 @@ function _picocli_vmtree() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="help bench init fsck gc store config instance branch tag reflog log du image"
+  local commands="help init config instance image branch tag log reflog du fsck gc exec store bench"
   local flag_opts="'--json' '-q' '--quiet' '--debug' '-h' '--help' '-V' '--version'"
   local arg_opts="'-C'"
 
@@ -270,38 +279,8 @@ function _picocli_vmtree_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="bench init fsck gc store config instance branch tag reflog log du image"
+  local commands="init config instance image branch tag log reflog du fsck gc exec store bench"
   local flag_opts="'-h' '--help' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-C'"
-
-  type compopt &>/dev/null && compopt +o default
-
-  case ${prev_word} in
-    '-C')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
-  esac
-
-  if [[ "${curr_word}" == -* ]]; then
-    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
-  else
-    local positionals=""
-    local IFS=$'\n'
-    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
-  fi
-}
-
-# Generates completions for the options and subcommands of the `bench` subcommand.
-function _picocli_vmtree_bench() {
-  # Get completion data
-  local curr_word=${COMP_WORDS[COMP_CWORD]}
-  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
-
-  local commands="store dom0"
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
   type compopt &>/dev/null && compopt +o default
@@ -361,99 +340,6 @@ function _picocli_vmtree_init() {
   fi
 }
 
-# Generates completions for the options and subcommands of the `fsck` subcommand.
-function _picocli_vmtree_fsck() {
-  # Get completion data
-  local curr_word=${COMP_WORDS[COMP_CWORD]}
-  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
-
-  local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-C'"
-
-  type compopt &>/dev/null && compopt +o default
-
-  case ${prev_word} in
-    '-C')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
-  esac
-
-  if [[ "${curr_word}" == -* ]]; then
-    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
-  else
-    local positionals=""
-    local IFS=$'\n'
-    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
-  fi
-}
-
-# Generates completions for the options and subcommands of the `gc` subcommand.
-function _picocli_vmtree_gc() {
-  # Get completion data
-  local curr_word=${COMP_WORDS[COMP_CWORD]}
-  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
-
-  local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--expire' '-C'"
-
-  type compopt &>/dev/null && compopt +o default
-
-  case ${prev_word} in
-    '--expire')
-      return
-      ;;
-    '-C')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
-  esac
-
-  if [[ "${curr_word}" == -* ]]; then
-    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
-  else
-    local positionals=""
-    local IFS=$'\n'
-    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
-  fi
-}
-
-# Generates completions for the options and subcommands of the `store` subcommand.
-function _picocli_vmtree_store() {
-  # Get completion data
-  local curr_word=${COMP_WORDS[COMP_CWORD]}
-  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
-
-  local commands="put cat"
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-C'"
-
-  type compopt &>/dev/null && compopt +o default
-
-  case ${prev_word} in
-    '-C')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
-  esac
-
-  if [[ "${curr_word}" == -* ]]; then
-    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
-  else
-    local positionals=""
-    local IFS=$'\n'
-    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
-  fi
-}
-
 # Generates completions for the options and subcommands of the `config` subcommand.
 function _picocli_vmtree_config() {
   # Get completion data
@@ -491,6 +377,36 @@ function _picocli_vmtree_instance() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands="list add remove rm use"
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `image` subcommand.
+function _picocli_vmtree_image() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands="list"
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -583,19 +499,22 @@ function _picocli_vmtree_tag() {
   fi
 }
 
-# Generates completions for the options and subcommands of the `reflog` subcommand.
-function _picocli_vmtree_reflog() {
+# Generates completions for the options and subcommands of the `log` subcommand.
+function _picocli_vmtree_log() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-C'"
+  local flag_opts="'--graph' '--all' '--oneline' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-n' '--max-count' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '-n'|'--max-count')
+      return
+      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
@@ -613,22 +532,19 @@ function _picocli_vmtree_reflog() {
   fi
 }
 
-# Generates completions for the options and subcommands of the `log` subcommand.
-function _picocli_vmtree_log() {
+# Generates completions for the options and subcommands of the `reflog` subcommand.
+function _picocli_vmtree_reflog() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--graph' '--all' '--oneline' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-n' '--max-count' '-C'"
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
-    '-n'|'--max-count')
-      return
-      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
@@ -676,13 +592,13 @@ function _picocli_vmtree_du() {
   fi
 }
 
-# Generates completions for the options and subcommands of the `image` subcommand.
-function _picocli_vmtree_image() {
+# Generates completions for the options and subcommands of the `fsck` subcommand.
+function _picocli_vmtree_fsck() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="list"
+  local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -706,30 +622,21 @@ function _picocli_vmtree_image() {
   fi
 }
 
-# Generates completions for the options and subcommands of the `store` subcommand.
-function _picocli_vmtree_bench_store() {
+# Generates completions for the options and subcommands of the `gc` subcommand.
+function _picocli_vmtree_gc() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--size' '--runs' '--dir' '-C'"
+  local arg_opts="'--expire' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
-    '--size')
+    '--expire')
       return
-      ;;
-    '--runs')
-      return
-      ;;
-    '--dir')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
       ;;
     '-C')
       local IFS=$'\n'
@@ -748,15 +655,15 @@ function _picocli_vmtree_bench_store() {
   fi
 }
 
-# Generates completions for the options and subcommands of the `dom0` subcommand.
-function _picocli_vmtree_bench_dom0() {
+# Generates completions for the options and subcommands of the `exec` subcommand.
+function _picocli_vmtree_exec() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--memory' '--runs' '--cli-runs' '-C'"
+  local flag_opts="'--m-mode' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--memory' '--harts' '--firmware' '--initrd' '--append' '--max-instructions' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -764,52 +671,25 @@ function _picocli_vmtree_bench_dom0() {
     '--memory')
       return
       ;;
-    '--runs')
+    '--harts')
       return
       ;;
-    '--cli-runs')
-      return
-      ;;
-    '-C')
+    '--firmware')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
-  esac
-
-  if [[ "${curr_word}" == -* ]]; then
-    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
-  else
-    local positionals=""
-    local IFS=$'\n'
-    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
-  fi
-}
-
-# Generates completions for the options and subcommands of the `put` subcommand.
-function _picocli_vmtree_store_put() {
-  # Get completion data
-  local curr_word=${COMP_WORDS[COMP_CWORD]}
-  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
-
-  local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--branch' '-m' '--message' '--image' '--page-size' '-C'"
-
-  type compopt &>/dev/null && compopt +o default
-
-  case ${prev_word} in
-    '--branch')
+    '--initrd')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--append')
       return
       ;;
-    '-m'|'--message')
-      return
-      ;;
-    '--image')
-      return
-      ;;
-    '--page-size')
+    '--max-instructions')
       return
       ;;
     '-C')
@@ -825,7 +705,7 @@ function _picocli_vmtree_store_put() {
   else
     local positionals=""
     local currIndex
-    currIndex=$(currentPositionalIndex "put" "${arg_opts}" "${flag_opts}")
+    currIndex=$(currentPositionalIndex "exec" "${arg_opts}" "${flag_opts}")
     if (( currIndex >= 0 && currIndex <= 0 )); then
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
@@ -836,22 +716,19 @@ function _picocli_vmtree_store_put() {
   fi
 }
 
-# Generates completions for the options and subcommands of the `cat` subcommand.
-function _picocli_vmtree_store_cat() {
+# Generates completions for the options and subcommands of the `store` subcommand.
+function _picocli_vmtree_store() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands=""
+  local commands="put cat"
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--image' '-C'"
+  local arg_opts="'-C'"
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
-    '--image')
-      return
-      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
@@ -864,13 +741,36 @@ function _picocli_vmtree_store_cat() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
-    local currIndex
-    currIndex=$(currentPositionalIndex "cat" "${arg_opts}" "${flag_opts}")
-    if (( currIndex >= 1 && currIndex <= 1 )); then
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `bench` subcommand.
+function _picocli_vmtree_bench() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands="store cow core dom0"
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
-      positionals=$( compgen -f -- "${curr_word}" ) # files
-    fi
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -1039,6 +939,263 @@ function _picocli_vmtree_image_list() {
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `put` subcommand.
+function _picocli_vmtree_store_put() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--branch' '-m' '--message' '--image' '--page-size' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--branch')
+      return
+      ;;
+    '-m'|'--message')
+      return
+      ;;
+    '--image')
+      return
+      ;;
+    '--page-size')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "put" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `cat` subcommand.
+function _picocli_vmtree_store_cat() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--image' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--image')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "cat" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 1 && currIndex <= 1 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `store` subcommand.
+function _picocli_vmtree_bench_store() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--size' '--runs' '--dir' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--size')
+      return
+      ;;
+    '--runs')
+      return
+      ;;
+    '--dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `cow` subcommand.
+function _picocli_vmtree_bench_cow() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--size' '--runs' '--dir' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--size')
+      return
+      ;;
+    '--runs')
+      return
+      ;;
+    '--dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `core` subcommand.
+function _picocli_vmtree_bench_core() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--no-qemu' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--program' '--runs' '--warmup' '--qemu' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--program')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--runs')
+      return
+      ;;
+    '--warmup')
+      return
+      ;;
+    '--qemu')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `dom0` subcommand.
+function _picocli_vmtree_bench_dom0() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--memory' '--runs' '--cli-runs' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--memory')
+      return
+      ;;
+    '--runs')
+      return
+      ;;
+    '--cli-runs')
+      return
+      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
