@@ -58,6 +58,8 @@ public final class Hart {
 
     /** Steps done in the current slice before the instruction being executed (for counters and time). */
     int sliceSteps;
+    /** Set by a CSR read of a register that does not exist. */
+    boolean csrMissing;
     /** Cause and address of the last failed translation or straddling fetch. */
     int faultCause;
     long faultTval;
@@ -159,8 +161,8 @@ public final class Hart {
 
     /** Reads a CSR as machine mode would (no privilege checks); -1 if it does not exist. */
     public long csr(int number) {
-        long v = Csrs.read(this, number, false);
-        return Csrs.missing ? -1 : v;
+        long v = Csrs.read(this, number);
+        return csrMissing ? -1 : v;
     }
 
     /** The CLINT comparator of this hart, in timebase ticks. */
