@@ -37,8 +37,6 @@ final class Csrs {
             MEPC = 0x341, MCAUSE = 0x342, MTVAL = 0x343, MIP_CSR = 0x344;
     static final int CYCLE = 0xC00, TIME = 0xC01, INSTRET = 0xC02, MCYCLE = 0xB00, MINSTRET = 0xB02;
 
-    /** Set by {@link #read} when the CSR does not exist (single-threaded, like the hart). */
-    static boolean missing;
 
     /** Whether the current privilege may access the CSR at all (number encodes the lowest privilege). */
     static boolean accessible(Hart h, int csr, boolean write) {
@@ -67,9 +65,9 @@ final class Csrs {
         return h.mip & h.mideleg;
     }
 
-    /** Reads a CSR; sets {@link #missing} when it does not exist. {@code checks} is unused here (see accessible). */
-    static long read(Hart h, int csr, boolean checks) {
-        missing = false;
+    /** Reads a CSR; sets {@code h.csrMissing} when it does not exist. Privilege checks are {@link #accessible}'s. */
+    static long read(Hart h, int csr) {
+        h.csrMissing = false;
         long instret = h.steps + h.sliceSteps;
         switch (csr) {
             case SSTATUS: return status(h) & SSTATUS_VISIBLE;
@@ -105,18 +103,18 @@ final class Csrs {
             case TIME: return h.time();
             default:
                 if (csr >= 0x3A0 && csr <= 0x3AF) {
-                    return (csr & 1) != 0 ? missingCsr() : h.pmpcfg[csr - 0x3A0];
+                    return (csr & 1) != 0 ? missingCsr(h) : h.pmpcfg[csr - 0x3A0];
                 }
                 if (csr >= 0x3B0 && csr <= 0x3EF) return h.pmpaddr[csr - 0x3B0];
                 if ((csr >= 0xC03 && csr <= 0xC1F) || (csr >= 0xB03 && csr <= 0xB1F) || (csr >= 0x323 && csr <= 0x33F)) {
                     return 0; // hpm counters and events: present, count nothing
                 }
-                return missingCsr();
+                return missingCsr(h);
         }
     }
 
-    private static long missingCsr() {
-        missing = true;
+    private static long missingCsr(Hart h) {
+        h.csrMissing = true;
         return 0;
     }
 

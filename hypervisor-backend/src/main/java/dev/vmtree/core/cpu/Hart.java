@@ -58,6 +58,8 @@ public final class Hart {
 
     /** Steps done in the current slice before the instruction being executed (for counters and time). */
     int sliceSteps;
+    /** Set by a CSR read of a register that does not exist. */
+    boolean csrMissing;
     /** Cause and address of the last failed translation or straddling fetch. */
     int faultCause;
     long faultTval;
@@ -159,8 +161,8 @@ public final class Hart {
 
     /** Reads a CSR as machine mode would (no privilege checks); -1 if it does not exist. */
     public long csr(int number) {
-        long v = Csrs.read(this, number, false);
-        return Csrs.missing ? -1 : v;
+        long v = Csrs.read(this, number);
+        return csrMissing ? -1 : v;
     }
 
     /** The CLINT comparator of this hart, in timebase ticks. */
@@ -274,11 +276,11 @@ public final class Hart {
         long base = this.pc - 4096;
         int off = MemorySystem.CODE_SLOTS;
         long[] code = PAGE_END_ONLY;
-        int n = 0;
+        int left = max; // instructions still allowed in this call; done so far = max - left
         loop:
-        while (n < max) {
+        while (left > 0) {
             long d = code[off];
-            n++;
+            left--;
             switch ((int) d & 0xFF) {
                 case ADDI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] + (d >> 32);
                 case LUI -> x[((int) d >>> 9 & 63)] = (d >> 32);
@@ -383,7 +385,7 @@ public final class Hart {
                     int i = (int) (va >>> 12) & Tlb.MASK;
                     if (t.rTag[i] == va >>> 12 && (va & 7) == 0) {
                         x[((int) d >>> 9 & 63)] = (long) I64.get(t.rPage[i], (int) va & 0xFFF);
-                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
                         continue;
@@ -394,7 +396,7 @@ public final class Hart {
                     int i = (int) (va >>> 12) & Tlb.MASK;
                     if (t.rTag[i] == va >>> 12 && (va & 3) == 0) {
                         x[((int) d >>> 9 & 63)] = (int) I32.get(t.rPage[i], (int) va & 0xFFF);
-                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
                         continue;
@@ -405,7 +407,7 @@ public final class Hart {
                     int i = (int) (va >>> 12) & Tlb.MASK;
                     if (t.rTag[i] == va >>> 12 && (va & 3) == 0) {
                         x[((int) d >>> 9 & 63)] = (int) I32.get(t.rPage[i], (int) va & 0xFFF) & 0xFFFF_FFFFL;
-                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
                         continue;
@@ -417,7 +419,7 @@ public final class Hart {
                     if (t.rTag[i] == va >>> 12 && (va & 1) == 0) {
                         short v = (short) I16.get(t.rPage[i], (int) va & 0xFFF);
                         x[((int) d >>> 9 & 63)] = ((int) d & 0xFF) == LH ? v : v & 0xFFFFL;
-                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
                         continue;
@@ -429,7 +431,7 @@ public final class Hart {
                     if (t.rTag[i] == va >>> 12) {
                         byte v = t.rPage[i][(int) va & 0xFFF];
                         x[((int) d >>> 9 & 63)] = ((int) d & 0xFF) == LB ? v : v & 0xFFL;
-                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), n)) {
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
                         continue;
@@ -440,7 +442,7 @@ public final class Hart {
                     int i = (int) (va >>> 12) & Tlb.MASK;
                     if (t.wTag[i] == va >>> 12 && (va & 7) == 0) {
                         I64.set(t.wPage[i], (int) va & 0xFFF, x[((int) d >>> 20 & 31)]);
-                    } else if (Mmu.storeSlow(this, 8, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, n)) {
+                    } else if (Mmu.storeSlow(this, 8, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
                         if (exitSlice) {
@@ -454,7 +456,7 @@ public final class Hart {
                     int i = (int) (va >>> 12) & Tlb.MASK;
                     if (t.wTag[i] == va >>> 12 && (va & 3) == 0) {
                         I32.set(t.wPage[i], (int) va & 0xFFF, (int) x[((int) d >>> 20 & 31)]);
-                    } else if (Mmu.storeSlow(this, 4, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, n)) {
+                    } else if (Mmu.storeSlow(this, 4, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
                         if (exitSlice) {
@@ -473,7 +475,7 @@ public final class Hart {
                         } else {
                             t.wPage[i][(int) va & 0xFFF] = (byte) x[((int) d >>> 20 & 31)];
                         }
-                    } else if (Mmu.storeSlow(this, half ? 2 : 1, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, n)) {
+                    } else if (Mmu.storeSlow(this, half ? 2 : 1, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
                         if (exitSlice) {
@@ -525,7 +527,7 @@ public final class Hart {
                     }
                 }
                 case UNDECODED -> {
-                    n--;
+                    left++;
                     long decoded = Mmu.decodeSlot(this, code, off, base + (off << 1));
                     if (code[off] != decoded) {
                         // Straddles two pages or could not be fetched: run it once from a page of
@@ -538,13 +540,13 @@ public final class Hart {
                     continue;
                 }
                 case PAGE_END -> {
-                    n--;
+                    left++;
                     long pc = base + (off << 1);
                     this.pc = pc;
-                    sliceSteps = n;
+                    sliceSteps = max - left;
                     long[] c = Mmu.fetchPage(this, pc);
                     if (c == null) { // fetch fault: trap taken, counts as a step
-                        n++;
+                        left--;
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
                         continue;
@@ -557,7 +559,7 @@ public final class Hart {
                 default -> {
                     // ILLEGAL, FETCH_FAULT and the system operations: rare, may trap or change context.
                     this.pc = base + (off << 1);
-                    sliceSteps = n - 1;
+                    sliceSteps = max - left - 1;
                     Privileged.execute(this, d);
                     base = this.pc - 4096;
                     off = MemorySystem.CODE_SLOTS;
@@ -571,6 +573,7 @@ public final class Hart {
         }
         this.pc = base + (off << 1);
         exitSlice = false;
+        int n = max - left;
         steps += n;
         sliceSteps = 0;
         return n;

@@ -108,8 +108,8 @@ public final class Privileged {
             illegal(h);
             return;
         }
-        long old = Csrs.read(h, csr, true);
-        if (Csrs.missing) {
+        long old = Csrs.read(h, csr);
+        if (h.csrMissing) {
             illegal(h);
             return;
         }

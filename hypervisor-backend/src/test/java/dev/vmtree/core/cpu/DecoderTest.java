@@ -61,14 +61,13 @@ class DecoderTest {
     @Test
     void reservedCompressedEncodingsAreIllegal() {
         int[] reserved = {
-            0x0000, // all zero
-            0x0000 | 0x0, // c.addi4spn with nzuimm 0
-            0x6101 & ~0x107C | 0x6101, // c.addi16sp with 0 (0x6101)
-            0x6081, // c.lui ra, 0 (reserved)
-            0x2001, // c.addiw x0 (reserved)
-            0x4082 & ~0xF80, // c.lwsp x0 (reserved)
-            0x8002, // c.jr x0 (reserved)
-            0x9c41 | 0x40, // c.subw class with funct2 10 (reserved)
+            0x0000, // all zero (also c.addi4spn with nzuimm 0)
+            0x6101, // c.addi16sp with immediate 0
+            0x6081, // c.lui ra, 0
+            0x2001, // c.addiw with rd = x0
+            0x4002, // c.lwsp with rd = x0
+            0x8002, // c.jr with rs1 = x0
+            0x9c41, // c.subw/c.addw class with funct2 = 10
             0x2000, // c.fld: floating point not yet
         };
         for (int r : reserved) {

@@ -187,4 +187,21 @@ class SbiTest {
         });
         assertThat(m.hart(0).reg(S1)).isEqualTo(8);
     }
+
+    @Test
+    void retentiveSuspendResumesOnTheLegacyTimerAndOtherTypesAreRefused() {
+        Machine m = run(a -> {
+            a.li(T0, 1 << 5).csrrs(ZERO, 0x104, T0); // sie.STIE, global SIE off: wake without a trap
+            a.csrr(S1, 0xC01).addi(A0, S1, 2000).sbi(0, 0); // legacy set_timer
+            a.li(A0, 0).sbi(Sbi.EXT_HSM, 3).add(S2, A0, ZERO).csrr(T3, 0xC01).csrr(T4, 0x144);
+            a.li(A0, 0x8000_0000L).sbi(Sbi.EXT_HSM, 3).add(T5, A0, ZERO); // non-retentive
+            a.li(A0, 5).sbi(Sbi.EXT_HSM, 3).add(T6, A0, ZERO); // reserved type
+        });
+        Hart h = m.hart(0);
+        assertThat(h.reg(S2)).isEqualTo(Sbi.SUCCESS);
+        assertThat(h.reg(T3)).as("resumed at the deadline").isGreaterThanOrEqualTo(h.reg(S1) + 2000);
+        assertThat(h.reg(T4) & (1 << 5)).isNotZero();
+        assertThat(h.reg(T5)).isEqualTo(Sbi.ERR_NOT_SUPPORTED);
+        assertThat(h.reg(T6)).isEqualTo(Sbi.ERR_INVALID_PARAM);
+    }
 }

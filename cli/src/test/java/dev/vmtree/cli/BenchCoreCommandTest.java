@@ -1,0 +1,70 @@
+package dev.vmtree.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class BenchCoreCommandTest {
+    @TempDir
+    Path dir;
+
+    static ExecCommandTest.Result bench(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        CommandLine cl = VmtreeCommand.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        String[] full = new String[args.length + 2];
+        full[0] = "bench";
+        full[1] = "core";
+        System.arraycopy(args, 0, full, 2, args.length);
+        return new ExecCommandTest.Result(cl.execute(full), out.toString(), err.toString());
+    }
+
+    static boolean haveQemu() {
+        try {
+            Process p = new ProcessBuilder("qemu-system-riscv64", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
+    void reportsInstructionsAndMipsForEachProgram() throws Exception {
+        Path p = dir.resolve("count.bin");
+        Files.write(p, ExecCommandTest.sbiProgram("", 0));
+        ExecCommandTest.Result r = bench("--no-qemu", "--runs", "1", "--warmup", "0", "--program", p.toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("count.bin").containsPattern("count\\.bin\\s+7 \\|");
+    }
+
+    @Test
+    void aGuestThatDoesNotShutDownIsAnError() throws Exception {
+        Path p = dir.resolve("fail.bin");
+        Files.write(p, ExecCommandTest.sbiProgram("", 1));
+        assertThat(bench("--no-qemu", "--runs", "1", "--warmup", "0", "--program", p.toString()).status()).isEqualTo(1);
+        assertThat(bench("--no-qemu", "--program", dir.resolve("missing.elf").toString()).status()).isEqualTo(4);
+    }
+
+    @Test
+    void measuresQemuOnTheSameProgram() throws Exception {
+        boolean qemu = haveQemu();
+        if (!qemu && "true".equals(System.getenv("CI"))) {
+            throw new AssertionError("qemu-system-riscv64 is required in CI");
+        }
+        assumeTrue(qemu, "qemu-system-riscv64 not installed");
+        Path p = dir.resolve("q.bin");
+        Files.write(p, BenchCoreCommand.shutdownProgram());
+        ExecCommandTest.Result r = bench("--runs", "1", "--warmup", "0", "--program", p.toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("qemu boot baseline").contains("q.bin");
+    }
+}
