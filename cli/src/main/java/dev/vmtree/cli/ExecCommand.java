@@ -1,11 +1,14 @@
 package dev.vmtree.cli;
 
+
 import dev.vmtree.core.Console;
 import dev.vmtree.core.Machine;
 import dev.vmtree.core.MachineConfig;
 import dev.vmtree.core.RunResult;
 import dev.vmtree.core.loader.Boot;
 import dev.vmtree.core.loader.LoadException;
+import dev.vmtree.dom0.Sizes;
+import dev.vmtree.dom0.ToolstackException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -15,8 +18,8 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -132,27 +135,25 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
     private static byte[] read(Path file, String what) {
         try {
             return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new CliException(EXIT_CANNOT_RUN, "cannot read " + what + " " + file + ": no such file");
         } catch (IOException | OutOfMemoryError e) {
             throw new CliException(EXIT_CANNOT_RUN, "cannot read " + what + " " + file + ": "
                     + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
         }
     }
 
-    /** Parses 4096, 512K, 128M, 1G (binary units). */
+    /** Parses a RAM size with the toolstack's size syntax (4096, 512K, 128M, 1G); zero is not a size here. */
     static long parseSize(String s) {
-        String t = s.trim().toUpperCase(Locale.ROOT);
-        long unit = 1;
-        if (t.endsWith("K")) unit = 1L << 10;
-        else if (t.endsWith("M")) unit = 1L << 20;
-        else if (t.endsWith("G")) unit = 1L << 30;
-        if (unit != 1) t = t.substring(0, t.length() - 1);
         try {
-            long n = Long.parseLong(t);
-            if (n <= 0 || n > Long.MAX_VALUE / unit) throw new NumberFormatException();
-            return n * unit;
-        } catch (NumberFormatException e) {
-            throw new CliException(2, "--memory: not a size (use e.g. 512K, 128M, 1G): " + s);
+            long n = Sizes.parse(s);
+            if (n > 0) {
+                return n;
+            }
+        } catch (ToolstackException e) {
+            throw new CliException(2, "--memory: " + e.getMessage());
         }
+        throw new CliException(2, "--memory: the machine needs some memory: " + s);
     }
 
     /** Guest console over the command's writer (UTF-8 decoded across calls) and a non-blocking stdin. */

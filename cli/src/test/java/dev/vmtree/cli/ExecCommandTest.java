@@ -110,6 +110,7 @@ class ExecCommandTest {
         Result missing = exec(dir.resolve("nope.elf").toString());
         assertThat(missing.status()).isEqualTo(4);
         assertThat(missing.err().strip().lines()).hasSize(1);
+        assertThat(missing.err()).contains("nope.elf: no such file");
         Result bad = exec(file("bad.elf", new byte[] {0x7F, 'E', 'L', 'F', 2, 1, 1}).toString());
         assertThat(bad.status()).isEqualTo(4);
         assertThat(bad.err()).contains("truncated ELF header");
@@ -132,6 +133,9 @@ class ExecCommandTest {
         assertThat(ExecCommand.parseSize("128M")).isEqualTo(128L << 20);
         assertThat(ExecCommand.parseSize("1G")).isEqualTo(1L << 30);
         assertThat(ExecCommand.parseSize("4096")).isEqualTo(4096);
+        assertThat(ExecCommand.parseSize("2GiB")).isEqualTo(2L << 30);
+        assertThat(exec("--memory", "0", "x.elf").status()).isEqualTo(2);
+        assertThat(exec("--memory", "lots", "x.elf").status()).isEqualTo(2);
     }
 
     /** An M-mode ELF at 0x80000000 that writes {@code value} to its tohost symbol (at 0x80001000). */
