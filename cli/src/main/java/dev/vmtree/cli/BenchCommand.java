@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Run a benchmark and print medians beside a peer tool measured in the same run.",
-        subcommands = {BenchCoreCommand.class})
+        subcommands = {BenchCoreCommand.class, BenchStoreCommand.class, BenchCowCommand.class})
 public final class BenchCommand implements Runnable {
 
     @Spec

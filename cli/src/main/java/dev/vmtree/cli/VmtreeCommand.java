@@ -2,7 +2,10 @@ package dev.vmtree.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
@@ -15,7 +18,8 @@ import picocli.CommandLine.Spec;
         versionProvider = VersionProvider.class,
         description = "Git for whole virtual machines: run RISC-V guests on an embedded hypervisor core and keep"
                 + " every moment of their lives as snapshots you can branch, check out, roll back, diff and replay.",
-        subcommands = {CommandLine.HelpCommand.class, BenchCommand.class, ExecCommand.class},
+        subcommands = {CommandLine.HelpCommand.class, BenchCommand.class, ExecCommand.class,
+            InitCommand.class, FsckCommand.class, GcCommand.class, StoreCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success",
@@ -27,6 +31,15 @@ public final class VmtreeCommand implements Runnable {
 
     @Spec
     CommandSpec spec;
+
+    @Option(names = "-C", paramLabel = "DIR", scope = ScopeType.INHERIT,
+            description = "Run as if vmtree was started in DIR (like git -C).")
+    Path directory;
+
+    /** The directory given with -C, or the current directory. */
+    public Path workingDirectory() {
+        return directory == null ? Path.of("").toAbsolutePath() : directory.toAbsolutePath();
+    }
 
     /** A fresh command line with every subcommand registered and the project's exit-code conventions. */
     public static CommandLine commandLine() {

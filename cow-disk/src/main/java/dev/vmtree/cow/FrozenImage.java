@@ -16,6 +16,16 @@ public interface FrozenImage extends PageSource {
         return size() / pageSize();
     }
 
+    /**
+     * True when page {@code index} is all zero. Implementations that know without reading the data
+     * (a PageTree's zero ids) override this, so counting allocated blocks or skipping holes in an
+     * export costs no page reads.
+     */
+    default boolean isZeroPage(long index) {
+        byte[] p = page(index);
+        return p == null || PagedImages.isZero(p);
+    }
+
     /** Copies {@code len} bytes starting at {@code offset} into {@code dst}. */
     default void read(long offset, byte[] dst, int dstOff, int len) {
         PagedImages.checkRange(size(), offset, len);

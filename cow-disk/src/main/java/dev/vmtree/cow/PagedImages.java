@@ -11,6 +11,19 @@ final class PagedImages {
         }
     }
 
+    private static final byte[] ZERO = new byte[64 * 1024];
+
+    /** True when the array is all zero (vectorized comparison, 64 KiB at a time). */
+    static boolean isZero(byte[] a) {
+        for (int off = 0; off < a.length; off += ZERO.length) {
+            int n = Math.min(ZERO.length, a.length - off);
+            if (java.util.Arrays.mismatch(a, off, off + n, ZERO, 0, n) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static int checkPageSize(int pageSize) {
         if (pageSize < 512 || Integer.bitCount(pageSize) != 1) {
             throw new IllegalArgumentException("page size must be a power of two >= 512: " + pageSize);

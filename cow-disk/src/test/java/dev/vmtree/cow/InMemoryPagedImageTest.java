@@ -105,4 +105,80 @@ class InMemoryPagedImageTest {
         assertThatThrownBy(() -> new InMemoryPagedImage(PAGE + 1, PAGE))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void writeAfterFreezeCopiesExactlyOnePageAndSharesTheRest() {
+        var image = new InMemoryPagedImage(8 * PAGE, PAGE);
+        for (int i = 0; i < 8; i++) {
+            image.store((long) i * PAGE, 8, i + 1);
+        }
+        byte[][] before = new byte[8][];
+        for (int i = 0; i < 8; i++) {
+            before[i] = image.pageForRead(i);
+        }
+        FrozenImage view = image.freeze();
+        image.store(3 * PAGE + 16, 8, 99);
+        for (int i = 0; i < 8; i++) {
+            if (i == 3) {
+                assertThat(image.pageForRead(i)).isNotSameAs(before[i]);
+                assertThat(view.page(i)).isSameAs(before[i]);
+            } else {
+                assertThat(image.pageForRead(i)).as("page %d", i).isSameAs(before[i]);
+                assertThat(view.page(i)).as("page %d", i).isSameAs(before[i]);
+            }
+        }
+        byte[] copy = image.pageForWrite(3);
+        image.store(3 * PAGE + 24, 8, 100); // second write in the same epoch: in place, no copy
+        assertThat(image.pageForWrite(3)).isSameAs(copy);
+        assertThat(view.page(3)[16]).isZero();
+        assertThat(image.load(3 * PAGE, 8)).isEqualTo(4);
+    }
+
+    @Test
+    void sparseTerabyteDiskAllocatesTableLeavesOnlyWhereWritten() {
+        long tib = 1L << 40;
+        var disk = new InMemoryPagedImage(tib, PAGE);
+        assertThat(disk.pageCount()).isEqualTo(tib / PAGE);
+        assertThat(disk.allocatedLeaves()).isZero();
+        disk.store(tib - 8, 8, 0x1234);
+        disk.store(0, 1, 1);
+        assertThat(disk.allocatedLeaves()).isEqualTo(2);
+        FrozenImage view = disk.freeze();
+        assertThat(view.page(tib / PAGE - 1)).isNotNull();
+        assertThat(view.page(12345)).isNull();
+        assertThat(disk.load(tib - 8, 8)).isEqualTo(0x1234);
+        assertThat(disk.load(tib / 2, 8)).isZero();
+        assertThat(dirty(disk)).containsExactly(0L, tib / PAGE - 1);
+    }
+
+    @Test
+    void pagesAbsentFromTheBaseReadAsZeroAndFrozenViewsReportThemAsNull() {
+        var image = new InMemoryPagedImage(4 * PAGE, PAGE);
+        assertThat(image.pageForRead(2)).containsOnly(0);
+        FrozenImage view = image.freeze();
+        assertThat(view.page(2)).isNull();
+        assertThat(image.pageForWrite(2)).isNotSameAs(image.pageForRead(1));
+    }
+
+    @Test
+    void markPersistedRejectsAViewOfAnotherImage() {
+        var a = new InMemoryPagedImage(2 * PAGE, PAGE);
+        var b = new InMemoryPagedImage(2 * PAGE, PAGE);
+        assertThatThrownBy(() -> a.markPersisted(b.freeze()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not frozen from this image");
+    }
+
+    @Test
+    void persistingAnOlderViewAfterANewerOneChangesNothing() {
+        var image = new InMemoryPagedImage(4 * PAGE, PAGE);
+        image.store(0, 1, 1);
+        FrozenImage older = image.freeze();
+        image.store(PAGE, 1, 1);
+        FrozenImage newer = image.freeze();
+        image.store(2 * PAGE, 1, 1);
+        image.markPersisted(newer);
+        image.markPersisted(older);
+        assertThat(dirty(image)).containsExactly(2L);
+    }
 }

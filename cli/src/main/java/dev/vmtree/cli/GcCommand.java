@@ -1,0 +1,31 @@
+package dev.vmtree.cli;
+
+import dev.vmtree.store.GcReport;
+import dev.vmtree.store.Repository;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vmtree gc}: expires old reflog entries and drops unreachable chunks. */
+@Command(name = "gc", mixinStandardHelpOptions = true,
+        description = "Expire reflog entries older than --expire, drop chunks unreachable from refs, reflogs and"
+                + " registered roots, and rewrite the packs (crash-safe).")
+public final class GcCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--expire", paramLabel = "DURATION", defaultValue = "90d",
+            description = "Drop reflog entries older than this (e.g. 90d, 12h, 0 = all). Default: ${DEFAULT-VALUE}.")
+    String expire;
+
+    @Override
+    public void run() {
+        var duration = StoreCli.parseDuration(expire);
+        try (Repository repo = StoreCli.open(spec)) {
+            GcReport r = repo.gc(duration, StoreCli.LOCK_TIMEOUT, m -> spec.commandLine().getErr().println("vmtree: " + m));
+            spec.commandLine().getOut().printf("kept %d chunks, dropped %d; packs %d -> %d bytes; %d reflog entries expired%n",
+                    r.chunksKept(), r.chunksDropped(), r.bytesBefore(), r.bytesAfter(), r.reflogEntriesExpired());
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package dev.vmtree.cow.qcow2;
+
+import static dev.vmtree.cow.qcow2.Qcow2Header.fail;
+import static dev.vmtree.cow.qcow2.Qcow2Header.readFully;
+
+import dev.vmtree.cow.disk.DiskImageException;
+import dev.vmtree.cow.disk.DiskSnapshot;
+import dev.vmtree.cow.disk.VirtualDisk;
+import dev.vmtree.cow.disk.ZeroBlocks;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/**
+ * Imports the active state of one qcow2 file (v2 or v3) into a {@link VirtualDisk}: standard and
+ * zero clusters, deflate-compressed clusters; unallocated clusters fall through to the backing
+ * disk the caller resolved (or read as zero). Internal snapshots are ignored.
+ *
+ * <p>Hostile files are rejected with {@link DiskImageException}: offsets past the end of the file,
+ * unaligned or reserved-bit entries, L2 tables or data overlapping metadata, refcount tables that
+ * point outside the file, and clusters in use whose refcount is zero (not checked when the dirty
+ * bit says refcounts are stale). Allocation is bounded by the header's caps and the file size.
+ */
+public final class Qcow2Reader {
+
+    private static final long L1_OFFSET_MASK = 0x00FF_FFFF_FFFF_FE00L;
+    private static final long L1_RESERVED = 0x7F00_0000_0000_01FFL;
+    private static final long L2_COPIED = 1L << 63;
+    private static final long L2_COMPRESSED = 1L << 62;
+    private static final long L2_STANDARD_RESERVED = 0x3F00_0000_0000_01FEL;
+
+    private final FileChannel ch;
+    private final String name;
+    private final Qcow2Header h;
+    private final long fileLength;
+    private final int cs;
+    /** Host clusters holding metadata: header, L1, refcount table and blocks, L2 tables. */
+    private final Set<Long> metadata = new HashSet<>();
+    private final Refcounts refcounts;
+    /**
+     * Host data already imported (cluster index for standard clusters, byte offset for compressed
+     * ones). The active L1 never legitimately maps two guest clusters to one host cluster, and
+     * refusing it keeps the imported data no larger than the file (times the deflate ratio).
+     */
+    private final Set<Long> dataSeen = new HashSet<>();
+
+    private Qcow2Reader(FileChannel ch, String name, Qcow2Header h) throws IOException {
+        this.ch = ch;
+        this.name = name;
+        this.h = h;
+        this.fileLength = ch.size();
+        this.cs = h.clusterSize();
+        claim(0, cs, "header");
+        claim(h.l1TableOffset(), Integer.toUnsignedLong(h.l1Size()) * 8, "L1 table");
+        claim(h.refcountTableOffset(), (long) h.refcountTableClusters() * cs, "refcount table");
+        this.refcounts = h.dirty() ? null : new Refcounts();
+    }
+
+    /**
+     * Reads the qcow2 file open on {@code ch}; {@code backing} is its already imported backing disk,
+     * or null when it has none. Returns a disk that owns exactly the clusters this file allocates.
+     */
+    public static VirtualDisk read(FileChannel ch, String name, Qcow2Header header, DiskSnapshot backing) throws IOException {
+        return new Qcow2Reader(ch, name, header).read(backing);
+    }
+
+    private VirtualDisk read(DiskSnapshot backing) throws IOException {
+        VirtualDisk disk = backing == null ? VirtualDisk.blank(h.size()) : VirtualDisk.overlay(backing, h.size());
+        long[] l1 = readTable(h.l1TableOffset(), Integer.toUnsignedLong(h.l1Size()));
+        long l2Span = (long) cs * h.l2Entries();
+        byte[] cluster = new byte[cs];
+        Inflater inflater = new Inflater(true);
+        try {
+            for (int i = 0; i < l1.length && (long) i * l2Span < h.size(); i++) {
+                long e = l1[i];
+                if ((e & L1_RESERVED) != 0) {
+                    throw fail(name, "L1 entry " + i + " has reserved bits set (0x" + Long.toHexString(e) + ")");
+                }
+                long l2Offset = e & L1_OFFSET_MASK;
+                if (l2Offset == 0) {
+                    continue; // the whole range reads from the backing disk
+                }
+                checkCluster(l2Offset, "L2 table of L1 entry " + i);
+                claim(l2Offset, cs, "L2 table");
+                long[] l2 = readTable(l2Offset, h.l2Entries());
+                for (int j = 0; j < l2.length; j++) {
+                    long guest = (long) i * l2Span + (long) j * cs;
+                    if (guest >= h.size()) {
+                        break;
+                    }
+                    int n = (int) Math.min(cs, h.size() - guest);
+                    importCluster(disk, l2[j], guest, n, cluster, inflater);
+                }
+            }
+        } finally {
+            inflater.end();
+        }
+        return disk;
+    }
+
+    private void importCluster(VirtualDisk disk, long e, long guest, int n, byte[] cluster, Inflater inflater)
+            throws IOException {
+        if ((e & L2_COMPRESSED) != 0) {
+            readCompressed(e & ~(L2_COPIED | L2_COMPRESSED), guest, cluster, inflater);
+        } else {
+            if ((e & L2_STANDARD_RESERVED) != 0 || (h.version() == 2 && (e & 1) != 0)) {
+                throw fail(name, "L2 entry for guest offset 0x" + Long.toHexString(guest) + " has reserved bits set (0x" + Long.toHexString(e) + ")");
+            }
+            long host = e & L1_OFFSET_MASK;
+            if ((e & 1) != 0) {
+                disk.writeZeroes(guest, n); // a zero cluster hides the backing disk
+                return;
+            }
+            if (host == 0) {
+                return; // unallocated: the backing disk (or zero) shows through
+            }
+            checkCluster(host, "data cluster for guest offset 0x" + Long.toHexString(guest));
+            if (metadata.contains(host / cs)) {
+                throw fail(name, "data cluster at 0x" + Long.toHexString(host) + " overlaps metadata");
+            }
+            if (!dataSeen.add(host / cs)) {
+                throw fail(name, "data cluster at 0x" + Long.toHexString(host) + " is mapped by two guest clusters");
+            }
+            readFully(ch, ByteBuffer.wrap(cluster, 0, n), host, name);
+        }
+        if (ZeroBlocks.isZero(cluster, 0, n)) {
+            disk.writeZeroes(guest, n); // stays unallocated unless it hides non-zero backing data
+        } else {
+            disk.write(guest, cluster, 0, n);
+        }
+    }
+
+    private void readCompressed(long descriptor, long guest, byte[] cluster, Inflater inflater) throws IOException {
+        int offsetBits = 62 - (h.clusterBits() - 8);
+        long host = descriptor & ((1L << offsetBits) - 1);
+        long sectors = (descriptor >>> offsetBits) + 1;
+        if (host == 0 || host >= fileLength) {
+            throw fail(name, "compressed cluster for guest offset 0x" + Long.toHexString(guest) + " at 0x" + Long.toHexString(host) + " lies past the end of the file");
+        }
+        long len = Math.min(sectors * 512 - (host & 511), fileLength - host);
+        if (!dataSeen.add(-host)) { // negative: byte offsets of compressed data, apart from cluster indexes
+            throw fail(name, "compressed data at 0x" + Long.toHexString(host) + " is mapped by two guest clusters");
+        }
+        for (long c = host / cs; c <= (host + len - 1) / cs; c++) {
+            if (metadata.contains(c)) {
+                throw fail(name, "compressed data at 0x" + Long.toHexString(host) + " overlaps metadata");
+            }
+            if (refcounts != null && refcounts.get(c) == 0) {
+                throw fail(name, "cluster at 0x" + Long.toHexString(c * cs) + " is in use but its refcount is 0");
+            }
+        }
+        byte[] in = new byte[(int) len];
+        readFully(ch, ByteBuffer.wrap(in), host, name);
+        inflater.reset();
+        inflater.setInput(in);
+        try {
+            int got = 0;
+            while (got < cs && !inflater.finished() && !inflater.needsInput()) {
+                got += inflater.inflate(cluster, got, cs - got);
+            }
+            if (got < cs) {
+                throw fail(name, "compressed cluster for guest offset 0x" + Long.toHexString(guest) + " inflates to " + got + " bytes, not " + cs);
+            }
+        } catch (DataFormatException ex) {
+            throw fail(name, "compressed cluster for guest offset 0x" + Long.toHexString(guest) + " is not valid deflate data");
+        }
+    }
+
+    /** A cluster-aligned host offset inside the file and (unless refcounts are stale) with refcount > 0. */
+    private void checkCluster(long host, String what) throws IOException {
+        if (host % cs != 0) {
+            throw fail(name, what + " at 0x" + Long.toHexString(host) + " is not cluster aligned");
+        }
+        if (host >= fileLength) {
+            throw fail(name, what + " at 0x" + Long.toHexString(host) + " lies past the end of the file (" + fileLength + " bytes)");
+        }
+        if (refcounts != null && refcounts.get(host / cs) == 0) {
+            throw fail(name, "cluster at 0x" + Long.toHexString(host) + " is in use but its refcount is 0");
+        }
+    }
+
+    /** Records metadata clusters; two metadata structures in one cluster mean a corrupt or hostile file. */
+    private void claim(long offset, long bytes, String what) throws DiskImageException {
+        for (long c = offset / cs; bytes > 0 && c <= (offset + bytes - 1) / cs; c++) {
+            if (!metadata.add(c)) {
+                throw fail(name, what + " at 0x" + Long.toHexString(offset) + " overlaps other metadata");
+            }
+        }
+    }
+
+    private long[] readTable(long offset, long entries) throws IOException {
+        if (entries * 8 > fileLength - offset) {
+            throw fail(name, "table at 0x" + Long.toHexString(offset) + " lies past the end of the file");
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) (entries * 8));
+        readFully(ch, b, offset, name);
+        b.flip();
+        long[] t = new long[(int) entries];
+        b.asLongBuffer().get(t);
+        return t;
+    }
+
+    /** Refcount lookups for validation, loading refcount blocks on demand. */
+    private final class Refcounts {
+        private final long[] table;
+        private final int bits = 1 << h.refcountOrder();
+        private final long entriesPerBlock = (long) cs * 8 / bits;
+        private final Map<Long, byte[]> blocks = new HashMap<>();
+
+        Refcounts() throws IOException {
+            table = readTable(h.refcountTableOffset(), (long) h.refcountTableClusters() * cs / 8);
+            for (int i = 0; i < table.length; i++) {
+                long block = table[i] & ~511L;
+                if ((table[i] & 511) != 0) {
+                    throw fail(name, "refcount table entry " + i + " has reserved bits set");
+                }
+                if (block != 0) {
+                    if (block % cs != 0 || block >= fileLength) {
+                        throw fail(name, "refcount block " + i + " at 0x" + Long.toHexString(block) + " is unaligned or past the end of the file");
+                    }
+                    claim(block, cs, "refcount block " + i);
+                }
+            }
+        }
+
+        long get(long cluster) throws IOException {
+            long index = cluster / entriesPerBlock;
+            if (index >= table.length || table[(int) index] == 0) {
+                return 0;
+            }
+            long offset = table[(int) index];
+            byte[] block = blocks.get(offset);
+            if (block == null) {
+                block = new byte[cs];
+                readFully(ch, ByteBuffer.wrap(block), offset, name);
+                blocks.put(offset, block);
+            }
+            long k = cluster % entriesPerBlock;
+            if (bits < 8) {
+                return (block[(int) (k * bits / 8)] >>> (int) (k * bits % 8)) & ((1 << bits) - 1);
+            }
+            ByteBuffer b = ByteBuffer.wrap(block);
+            int at = (int) (k * bits / 8);
+            return switch (bits) {
+                case 8 -> block[at] & 0xFF;
+                case 16 -> b.getShort(at) & 0xFFFF;
+                case 32 -> b.getInt(at) & 0xFFFF_FFFFL;
+                default -> b.getLong(at);
+            };
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package dev.vmtree.cow.store;
+
+import dev.vmtree.cow.FrozenImage;
+import dev.vmtree.cow.InMemoryPagedImage;
+import dev.vmtree.cow.PageSource;
+import dev.vmtree.cow.PagedImage;
+import dev.vmtree.cow.ReadAheadPageSource;
+import dev.vmtree.store.PageTreeRoot;
+import dev.vmtree.store.Repository;
+import dev.vmtree.store.WriteTransaction;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A {@link PagedImage} tied to the snapshot store: it remembers the {@link PageTreeRoot} of its last
+ * persisted view, faults absent pages in from the store, and {@link #persist persists} exactly the
+ * pages written since then into a new tree version derived from that root.
+ *
+ * <p>Because the image itself remembers its persisted root, a caller that fails to record a root
+ * (a crash of the toolstack between persist and commit) cannot make the next persist build on a
+ * stale base: the next root still contains every page.
+ *
+ * <p>Threading: the image's writer thread calls {@link #persist}; the store hashes and compresses
+ * the dirty pages of the frozen view on all cores while nothing else touches the image.
+ */
+public final class PersistentImage {
+
+    /** The outcome of one {@link #persist}: the new root, how many pages were stored, the view it came from. */
+    public record Persisted(PageTreeRoot root, long pagesWritten, FrozenImage view) {}
+
+    /** Blocks a sequential disk read fetches ahead (2 MiB of 64 KiB blocks). */
+    public static final int DISK_READ_AHEAD = 32;
+
+    private final PagedImage image;
+    private final StoredImage source;
+    private PageTreeRoot root;
+
+    private PersistentImage(PagedImage image, StoredImage source, PageTreeRoot root) {
+        this.image = image;
+        this.source = source;
+        this.root = root;
+    }
+
+    /** The image stored under {@code root}, faulted in page by page on first touch. O(1) in its size. */
+    public static PersistentImage open(Repository repo, PageTreeRoot root) {
+        StoredImage stored = new StoredImage(repo.pageTree(root));
+        return new PersistentImage(new InMemoryPagedImage(root.size(), root.pageSize(), stored), stored, root);
+    }
+
+    /**
+     * A disk stored under {@code root}, opened for an instance: only written blocks live in the heap
+     * ({@link InMemoryPagedImage#passThrough}); unwritten blocks are read, decoded and verified from
+     * the store on every access, and sequential faults fetch the next {@value #DISK_READ_AHEAD}
+     * blocks on other cores ({@link ReadAheadPageSource}). O(1) in the disk's size.
+     */
+    public static PersistentImage openDisk(Repository repo, PageTreeRoot root) {
+        StoredImage stored = new StoredImage(repo.pageTree(root));
+        PageSource source = new ReadAheadPageSource(stored, root.pageCount(), DISK_READ_AHEAD);
+        return new PersistentImage(InMemoryPagedImage.passThrough(root.size(), root.pageSize(), source), stored, root);
+    }
+
+    /** A new all-zero image; its first persist stores only the pages written. */
+    public static PersistentImage create(long size, int pageSize) {
+        return new PersistentImage(new InMemoryPagedImage(size, pageSize), null, PageTreeRoot.empty(size, pageSize));
+    }
+
+    /**
+     * An image that was never persisted and whose base is not the store (an imported disk, say):
+     * its first persist stores every non-zero page, later ones only the dirty pages.
+     */
+    public static PersistentImage adopt(PagedImage image) {
+        return new PersistentImage(Objects.requireNonNull(image, "image"), null, null);
+    }
+
+    public PagedImage image() {
+        return image;
+    }
+
+    /** Root of the last persisted view, or null if an adopted image was never persisted. */
+    public PageTreeRoot root() {
+        return root;
+    }
+
+    /** Pages faulted in from the store so far (0 for images not opened from the store). */
+    public long faults() {
+        return source == null ? 0 : source.faults();
+    }
+
+    /**
+     * Freezes the image, stores the pages changed since the last persist as a new version of the
+     * tree, makes the chunks durable ({@link WriteTransaction#flush()}) and marks the view
+     * persisted. The caller must name the returned root (snapshot, instance record or extra root)
+     * before the transaction ends, as for any chunk.
+     */
+    public Persisted persist(WriteTransaction tx) {
+        FrozenImage view = image.freeze();
+        LongAdder written = new LongAdder();
+        java.util.function.LongFunction<byte[]> pages = i -> {
+            written.increment();
+            return view.page(i);
+        };
+        PageTreeRoot next;
+        if (root == null) {
+            next = tx.buildTree(image.size(), image.pageSize(), pages);
+        } else {
+            long[] dirty = new long[(int) Math.min(Integer.MAX_VALUE - 8, image.dirtyPageCount())];
+            int[] n = {0};
+            image.forEachDirtyPage(i -> dirty[n[0]++] = i);
+            next = tx.updateTree(root, pages, Arrays.copyOf(dirty, n[0]));
+        }
+        tx.flush();
+        image.markPersisted(view);
+        root = next;
+        return new Persisted(next, written.sum(), view);
+    }
+
+    @Override
+    public String toString() {
+        return "PersistentImage[" + image + ", root " + root + "]";
+    }
+}

@@ -1,0 +1,299 @@
+package dev.vmtree.store;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.dircache.DirCache;
+import org.eclipse.jgit.dircache.DirCacheBuilder;
+import org.eclipse.jgit.dircache.DirCacheEntry;
+import org.eclipse.jgit.lib.CommitBuilder;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.FileMode;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.lib.RefUpdate;
+import org.eclipse.jgit.lib.ReflogEntry;
+import org.eclipse.jgit.lib.ReflogReader;
+import org.eclipse.jgit.lib.StoredConfig;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.treewalk.TreeWalk;
+
+/**
+ * Snapshot metadata in the bare Git repository {@code .vmtree/meta.git}: one commit per snapshot,
+ * branches under refs/heads, tags under refs/tags, a reflog for every ref update. Plain
+ * {@code git log --graph --all} on that directory shows the history. Thread-safe (JGit's
+ * repository is); ref updates are atomic compare-and-swap through JGit's lock files.
+ */
+final class MetaStore implements AutoCloseable {
+    static final long MAX_FILE = 64L << 20;
+    private static final PersonIdent VMTREE = new PersonIdent("vmtree", "vmtree@localhost");
+
+    private final Path gitDir;
+    private final org.eclipse.jgit.lib.Repository git;
+
+    private MetaStore(Path gitDir, org.eclipse.jgit.lib.Repository git) {
+        this.gitDir = gitDir;
+        this.git = git;
+    }
+
+    static void init(Path gitDir) throws IOException {
+        try (Git g = Git.init().setBare(true).setGitDir(gitDir.toFile()).setInitialBranch("main").call()) {
+            StoredConfig c = g.getRepository().getConfig();
+            // A bare repository logs no ref updates unless told; the reflog is vmtree's undo.
+            c.setString("core", null, "logAllRefUpdates", "always");
+            // Refs reach the disk before JGit reports them moved (JGit's WriteConfig). Objects are
+            // fsynced by writeCommit itself: core.fsyncObjectFiles would make plain git warn.
+            c.setBoolean("core", null, "fsyncRefFiles", true);
+            c.setInt("gc", null, "auto", 0);
+            c.save();
+        } catch (GitAPIException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    static MetaStore open(Path gitDir) {
+        if (!Files.isDirectory(gitDir.resolve("objects")) || !Files.isRegularFile(gitDir.resolve("HEAD"))) {
+            throw new StoreException("damaged repository: " + gitDir + " is not a Git repository");
+        }
+        try {
+            var repo = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setBare().setMustExist(true).build();
+            repo.getConfig().load();
+            return new MetaStore(gitDir, repo);
+        } catch (Exception e) {
+            throw new StoreException("damaged repository: cannot open " + gitDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    Path gitDir() {
+        return gitDir;
+    }
+
+    org.eclipse.jgit.lib.Repository git() {
+        return git;
+    }
+
+    /** "main" means refs/heads/main; names starting with refs/ are taken as they are. */
+    static String refName(String name) {
+        String full = name.startsWith("refs/") ? name : Constants.R_HEADS + name;
+        if (!org.eclipse.jgit.lib.Repository.isValidRefName(full)) {
+            throw new IllegalArgumentException("bad ref name: " + name);
+        }
+        return full;
+    }
+
+    SnapshotId writeCommit(List<SnapshotId> parents, SnapshotContent content, String message) throws IOException {
+        try (ObjectInserter ins = git.newObjectInserter()) {
+            DirCache dc = DirCache.newInCore();
+            DirCacheBuilder b = dc.builder();
+            Map<String, byte[]> files = new TreeMap<>(content.files());
+            files.put(SnapshotContent.IMAGES_FILE, content.imagesText().getBytes(StandardCharsets.UTF_8));
+            for (var f : files.entrySet()) {
+                DirCacheEntry e = new DirCacheEntry(f.getKey());
+                e.setFileMode(FileMode.REGULAR_FILE);
+                e.setObjectId(ins.insert(Constants.OBJ_BLOB, f.getValue()));
+                b.add(e);
+            }
+            b.finish();
+            CommitBuilder cb = new CommitBuilder();
+            cb.setTreeId(dc.writeTree(ins));
+            cb.setParentIds(parents.stream().map(p -> ObjectId.fromString(p.hex())).toList());
+            PersonIdent who = new PersonIdent(VMTREE, Instant.now());
+            cb.setAuthor(who);
+            cb.setCommitter(who);
+            cb.setMessage(message.endsWith("\n") ? message : message + "\n");
+            ObjectId id = ins.insert(cb);
+            ins.flush();
+            syncLooseObjects(id, cb.getTreeId());
+            return new SnapshotId(id.name());
+        }
+    }
+
+    /**
+     * Fsyncs the loose files of a new commit and its whole tree, then their directories. The
+     * files are fsynced at once (one wait for the journal, not one per object).
+     */
+    private void syncLooseObjects(ObjectId commit, ObjectId tree) throws IOException {
+        java.util.List<Path> files = new ArrayList<>();
+        addLoose(commit, files);
+        addLoose(tree, files);
+        try (TreeWalk tw = new TreeWalk(git)) {
+            tw.addTree(tree);
+            tw.setRecursive(false);
+            while (tw.next()) {
+                addLoose(tw.getObjectId(0), files);
+                if (tw.isSubtree()) {
+                    tw.enterSubtree();
+                }
+            }
+        }
+        java.util.List<Path> dirs = new ArrayList<>(files.stream().map(Path::getParent).distinct().toList());
+        dirs.add(gitDir.resolve("objects"));
+        forceAll(files);
+        forceAll(dirs);
+    }
+
+    private static void forceAll(java.util.List<Path> paths) throws IOException {
+        try {
+            Parallel.run(paths.size(), i -> {
+                // A read-only handle may be forced on Linux, for files and directories alike.
+                try (var ch = java.nio.channels.FileChannel.open(paths.get(i), java.nio.file.StandardOpenOption.READ)) {
+                    ch.force(true);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private void addLoose(ObjectId id, java.util.List<Path> files) {
+        Path f = gitDir.resolve("objects").resolve(id.name().substring(0, 2)).resolve(id.name().substring(2));
+        if (Files.exists(f)) {
+            files.add(f);
+        }
+    }
+
+    Snapshot read(SnapshotId id) {
+        try (RevWalk rw = new RevWalk(git)) {
+            RevCommit c = rw.parseCommit(ObjectId.fromString(id.hex()));
+            Map<String, byte[]> files = new LinkedHashMap<>();
+            Map<String, PageTreeRoot> images = Map.of();
+            try (TreeWalk tw = new TreeWalk(git)) {
+                tw.addTree(c.getTree());
+                tw.setRecursive(true);
+                while (tw.next()) {
+                    byte[] bytes = git.open(tw.getObjectId(0), Constants.OBJ_BLOB).getCachedBytes((int) MAX_FILE);
+                    if (tw.getPathString().equals(SnapshotContent.IMAGES_FILE)) {
+                        images = SnapshotContent.parseImages(new String(bytes, StandardCharsets.UTF_8));
+                    } else {
+                        files.put(tw.getPathString(), bytes);
+                    }
+                }
+            }
+            List<SnapshotId> parents = new ArrayList<>();
+            for (RevCommit p : c.getParents()) {
+                parents.add(new SnapshotId(p.name()));
+            }
+            return new Snapshot(id, parents, c.getFullMessage(), c.getCommitterIdent().getWhenAsInstant(),
+                    new SnapshotContent(files, images));
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof StoreException se) {
+                throw se;
+            }
+            throw new StoreException("cannot read snapshot " + id.shortHex() + " from " + gitDir + ": " + e, e);
+        }
+    }
+
+    /** A commit, ref name ("main", "refs/tags/v1") or unique abbreviation; empty when unknown. */
+    Optional<SnapshotId> resolve(String rev) {
+        try {
+            ObjectId id = git.resolve(rev + "^{commit}");
+            return Optional.ofNullable(id).map(o -> new SnapshotId(o.name()));
+        } catch (IOException | RuntimeException e) {
+            throw new StoreException("cannot resolve '" + rev + "' in " + gitDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    Map<String, SnapshotId> refs() {
+        Map<String, SnapshotId> out = new TreeMap<>();
+        try {
+            for (Ref r : git.getRefDatabase().getRefsByPrefix(Constants.R_REFS)) {
+                ObjectId id = r.getPeeledObjectId() != null ? r.getPeeledObjectId() : r.getObjectId();
+                if (id != null) {
+                    out.put(r.getName(), new SnapshotId(id.name()));
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot read refs of " + gitDir + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** One reflog line: the ref moved from {@code oldId} (null: created) to {@code newId} (null: deleted). */
+    record LogEntry(SnapshotId oldId, SnapshotId newId, Instant time, String message) {}
+
+    List<LogEntry> reflog(String ref) {
+        List<LogEntry> out = new ArrayList<>();
+        try {
+            ReflogReader r = git.getRefDatabase().getReflogReader(refName(ref));
+            if (r == null) {
+                return out;
+            }
+            for (ReflogEntry e : r.getReverseEntries()) {
+                out.add(new LogEntry(orNull(e.getOldId()), orNull(e.getNewId()), e.getWho().getWhenAsInstant(),
+                        e.getComment()));
+            }
+        } catch (IOException e) {
+            throw new StoreException("cannot read the reflog of " + ref + " in " + gitDir + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static SnapshotId orNull(ObjectId id) {
+        return id == null || id.equals(ObjectId.zeroId()) ? null : new SnapshotId(id.name());
+    }
+
+    RefResult updateRef(String ref, SnapshotId expectedOld, SnapshotId newId, String message) {
+        String name = refName(ref);
+        try {
+            RefUpdate ru = newUpdate(name, expectedOld, message);
+            RefUpdate.Result r;
+            if (newId == null) {
+                ru.setForceUpdate(true);
+                r = ru.delete();
+            } else {
+                ru.setNewObjectId(ObjectId.fromString(newId.hex()));
+                r = ru.update();
+                if (r == RefUpdate.Result.REJECTED) {
+                    // Not a fast-forward: vmtree moves refs anywhere (rollback), and says so.
+                    ru = newUpdate(name, expectedOld, message);
+                    ru.setNewObjectId(ObjectId.fromString(newId.hex()));
+                    ru.setForceUpdate(true);
+                    r = ru.update();
+                }
+            }
+            RefResult.Status s = switch (r) {
+                case NEW -> RefResult.Status.CREATED;
+                case FAST_FORWARD -> RefResult.Status.FAST_FORWARD;
+                case FORCED -> newId == null ? RefResult.Status.DELETED : RefResult.Status.FORCED;
+                case NO_CHANGE -> RefResult.Status.NO_CHANGE;
+                case LOCK_FAILURE -> RefResult.Status.STALE;
+                case IO_FAILURE -> throw new StoreException("cannot update " + name + " in " + gitDir + " (I/O failure)");
+                default -> RefResult.Status.REJECTED;
+            };
+            return new RefResult(s, name, expectedOld, newId);
+        } catch (IOException e) {
+            throw new StoreException("cannot update " + name + " in " + gitDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A compare-and-swap update of {@code name} that writes a reflog entry. */
+    private RefUpdate newUpdate(String name, SnapshotId expectedOld, String message) throws IOException {
+        RefUpdate ru = git.updateRef(name);
+        ru.setExpectedOldObjectId(expectedOld == null ? ObjectId.zeroId() : ObjectId.fromString(expectedOld.hex()));
+        ru.setRefLogMessage(message, false);
+        ru.setForceRefLog(true);
+        return ru;
+    }
+
+    @Override
+    public void close() {
+        git.close();
+    }
+}

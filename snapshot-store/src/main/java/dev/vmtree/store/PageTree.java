@@ -1,0 +1,216 @@
+package dev.vmtree.store;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+
+/**
+ * Reads an image stored as a Merkle tree of pages. Level 0 are the pages (chunks of page size),
+ * each node above holds the ids of up to {@link #FANOUT} children, trailing zero ids trimmed; the
+ * id {@link ChunkId#ZERO} stands for a zero page or a subtree of zero pages, which is never
+ * stored. The depth depends only on the page count, so the shape depends only on the image size
+ * and its contents: identical images have identical roots. See docs/store.md.
+ *
+ * <p>Threading: safe for concurrent readers; decoded nodes are cached per repository.
+ */
+public final class PageTree {
+    public static final int FANOUT_BITS = 6;
+    public static final int FANOUT = 1 << FANOUT_BITS;
+
+    private final ChunkStore store;
+    private final PageTreeRoot root;
+
+    public PageTree(ChunkStore store, PageTreeRoot root) {
+        this.store = store;
+        this.root = root;
+    }
+
+    public PageTreeRoot root() {
+        return root;
+    }
+
+    /** A node's children in a fresh array the caller may change; ZERO decodes to all-zero children. */
+    static ChunkId[] decodeNode(ChunkStore store, ChunkId id) {
+        ChunkId[] out = new ChunkId[FANOUT];
+        java.util.Arrays.fill(out, ChunkId.ZERO);
+        if (id.isZero()) {
+            return out;
+        }
+        byte[] b = nodeBytes(store, id);
+        for (int i = 0; i < b.length / ChunkId.BYTES; i++) {
+            out[i] = ChunkId.fromBytes(b, i * ChunkId.BYTES);
+        }
+        return out;
+    }
+
+    /** Child {@code slot} of node {@code id} (not ZERO), without decoding the others. */
+    static ChunkId child(ChunkStore store, ChunkId id, int slot) {
+        byte[] b = nodeBytes(store, id);
+        return (slot + 1) * ChunkId.BYTES <= b.length ? ChunkId.fromBytes(b, slot * ChunkId.BYTES) : ChunkId.ZERO;
+    }
+
+    /** The encoded node, from the repository's node cache or read (verified) and cached. */
+    private static byte[] nodeBytes(ChunkStore store, ChunkId id) {
+        byte[] b = store.nodeCache().get(id);
+        if (b != null) {
+            return b;
+        }
+        b = store.read(id);
+        if (b.length % ChunkId.BYTES != 0 || b.length > FANOUT * ChunkId.BYTES) {
+            throw new StoreException("chunk " + id.shortHex() + " is not a page tree node (" + b.length + " bytes)");
+        }
+        store.nodeCache().put(id, b);
+        return b;
+    }
+
+    static byte[] encodeNode(ChunkId[] children) {
+        int last = children.length - 1;
+        while (last >= 0 && children[last].isZero()) {
+            last--;
+        }
+        byte[] b = new byte[(last + 1) * ChunkId.BYTES];
+        for (int i = 0; i <= last; i++) {
+            children[i].write(b, i * ChunkId.BYTES);
+        }
+        return b;
+    }
+
+    /** The id of page {@code index} ({@link ChunkId#ZERO} for a zero page). */
+    public ChunkId pageId(long index) {
+        if (index < 0 || index >= root.pageCount()) {
+            throw new IndexOutOfBoundsException("page " + index + " of " + root.pageCount());
+        }
+        ChunkId id = root.root();
+        for (int level = root.depth(); level >= 1 && !id.isZero(); level--) {
+            id = child(store, id, (int) ((index >>> (FANOUT_BITS * (level - 1))) & (FANOUT - 1)));
+        }
+        return id;
+    }
+
+    /** The contents of page {@code index}, or null when it is all zero. */
+    public byte[] page(long index) {
+        ChunkId id = pageId(index);
+        return id.isZero() ? null : pageOf(id, index);
+    }
+
+    /** A visitor of non-zero pages; called from several threads at once by {@link #readAll}. */
+    @FunctionalInterface
+    public interface PageConsumer {
+        void accept(long index, byte[] page);
+    }
+
+    /** Every non-zero page with its index, in order. */
+    public void forEachPageId(PageIdConsumer action) {
+        walk(root.root(), root.depth(), 0, action);
+    }
+
+    @FunctionalInterface
+    public interface PageIdConsumer {
+        void accept(long index, ChunkId id);
+    }
+
+    private void walk(ChunkId id, int level, long first, PageIdConsumer action) {
+        if (id.isZero()) {
+            return;
+        }
+        if (level == 0) {
+            action.accept(first, id);
+            return;
+        }
+        ChunkId[] children = decodeNode(store, id);
+        long span = 1L << (FANOUT_BITS * (level - 1));
+        for (int i = 0; i < FANOUT; i++) {
+            walk(children[i], level - 1, first + i * span, action);
+        }
+    }
+
+    /** Reads every non-zero page, verifying each, on all cores; {@code action} must be thread-safe. */
+    public void readAll(PageConsumer action) {
+        long[][] indexes = {new long[1024]};
+        List<ChunkId> ids = new ArrayList<>();
+        forEachPageId((i, id) -> {
+            if (ids.size() == indexes[0].length) {
+                indexes[0] = java.util.Arrays.copyOf(indexes[0], ids.size() * 2);
+            }
+            indexes[0][ids.size()] = i;
+            ids.add(id);
+        });
+        long[] at = indexes[0];
+        store.readMany(ids.toArray(ChunkId[]::new), (k, page) -> action.accept(at[k], checked(page, ids.get(k), at[k])));
+    }
+
+    private byte[] pageOf(ChunkId id, long index) {
+        return checked(store.read(id), id, index);
+    }
+
+    private byte[] checked(byte[] b, ChunkId id, long index) {
+        if (b.length != root.pageSize()) {
+            throw new StoreException("page " + index + " (chunk " + id.shortHex() + ") has " + b.length
+                    + " bytes, expected " + root.pageSize());
+        }
+        return b;
+    }
+
+    /**
+     * Visits, in ascending order, every page index whose contents differ between two trees of the
+     * same page size, descending only into subtrees whose ids differ. Pages beyond the smaller
+     * image count as zero.
+     */
+    public static void diff(ChunkStore store, PageTreeRoot a, PageTreeRoot b, LongConsumer action) {
+        if (a.pageSize() != b.pageSize()) {
+            throw new IllegalArgumentException("page sizes differ: " + a.pageSize() + " and " + b.pageSize());
+        }
+        int top = Math.max(a.depth(), b.depth());
+        long limit = Math.max(a.pageCount(), b.pageCount());
+        diff(store, a.root(), a.depth(), b.root(), b.depth(), top, 0, limit, action);
+    }
+
+    private static void diff(ChunkStore store, ChunkId x, int dx, ChunkId y, int dy, int level, long first,
+                             long limit, LongConsumer action) {
+        if (x.equals(y) || first >= limit) {
+            return;
+        }
+        if (level == 0) {
+            action.accept(first);
+            return;
+        }
+        ChunkId[] cx = children(store, x, dx, level);
+        ChunkId[] cy = children(store, y, dy, level);
+        long span = 1L << (FANOUT_BITS * (level - 1));
+        for (int i = 0; i < FANOUT; i++) {
+            diff(store, cx[i], dx, cy[i], dy, level - 1, first + i * span, limit, action);
+        }
+    }
+
+    /** Children at {@code level}; a shallower tree sits whole in slot 0 of the levels above its root. */
+    private static ChunkId[] children(ChunkStore store, ChunkId id, int depth, int level) {
+        if (level > depth) {
+            ChunkId[] c = decodeNode(store, ChunkId.ZERO);
+            c[0] = id;
+            return c;
+        }
+        return decodeNode(store, id);
+    }
+
+    /**
+     * Visits every chunk the tree needs (nodes and pages) once, skipping subtrees whose root is
+     * already in {@code seen}; shared subtrees of several trees are thus walked once.
+     */
+    public static void forEachChunk(ChunkStore store, PageTreeRoot root, Set<ChunkId> seen, Consumer<ChunkId> action) {
+        mark(store, root.root(), root.depth(), seen, action);
+    }
+
+    private static void mark(ChunkStore store, ChunkId id, int level, Set<ChunkId> seen, Consumer<ChunkId> action) {
+        if (id.isZero() || !seen.add(id)) {
+            return;
+        }
+        action.accept(id);
+        if (level > 0) {
+            for (ChunkId c : decodeNode(store, id)) {
+                mark(store, c, level - 1, seen, action);
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package dev.vmtree.store;
+
+import dev.vmtree.store.fs.FileLayer;
+import dev.vmtree.store.fs.RealFileLayer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * A vmtree repository: the directory {@code .vmtree/} holding {@code FORMAT}, the chunk packs in
+ * {@code chunks/}, the snapshot metadata in the bare Git repository {@code meta.git/}, the extra
+ * roots in {@code roots} and the writer lock {@code lock}. See docs/format.md and docs/store.md.
+ *
+ * <p>Threading: reads are lock-free and safe from any thread or process; writes go through a
+ * {@link WriteTransaction}, one at a time per repository across processes.
+ */
+public final class Repository implements AutoCloseable {
+    public static final String DIR = ".vmtree";
+    public static final String FORMAT_FILE = "FORMAT";
+    public static final int FORMAT_VERSION = 1;
+    static final String FORMAT_TEXT = "vmtree-store " + FORMAT_VERSION + "\n";
+    public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path top;
+    private final Path dir;
+    private final FileLayer fs;
+    private final ChunkStore chunks;
+    private final MetaStore meta;
+
+    private Repository(Path top, FileLayer fs) {
+        this.top = top;
+        this.dir = top.resolve(DIR);
+        this.fs = fs;
+        checkFormat();
+        this.meta = MetaStore.open(dir.resolve("meta.git"));
+        this.chunks = new ChunkStore(fs, dir.resolve("chunks"));
+    }
+
+    /** Creates a repository in {@code top} (its {@code .vmtree/}); fails if one exists there. */
+    public static Repository init(Path top) {
+        return init(top, RealFileLayer.INSTANCE);
+    }
+
+    public static Repository init(Path top, FileLayer fs) {
+        Path dir = top.resolve(DIR);
+        if (Files.exists(dir.resolve(FORMAT_FILE)) || fs.exists(dir.resolve(FORMAT_FILE))) {
+            throw new StoreException("a vmtree repository already exists in " + dir);
+        }
+        try {
+            Files.createDirectories(dir);
+            fs.createDirectories(dir.resolve("chunks"));
+            MetaStore.init(dir.resolve("meta.git"));
+            fs.writeAtomically(dir.resolve("roots"), RootsFile.encode(List.of()));
+            // FORMAT last: a directory without it is not yet (or no longer) a repository.
+            fs.writeAtomically(dir.resolve(FORMAT_FILE), FORMAT_TEXT);
+        } catch (IOException e) {
+            throw new StoreException("cannot create a repository in " + dir + ": " + e.getMessage(), e);
+        }
+        return new Repository(top, fs);
+    }
+
+    /** Opens the repository whose {@code .vmtree/} is in {@code start} or the nearest parent. */
+    public static Repository open(Path start) {
+        return open(start, RealFileLayer.INSTANCE);
+    }
+
+    public static Repository open(Path start, FileLayer fs) {
+        Path top = find(start).orElseThrow(() -> new StoreException(
+                "not a vmtree repository (or any parent up to /): " + start.toAbsolutePath().normalize()));
+        return new Repository(top, fs);
+    }
+
+    /** The directory holding {@code .vmtree/}, searching {@code start} and its parents. */
+    public static Optional<Path> find(Path start) {
+        for (Path p = start.toAbsolutePath().normalize(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve(DIR))) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void checkFormat() {
+        Path f = dir.resolve(FORMAT_FILE);
+        if (!fs.exists(f)) {
+            throw new StoreException("not a vmtree repository: " + f + " is missing");
+        }
+        String text;
+        try {
+            text = new String(fs.readAll(f), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new StoreException("damaged repository: cannot read " + f + ": " + e.getMessage(), e);
+        }
+        String[] words = text.trim().split("\\s+");
+        if (words.length < 2 || !words[0].equals("vmtree-store")) {
+            throw new StoreException("damaged repository: " + f + " does not start with 'vmtree-store VERSION'");
+        }
+        int version;
+        try {
+            version = Integer.parseInt(words[1]);
+        } catch (NumberFormatException e) {
+            throw new StoreException("damaged repository: bad version in " + f + ": " + words[1]);
+        }
+        if (version > FORMAT_VERSION) {
+            throw new StoreException("repository format " + version + " is newer than this vmtree reads ("
+                    + FORMAT_VERSION + "): " + f);
+        }
+    }
+
+    /** The directory that holds {@code .vmtree/}. */
+    public Path topDirectory() {
+        return top;
+    }
+
+    public Path storeDirectory() {
+        return dir;
+    }
+
+    public Path gitDirectory() {
+        return meta.gitDir();
+    }
+
+    public ChunkStore chunks() {
+        return chunks;
+    }
+
+    MetaStore meta() {
+        return meta;
+    }
+
+    FileLayer files() {
+        return fs;
+    }
+
+    /** A reader over one image. */
+    public PageTree pageTree(PageTreeRoot root) {
+        return new PageTree(chunks, root);
+    }
+
+    public Snapshot readSnapshot(SnapshotId id) {
+        return meta.read(id);
+    }
+
+    /** A commit id, abbreviation, branch ("main"), tag or full ref name; empty when unknown. */
+    public Optional<SnapshotId> resolve(String rev) {
+        return meta.resolve(rev);
+    }
+
+    /** The snapshot a ref points at: "main" means refs/heads/main. */
+    public Optional<SnapshotId> resolveRef(String ref) {
+        return Optional.ofNullable(meta.refs().get(MetaStore.refName(ref)));
+    }
+
+    /** Every ref (full names) and the snapshot it points at. */
+    public Map<String, SnapshotId> refs() {
+        return meta.refs();
+    }
+
+    /** The reflog of a ref, newest first. */
+    public List<ReflogEntry> reflog(String ref) {
+        return meta.reflog(ref).stream()
+                .map(e -> new ReflogEntry(e.oldId(), e.newId(), e.time(), e.message())).toList();
+    }
+
+    /** One reflog line: the ref moved from {@code oldId} (null: created) to {@code newId} (null: deleted). */
+    public record ReflogEntry(SnapshotId oldId, SnapshotId newId, java.time.Instant time, String message) {}
+
+    /** The roots registered by upper layers. */
+    public List<ExtraRoot> extraRoots() {
+        Path f = dir.resolve("roots");
+        try {
+            if (!fs.exists(f)) {
+                return List.of();
+            }
+            return RootsFile.decode(fs.readAll(f));
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + f + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new StoreException("damaged roots file " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    void writeRoots(List<ExtraRoot> roots) {
+        try {
+            fs.writeAtomically(dir.resolve("roots"), RootsFile.encode(roots));
+        } catch (IOException e) {
+            throw new StoreException("cannot write " + dir.resolve("roots") + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Starts a write, waiting up to a minute for another writer. */
+    public WriteTransaction beginWrite() {
+        return beginWrite(DEFAULT_LOCK_TIMEOUT, msg -> {});
+    }
+
+    /** Starts a write; {@code onWait} hears once why it waits (the pid holding the lock). */
+    public WriteTransaction beginWrite(Duration timeout, Consumer<String> onWait) {
+        WriterLock lock = WriterLock.acquire(dir.resolve("lock"), timeout, onWait);
+        try {
+            return new WriteTransaction(this, lock);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    /** Verifies every chunk reachable from the roots and every Git object; never throws for damage. */
+    public FsckReport fsck() {
+        return new Fsck(this).run();
+    }
+
+    /** Drops chunks unreachable from the roots after expiring reflog entries older than {@code expire}. */
+    public GcReport gc(Duration expire, Duration lockTimeout, Consumer<String> onWait) {
+        try (WriteTransaction tx = beginWrite(lockTimeout, onWait)) {
+            return new Gc(this, tx).run(expire);
+        }
+    }
+
+    @Override
+    public void close() {
+        chunks.close();
+        meta.close();
+    }
+}
