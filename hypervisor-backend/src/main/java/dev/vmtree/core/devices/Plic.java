@@ -86,7 +86,7 @@ public final class Plic implements MmioDevice {
 
     @Override
     public long read(long offset, int size) {
-        if (size != 4) {
+        if (size != 4 || offset < 0) {
             return 0;
         }
         if (offset < 4L * sources) {
@@ -115,7 +115,7 @@ public final class Plic implements MmioDevice {
 
     @Override
     public void write(long offset, int size, long value) {
-        if (size != 4) {
+        if (size != 4 || offset < 0) {
             return;
         }
         int v = (int) value;
