@@ -13,8 +13,8 @@ final class VirtioDriver {
     static final long BASE = 0x8000_0000L, RAM = 1 << 20;
     static final long DATA = BASE + 0x40000; // buffers live from here on
 
-    final InMemoryPagedImage image = new InMemoryPagedImage(RAM, 4096);
-    final RamDma memory = new RamDma(image, BASE);
+    final InMemoryPagedImage image;
+    final RamDma memory;
     final VirtioMmio mmio;
     boolean irq;
     private final int[] num = new int[4];
@@ -23,7 +23,21 @@ final class VirtioDriver {
     private final int[] usedSeen = new int[4];
 
     VirtioDriver(VirtioDevice device) {
+        this(device, new InMemoryPagedImage(RAM, 4096));
+    }
+
+    VirtioDriver(VirtioDevice device, InMemoryPagedImage image) {
+        this.image = image;
+        this.memory = new RamDma(image, BASE);
         mmio = new VirtioMmio(device, memory, high -> irq = high);
+    }
+
+    /** Takes over another driver's bookkeeping (after restoring its device state and RAM here). */
+    void adopt(VirtioDriver other) {
+        System.arraycopy(other.num, 0, num, 0, num.length);
+        System.arraycopy(other.nextDesc, 0, nextDesc, 0, num.length);
+        System.arraycopy(other.availIdx, 0, availIdx, 0, num.length);
+        System.arraycopy(other.usedSeen, 0, usedSeen, 0, num.length);
     }
 
     static long desc(int q) {
