@@ -34,8 +34,8 @@ public final class Plic implements MmioDevice {
         if (sources < 2 || sources > 1024) {
             throw new IllegalArgumentException("PLIC sources must be 2..1024, got " + sources);
         }
-        if (harts < 1 || harts > 7776) {
-            throw new IllegalArgumentException("PLIC harts must be 1..7776, got " + harts);
+        if (harts < 1 || harts > 7936) {
+            throw new IllegalArgumentException("PLIC harts must be 1..7936, got " + harts);
         }
         this.sources = sources;
         this.contexts = 2 * harts;
