@@ -117,6 +117,28 @@ class VirtioBlockTest {
     }
 
     @Test
+    void violatedReadAndWriteFlagsNeverMoveDataTheWrongWay() {
+        d.start(V1, 16);
+        disk.write(0, new byte[] {9, 9, 9, 9}, 0, 4);
+        // header handed to the device as writable: no readable header, so IOERR and nothing is read
+        long h = header(0, VirtioBlock.T_IN, 0);
+        long dst = DATA + 0x10000;
+        d.chain(0, new Buf(h, 16, true), new Buf(dst, 512, true), new Buf(status(0), 1, true));
+        // a read whose data buffer is device-readable: the disk data has nowhere to go, IOERR
+        d.chain(0, new Buf(header(1, VirtioBlock.T_IN, 0), 16, false), new Buf(dst, 512, false), new Buf(status(1), 1, true));
+        // a write whose data buffer is device-writable: nothing to write, so the disk keeps its bytes
+        d.chain(0, new Buf(header(2, VirtioBlock.T_OUT, 0), 16, false), new Buf(dst, 512, true), new Buf(status(2), 1, true));
+        d.notify(0);
+        assertThat(statusOf(0)).isEqualTo(VirtioBlock.S_IOERR);
+        assertThat(statusOf(1)).isEqualTo(VirtioBlock.S_OK); // a zero-length read is a valid request
+        assertThat(statusOf(2)).isEqualTo(VirtioBlock.S_OK); // so is a zero-length write
+        assertThat(d.get(dst, 4)).containsOnly(0);
+        byte[] first = new byte[4];
+        disk.read(0, first, 0, 4);
+        assertThat(first).containsOnly(9);
+    }
+
+    @Test
     void aRequestWithoutAStatusByteNeedsAReset() {
         d.start(V1, 8);
         d.chain(0, new Buf(header(0, VirtioBlock.T_FLUSH, 0), 16, false));

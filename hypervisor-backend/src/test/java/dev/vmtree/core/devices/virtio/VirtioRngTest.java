@@ -61,6 +61,17 @@ class VirtioRngTest {
     }
 
     @Test
+    void aDeviceReadableBufferGetsNothingAndCostsNoEntropy() {
+        d.start(V1, 8);
+        source.feed(0, 8);
+        int h = d.chain(0, new Buf(DATA, 16, false));
+        d.notify(0);
+        assertThat(d.nextUsed(0)).containsExactly(h, 0);
+        assertThat(source.bytes).hasSize(8);
+        assertThat(d.get(DATA, 16)).containsOnly(0);
+    }
+
+    @Test
     void theSameInputsGiveTheSameGuestMemory() {
         VirtioDriver[] runs = new VirtioDriver[2];
         for (int r = 0; r < 2; r++) {
