@@ -19,7 +19,7 @@ import java.util.List;
  */
 public final class DeviceStateCodec {
     public static final int VERSION = 1;
-    public static final int TAG_UART = 0x55, TAG_PLIC = 0x50, TAG_VIRTIO = 0x56;
+    public static final int TAG_UART = 0x55, TAG_PLIC = 0x50, TAG_VIRTIO = 0x56, TAG_PLATFORM = 0x44;
 
     private DeviceStateCodec() {}
 
@@ -54,6 +54,29 @@ public final class DeviceStateCodec {
             case VirtioDeviceState.Rng r -> o.u8(4);
         }
         return o.done();
+    }
+
+    /** A whole {@link Platform}: the PLIC, UART and each virtio record, each as a length-prefixed encoding. */
+    public static byte[] encode(PlatformState s) {
+        Out o = new Out(TAG_PLATFORM);
+        o.bytes(encode(s.plic())).bytes(encode(s.uart())).u32(s.virtio().size());
+        for (VirtioMmioState v : s.virtio()) {
+            o.bytes(encode(v));
+        }
+        return o.done();
+    }
+
+    public static PlatformState decodePlatform(byte[] b) {
+        In in = new In(b, TAG_PLATFORM, "platform");
+        PlicState plic = decodePlic(in.bytes());
+        UartState uart = decodeUart(in.bytes());
+        int n = in.count(4);
+        List<VirtioMmioState> v = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            v.add(decodeVirtio(in.bytes()));
+        }
+        in.end();
+        return new PlatformState(plic, uart, v);
     }
 
     public static UartState decodeUart(byte[] b) {

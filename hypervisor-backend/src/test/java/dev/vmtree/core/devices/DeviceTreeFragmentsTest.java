@@ -14,16 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DeviceTreeFragmentsTest {
 
-    private static boolean haveDtc() {
-        try {
-            Process p = new ProcessBuilder("dtc", "--version").redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor() == 0;
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
     /** A root like the Machine's, with two harts and every device fragment placed under it. */
     static byte[] tree() {
         DeviceTree t = new DeviceTree().begin("").cells("#address-cells", 2).cells("#size-cells", 2)
@@ -53,7 +43,7 @@ class DeviceTreeFragmentsTest {
 
     @Test
     void dtcDecodesEveryDeviceNodeWithoutWarnings(@TempDir Path dir) throws Exception {
-        boolean dtc = haveDtc();
+        boolean dtc = DeviceTreeFragmentsTestSupport.haveDtc();
         if (!dtc && "true".equals(System.getenv("CI"))) {
             throw new AssertionError("dtc is required in CI");
         }
