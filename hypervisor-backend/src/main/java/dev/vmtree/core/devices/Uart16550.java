@@ -50,8 +50,7 @@ public final class Uart16550 implements MmioDevice {
 
     /** Queues guest input; returns how many leading bytes of {@code data} fitted (the rest is the caller's). */
     public int deliverInput(byte[] data) {
-        int room = capacity() - count;
-        int n = Math.min(room, data.length);
+        int n = Math.min(inputRoom(), data.length);
         for (int i = 0; i < n; i++) {
             push(data[i]);
         }
@@ -61,7 +60,7 @@ public final class Uart16550 implements MmioDevice {
 
     /** Bytes the receive FIFO can still take. */
     public int inputRoom() {
-        return capacity() - count;
+        return Math.max(0, capacity() - count); // a restored state may hold more than a disabled FIFO takes
     }
 
     // With the FIFOs disabled (FCR bit 0 clear) the UART holds a single byte, as a 16450 does.

@@ -159,6 +159,14 @@ class UartTest {
     }
 
     @Test
+    void aRestoredFifoFullerThanTheCurrentModeAcceptsNothingMore() {
+        uart.restore(new UartState(0, 0, 0, 0, 0, 0, false, false, new byte[] {1, 2, 3}));
+        assertThat(uart.inputRoom()).isZero();
+        assertThat(uart.deliverInput(new byte[] {4})).isZero();
+        assertThat(r(0)).isEqualTo(1);
+    }
+
+    @Test
     void restoreRejectsMoreBytesThanTheFifoHolds() {
         UartState big = new UartState(0, 0, 0, 0, 1, 0, false, false, new byte[17]);
         assertThatThrownBy(() -> uart.restore(big)).isInstanceOf(IllegalArgumentException.class)
