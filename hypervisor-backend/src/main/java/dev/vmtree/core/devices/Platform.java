@@ -1,0 +1,150 @@
+package dev.vmtree.core.devices;
+
+import dev.vmtree.core.devices.virtio.VirtioBlock;
+import dev.vmtree.core.devices.virtio.VirtioConsole;
+import dev.vmtree.core.devices.virtio.VirtioDevice;
+import dev.vmtree.core.devices.virtio.VirtioMmio;
+import dev.vmtree.core.devices.virtio.VirtioMmioState;
+import dev.vmtree.core.devices.virtio.VirtioRng;
+import dev.vmtree.core.mem.MmioDevice;
+import dev.vmtree.cow.disk.BlockDevice;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The standard device set at QEMU virt's addresses, built and saved as one unit so the Machine only
+ * maps {@link #regions()}, adds {@link #deviceTreeNodes} and keeps one {@link PlatformState}:
+ *
+ * <pre>
+ * 0x0010_0000  syscon (sifive,test0)
+ * 0x0C00_0000  PLIC, 32 sources, contexts 2h (M) and 2h + 1 (S)
+ * 0x1000_0000  ns16550a UART, source 10
+ * 0x1000_1000  virtio-mmio slots of 0x1000, source 1 + slot: disks in order, then console, then rng
+ * </pre>
+ *
+ * Not thread-safe: everything runs on the machine thread.
+ */
+public final class Platform {
+    public static final long SYSCON = 0x0010_0000L, PLIC = 0x0C00_0000L, UART = 0x1000_0000L, VIRTIO = 0x1000_1000L;
+    public static final int UART_IRQ = 10, SOURCES = 32, MAX_VIRTIO = 8;
+    /** Phandles the fragments use; the Machine's cpu-intc phandles must stay below them. */
+    public static final int PLIC_PHANDLE = 0x100, SYSCON_PHANDLE = 0x101;
+
+    /** A disk for virtio-blk. */
+    public record Disk(BlockDevice device, boolean readOnly, String serial) {
+        public Disk {
+            Objects.requireNonNull(device, "device");
+            Objects.requireNonNull(serial, "serial");
+        }
+    }
+
+    /** One MMIO range for {@code bus.map(base, size, device, name)}. */
+    public record Region(long base, long size, MmioDevice device, String name) {}
+
+    private final Plic plic;
+    private final Uart16550 uart;
+    private final Syscon syscon;
+    private final List<VirtioMmio> virtio = new ArrayList<>();
+    private final VirtioConsole console;
+    private final VirtioRng rng;
+
+    /**
+     * {@code virtioConsole} and {@code rng} add those devices after the disks; at most
+     * {@value #MAX_VIRTIO} virtio devices in all.
+     */
+    public Platform(int harts, PlatformHost host, GuestMemoryAccess memory, List<Disk> disks, boolean virtioConsole,
+            boolean entropy) {
+        int count = disks.size() + (virtioConsole ? 1 : 0) + (entropy ? 1 : 0);
+        if (count > MAX_VIRTIO) {
+            throw new IllegalArgumentException("at most " + MAX_VIRTIO + " virtio devices, asked for " + count);
+        }
+        plic = new Plic(SOURCES, harts, host);
+        uart = new Uart16550(host, plic.line(UART_IRQ));
+        syscon = new Syscon(host);
+        for (Disk d : disks) {
+            add(new VirtioBlock(d.device(), d.readOnly(), d.serial()), memory);
+        }
+        console = virtioConsole ? add(new VirtioConsole(host, 4096), memory) : null;
+        rng = entropy ? add(new VirtioRng(host), memory) : null;
+    }
+
+    private <T extends VirtioDevice> T add(T device, GuestMemoryAccess memory) {
+        virtio.add(new VirtioMmio(device, memory, plic.line(1 + virtio.size())));
+        return device;
+    }
+
+    public Plic plic() {
+        return plic;
+    }
+
+    public Uart16550 uart() {
+        return uart;
+    }
+
+    /** The virtio console, or null when not configured. */
+    public VirtioConsole console() {
+        return console;
+    }
+
+    /** The virtio entropy device, or null when not configured. */
+    public VirtioRng rng() {
+        return rng;
+    }
+
+    public List<VirtioMmio> virtio() {
+        return List.copyOf(virtio);
+    }
+
+    public List<Region> regions() {
+        List<Region> r = new ArrayList<>();
+        r.add(new Region(SYSCON, Syscon.SIZE, syscon, "syscon"));
+        r.add(new Region(PLIC, Plic.SIZE, plic, "plic"));
+        r.add(new Region(UART, Uart16550.SIZE, uart, "uart"));
+        for (int i = 0; i < virtio.size(); i++) {
+            r.add(new Region(VIRTIO + VirtioMmio.SIZE * i, VirtioMmio.SIZE, virtio.get(i), "virtio" + i));
+        }
+        return r;
+    }
+
+    /** Nodes to place under the root, in order; {@code intcPhandles[h]} is hart h's cpu-intc. */
+    public List<DtNode> deviceTreeNodes(int[] intcPhandles) {
+        List<DtNode> n = new ArrayList<>();
+        DtNode[] sys = Syscon.deviceTreeNodes(SYSCON, SYSCON_PHANDLE);
+        n.addAll(List.of(sys));
+        n.add(plic.deviceTreeNode(PLIC, PLIC_PHANDLE, intcPhandles));
+        n.add(Uart16550.deviceTreeNode(UART, PLIC_PHANDLE, UART_IRQ));
+        for (int i = 0; i < virtio.size(); i++) {
+            n.add(VirtioMmio.deviceTreeNode(VIRTIO + VirtioMmio.SIZE * i, PLIC_PHANDLE, 1 + i));
+        }
+        return n;
+    }
+
+    /** {@code /chosen}'s stdout-path for the UART. */
+    public static String stdoutPath() {
+        return "/serial@" + Long.toHexString(UART);
+    }
+
+    public PlatformState save() {
+        List<VirtioMmioState> v = new ArrayList<>();
+        for (VirtioMmio m : virtio) {
+            v.add(m.save());
+        }
+        return new PlatformState(plic.save(), uart.save(), v);
+    }
+
+    /** Restores every device; the state must come from a platform with the same devices. */
+    public void restore(PlatformState s) {
+        if (s.virtio().size() != virtio.size()) {
+            throw new IllegalArgumentException("platform state has " + s.virtio().size() + " virtio devices, this platform "
+                    + virtio.size());
+        }
+        // devices first: they re-drive their lines, then the PLIC takes its saved pending/claimed
+        // bits and levels verbatim and re-drives every hart output
+        uart.restore(s.uart());
+        for (int i = 0; i < virtio.size(); i++) {
+            virtio.get(i).restore(s.virtio().get(i));
+        }
+        plic.restore(s.plic());
+    }
+}
