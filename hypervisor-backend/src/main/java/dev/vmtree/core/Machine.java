@@ -6,11 +6,15 @@ import dev.vmtree.core.cpu.MemorySystem;
 import dev.vmtree.core.cpu.Privileged;
 import dev.vmtree.core.cpu.Timebase;
 import dev.vmtree.core.devices.Clint;
+import dev.vmtree.core.devices.GuestMemoryAccess;
 import dev.vmtree.core.devices.Htif;
+import dev.vmtree.core.devices.Platform;
+import dev.vmtree.core.devices.PlatformHost;
 import dev.vmtree.core.mem.Bus;
 import dev.vmtree.core.sbi.Sbi;
 import dev.vmtree.cow.InMemoryPagedImage;
 import dev.vmtree.cow.PagedImage;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -22,6 +26,11 @@ import java.util.Objects;
  * multiple of {@link #CHECK_INTERVAL}, hart switches at every multiple of {@link #QUANTUM}; both are
  * global counts, so a run split anywhere and resumed behaves exactly like one run. When no hart can
  * run (all in WFI or stopped), the clock jumps to the next armed timer deadline.
+ *
+ * <p>Devices: CLINT at {@link #CLINT_BASE} and the standard {@link Platform} (syscon, PLIC, UART,
+ * virtio disks from the configuration). PLIC outputs drive the harts' MEIP/SEIP, the UART writes
+ * to the {@link Console}, syscon ends the run like SBI SRST. Console input reaches the UART only
+ * at check points (global counts), see {@link #readInput()}.
  *
  * <p>Threading: a machine is driven by one thread at a time; nothing in it is thread-safe.
  */
@@ -38,6 +47,10 @@ public final class Machine {
     private final Hart[] harts;
     private final Console console;
     private final Sbi sbi;
+    private final Platform platform;
+    /** Console bytes taken for the UART that it has not accepted yet (kept, never dropped). */
+    private final byte[] input = new byte[64];
+    private int inputLength;
     private long instructions;
     private int current;
     private StopReason stop;
@@ -64,6 +77,21 @@ public final class Machine {
             harts[i] = new Hart(i, memory, host);
         }
         bus.map(CLINT_BASE, Clint.SIZE, new Clint(harts, this::now), "clint");
+        GuestMemoryAccess dma = new GuestMemoryAccess() {
+            @Override
+            public boolean read(long pa, byte[] dst, int off, int len) {
+                return memory.readRam(pa, dst, off, len);
+            }
+
+            @Override
+            public boolean write(long pa, byte[] src, int off, int len) {
+                return memory.writeRam(pa, src, off, len);
+            }
+        };
+        this.platform = new Platform(harts.length, new Devices(), dma, config.disks(), false, false);
+        for (Platform.Region r : platform.regions()) {
+            bus.map(r.base(), r.size(), r.device(), r.name());
+        }
         if (config.machineMode()) {
             sbi = null;
         } else {
@@ -89,6 +117,24 @@ public final class Machine {
 
     public Console console() {
         return console;
+    }
+
+    /** The PLIC, UART, syscon and virtio devices mapped on the bus. */
+    public Platform platform() {
+        return platform;
+    }
+
+    /**
+     * The next console input byte for a reader outside the UART (SBI getchar / DBCN read), or -1:
+     * bytes already taken for the UART but not accepted by it come first, so none is lost.
+     */
+    public int readInput() {
+        if (inputLength > 0) {
+            int b = input[0] & 0xFF;
+            System.arraycopy(input, 1, input, 0, --inputLength);
+            return b;
+        }
+        return console.read();
     }
 
     public List<Hart> harts() {
@@ -142,6 +188,12 @@ public final class Machine {
             }
             long nextCheck = now - now % CHECK_INTERVAL + CHECK_INTERVAL;
             Hart h = harts[current];
+            if (!h.runnable() && now % CHECK_INTERVAL != 0) {
+                // the first check point after a hart stopped always happens (input may arrive there);
+                // only from a check point may the clock jump further, wherever this run began or ends
+                instructions = Math.min(nextCheck, end);
+                continue;
+            }
             if (!h.runnable()) {
                 long wake = anyRunnable() ? nextCheck : nextDeadline(now);
                 if (wake < 0) {
@@ -170,6 +222,7 @@ public final class Machine {
     }
 
     private void checkPoint(long now) {
+        deliverInput();
         for (Hart h : harts) {
             if (!h.stopped()) {
                 Privileged.updateTimers(h, now);
@@ -197,6 +250,32 @@ public final class Machine {
         Hart h = harts[current];
         if (h.runnable()) {
             Privileged.takeInterrupt(h);
+        }
+    }
+
+    /**
+     * Moves console input into the UART, as much as its FIFO takes, once a guest reads the UART:
+     * always in machine mode, in hypervisor mode when the driver enabled the receive interrupt (until
+     * then SBI getchar is the console reader). Called only at check points, so the instruction count
+     * at which a byte arrives does not depend on how a run was split.
+     */
+    private void deliverInput() {
+        var uart = platform.uart();
+        if (!config.machineMode() && !uart.receiveInterruptEnabled()) {
+            return;
+        }
+        int room = Math.min(uart.inputRoom(), input.length);
+        while (inputLength < room) {
+            int c = console.read();
+            if (c < 0) {
+                break;
+            }
+            input[inputLength++] = (byte) c;
+        }
+        if (inputLength > 0) {
+            int taken = uart.deliverInput(Arrays.copyOf(input, inputLength));
+            System.arraycopy(input, taken, input, 0, inputLength - taken);
+            inputLength -= taken;
         }
     }
 
@@ -238,6 +317,40 @@ public final class Machine {
         if (a < 0) return b;
         if (b < 0) return a;
         return Long.compareUnsigned(a, b) <= 0 ? a : b;
+    }
+
+    /** The platform devices' view of the machine. */
+    private final class Devices implements PlatformHost {
+        @Override
+        public void setExternal(int hart, boolean supervisor, boolean level) {
+            harts[hart].setPending(supervisor ? 1L << 9 : 1L << 11, level);
+        }
+
+        @Override
+        public void put(byte b) {
+            console.write(b & 0xFF);
+        }
+
+        @Override
+        public void powerOff() {
+            requestStop(StopReason.SHUTDOWN, 0);
+        }
+
+        @Override
+        public void reboot() {
+            requestStop(StopReason.REBOOT, 0);
+        }
+
+        @Override
+        public void fail(int code) {
+            requestStop(StopReason.GUEST_FAILURE, code);
+        }
+
+        /** No virtio-rng is built yet (it needs the stamped input queue), so nothing asks for entropy. */
+        @Override
+        public int fill(byte[] dst, int off, int len) {
+            return 0;
+        }
     }
 
     /** The harts' view of the machine. */

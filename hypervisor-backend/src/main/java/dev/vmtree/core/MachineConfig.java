@@ -1,5 +1,8 @@
 package dev.vmtree.core;
 
+import dev.vmtree.core.devices.Platform;
+import java.util.List;
+
 /**
  * How a machine is built. {@code machineMode}: the guest starts in M-mode with no SBI (bare metal,
  * riscv-tests, firmware); otherwise the hypervisor serves SBI and the guest starts in S-mode.
@@ -7,8 +10,10 @@ package dev.vmtree.core;
  * @param memoryBytes RAM size, a positive multiple of 4 KiB, at most 64 GiB
  * @param harts number of harts, 1..64
  * @param bootargs kernel command line for the device tree's /chosen node (may be empty)
+ * @param disks virtio-blk disks in slot order (empty by default; at most {@link Platform#MAX_VIRTIO})
  */
-public record MachineConfig(long memoryBytes, int harts, boolean machineMode, String bootargs) {
+public record MachineConfig(long memoryBytes, int harts, boolean machineMode, String bootargs,
+        List<Platform.Disk> disks) {
     public static final long MAX_MEMORY = 64L << 30;
     public static final int MAX_HARTS = 64;
 
@@ -21,6 +26,15 @@ public record MachineConfig(long memoryBytes, int harts, boolean machineMode, St
             throw new IllegalArgumentException("harts must be between 1 and " + MAX_HARTS + ": " + harts);
         }
         bootargs = bootargs == null ? "" : bootargs;
+        disks = disks == null ? List.of() : List.copyOf(disks);
+        if (disks.size() > Platform.MAX_VIRTIO) {
+            throw new IllegalArgumentException("at most " + Platform.MAX_VIRTIO + " disks: " + disks.size());
+        }
+    }
+
+    /** A configuration without disks. */
+    public MachineConfig(long memoryBytes, int harts, boolean machineMode, String bootargs) {
+        this(memoryBytes, harts, machineMode, bootargs, List.of());
     }
 
     public static MachineConfig hypervisor(long memoryBytes) {

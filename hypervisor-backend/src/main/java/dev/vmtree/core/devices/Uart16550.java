@@ -58,6 +58,11 @@ public final class Uart16550 implements MmioDevice {
         return n;
     }
 
+    /** Whether the guest enabled the received-data interrupt (IER bit 0), i.e. a driver is reading. */
+    public boolean receiveInterruptEnabled() {
+        return (ier & 1) != 0;
+    }
+
     /** Bytes the receive FIFO can still take. */
     public int inputRoom() {
         return Math.max(0, capacity() - count); // a restored state may hold more than a disabled FIFO takes

@@ -7,6 +7,8 @@ import dev.vmtree.core.cpu.Hart;
 import dev.vmtree.core.cpu.MemorySystem;
 import dev.vmtree.core.cpu.Timebase;
 import dev.vmtree.core.devices.Clint;
+import dev.vmtree.core.devices.DtNode;
+import dev.vmtree.core.devices.Platform;
 import dev.vmtree.core.mem.Bus;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -88,7 +90,7 @@ public final class Boot {
             initrdEnd = initrdStart + len;
         }
         long dtb = block + DTB_OFFSET;
-        byte[] blob = deviceTree(config, initrdStart, initrdEnd);
+        byte[] blob = deviceTree(config, machine.platform(), initrdStart, initrdEnd);
         if (blob.length > BOOT_BLOCK - DTB_OFFSET) {
             throw new LoadException("device tree too large: " + blob.length + " bytes");
         }
@@ -148,12 +150,16 @@ public final class Boot {
         return b.array();
     }
 
-    /** The machine's device tree: memory, cpus (with their interrupt controllers), chosen, CLINT in M-mode. */
-    public static byte[] deviceTree(MachineConfig config, long initrdStart, long initrdEnd) {
+    /**
+     * The machine's device tree: memory, cpus (with their interrupt controllers), chosen (bootargs,
+     * initrd, stdout-path = the UART), CLINT in M-mode, and the platform's syscon, PLIC, UART and
+     * virtio nodes under the root.
+     */
+    public static byte[] deviceTree(MachineConfig config, Platform platform, long initrdStart, long initrdEnd) {
         DeviceTree t = new DeviceTree().begin("");
         t.cells("#address-cells", 2).cells("#size-cells", 2).string("compatible", "vmtree,virt")
                 .string("model", "vmtree virtual machine");
-        t.begin("chosen").string("bootargs", config.bootargs());
+        t.begin("chosen").string("bootargs", config.bootargs()).string("stdout-path", Platform.stdoutPath());
         if (initrdEnd > initrdStart) {
             t.longs("linux,initrd-start", initrdStart).longs("linux,initrd-end", initrdEnd);
         }
@@ -185,9 +191,17 @@ public final class Boot {
                     .longs("reg", Machine.CLINT_BASE, Clint.SIZE).cells("interrupts-extended", irqs).end();
             t.end();
         }
+        int[] intc = new int[config.harts()];
+        for (int i = 0; i < intc.length; i++) {
+            intc[i] = intcPhandle(i);
+        }
+        for (DtNode n : platform.deviceTreeNodes(intc)) {
+            n.writeTo(t);
+        }
         return t.end().toBlob(0);
     }
 
+    /** Below {@link Platform#PLIC_PHANDLE}: at most 64 harts. */
     private static int intcPhandle(int hart) {
         return 1 + hart;
     }

@@ -229,7 +229,7 @@ public final class Sbi {
         } else {
             int got = 0;
             while (got < n) {
-                int c = console.read();
+                int c = machine.readInput();
                 if (c < 0) {
                     break;
                 }
@@ -248,7 +248,7 @@ public final class Sbi {
             case 0 -> h.setSbiTimer(a0, machine.now());
             case 1 -> machine.console().write((int) a0 & 0xFF);
             case 2 -> {
-                return machine.console().read();
+                return machine.readInput();
             }
             case 3 -> h.setPending(1L << 1, false);
             case 4 -> {

@@ -14,11 +14,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vmtree.core.Asm;
 import dev.vmtree.core.Console;
 import dev.vmtree.core.Machine;
+import dev.vmtree.core.MachineConfig;
 import dev.vmtree.core.RunResult;
 import dev.vmtree.core.StopReason;
 import dev.vmtree.core.TestMachines;
+import dev.vmtree.core.cpu.Hart;
 import dev.vmtree.core.devices.Platform.Disk;
-import dev.vmtree.core.devices.Platform.Region;
 import dev.vmtree.cow.disk.VirtualDisk;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -87,24 +88,16 @@ class GuestBlockTest {
 
     @Test
     void aGuestWritesAndReadsBackAPatternOnVirtioBlk() {
-        Machine m = TestMachines.bare(program(), Console.NONE);
         VirtualDisk disk = VirtualDisk.blank(1 << 20);
-        GuestMemoryAccess dma = new GuestMemoryAccess() {
-            @Override
-            public boolean read(long pa, byte[] dst, int off, int len) {
-                return m.memory().readRam(pa, dst, off, len);
-            }
-
-            @Override
-            public boolean write(long pa, byte[] src, int off, int len) {
-                return m.memory().writeRam(pa, src, off, len);
-            }
-        };
-        PlatformTest.Host host = new PlatformTest.Host();
-        Platform p = new Platform(1, host, dma, List.of(new Disk(disk, false, "guest")), false, false);
-        for (Region r : p.regions()) {
-            m.bus().map(r.base(), r.size(), r.device(), r.name());
-        }
+        // the disk comes from the configuration: the Machine builds and maps the platform with it
+        Machine m = new Machine(new MachineConfig(1 << 20, 1, true, "", List.of(new Disk(disk, false, "guest"))),
+                Console.NONE);
+        byte[] code = program().bytes();
+        m.memory().writeRam(TestMachines.CODE, code, 0, code.length);
+        m.enableHtif(TestMachines.TOHOST);
+        m.hart(0).setPrivilege(Hart.PRIV_M);
+        m.hart(0).setPc(TestMachines.CODE);
+        Platform p = m.platform();
         // the program's data: two request headers (OUT and IN at sector 8), 0xFF status bytes, six descriptors
         put(m, HDR_OUT, new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0});
         put(m, HDR_IN, new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0});

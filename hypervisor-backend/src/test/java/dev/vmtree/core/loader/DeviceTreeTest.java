@@ -3,6 +3,8 @@ package dev.vmtree.core.loader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.vmtree.core.Console;
+import dev.vmtree.core.Machine;
 import dev.vmtree.core.MachineConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +31,8 @@ class DeviceTreeTest {
             throw new AssertionError("dtc is required in CI");
         }
         assumeTrue(dtc, "dtc not installed");
-        byte[] blob = Boot.deviceTree(new MachineConfig(256L << 20, 2, true, "console=hvc0 quiet"), 0x8f00_0000L,
+        MachineConfig config = new MachineConfig(256L << 20, 2, true, "console=hvc0 quiet");
+        byte[] blob = Boot.deviceTree(config, new Machine(config, Console.NONE).platform(), 0x8f00_0000L,
                 0x8f10_0000L);
         Path f = dir.resolve("t.dtb");
         Files.write(f, blob);
@@ -44,7 +47,18 @@ class DeviceTreeTest {
                 .contains("cpu@1")
                 .contains("linux,initrd-start = <0x00 0x8f000000>")
                 .contains("compatible = \"sifive,clint0\\0riscv,clint0\"")
-                .contains("interrupts-extended = <0x01 0x03 0x01 0x07 0x02 0x03 0x02 0x07>");
+                .contains("interrupts-extended = <0x01 0x03 0x01 0x07 0x02 0x03 0x02 0x07>")
+                .contains("stdout-path = \"/serial@10000000\"")
+                .contains("serial@10000000 {", "compatible = \"ns16550a\";", "interrupts = <0x0a>;",
+                        "interrupt-parent = <0x100>;")
+                .contains("plic@c000000 {", "riscv,ndev = <0x1f>;",
+                        "interrupts-extended = <0x01 0x0b 0x01 0x09 0x02 0x0b 0x02 0x09>;")
+                .contains("test@100000 {", "poweroff {", "compatible = \"syscon-poweroff\";", "value = <0x5555>;",
+                        "regmap = <0x101>;")
+                .doesNotContain("virtio_mmio");
+        // every cpu's interrupt controller carries the phandle the PLIC refers to
+        assertThat(dts).containsPattern("cpu@0 \\{[^}]*interrupt-controller \\{[^}]*phandle = <0x01>;")
+                .containsPattern("cpu@1 \\{[^}]*interrupt-controller \\{[^}]*phandle = <0x02>;");
         assertThat(dts).doesNotContain("Warning");
     }
 }
