@@ -39,6 +39,12 @@ public final class Machine {
     public static final int CHECK_INTERVAL = 4096;
     /** Instructions a hart runs before the next runnable hart gets its turn (a multiple of CHECK_INTERVAL). */
     public static final int QUANTUM = 4 * CHECK_INTERVAL;
+    /**
+     * Instructions between two looks at the host console while every hart is busy (about a
+     * millisecond of host time): asking the host for input costs a system call, too much for every
+     * check point. A check point at which some hart waits for an interrupt always looks.
+     */
+    static final int INPUT_POLL_INTERVAL = 64 * CHECK_INTERVAL;
     public static final long CLINT_BASE = 0x0200_0000L;
 
     private final MachineConfig config;
@@ -222,7 +228,7 @@ public final class Machine {
     }
 
     private void checkPoint(long now) {
-        deliverInput();
+        deliverInput(now);
         for (Hart h : harts) {
             if (!h.stopped()) {
                 Privileged.updateTimers(h, now);
@@ -257,15 +263,17 @@ public final class Machine {
      * Moves console input into the UART, as much as its FIFO takes, once a guest reads the UART:
      * always in machine mode, in hypervisor mode when the driver enabled the receive interrupt (until
      * then SBI getchar is the console reader). Called only at check points, so the instruction count
-     * at which a byte arrives does not depend on how a run was split.
+     * at which a byte arrives does not depend on how a run was split. The host is asked for new bytes
+     * only every {@link #INPUT_POLL_INTERVAL} or while a hart waits; both depend on machine state alone.
      */
-    private void deliverInput() {
+    private void deliverInput(long now) {
         var uart = platform.uart();
         if (!config.machineMode() && !uart.receiveInterruptEnabled()) {
             return;
         }
         int room = Math.min(uart.inputRoom(), input.length);
-        while (inputLength < room) {
+        boolean poll = now % INPUT_POLL_INTERVAL == 0 || anyWaiting();
+        while (poll && inputLength < room) {
             int c = console.read();
             if (c < 0) {
                 break;
@@ -277,6 +285,15 @@ public final class Machine {
             System.arraycopy(input, taken, input, 0, inputLength - taken);
             inputLength -= taken;
         }
+    }
+
+    private boolean anyWaiting() {
+        for (Hart h : harts) {
+            if (!h.stopped() && h.waitingForInterrupt()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean anyRunnable() {
