@@ -1,8 +1,10 @@
 package dev.vmtree.core;
 
 /**
- * The guest's console as the hypervisor sees it: bytes out (SBI putchar/DBCN write, HTIF), bytes in
- * (SBI getchar/DBCN read). Called on the machine's thread; {@link #read()} must not block.
+ * The host side of the guest's console: bytes out (UART, SBI putchar/DBCN write, HTIF) and host
+ * bytes in. The machine never reads it directly: input goes through its ExternalInput (by default
+ * a LiveInput over this console), which stamps and logs every byte. Called on the machine's
+ * thread; {@link #read()} must not block.
  */
 public interface Console {
 
@@ -12,6 +14,15 @@ public interface Console {
     int read();
 
     default void flush() {}
+
+    /**
+     * Blocks until {@link #read()} may have a byte (true) or no input will ever come (false, the
+     * default: a console with nothing to wait for). Called only when the guest can do nothing but
+     * wait for input; an interactive console blocks here on the terminal.
+     */
+    default boolean awaitInput() {
+        return false;
+    }
 
     /** A console that discards output and has no input. */
     Console NONE = new Console() {

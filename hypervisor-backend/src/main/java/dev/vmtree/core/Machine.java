@@ -10,13 +10,24 @@ import dev.vmtree.core.devices.GuestMemoryAccess;
 import dev.vmtree.core.devices.Htif;
 import dev.vmtree.core.devices.Platform;
 import dev.vmtree.core.devices.PlatformHost;
+import dev.vmtree.core.input.ExternalInput;
+import dev.vmtree.core.input.InputEvent;
+import dev.vmtree.core.input.LiveInput;
+import dev.vmtree.core.state.ExecutionState;
+import dev.vmtree.core.state.MachineLayout;
+import dev.vmtree.core.state.MachineState;
 import dev.vmtree.core.mem.Bus;
 import dev.vmtree.core.sbi.Sbi;
 import dev.vmtree.cow.InMemoryPagedImage;
 import dev.vmtree.cow.PagedImage;
+import dev.vmtree.cow.disk.BlockDevice;
+import dev.vmtree.cow.disk.DiskSnapshot;
+import dev.vmtree.cow.disk.VirtualDisk;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * A whole machine: harts, the physical bus with RAM and devices, the virtual clock and (in
@@ -29,8 +40,14 @@ import java.util.Objects;
  *
  * <p>Devices: CLINT at {@link #CLINT_BASE} and the standard {@link Platform} (syscon, PLIC, UART,
  * virtio disks from the configuration). PLIC outputs drive the harts' MEIP/SEIP, the UART writes
- * to the {@link Console}, syscon ends the run like SBI SRST. Console input reaches the UART only
- * at check points (global counts), see {@link #readInput()}.
+ * to the {@link Console}, syscon ends the run like SBI SRST.
+ *
+ * <p>Input: bytes from outside enter only through the machine's {@link ExternalInput}, console bytes
+ * at check points and entropy when the guest's request reaches the device, both at global counts;
+ * every delivery is reported to the input listener as a stamped {@link InputEvent} (the ReplayLog).
+ *
+ * <p>State: {@link #capture()} freezes the whole machine (RAM and disks copy-on-write) between runs;
+ * {@link #restore} builds a machine that continues from it exactly.
  *
  * <p>Threading: a machine is driven by one thread at a time; nothing in it is thread-safe.
  */
@@ -44,7 +61,9 @@ public final class Machine {
      * millisecond of host time): asking the host for input costs a system call, too much for every
      * check point. A check point at which some hart waits for an interrupt always looks.
      */
-    static final int INPUT_POLL_INTERVAL = 64 * CHECK_INTERVAL;
+    static final int INPUT_POLL_INTERVAL = (int) LiveInput.POLL_INTERVAL;
+    /** Console bytes the machine holds for its devices, taken from outside and not accepted yet. */
+    static final int INPUT_BUFFER = 64;
     public static final long CLINT_BASE = 0x0200_0000L;
 
     private final MachineConfig config;
@@ -54,9 +73,12 @@ public final class Machine {
     private final Console console;
     private final Sbi sbi;
     private final Platform platform;
-    /** Console bytes taken for the UART that it has not accepted yet (kept, never dropped). */
-    private final byte[] input = new byte[64];
+    /** Console bytes taken from outside that no device or SBI call has accepted yet (kept, never dropped). */
+    private final byte[] input = new byte[INPUT_BUFFER];
     private int inputLength;
+    private final byte[] incoming = new byte[INPUT_BUFFER];
+    private ExternalInput externalInput;
+    private Consumer<InputEvent> inputListener = e -> {};
     private long instructions;
     private int current;
     private StopReason stop;
@@ -67,10 +89,19 @@ public final class Machine {
         this(config, new InMemoryPagedImage(config.memoryBytes(), Bus.PAGE_SIZE), console);
     }
 
-    /** A machine over an existing RAM image (its size must match the configuration). */
+    /** A machine over an existing RAM image (its size must match the configuration), input live from the console. */
     public Machine(MachineConfig config, PagedImage ram, Console console) {
+        this(config, ram, console, null);
+    }
+
+    /**
+     * A machine over an existing RAM image whose outside input comes from {@code input} (null: live
+     * from {@code console} and the host's entropy).
+     */
+    public Machine(MachineConfig config, PagedImage ram, Console console, ExternalInput input) {
         this.config = Objects.requireNonNull(config, "config");
         this.console = Objects.requireNonNull(console, "console");
+        this.externalInput = input != null ? input : new LiveInput(console);
         if (ram.size() != config.memoryBytes()) {
             throw new IllegalArgumentException("RAM image has " + ram.size() + " bytes, configuration says "
                     + config.memoryBytes());
@@ -94,7 +125,8 @@ public final class Machine {
                 return memory.writeRam(pa, src, off, len);
             }
         };
-        this.platform = new Platform(harts.length, new Devices(), dma, config.disks(), false, false);
+        this.platform = new Platform(harts.length, new Devices(), dma, config.disks(), config.virtioConsole(),
+                config.entropy());
         for (Platform.Region r : platform.regions()) {
             bus.map(r.base(), r.size(), r.device(), r.name());
         }
@@ -131,8 +163,9 @@ public final class Machine {
     }
 
     /**
-     * The next console input byte for a reader outside the UART (SBI getchar / DBCN read), or -1:
-     * bytes already taken for the UART but not accepted by it come first, so none is lost.
+     * The next console input byte for a reader outside the devices (SBI getchar / DBCN read), or -1.
+     * Bytes come only from what the machine took at check points, so when a guest sees a byte does
+     * not depend on the host.
      */
     public int readInput() {
         if (inputLength > 0) {
@@ -140,7 +173,100 @@ public final class Machine {
             System.arraycopy(input, 1, input, 0, --inputLength);
             return b;
         }
-        return console.read();
+        return -1;
+    }
+
+    /** Where outside input comes from from now on (a live source, or a ReplayLog being replayed). */
+    public void setInput(ExternalInput input) {
+        this.externalInput = Objects.requireNonNull(input, "input");
+    }
+
+    public ExternalInput input() {
+        return externalInput;
+    }
+
+    /** Receives every delivery of outside bytes, stamped with its instruction count, in order. */
+    public void setInputListener(Consumer<InputEvent> listener) {
+        this.inputListener = Objects.requireNonNull(listener, "listener");
+    }
+
+    // ---- capture and restore -------------------------------------------------------------------
+
+    /**
+     * Freezes the whole machine between two runs: every hart and device, the clock, held input, and
+     * RAM and disks as frozen copy-on-write views (no page is copied now; the machine runs on and
+     * copies a page at its first write). Disks must be {@link VirtualDisk}s or {@link DiskSnapshot}s.
+     */
+    public MachineState capture() {
+        if (harts[current].sliceSteps() != 0) {
+            throw new IllegalStateException("capture() is only possible between runs");
+        }
+        List<DiskSnapshot> disks = new ArrayList<>();
+        for (Platform.Disk d : config.disks()) {
+            disks.add(switch (d.device()) {
+                case VirtualDisk v -> v.snapshot();
+                case DiskSnapshot s -> s;
+                default -> throw new IllegalStateException("disk " + d.serial() + " (" + d.device().getClass().getSimpleName()
+                        + ") cannot be captured");
+            });
+        }
+        return new MachineState(executionState(), bus.ram().freeze(), disks);
+    }
+
+    /** Everything but RAM and disk contents; cheap (no image is frozen). */
+    public ExecutionState executionState() {
+        List<dev.vmtree.core.cpu.HartState> hs = new ArrayList<>();
+        for (Hart h : harts) {
+            hs.add(h.save());
+        }
+        StopReason halted = stop == StopReason.SHUTDOWN || stop == StopReason.REBOOT || stop == StopReason.GUEST_FAILURE
+                ? stop : null;
+        return new ExecutionState(MachineLayout.of(config), instructions, current, halted,
+                halted == StopReason.GUEST_FAILURE ? stopDetail : 0, Arrays.copyOf(input, inputLength), hs,
+                platform.save());
+    }
+
+    /** A machine continuing from {@code state} with RAM and disks thawed copy-on-write, input live from the console. */
+    public static Machine restore(MachineState state, Console console) {
+        return restore(state, console, null);
+    }
+
+    /** A machine continuing from {@code state}, RAM and disks thawed copy-on-write over the frozen views. */
+    public static Machine restore(MachineState state, Console console, ExternalInput input) {
+        List<BlockDevice> disks = new ArrayList<>();
+        for (DiskSnapshot d : state.disks()) {
+            disks.add(d.overlay());
+        }
+        return restore(state.execution(), InMemoryPagedImage.over(state.ram()), disks, console, input);
+    }
+
+    /**
+     * A machine continuing from {@code state} over images the caller provides (for example faulted
+     * in lazily from the store); they must hold the contents captured with the state.
+     */
+    public static Machine restore(ExecutionState state, PagedImage ram, List<? extends BlockDevice> disks, Console console,
+                                  ExternalInput input) {
+        Machine m = new Machine(state.layout().toConfig(disks), ram, console, input);
+        m.load(state);
+        return m;
+    }
+
+    private void load(ExecutionState s) {
+        for (int i = 0; i < harts.length; i++) {
+            harts[i].restore(s.harts().get(i));
+        }
+        platform.restore(s.devices());
+        instructions = s.instructions();
+        current = s.currentHart();
+        byte[] held = s.pendingInput();
+        if (held.length > input.length) {
+            throw new IllegalArgumentException("state holds " + held.length + " input bytes, at most " + input.length);
+        }
+        System.arraycopy(held, 0, input, 0, held.length);
+        inputLength = held.length;
+        stop = s.halted();
+        stopDetail = s.haltDetail();
+        memory.invalidateCode();
     }
 
     public List<Hart> harts() {
@@ -201,7 +327,11 @@ public final class Machine {
                 continue;
             }
             if (!h.runnable()) {
-                long wake = anyRunnable() ? nextCheck : nextDeadline(now);
+                long wake = anyRunnable() ? nextCheck : earlier(nextDeadline(now), inputDue(now));
+                if (wake < 0 && externalInput.awaitConsole(now)) {
+                    checkPoint(now);            // input may have arrived: look again at this same count
+                    continue;
+                }
                 if (wake < 0) {
                     if (end == Long.MAX_VALUE) {
                         requestStop(StopReason.IDLE, 0);
@@ -260,31 +390,37 @@ public final class Machine {
     }
 
     /**
-     * Moves console input into the UART, as much as its FIFO takes, once a guest reads the UART:
-     * always in machine mode, in hypervisor mode when the driver enabled the receive interrupt (until
-     * then SBI getchar is the console reader). Called only at check points, so the instruction count
-     * at which a byte arrives does not depend on how a run was split. The host is asked for new bytes
-     * only every {@link #INPUT_POLL_INTERVAL} or while a hart waits; both depend on machine state alone.
+     * Takes console input from outside at a check point (so the count at which a byte arrives does
+     * not depend on how a run was split) and hands it to the device the guest reads: the virtio
+     * console once its driver is ready, else the UART once the guest reads it (always in machine
+     * mode; in hypervisor mode once the driver enabled its receive interrupt), else it waits for SBI
+     * getchar. At most {@link #INPUT_BUFFER} bytes are held; each delivery is reported as an event.
      */
     private void deliverInput(long now) {
-        var uart = platform.uart();
-        if (!config.machineMode() && !uart.receiveInterruptEnabled()) {
+        int room = input.length - inputLength;
+        if (room > 0) {
+            int n = externalInput.console(now, anyWaiting(), incoming, room);
+            if (n > 0) {
+                System.arraycopy(incoming, 0, input, inputLength, n);
+                inputLength += n;
+                inputListener.accept(new InputEvent(now, InputEvent.Kind.CONSOLE, Arrays.copyOf(incoming, n)));
+            }
+        }
+        if (inputLength == 0) {
             return;
         }
-        int room = Math.min(uart.inputRoom(), input.length);
-        boolean poll = now % INPUT_POLL_INTERVAL == 0 || anyWaiting();
-        while (poll && inputLength < room) {
-            int c = console.read();
-            if (c < 0) {
-                break;
-            }
-            input[inputLength++] = (byte) c;
+        int taken;
+        var vcon = platform.console();
+        var uart = platform.uart();
+        if (vcon != null && platform.consoleReady()) {
+            taken = vcon.deliverInput(Arrays.copyOf(input, inputLength));
+        } else if (config.machineMode() || uart.receiveInterruptEnabled()) {
+            taken = uart.deliverInput(Arrays.copyOf(input, inputLength));
+        } else {
+            return;
         }
-        if (inputLength > 0) {
-            int taken = uart.deliverInput(Arrays.copyOf(input, inputLength));
-            System.arraycopy(input, taken, input, 0, inputLength - taken);
-            inputLength -= taken;
-        }
+        System.arraycopy(input, taken, input, 0, inputLength - taken);
+        inputLength -= taken;
     }
 
     private boolean anyWaiting() {
@@ -320,6 +456,15 @@ public final class Machine {
             return -1;
         }
         long at = Timebase.instructionsFor(best);
+        if (at < 0 || at > Long.MAX_VALUE - CHECK_INTERVAL) {
+            return -1;
+        }
+        return (at + CHECK_INTERVAL - 1) / CHECK_INTERVAL * CHECK_INTERVAL;
+    }
+
+    /** The first check point at or after which the input source says console bytes are due; -1 if unknown. */
+    private long inputDue(long now) {
+        long at = externalInput.nextConsoleAt(now);
         if (at < 0 || at > Long.MAX_VALUE - CHECK_INTERVAL) {
             return -1;
         }
@@ -363,10 +508,16 @@ public final class Machine {
             requestStop(StopReason.GUEST_FAILURE, code);
         }
 
-        /** No virtio-rng is built yet (it needs the stamped input queue), so nothing asks for entropy. */
+        /** Entropy for virtio-rng, from the machine's input at this exact count, reported as an event. */
         @Override
         public int fill(byte[] dst, int off, int len) {
-            return 0;
+            if (len <= 0) {
+                return 0;
+            }
+            long at = now();
+            externalInput.entropy(at, dst, off, len);
+            inputListener.accept(new InputEvent(at, InputEvent.Kind.ENTROPY, Arrays.copyOfRange(dst, off, off + len)));
+            return len;
         }
     }
 

@@ -10,10 +10,12 @@ import java.util.List;
  * @param memoryBytes RAM size, a positive multiple of 4 KiB, at most 64 GiB
  * @param harts number of harts, 1..64
  * @param bootargs kernel command line for the device tree's /chosen node (may be empty)
- * @param disks virtio-blk disks in slot order (empty by default; at most {@link Platform#MAX_VIRTIO})
+ * @param disks virtio-blk disks in slot order (empty by default)
+ * @param virtioConsole a virtio console after the disks (console input then goes to it once its driver is ready)
+ * @param entropy a virtio entropy device last; its bytes come from the machine's input and are logged
  */
 public record MachineConfig(long memoryBytes, int harts, boolean machineMode, String bootargs,
-        List<Platform.Disk> disks) {
+        List<Platform.Disk> disks, boolean virtioConsole, boolean entropy) {
     public static final long MAX_MEMORY = 64L << 30;
     public static final int MAX_HARTS = 64;
 
@@ -27,9 +29,26 @@ public record MachineConfig(long memoryBytes, int harts, boolean machineMode, St
         }
         bootargs = bootargs == null ? "" : bootargs;
         disks = disks == null ? List.of() : List.copyOf(disks);
-        if (disks.size() > Platform.MAX_VIRTIO) {
-            throw new IllegalArgumentException("at most " + Platform.MAX_VIRTIO + " disks: " + disks.size());
+        int virtio = disks.size() + (virtioConsole ? 1 : 0) + (entropy ? 1 : 0);
+        if (virtio > Platform.MAX_VIRTIO) {
+            throw new IllegalArgumentException("at most " + Platform.MAX_VIRTIO + " virtio devices (disks, console,"
+                    + " entropy): " + virtio);
         }
+    }
+
+    /** A configuration with disks and no virtio console or entropy device. */
+    public MachineConfig(long memoryBytes, int harts, boolean machineMode, String bootargs, List<Platform.Disk> disks) {
+        this(memoryBytes, harts, machineMode, bootargs, disks, false, false);
+    }
+
+    /** This configuration with other disks. */
+    public MachineConfig withDisks(List<Platform.Disk> newDisks) {
+        return new MachineConfig(memoryBytes, harts, machineMode, bootargs, newDisks, virtioConsole, entropy);
+    }
+
+    /** This configuration with or without the virtio console and entropy devices. */
+    public MachineConfig withVirtio(boolean console, boolean rng) {
+        return new MachineConfig(memoryBytes, harts, machineMode, bootargs, disks, console, rng);
     }
 
     /** A configuration without disks. */

@@ -1,5 +1,6 @@
 package dev.vmtree.store;
 
+import dev.vmtree.store.pack.ChunkCodec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -63,6 +64,46 @@ public final class PageTree {
         }
         store.nodeCache().put(id, b);
         return b;
+    }
+
+    /**
+     * The root a tree of these pages would have, computed without a store (nothing is written):
+     * the same value {@link WriteTransaction#buildTree} returns for the same size and pages, so a
+     * machine that never touched a repository still has a StateId. {@code pages} may return null
+     * for a zero page; pages are hashed on all cores.
+     */
+    public static PageTreeRoot digest(long size, int pageSize, java.util.function.LongFunction<byte[]> pages) {
+        PageTreeRoot empty = PageTreeRoot.empty(size, pageSize);
+        long count = empty.pageCount();
+        int depth = empty.depth();
+        ChunkId[] level = new ChunkId[Math.toIntExact(count)];
+        Parallel.run(level.length, i -> {
+            byte[] p = pages.apply(i);
+            if (p != null && p.length != pageSize) {
+                throw new IllegalArgumentException("page " + i + " has " + p.length + " bytes, expected " + pageSize);
+            }
+            level[i] = p == null || ChunkCodec.isZero(p, 0, p.length) ? ChunkId.ZERO : ChunkId.hash(p);
+        });
+        ChunkId[] below = level;
+        for (int l = 1; l <= depth; l++) {
+            ChunkId[] above = new ChunkId[(below.length + FANOUT - 1) / FANOUT];
+            if (above.length == 0) {
+                above = new ChunkId[] {ChunkId.ZERO};
+            }
+            ChunkId[] from = below;
+            ChunkId[] to = above;
+            Parallel.run(to.length, k -> {
+                ChunkId[] node = new ChunkId[FANOUT];
+                java.util.Arrays.fill(node, ChunkId.ZERO);
+                for (int j = 0; j < FANOUT && k * FANOUT + j < from.length; j++) {
+                    node[j] = from[k * FANOUT + j];
+                }
+                byte[] b = encodeNode(node);
+                to[k] = b.length == 0 ? ChunkId.ZERO : ChunkId.hash(b);
+            });
+            below = above;
+        }
+        return new PageTreeRoot(below[0], size, pageSize);
     }
 
     static byte[] encodeNode(ChunkId[] children) {

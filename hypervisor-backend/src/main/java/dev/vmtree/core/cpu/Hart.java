@@ -234,6 +234,58 @@ public final class Hart {
         x[11] = a1;
     }
 
+    /** This hart's architectural state, for a machine capture (called between slices). */
+    public HartState save() {
+        long[] regs = java.util.Arrays.copyOf(x, 32);
+        regs[0] = 0;
+        return new HartState(regs, pc, priv, mstatus, medeleg, mideleg, mie, mip, mtvec, mepc, mcause, mtval, mscratch,
+                stvec, sepc, scause, stval, sscratch, satp, mcounteren, scounteren, menvcfg, senvcfg, pmpaddr, pmpcfg,
+                steps, cycleOffset, instretOffset, mtimecmp, sbiTimer, reservation, wfi, stopped, hypervisorMode);
+    }
+
+    /** Takes over a saved state verbatim; cached translations are dropped. */
+    public void restore(HartState s) {
+        System.arraycopy(s.x(), 0, x, 0, 32);
+        x[32] = 0;
+        pc = s.pc();
+        priv = s.privilege();
+        mstatus = s.mstatus();
+        medeleg = s.medeleg();
+        mideleg = s.mideleg();
+        mie = s.mie();
+        mip = s.mip();
+        mtvec = s.mtvec();
+        mepc = s.mepc();
+        mcause = s.mcause();
+        mtval = s.mtval();
+        mscratch = s.mscratch();
+        stvec = s.stvec();
+        sepc = s.sepc();
+        scause = s.scause();
+        stval = s.stval();
+        sscratch = s.sscratch();
+        satp = s.satp();
+        mcounteren = s.mcounteren();
+        scounteren = s.scounteren();
+        menvcfg = s.menvcfg();
+        senvcfg = s.senvcfg();
+        System.arraycopy(s.pmpaddr(), 0, pmpaddr, 0, pmpaddr.length);
+        System.arraycopy(s.pmpcfg(), 0, pmpcfg, 0, pmpcfg.length);
+        steps = s.steps();
+        cycleOffset = s.cycleOffset();
+        instretOffset = s.instretOffset();
+        mtimecmp = s.mtimecmp();
+        sbiTimer = s.sbiTimer();
+        reservation = s.reservation();
+        wfi = s.waitingForInterrupt();
+        stopped = s.stopped();
+        hypervisorMode = s.hypervisorMode();
+        sliceSteps = 0;
+        exitSlice = false;
+        forceFlush();
+        contextChanged();
+    }
+
     /** Time in timebase ticks as seen by this hart right now. */
     long time() {
         return Timebase.ticks(host.instructionCount() + sliceSteps);

@@ -47,6 +47,7 @@ public final class Platform {
     private final Syscon syscon;
     private final List<VirtioMmio> virtio = new ArrayList<>();
     private final VirtioConsole console;
+    private VirtioMmio consoleSlot;
     private final VirtioRng rng;
 
     /**
@@ -66,6 +67,7 @@ public final class Platform {
             add(new VirtioBlock(d.device(), d.readOnly(), d.serial()), memory);
         }
         console = virtioConsole ? add(new VirtioConsole(host, 4096), memory) : null;
+        consoleSlot = virtioConsole ? virtio.getLast() : null;
         rng = entropy ? add(new VirtioRng(host), memory) : null;
     }
 
@@ -85,6 +87,12 @@ public final class Platform {
     /** The virtio console, or null when not configured. */
     public VirtioConsole console() {
         return console;
+    }
+
+    /** True when the virtio console exists and its driver has set DRIVER_OK (and not asked for a reset). */
+    public boolean consoleReady() {
+        return consoleSlot != null && (consoleSlot.status() & VirtioMmio.DRIVER_OK) != 0
+                && (consoleSlot.status() & VirtioMmio.DEVICE_NEEDS_RESET) == 0;
     }
 
     /** The virtio entropy device, or null when not configured. */

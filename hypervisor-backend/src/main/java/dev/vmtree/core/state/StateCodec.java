@@ -1,0 +1,247 @@
+package dev.vmtree.core.state;
+
+import dev.vmtree.core.MachineConfig;
+import dev.vmtree.core.StopReason;
+import dev.vmtree.core.cpu.HartState;
+import dev.vmtree.core.devices.DeviceStateCodec;
+import dev.vmtree.core.devices.Platform;
+import dev.vmtree.core.devices.PlatformState;
+import java.io.ByteArrayOutputStream;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The canonical byte encoding of an {@link ExecutionState}, machine state format version 1,
+ * specified byte for byte in docs/format.md ("Machine state"). Equal states encode to equal bytes;
+ * decoding rejects bad magic, unknown versions, truncation, trailing bytes and values out of range
+ * with a one-line {@link IllegalArgumentException}. Stateless and thread-safe.
+ */
+public final class StateCodec {
+    public static final int VERSION = 1;
+    static final byte[] MAGIC = {'V', 'M', 'T', 'S'};
+    static final int MAX_BOOTARGS = 64 * 1024, MAX_SERIAL = 256, MAX_PENDING = 1 << 20, MAX_DEVICES = 1 << 24;
+
+    private StateCodec() {}
+
+    public static byte[] encode(ExecutionState s) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        Out o = new Out(out, b);
+        out.writeBytes(MAGIC);
+        o.u8(VERSION);
+        MachineLayout l = s.layout();
+        o.u64(l.memoryBytes()).u32(l.harts()).bool(l.machineMode()).str(l.bootargs()).u32(l.disks().size());
+        for (MachineLayout.DiskInfo d : l.disks()) {
+            o.u64(d.size()).bool(d.readOnly()).str(d.serial());
+        }
+        o.bool(l.virtioConsole()).bool(l.entropy());
+        o.u64(s.instructions()).u32(s.currentHart()).u8(haltCode(s.halted())).u64(s.haltDetail()).bytes(s.pendingInput());
+        for (HartState h : s.harts()) {
+            for (long v : h.x()) {
+                o.u64(v);
+            }
+            o.u64(h.pc()).u8(h.privilege());
+            for (long v : new long[] {h.mstatus(), h.medeleg(), h.mideleg(), h.mie(), h.mip(), h.mtvec(), h.mepc(),
+                    h.mcause(), h.mtval(), h.mscratch(), h.stvec(), h.sepc(), h.scause(), h.stval(), h.sscratch(), h.satp(),
+                    h.mcounteren(), h.scounteren(), h.menvcfg(), h.senvcfg()}) {
+                o.u64(v);
+            }
+            for (long v : h.pmpaddr()) {
+                o.u64(v);
+            }
+            for (long v : h.pmpcfg()) {
+                o.u64(v);
+            }
+            o.u64(h.steps()).u64(h.cycleOffset()).u64(h.instretOffset()).u64(h.mtimecmp()).u64(h.sbiTimer())
+                    .u64(h.reservation()).bool(h.waitingForInterrupt()).bool(h.stopped()).bool(h.hypervisorMode());
+        }
+        o.bytes(DeviceStateCodec.encode(s.devices()));
+        return out.toByteArray();
+    }
+
+    public static ExecutionState decode(byte[] bytes) {
+        In in = new In(bytes);
+        for (byte m : MAGIC) {
+            if (in.u8() != (m & 0xFF)) {
+                throw new IllegalArgumentException("machine state: bad magic (not a vmtree machine state)");
+            }
+        }
+        int version = in.u8();
+        if (version != VERSION) {
+            throw new IllegalArgumentException("machine state: version " + version + " is not supported (only " + VERSION + ")");
+        }
+        long memory = in.u64();
+        int harts = in.u32();
+        if (harts < 1 || harts > MachineConfig.MAX_HARTS) {
+            throw new IllegalArgumentException("machine state: " + harts + " harts (1.." + MachineConfig.MAX_HARTS + ")");
+        }
+        boolean machineMode = in.bool();
+        String bootargs = in.str(MAX_BOOTARGS);
+        int diskCount = in.u32();
+        if (diskCount < 0 || diskCount > Platform.MAX_VIRTIO) {
+            throw new IllegalArgumentException("machine state: " + diskCount + " disks (at most " + Platform.MAX_VIRTIO + ")");
+        }
+        List<MachineLayout.DiskInfo> disks = new ArrayList<>();
+        for (int i = 0; i < diskCount; i++) {
+            disks.add(new MachineLayout.DiskInfo(in.u64(), in.bool(), in.str(MAX_SERIAL)));
+        }
+        MachineLayout layout = new MachineLayout(memory, harts, machineMode, bootargs, disks, in.bool(), in.bool());
+        new MachineConfig(memory, harts, machineMode, bootargs); // validates memory size and harts
+        long instructions = in.u64();
+        int current = in.u32();
+        StopReason halted = halt(in.u8());
+        long haltDetail = in.u64();
+        byte[] pending = in.bytes(MAX_PENDING);
+        List<HartState> hs = new ArrayList<>();
+        for (int i = 0; i < harts; i++) {
+            long[] x = new long[32];
+            for (int r = 0; r < 32; r++) {
+                x[r] = in.u64();
+            }
+            long pc = in.u64();
+            int priv = in.u8();
+            long[] c = new long[20];
+            for (int k = 0; k < c.length; k++) {
+                c[k] = in.u64();
+            }
+            long[] pmpaddr = new long[HartState.PMP_ADDR];
+            for (int k = 0; k < pmpaddr.length; k++) {
+                pmpaddr[k] = in.u64();
+            }
+            long[] pmpcfg = new long[HartState.PMP_CFG];
+            for (int k = 0; k < pmpcfg.length; k++) {
+                pmpcfg[k] = in.u64();
+            }
+            hs.add(new HartState(x, pc, priv, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11],
+                    c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], pmpaddr, pmpcfg, in.u64(), in.u64(), in.u64(),
+                    in.u64(), in.u64(), in.u64(), in.bool(), in.bool(), in.bool()));
+        }
+        PlatformState devices = DeviceStateCodec.decodePlatform(in.bytes(MAX_DEVICES));
+        in.end();
+        return new ExecutionState(layout, instructions, current, halted, haltDetail, pending, hs, devices);
+    }
+
+    private static int haltCode(StopReason r) {
+        if (r == null) {
+            return 0;
+        }
+        return switch (r) {
+            case SHUTDOWN -> 1;
+            case REBOOT -> 2;
+            case GUEST_FAILURE -> 3;
+            default -> throw new IllegalArgumentException("not a halt: " + r);
+        };
+    }
+
+    private static StopReason halt(int code) {
+        return switch (code) {
+            case 0 -> null;
+            case 1 -> StopReason.SHUTDOWN;
+            case 2 -> StopReason.REBOOT;
+            case 3 -> StopReason.GUEST_FAILURE;
+            default -> throw new IllegalArgumentException("machine state: unknown halt code " + code);
+        };
+    }
+
+    private record Out(ByteArrayOutputStream out, ByteBuffer b) {
+        Out u8(int v) {
+            out.write(v);
+            return this;
+        }
+
+        Out bool(boolean v) {
+            return u8(v ? 1 : 0);
+        }
+
+        Out u32(int v) {
+            b.clear();
+            out.write(b.putInt(v).array(), 0, 4);
+            return this;
+        }
+
+        Out u64(long v) {
+            b.clear();
+            out.write(b.putLong(v).array(), 0, 8);
+            return this;
+        }
+
+        Out bytes(byte[] v) {
+            u32(v.length);
+            out.writeBytes(v);
+            return this;
+        }
+
+        Out str(String s) {
+            return bytes(s.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static final class In {
+        private final ByteBuffer buf;
+
+        In(byte[] b) {
+            buf = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+        }
+
+        private IllegalArgumentException truncated() {
+            return new IllegalArgumentException("machine state: truncated at byte " + buf.position());
+        }
+
+        int u8() {
+            try {
+                return buf.get() & 0xFF;
+            } catch (BufferUnderflowException e) {
+                throw truncated();
+            }
+        }
+
+        boolean bool() {
+            int v = u8();
+            if (v > 1) {
+                throw new IllegalArgumentException("machine state: boolean byte " + v + " at " + (buf.position() - 1));
+            }
+            return v == 1;
+        }
+
+        int u32() {
+            try {
+                return buf.getInt();
+            } catch (BufferUnderflowException e) {
+                throw truncated();
+            }
+        }
+
+        long u64() {
+            try {
+                return buf.getLong();
+            } catch (BufferUnderflowException e) {
+                throw truncated();
+            }
+        }
+
+        byte[] bytes(int max) {
+            long n = u32() & 0xFFFF_FFFFL;
+            if (n > max || n > buf.remaining()) {
+                throw new IllegalArgumentException("machine state: field of " + n + " bytes at byte " + (buf.position() - 4)
+                        + (n > max ? " exceeds the limit of " + max : " runs past the end"));
+            }
+            byte[] v = new byte[(int) n];
+            buf.get(v);
+            return v;
+        }
+
+        String str(int max) {
+            return new String(bytes(max), StandardCharsets.UTF_8);
+        }
+
+        void end() {
+            if (buf.hasRemaining()) {
+                throw new IllegalArgumentException("machine state: " + buf.remaining() + " bytes after the end");
+            }
+        }
+    }
+}
