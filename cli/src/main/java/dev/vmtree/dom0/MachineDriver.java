@@ -59,17 +59,28 @@ public interface MachineDriver {
     }
 
     /** Why a run stopped; every cause ends in a suspend that saves the working state. */
-    enum StopCause { POWER_OFF, BUDGET, TIMEOUT, DETACH, SIGNAL, GUEST_FAULT }
+    enum StopCause {
+        POWER_OFF, BUDGET, TIMEOUT, DETACH, SIGNAL, GUEST_FAULT,
+        /** Every hart waits for input that will never come (the input file ended, or no input at all). */
+        IDLE
+    }
 
     /** The end of one {@link LiveMachine#run}: why, how many instructions it retired, the guest's exit status if it powered off. */
     record RunOutcome(StopCause cause, long instructions, int guestExitCode) {}
 
     /** The console as a run sees it: input bytes (each delivered one becomes a ReplayLog event) and output. */
     interface Console {
-        /** The next input byte, or -1 when none is waiting; never blocks. */
+        /** {@link #poll} when no byte is waiting now. */
+        int NONE = -1;
+        /** {@link #poll} when no byte will ever come again (end of an input file). */
+        int END = -2;
+
+        /** The next input byte, {@link #NONE} or {@link #END}; never blocks. */
         int poll();
 
         void write(byte[] b, int off, int len);
+
+        default void flush() {}
     }
 
     /** A machine in this process. */
@@ -90,6 +101,12 @@ public interface MachineDriver {
          * as chunks. Returns the new working state; the caller saves it in the instance record.
          */
         WorkingState persist(WriteTransaction tx, long instructionsSinceBase);
+
+        /** Number of harts. */
+        int harts();
+
+        /** RAM pages and disk blocks written since the state this machine was restored from or last persisted. */
+        long dirtyPages();
 
         /** Reads guest-physical memory (for `vmtree mem read` on a live or restored machine). */
         byte[] readMemory(long address, int length);

@@ -9,7 +9,7 @@ import dev.vmtree.store.WriteTransaction;
  * are O(1) in machine size by design (nothing is read until a run faults pages in), so they need
  * no machine: they refuse a running instance (LOCKED) and one with uncommitted state unless told
  * to discard it (DIRTY), then move refs and rewrite the record under the repository's write lock.
- * The base StateId is left unknown (null) until the machine driver supplies it (docs/cli.md).
+ * The base StateId is read from the snapshot (null for one that holds no machine).
  */
 final class Moves {
     private final Toolstack ts;
@@ -26,7 +26,8 @@ final class Moves {
         String name = rev.startsWith(Refs.HEADS) ? rev.substring(Refs.HEADS.length()) : rev;
         boolean branch = ts.repository().refs().containsKey(Refs.HEADS + name);
         SnapshotId to = resolveFrom(r, rev);
-        InstanceRecord moved = new InstanceRecord(r.name(), to, branch ? name : null, null, null, r.created());
+        InstanceRecord moved = new InstanceRecord(r.name(), to, branch ? name : null, ts.machines().stateIdOrNull(to), null,
+                r.created());
         try (WriteTransaction tx = ts.beginWrite()) {
             ts.instances().save(tx, moved);
         }
@@ -43,7 +44,7 @@ final class Moves {
             if (!ref.ok()) {
                 throw ToolstackException.failed("branch '" + branch + "' already exists");
             }
-            InstanceRecord moved = new InstanceRecord(r.name(), at, branch, null, null, r.created());
+            InstanceRecord moved = new InstanceRecord(r.name(), at, branch, ts.machines().stateIdOrNull(at), null, r.created());
             ts.instances().save(tx, moved);
             return new Result(moved, ref);
         }
@@ -66,7 +67,8 @@ final class Moves {
                     throw ToolstackException.failed("branch '" + r.branch() + "' moved meanwhile; try again");
                 }
             }
-            InstanceRecord moved = new InstanceRecord(r.name(), to, r.branch(), null, null, r.created());
+            InstanceRecord moved = new InstanceRecord(r.name(), to, r.branch(), ts.machines().stateIdOrNull(to), null,
+                    r.created());
             ts.instances().save(tx, moved);
             return new Result(moved, ref);
         }

@@ -28,6 +28,7 @@ public final class Toolstack implements AutoCloseable {
     private final Refs refs;
     private Consumer<String> notices = m -> {};
     private History history;
+    private Machines machines;
 
     private Toolstack(Repository repo) {
         this.repo = repo;
@@ -85,6 +86,14 @@ public final class Toolstack implements AutoCloseable {
 
     public Refs refs() {
         return refs;
+    }
+
+    /** The machine operations, over the embedded RV64 core. */
+    public Machines machines() {
+        if (machines == null) {
+            machines = new Machines(this, new dev.vmtree.dom0.rv64.CoreDriver());
+        }
+        return machines;
     }
 
     public History history() {

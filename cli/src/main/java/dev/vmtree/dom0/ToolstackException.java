@@ -36,11 +36,11 @@ public class ToolstackException extends RuntimeException {
         return kind;
     }
 
-    static ToolstackException failed(String message) {
+    public static ToolstackException failed(String message) {
         return new ToolstackException(Kind.FAILED, message);
     }
 
-    static ToolstackException badInput(String message) {
+    public static ToolstackException badInput(String message) {
         return new ToolstackException(Kind.BAD_INPUT, message);
     }
 }

@@ -310,6 +310,9 @@ public final class Machine {
      * is used, the guest stops the machine, or no hart can ever run again.
      */
     public RunResult run(long budget) {
+        if (stop == StopReason.IDLE) {
+            stop = null;            // idleness is not a state: a later run looks for input again
+        }
         memory.checkEpoch();
         long start = instructions;
         long end = budget < 0 || start + budget < start ? Long.MAX_VALUE : start + budget;

@@ -97,6 +97,12 @@ final class MetaStore implements AutoCloseable {
     }
 
     SnapshotId writeCommit(List<SnapshotId> parents, SnapshotContent content, String message) throws IOException {
+        return writeCommit(parents, content, message, null, null);
+    }
+
+    /** As above with an author (null name: "vmtree"); the committer is always vmtree. */
+    SnapshotId writeCommit(List<SnapshotId> parents, SnapshotContent content, String message, String authorName,
+                           String authorEmail) throws IOException {
         try (ObjectInserter ins = git.newObjectInserter()) {
             DirCache dc = DirCache.newInCore();
             DirCacheBuilder b = dc.builder();
@@ -112,8 +118,10 @@ final class MetaStore implements AutoCloseable {
             CommitBuilder cb = new CommitBuilder();
             cb.setTreeId(dc.writeTree(ins));
             cb.setParentIds(parents.stream().map(p -> ObjectId.fromString(p.hex())).toList());
-            PersonIdent who = new PersonIdent(VMTREE, Instant.now());
-            cb.setAuthor(who);
+            Instant now = Instant.now();
+            PersonIdent who = new PersonIdent(VMTREE, now);
+            cb.setAuthor(authorName == null || authorName.isBlank() ? who
+                    : new PersonIdent(new PersonIdent(authorName, authorEmail == null ? "" : authorEmail), now));
             cb.setCommitter(who);
             cb.setMessage(message.endsWith("\n") ? message : message + "\n");
             ObjectId id = ins.insert(cb);

@@ -56,6 +56,15 @@ public final class WriteTransaction implements AutoCloseable {
      * root is not in the store.
      */
     public SnapshotId writeSnapshot(List<SnapshotId> parents, SnapshotContent content, String message) {
+        return writeSnapshot(parents, content, message, null, null);
+    }
+
+    /**
+     * As {@link #writeSnapshot(List, SnapshotContent, String)}, recording {@code authorName} and
+     * {@code authorEmail} as the commit's author (null or blank name: "vmtree").
+     */
+    public SnapshotId writeSnapshot(List<SnapshotId> parents, SnapshotContent content, String message, String authorName,
+                                    String authorEmail) {
         flush();
         for (var e : content.images().entrySet()) {
             if (!repo.chunks().contains(e.getValue().root())) {
@@ -64,7 +73,7 @@ public final class WriteTransaction implements AutoCloseable {
             }
         }
         try {
-            return repo.meta().writeCommit(parents, content, message);
+            return repo.meta().writeCommit(parents, content, message, authorName, authorEmail);
         } catch (IOException e) {
             throw new StoreException("cannot write a snapshot to " + repo.meta().gitDir() + ": " + e.getMessage(), e);
         }

@@ -54,11 +54,26 @@ public final class Boot {
     }
 
     public static Machine boot(MachineConfig config, Console console, Images images) throws LoadException {
+        checkMemory(config);
+        return boot(new Machine(config, console), images);
+    }
+
+    /** Boots into a machine over a caller-provided RAM image (zeroed; for example one the store will persist). */
+    public static Machine boot(MachineConfig config, dev.vmtree.cow.PagedImage ram, Console console, Images images)
+            throws LoadException {
+        checkMemory(config);
+        return boot(new Machine(config, ram, console), images);
+    }
+
+    private static void checkMemory(MachineConfig config) throws LoadException {
         if (config.memoryBytes() < 2 * BOOT_BLOCK) {
             throw new LoadException("memory too small: " + config.memoryBytes() + " bytes (need at least "
                     + 2 * BOOT_BLOCK + ")");
         }
-        Machine machine = new Machine(config, console);
+    }
+
+    private static Machine boot(Machine machine, Images images) throws LoadException {
+        MachineConfig config = machine.config();
         MemorySystem memory = machine.memory();
         long ramEnd = Bus.RAM_BASE + config.memoryBytes();
         long block = ramEnd - BOOT_BLOCK;

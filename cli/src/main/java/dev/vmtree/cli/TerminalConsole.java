@@ -1,0 +1,115 @@
+package dev.vmtree.cli;
+
+import dev.vmtree.dom0.MachineDriver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * The console of {@code vmtree run}: guest output to the command's writer (UTF-8 decoded across
+ * writes), input from a stream read by a daemon thread into a queue so the machine never blocks on
+ * it. On a terminal the detach key {@value #DETACH_NAME} (0x1d) is not given to the guest: it
+ * calls {@code onDetach}. The end of the stream ends the input ({@link MachineDriver.Console#END}).
+ */
+final class TerminalConsole implements MachineDriver.Console {
+    static final int DETACH = 0x1d;
+    static final String DETACH_NAME = "Ctrl-]";
+    private static final int EOF = -2;
+
+    private final PrintWriter out;
+    private final BlockingQueue<Integer> input = new ArrayBlockingQueue<>(1 << 16);
+    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
+    private final ByteBuffer pending = ByteBuffer.allocate(8192);
+    private final CharBuffer chars = CharBuffer.allocate(8192);
+    private volatile boolean ended;
+
+    /**
+     * @param in       input bytes (null: none at all)
+     * @param detach   whether the detach key is special (interactive terminals)
+     * @param onDetach called on the reader thread when the detach key arrives
+     */
+    TerminalConsole(PrintWriter out, InputStream in, boolean detach, Runnable onDetach) {
+        this.out = out;
+        if (in == null) {
+            ended = true;
+            return;
+        }
+        Thread reader = Thread.ofPlatform().daemon().name("vmtree-console-input").start(() -> {
+            try {
+                int c;
+                while ((c = in.read()) >= 0) {
+                    if (detach && c == DETACH) {
+                        onDetach.run();
+                        return;
+                    }
+                    input.put(c);
+                }
+                input.put(EOF);
+            } catch (IOException | InterruptedException e) {
+                try {
+                    input.put(EOF);
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        reader.setUncaughtExceptionHandler((t, e) -> ended = true);
+    }
+
+    /** The input of a whole file, then its end. */
+    static TerminalConsole ofBytes(PrintWriter out, byte[] bytes) {
+        return new TerminalConsole(out, new java.io.ByteArrayInputStream(bytes), false, () -> {});
+    }
+
+    @Override
+    public int poll() {
+        if (ended && input.isEmpty()) {
+            return END;
+        }
+        Integer c = input.poll();
+        if (c == null) {
+            return NONE;
+        }
+        if (c == EOF) {
+            ended = true;
+            return END;
+        }
+        return c;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+        for (int i = off; i < off + len; i++) {
+            if (!pending.hasRemaining()) {
+                drain();
+            }
+            pending.put(b[i]);
+        }
+        drain();
+    }
+
+    private void drain() {
+        pending.flip();
+        decoder.decode(pending, chars, false);
+        pending.compact();
+        chars.flip();
+        out.append(chars);
+        chars.clear();
+        if (pending.position() > 16) {
+            pending.clear();   // undecodable garbage: drop it rather than stall the console
+        }
+    }
+
+    @Override
+    public void flush() {
+        out.flush();
+    }
+}

@@ -1,0 +1,274 @@
+package dev.vmtree.dom0;
+
+import dev.vmtree.dom0.MachineDriver.LiveMachine;
+import dev.vmtree.dom0.MachineDriver.MachineSpec;
+import dev.vmtree.dom0.MachineDriver.StoredState;
+import dev.vmtree.store.PageTree;
+import dev.vmtree.store.PageTreeRoot;
+import dev.vmtree.store.RefResult;
+import dev.vmtree.store.Snapshot;
+import dev.vmtree.store.SnapshotContent;
+import dev.vmtree.store.SnapshotId;
+import dev.vmtree.store.StoreException;
+import dev.vmtree.store.WriteTransaction;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The machine half of the toolstack: create, open (restore) and suspend instances, commit their
+ * working states, and read stored states, all through the {@link MachineDriver} (the mechanism) while
+ * naming, refs and instance records stay here (the policy). docs/cli.md describes each flow.
+ *
+ * <p>Threading: as {@link Toolstack}, one thread at a time.
+ */
+public final class Machines {
+    /** Files of a stored state that are not part of the StateId and start afresh at each snapshot. */
+    public static final String LOG_FILE = "replay.log";
+
+    private final Toolstack ts;
+    private final MachineDriver driver;
+
+    Machines(Toolstack ts, MachineDriver driver) {
+        this.ts = ts;
+        this.driver = driver;
+    }
+
+    public MachineDriver driver() {
+        return driver;
+    }
+
+    // ---- stored states --------------------------------------------------------------------------
+
+    /** A snapshot's stored state (its files and images); fails clearly for a snapshot that holds no machine. */
+    public StoredState snapshotState(SnapshotId id) {
+        Snapshot s = read(id);
+        return new StoredState(s.content().files(), s.content().images());
+    }
+
+    /** A saved working state, its files read back from their chunks. */
+    public StoredState workingState(WorkingState w) {
+        Map<String, byte[]> files = new HashMap<>();
+        try {
+            for (var e : w.files().entrySet()) {
+                files.put(e.getKey(), ts.repository().chunks().read(e.getValue()));
+            }
+        } catch (StoreException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage() + " (run `vmtree fsck`)", e);
+        }
+        return new StoredState(files, w.images());
+    }
+
+    /** Where the instance stands now: its working state, else its base snapshot. */
+    public StoredState currentState(InstanceRecord r) {
+        return r.working() != null ? workingState(r.working()) : snapshotState(r.base());
+    }
+
+    /** The StateId of a snapshot, or null when it holds no machine (a plain `store put` snapshot). */
+    public StateId stateIdOrNull(SnapshotId id) {
+        StoredState s = snapshotState(id);
+        return holdsMachine(s) ? driver.stateId(s) : null;
+    }
+
+    public static boolean holdsMachine(StoredState s) {
+        return s.files().containsKey("machine.state");
+    }
+
+    private Snapshot read(SnapshotId id) {
+        try {
+            return ts.repository().readSnapshot(id);
+        } catch (StoreException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage() + " (run `vmtree fsck`)", e);
+        }
+    }
+
+    // ---- create ---------------------------------------------------------------------------------
+
+    /** What {@link #create} made. */
+    public record Created(InstanceRecord instance, SnapshotId snapshot, StateId state) {}
+
+    /**
+     * Defines a machine: boots {@code spec} into a fresh machine, stores it as a root snapshot,
+     * creates branch {@code name} there with an instance {@code name} on it, and makes that current.
+     */
+    public Created create(String name, MachineSpec spec) {
+        checkNewName(name);
+        try (LiveMachine m = driver.create(spec); WriteTransaction tx = ts.beginWrite()) {
+            WorkingState w = m.persist(tx, 0);
+            SnapshotContent content = content(w, false);
+            Settings.Author a = ts.settings().author();
+            SnapshotId id = tx.writeSnapshot(List.of(), content, "create " + name, a.name(), a.email());
+            return place(tx, name, id, w.stateId(), "create: " + name);
+        }
+    }
+
+    /** {@code create NAME --from REF}: a new branch and instance at an existing snapshot. */
+    public Created createFrom(String name, String rev) {
+        checkNewName(name);
+        SnapshotId id = ts.resolve(rev);
+        StateId state = stateIdOrNull(id);
+        if (state == null) {
+            throw ToolstackException.failed(rev + " (" + id.shortHex() + ") holds no machine");
+        }
+        try (WriteTransaction tx = ts.beginWrite()) {
+            return place(tx, name, id, state, "branch: created from " + rev);
+        }
+    }
+
+    private void checkNewName(String name) {
+        InstanceRecord.checkName(name);
+        Refs.checkName("branch", name);
+        if (ts.refs().branchHead(name).isPresent()) {
+            throw ToolstackException.failed("branch '" + name + "' already exists (pick another name, or"
+                    + " `vmtree instance add NAME REF` for another instance on it)");
+        }
+        if (ts.instances().find(name).isPresent()) {
+            throw ToolstackException.failed("instance '" + name + "' already exists");
+        }
+    }
+
+    private Created place(WriteTransaction tx, String name, SnapshotId id, StateId state, String reflog) {
+        RefResult ref = tx.updateRef(Refs.HEADS + name, null, id, reflog);
+        if (!ref.ok()) {
+            throw ToolstackException.failed("branch '" + name + "' already exists");
+        }
+        InstanceRecord r = new InstanceRecord(name, id, name, state, null, Instant.now());
+        ts.instances().add(tx, r);
+        ts.instances().setCurrent(name);
+        return new Created(r, id, state);
+    }
+
+    // ---- open and suspend -----------------------------------------------------------------------
+
+    /**
+     * The instance's machine in this process, restored lazily from its working state or, when it has
+     * none, from its base snapshot with a fresh ReplayLog. The caller holds the instance (its lock)
+     * when it will run or change it.
+     */
+    public LiveMachine open(InstanceRecord r) {
+        if (r.working() != null) {
+            return driver.restore(ts.repository(), workingState(r.working()));
+        }
+        StoredState s = snapshotState(r.base());
+        if (!holdsMachine(s)) {
+            throw ToolstackException.failed("snapshot " + r.base().shortHex() + " of instance " + r.name()
+                    + " holds no machine (it was made by `vmtree store put`)");
+        }
+        Map<String, byte[]> files = new HashMap<>(s.files());
+        files.remove(LOG_FILE);
+        return driver.restore(ts.repository(), new StoredState(files, s.images()));
+    }
+
+    /** A stored state (snapshot or working) as a machine, for reading (show, diff, mem read). */
+    public LiveMachine open(StoredState s) {
+        return driver.restore(ts.repository(), s);
+    }
+
+    /**
+     * Saves a machine as the instance's working state: dirty pages and state files go to the store,
+     * then the record (gc root first) names them. Returns the saved record.
+     */
+    public InstanceRecord suspend(InstanceRecord r, LiveMachine m, long instructionsSinceBase) {
+        try (WriteTransaction tx = ts.beginWrite()) {
+            WorkingState w = m.persist(tx, instructionsSinceBase);
+            InstanceRecord current = ts.instances().get(r.name());
+            InstanceRecord saved = current.withWorking(w);
+            ts.instances().save(tx, saved);
+            return saved;
+        }
+    }
+
+    /** Instructions the instance has run since its base snapshot. */
+    public static long sinceBase(InstanceRecord r) {
+        return r.working() == null ? 0 : r.working().instructionsSinceBase();
+    }
+
+    // ---- commit ---------------------------------------------------------------------------------
+
+    /** What {@link #commit} did: the snapshot (null when nothing changed), the record, a notice or null. */
+    public record Committed(SnapshotId snapshot, InstanceRecord instance, String notice) {}
+
+    /**
+     * Promotes the working state to a snapshot whose parent is the instance's base (ARCHITECTURE.md
+     * Contracts) and moves the instance's branch to it. An unchanged state commits nothing. If the
+     * branch has moved away from the base meanwhile (another instance committed on it), the snapshot
+     * is still written and the instance left detached on it, so nothing is lost.
+     */
+    public Committed commit(String instance, String message) {
+        InstanceRecord r = ts.instances().resolve(instance);
+        InstanceLock.checkNotRunning(ts.instances().lockFile(r.name()), r.name());
+        if (message == null || message.isBlank()) {
+            throw ToolstackException.badInput("empty commit message (give -m MSG)");
+        }
+        if (r.working() == null || !r.dirty()) {
+            return new Committed(null, r, "nothing to commit: instance " + r.name() + " is at "
+                    + r.base().shortHex() + (r.branch() == null ? "" : " (" + r.branch() + ")"));
+        }
+        SnapshotContent content = content(r.working(), true);
+        Settings.Author a = ts.settings().author();
+        try (WriteTransaction tx = ts.beginWrite()) {
+            SnapshotId id = tx.writeSnapshot(List.of(r.base()), content, message, a.name(), a.email());
+            String branch = r.branch();
+            String notice = null;
+            if (branch != null) {
+                SnapshotId head = ts.refs().branchHead(branch).orElse(null);
+                RefResult ref = head != null && head.equals(r.base())
+                        ? tx.updateRef(Refs.HEADS + branch, head, id, "commit: " + firstLine(message))
+                        : null;
+                if (ref == null || !ref.ok()) {
+                    notice = "branch " + branch + " has moved on since this instance's base; the instance is now"
+                            + " detached at " + id.shortHex() + " (name it with `vmtree branch NAME`)";
+                    branch = null;
+                }
+            }
+            InstanceRecord saved = new InstanceRecord(r.name(), id, branch, r.working().stateId(), null, r.created());
+            ts.instances().save(tx, saved);
+            return new Committed(id, saved, notice);
+        }
+    }
+
+    /** A working state as snapshot content: its files (read back) and images. */
+    private SnapshotContent content(WorkingState w, boolean withLog) {
+        Map<String, byte[]> files = new LinkedHashMap<>(workingState(w).files());
+        if (!withLog) {
+            files.remove(LOG_FILE);
+        }
+        return new SnapshotContent(files, w.images());
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    // ---- comparing states -----------------------------------------------------------------------
+
+    /** Pages (or blocks) that differ between two images of one name; {@code ranges} gets [first, last] page pairs. */
+    public long differingPages(PageTreeRoot a, PageTreeRoot b, java.util.function.LongConsumer each) {
+        if (a.size() != b.size() || a.pageSize() != b.pageSize()) {
+            long n = Math.max(a.pageCount(), b.pageCount());
+            for (long i = 0; i < n; i++) {
+                each.accept(i);
+            }
+            return n;
+        }
+        long[] n = {0};
+        PageTree.diff(ts.repository().chunks(), a, b, i -> {
+            n[0]++;
+            each.accept(i);
+        });
+        return n[0];
+    }
+
+    /** Pages of all images that differ between two stored states (for status). */
+    public long differingPages(StoredState a, StoredState b) {
+        long n = 0;
+        for (var e : a.images().entrySet()) {
+            PageTreeRoot other = b.images().get(e.getKey());
+            n += other == null ? e.getValue().pageCount() : differingPages(e.getValue(), other, i -> {});
+        }
+        return n;
+    }
+}

@@ -1,0 +1,180 @@
+package dev.vmtree.dom0.rv64;
+
+import dev.vmtree.core.Machine;
+import dev.vmtree.core.MachineConfig;
+import dev.vmtree.core.devices.Platform;
+import dev.vmtree.core.input.LiveInput;
+import dev.vmtree.core.loader.Boot;
+import dev.vmtree.core.loader.LoadException;
+import dev.vmtree.core.replay.ReplayLog;
+import dev.vmtree.core.state.ExecutionState;
+import dev.vmtree.core.state.MachineLayout;
+import dev.vmtree.core.state.StateCodec;
+import dev.vmtree.core.state.StateIds;
+import dev.vmtree.cow.disk.VirtualDisk;
+import dev.vmtree.cow.imageio.DiskImages;
+import dev.vmtree.cow.store.PersistentImage;
+import dev.vmtree.dom0.ImageCatalog;
+import dev.vmtree.dom0.MachineDriver;
+import dev.vmtree.dom0.StateId;
+import dev.vmtree.dom0.ToolstackException;
+import dev.vmtree.store.PageTreeRoot;
+import dev.vmtree.store.Repository;
+import dev.vmtree.store.StoreException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The embedded RV64 core as a {@link MachineDriver}. A stored state is the files
+ * {@value #STATE_FILE} (the canonical machine state, docs/format.md), {@value #DEFINITION_FILE}
+ * (which backend made it, how it was created) and {@value #LOG_FILE} (the ReplayLog since the
+ * state it grew from), and the images {@value #RAM} (4 KiB pages) and {@code disk0..} (64 KiB
+ * blocks). RAM and disks are faulted in from the store on first touch, so a restore costs O(1)
+ * in their size. Stateless and thread-safe; each {@link LiveMachine} it returns is not.
+ */
+public final class CoreDriver implements MachineDriver {
+    public static final String NAME = "rv64-core";
+    public static final String STATE_FILE = "machine.state", DEFINITION_FILE = "machine", LOG_FILE = "replay.log";
+    public static final String RAM = "ram";
+    public static final int RAM_PAGE = 4096;
+
+    public static String diskImage(int index) {
+        return "disk" + index;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public LiveMachine create(MachineSpec spec) {
+        byte[] kernel = read(spec.kernel(), "kernel");
+        byte[] firmware = spec.firmware() == null ? null : read(spec.firmware(), "firmware");
+        byte[] initrd = spec.initrd() == null ? null : read(spec.initrd(), "initrd");
+        PersistentImage ram = PersistentImage.create(spec.memoryBytes(), RAM_PAGE);
+        List<PersistentImage> diskImages = new ArrayList<>();
+        List<Platform.Disk> disks = new ArrayList<>();
+        if (spec.diskImage() != null) {
+            VirtualDisk imported;
+            try {
+                imported = DiskImages.importImage(spec.diskImage());
+            } catch (NoSuchFileException e) {
+                throw ToolstackException.failed("disk image " + spec.diskImage() + " does not exist");
+            } catch (IOException | RuntimeException e) {
+                throw ToolstackException.failed("cannot import disk image " + spec.diskImage() + ": " + e.getMessage());
+            }
+            PersistentImage p = PersistentImage.adopt(imported.image());
+            diskImages.add(p);
+            disks.add(new Platform.Disk(new VirtualDisk(p.image(), imported.size()), false, "vmtree-disk0"));
+        } else if (spec.diskBytes() > 0) {
+            long blocks = (spec.diskBytes() + VirtualDisk.BLOCK_SIZE - 1) / VirtualDisk.BLOCK_SIZE;
+            PersistentImage p = PersistentImage.create(blocks * VirtualDisk.BLOCK_SIZE, VirtualDisk.BLOCK_SIZE);
+            diskImages.add(p);
+            disks.add(new Platform.Disk(new VirtualDisk(p.image(), spec.diskBytes()), false, "vmtree-disk0"));
+        }
+        boolean machineMode = spec.boot() == ImageCatalog.Boot.MACHINE_ELF || firmware != null;
+        MachineConfig config;
+        try {
+            config = new MachineConfig(spec.memoryBytes(), spec.harts(), machineMode, spec.bootargs(), disks, false, true);
+        } catch (IllegalArgumentException e) {
+            throw ToolstackException.badInput(e.getMessage());
+        }
+        SwitchableConsole console = new SwitchableConsole();
+        Machine m;
+        try {
+            m = Boot.boot(config, ram.image(), console, new Boot.Images(kernel, spec.kernel().toString(), firmware,
+                    spec.firmware() == null ? null : spec.firmware().toString(), initrd,
+                    spec.initrd() == null ? null : spec.initrd().toString()));
+        } catch (LoadException e) {
+            throw ToolstackException.failed(e.getMessage());
+        }
+        String definition = "vmtree-machine 1\nbackend " + NAME + "\nkernel " + spec.kernel().getFileName() + "\n";
+        return new CoreMachine(m, console, ram, diskImages, ReplayLog.empty(0), definition);
+    }
+
+    @Override
+    public LiveMachine restore(Repository repo, StoredState state) {
+        ExecutionState es = decode(state);
+        MachineLayout layout = es.layout();
+        PageTreeRoot ramRoot = image(state, RAM);
+        if (ramRoot.size() != layout.memoryBytes() || ramRoot.pageSize() != RAM_PAGE) {
+            throw corrupt("the RAM image does not match the machine state (" + ramRoot.size() + " bytes)");
+        }
+        try {
+            PersistentImage ram = PersistentImage.open(repo, ramRoot);
+            List<PersistentImage> diskImages = new ArrayList<>();
+            List<VirtualDisk> disks = new ArrayList<>();
+            for (int i = 0; i < layout.disks().size(); i++) {
+                PageTreeRoot r = image(state, diskImage(i));
+                PersistentImage p = PersistentImage.openDisk(repo, r);
+                diskImages.add(p);
+                disks.add(new VirtualDisk(p.image(), layout.disks().get(i).size()));
+            }
+            byte[] log = state.files().get(LOG_FILE);
+            ReplayLog replay = log == null ? ReplayLog.empty(es.instructions()) : ReplayLog.decode(log);
+            byte[] def = state.files().get(DEFINITION_FILE);
+            String definition = def == null ? "vmtree-machine 1\nbackend " + NAME + "\n"
+                    : new String(def, StandardCharsets.UTF_8);
+            SwitchableConsole console = new SwitchableConsole();
+            Machine m = Machine.restore(es, ram.image(), disks, console, new LiveInput(console));
+            return new CoreMachine(m, console, ram, diskImages, replay, definition);
+        } catch (IllegalArgumentException e) {
+            throw corrupt(e.getMessage());
+        } catch (StoreException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public StateId stateId(StoredState state) {
+        ExecutionState es = decode(state);
+        List<PageTreeRoot> roots = new ArrayList<>();
+        roots.add(image(state, RAM));
+        for (int i = 0; i < es.layout().disks().size(); i++) {
+            roots.add(image(state, diskImage(i)));
+        }
+        return new StateId(StateIds.of(state.files().get(STATE_FILE), roots));
+    }
+
+    /** The machine state file of a stored state, decoded; a clear error when missing or corrupt. */
+    public static ExecutionState decode(StoredState state) {
+        byte[] b = state.files().get(STATE_FILE);
+        if (b == null) {
+            throw corrupt("the state has no " + STATE_FILE + " file");
+        }
+        try {
+            return StateCodec.decode(b);
+        } catch (IllegalArgumentException e) {
+            throw corrupt(e.getMessage());
+        }
+    }
+
+    private static PageTreeRoot image(StoredState state, String name) {
+        PageTreeRoot r = state.images().get(name);
+        if (r == null) {
+            throw corrupt("the state has no '" + name + "' image");
+        }
+        return r;
+    }
+
+    private static ToolstackException corrupt(String what) {
+        return new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "corrupt machine state: " + what
+                + " (run `vmtree fsck`)");
+    }
+
+    private static byte[] read(Path file, String what) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw ToolstackException.failed(what + " file " + file + " does not exist");
+        } catch (IOException e) {
+            throw ToolstackException.failed("cannot read " + what + " file " + file + ": " + e.getMessage());
+        }
+    }
+}

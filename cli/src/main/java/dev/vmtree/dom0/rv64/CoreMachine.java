@@ -1,0 +1,227 @@
+package dev.vmtree.dom0.rv64;
+
+import dev.vmtree.core.Machine;
+import dev.vmtree.core.RunResult;
+import dev.vmtree.core.StopReason;
+import dev.vmtree.core.cpu.HartState;
+import dev.vmtree.core.cpu.RegisterNames;
+import dev.vmtree.core.replay.ReplayEvent;
+import dev.vmtree.core.replay.ReplayLog;
+import dev.vmtree.core.state.StateCodec;
+import dev.vmtree.core.state.StateIds;
+import dev.vmtree.cow.disk.VirtualDisk;
+import dev.vmtree.cow.store.PersistentImage;
+import dev.vmtree.dom0.MachineDriver;
+import dev.vmtree.dom0.StateId;
+import dev.vmtree.dom0.ToolstackException;
+import dev.vmtree.dom0.WorkingState;
+import dev.vmtree.store.ChunkId;
+import dev.vmtree.store.PageTreeRoot;
+import dev.vmtree.store.WriteTransaction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One machine of the embedded core in this process, with the images that persist it and the
+ * ReplayLog it is growing. Runs in slices of {@link #SLICE} instructions so that a stop request
+ * (detach, signal, timeout) is seen within milliseconds. Driven by one thread; {@link #requestStop}
+ * from any.
+ */
+final class CoreMachine implements MachineDriver.LiveMachine {
+    /** Instructions per slice: a few milliseconds of guest time between looks at stop requests. */
+    static final long SLICE = 1L << 21;
+
+    private final Machine machine;
+    private final SwitchableConsole console;
+    private final PersistentImage ram;
+    private final List<PersistentImage> disks;
+    private final long logStart;
+    private final List<ReplayEvent> log;
+    private final String definition;
+    private volatile MachineDriver.StopCause requested;
+
+    CoreMachine(Machine machine, SwitchableConsole console, PersistentImage ram, List<PersistentImage> disks,
+                ReplayLog replay, String definition) {
+        this.machine = machine;
+        this.console = console;
+        this.ram = ram;
+        this.disks = List.copyOf(disks);
+        this.logStart = replay.start();
+        this.log = new ArrayList<>(replay.events());
+        this.definition = definition;
+        machine.setInputListener(e -> log.add(new ReplayEvent.Input(e)));
+    }
+
+    /** The core machine itself (for the debugger and disk exports). */
+    Machine machine() {
+        return machine;
+    }
+
+    @Override
+    public long instructions() {
+        return machine.instructions();
+    }
+
+    @Override
+    public int harts() {
+        return machine.harts().size();
+    }
+
+    @Override
+    public MachineDriver.RunOutcome run(long maxInstructions, MachineDriver.Console out) {
+        console.attach(out);
+        requested = null;
+        long start = machine.instructions();
+        long end = maxInstructions <= 0 ? Long.MAX_VALUE : start + maxInstructions;
+        try {
+            while (true) {
+                MachineDriver.StopCause stop = requested;
+                if (stop != null) {
+                    return outcome(stop, start, 0);
+                }
+                long left = end - machine.instructions();
+                if (left <= 0) {
+                    return outcome(MachineDriver.StopCause.BUDGET, start, 0);
+                }
+                RunResult r = machine.run(Math.min(SLICE, left));
+                switch (r.reason()) {
+                    case SHUTDOWN, REBOOT -> {
+                        return outcome(MachineDriver.StopCause.POWER_OFF, start, 0);
+                    }
+                    case GUEST_FAILURE -> {
+                        return outcome(MachineDriver.StopCause.GUEST_FAULT, start, (int) r.detail());
+                    }
+                    case IDLE -> {
+                        MachineDriver.StopCause why = requested;
+                        return outcome(why != null ? why : MachineDriver.StopCause.IDLE, start, 0);
+                    }
+                    case BUDGET_EXHAUSTED -> { }
+                }
+            }
+        } finally {
+            console.flush();
+        }
+    }
+
+    private MachineDriver.RunOutcome outcome(MachineDriver.StopCause cause, long start, int code) {
+        return new MachineDriver.RunOutcome(cause, machine.instructions() - start, code);
+    }
+
+    @Override
+    public void requestStop(MachineDriver.StopCause cause) {
+        if (requested == null) {
+            requested = cause;
+        }
+        console.wake();
+    }
+
+    @Override
+    public WorkingState persist(WriteTransaction tx, long instructionsSinceBase) {
+        Map<String, PageTreeRoot> images = new LinkedHashMap<>();
+        List<PageTreeRoot> roots = new ArrayList<>();
+        PageTreeRoot r = ram.persist(tx).root();
+        images.put(CoreDriver.RAM, r);
+        roots.add(r);
+        for (int i = 0; i < disks.size(); i++) {
+            PageTreeRoot d = disks.get(i).persist(tx).root();
+            images.put(CoreDriver.diskImage(i), d);
+            roots.add(d);
+        }
+        byte[] state = StateCodec.encode(machine.executionState());
+        StateId id = new StateId(StateIds.of(state, roots));
+        Map<String, ChunkId> files = new LinkedHashMap<>();
+        files.put(CoreDriver.STATE_FILE, tx.chunks().put(state));
+        files.put(CoreDriver.DEFINITION_FILE, tx.chunks().put(definition.getBytes(StandardCharsets.UTF_8)));
+        files.put(CoreDriver.LOG_FILE, tx.chunks().put(replayLog().encode()));
+        return new WorkingState(id, images, files, instructionsSinceBase);
+    }
+
+    /** The log since the state this machine's history started from. */
+    ReplayLog replayLog() {
+        return new ReplayLog(logStart, log);
+    }
+
+    @Override
+    public long dirtyPages() {
+        long n = ram.image().dirtyPageCount();
+        for (PersistentImage d : disks) {
+            n += d.image().dirtyPageCount();
+        }
+        return n;
+    }
+
+    /** The machine's disks, in slot order. */
+    List<VirtualDisk> disks() {
+        List<VirtualDisk> l = new ArrayList<>();
+        for (var d : machine.config().disks()) {
+            l.add((VirtualDisk) d.device());
+        }
+        return l;
+    }
+
+    @Override
+    public byte[] readMemory(long address, int length) {
+        if (length < 0 || length > 64 << 20) {
+            throw ToolstackException.badInput("length must be between 0 and 64 MiB: " + length);
+        }
+        byte[] b = new byte[length];
+        if (!machine.memory().readRam(address, b, 0, length)) {
+            throw outsideRam(address, length);
+        }
+        return b;
+    }
+
+    @Override
+    public void writeMemory(long address, byte[] data) {
+        if (!machine.bus().isRam(address, data.length) && data.length > 0) {
+            throw outsideRam(address, data.length);
+        }
+        machine.memory().writeRam(address, data, 0, data.length);
+        machine.memory().invalidateCode();
+        log.add(new ReplayEvent.MemoryWrite(machine.instructions(), address, data));
+    }
+
+    private ToolstackException outsideRam(long address, int length) {
+        long base = dev.vmtree.core.mem.Bus.RAM_BASE;
+        return ToolstackException.badInput(String.format("0x%x+%d is not in RAM (0x%x-0x%x)", address, length, base,
+                base + machine.config().memoryBytes() - 1));
+    }
+
+    @Override
+    public Map<String, Long> registers(int hart) {
+        return RegisterNames.all(hartState(hart));
+    }
+
+    @Override
+    public void setRegister(int hart, String name, long value) {
+        HartState changed;
+        try {
+            changed = RegisterNames.set(hartState(hart), name, value);
+        } catch (IllegalArgumentException e) {
+            throw ToolstackException.badInput(e.getMessage());
+        }
+        machine.hart(hart).restore(changed);
+        log.add(new ReplayEvent.RegisterWrite(machine.instructions(), hart, name, value));
+    }
+
+    private HartState hartState(int hart) {
+        if (hart < 0 || hart >= harts()) {
+            throw ToolstackException.badInput("no hart " + hart + " (the machine has " + harts() + ")");
+        }
+        return machine.hart(hart).save();
+    }
+
+    @Override
+    public void close() {
+        console.flush();
+    }
+
+    /** Whether the guest has halted (powered off) for good. */
+    boolean halted() {
+        return machine.stopped() == StopReason.SHUTDOWN || machine.stopped() == StopReason.REBOOT
+                || machine.stopped() == StopReason.GUEST_FAILURE;
+    }
+}
