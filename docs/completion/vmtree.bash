@@ -157,6 +157,12 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} help" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} init" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} config" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} create" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} run" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} status" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} commit" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} checkout" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} rollback" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} branch" ];    then _picocli_vmtree; return $?; fi
@@ -186,55 +192,67 @@ function _complete_vmtree() {
   local cmds0=(help)
   local cmds1=(init)
   local cmds2=(config)
-  local cmds3=(instance)
-  local cmds4=(image)
-  local cmds5=(branch)
-  local cmds6=(tag)
-  local cmds7=(log)
-  local cmds8=(reflog)
-  local cmds9=(du)
-  local cmds10=(fsck)
-  local cmds11=(gc)
-  local cmds12=(exec)
-  local cmds13=(store)
-  local cmds14=(bench)
-  local cmds15=(instance list)
-  local cmds16=(instance add)
-  local cmds17=(instance remove)
-  local cmds18=(instance rm)
-  local cmds19=(instance use)
-  local cmds20=(image list)
-  local cmds21=(store put)
-  local cmds22=(store cat)
-  local cmds23=(bench store)
-  local cmds24=(bench cow)
-  local cmds25=(bench core)
-  local cmds26=(bench dom0)
+  local cmds3=(create)
+  local cmds4=(run)
+  local cmds5=(status)
+  local cmds6=(commit)
+  local cmds7=(checkout)
+  local cmds8=(rollback)
+  local cmds9=(instance)
+  local cmds10=(image)
+  local cmds11=(branch)
+  local cmds12=(tag)
+  local cmds13=(log)
+  local cmds14=(reflog)
+  local cmds15=(du)
+  local cmds16=(fsck)
+  local cmds17=(gc)
+  local cmds18=(exec)
+  local cmds19=(store)
+  local cmds20=(bench)
+  local cmds21=(instance list)
+  local cmds22=(instance add)
+  local cmds23=(instance remove)
+  local cmds24=(instance rm)
+  local cmds25=(instance use)
+  local cmds26=(image list)
+  local cmds27=(store put)
+  local cmds28=(store cat)
+  local cmds29=(bench store)
+  local cmds30=(bench cow)
+  local cmds31=(bench core)
+  local cmds32=(bench dom0)
 
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_bench_core; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_image_list; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_instance_use; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_vmtree_instance_add; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_vmtree_instance_list; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_vmtree_bench; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_vmtree_store; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_vmtree_exec; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_vmtree_gc; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_vmtree_fsck; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_vmtree_du; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_vmtree_reflog; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_vmtree_log; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_vmtree_tag; return $?; fi
-  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_vmtree_branch; return $?; fi
-  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_vmtree_image; return $?; fi
-  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_vmtree_instance; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_instance_use; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_instance_add; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_instance_list; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_bench; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_store; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_vmtree_exec; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_vmtree_gc; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_vmtree_fsck; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_vmtree_du; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_vmtree_reflog; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_vmtree_log; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_vmtree_tag; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_vmtree_branch; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_vmtree_image; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_vmtree_instance; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_vmtree_rollback; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_vmtree_checkout; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_vmtree_commit; return $?; fi
+  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_vmtree_status; return $?; fi
+  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_vmtree_run; return $?; fi
+  if CompWordsContainsArray "${cmds3[@]}"; then _picocli_vmtree_create; return $?; fi
   if CompWordsContainsArray "${cmds2[@]}"; then _picocli_vmtree_config; return $?; fi
   if CompWordsContainsArray "${cmds1[@]}"; then _picocli_vmtree_init; return $?; fi
   if CompWordsContainsArray "${cmds0[@]}"; then _picocli_vmtree_help; return $?; fi
@@ -249,7 +267,7 @@ function _picocli_vmtree() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="help init config instance image branch tag log reflog du fsck gc exec store bench"
+  local commands="help init config create run status commit checkout rollback instance image branch tag log reflog du fsck gc exec store bench"
   local flag_opts="'--json' '-q' '--quiet' '--debug' '-h' '--help' '-V' '--version'"
   local arg_opts="'-C'"
 
@@ -279,7 +297,7 @@ function _picocli_vmtree_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="init config instance image branch tag log reflog du fsck gc exec store bench"
+  local commands="init config create run status commit checkout rollback instance image branch tag log reflog du fsck gc exec store bench"
   local flag_opts="'-h' '--help' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -353,6 +371,258 @@ function _picocli_vmtree_config() {
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `create` subcommand.
+function _picocli_vmtree_create() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--from' '--kernel' '--image' '--firmware' '--initrd' '--memory' '--harts' '--disk-size' '--disk-image' '--append' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--from')
+      return
+      ;;
+    '--kernel')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--image')
+      return
+      ;;
+    '--firmware')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--initrd')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--memory')
+      return
+      ;;
+    '--harts')
+      return
+      ;;
+    '--disk-size')
+      return
+      ;;
+    '--disk-image')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--append')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `run` subcommand.
+function _picocli_vmtree_run() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '--max-instructions' '--timeout' '--input' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '--max-instructions')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '--input')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `status` subcommand.
+function _picocli_vmtree_status() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `commit` subcommand.
+function _picocli_vmtree_commit() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-m' '--message' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '-m'|'--message')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `checkout` subcommand.
+function _picocli_vmtree_checkout() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--discard' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-b' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '-b')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `rollback` subcommand.
+function _picocli_vmtree_rollback() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--discard' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames

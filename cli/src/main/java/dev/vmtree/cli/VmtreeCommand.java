@@ -19,7 +19,9 @@ import picocli.CommandLine.Spec;
         description = "Git for whole virtual machines: run RISC-V guests on an embedded hypervisor core and keep"
                 + " every moment of their lives as snapshots you can branch, check out, roll back, diff and replay.",
         subcommands = {CommandLine.HelpCommand.class,
-            InitCommand.class, ConfigCommand.class, InstanceCommand.class, ImageCommand.class,
+            InitCommand.class, ConfigCommand.class, CreateCommand.class, RunCommand.class, StatusCommand.class,
+            CommitCommand.class, CheckoutCommand.class, RollbackCommand.class,
+            InstanceCommand.class, ImageCommand.class,
             BranchCommand.class, TagCommand.class, LogCommand.class, ReflogCommand.class,
             DuCommand.class, FsckCommand.class, GcCommand.class,
             ExecCommand.class, StoreCommand.class, BenchCommand.class},

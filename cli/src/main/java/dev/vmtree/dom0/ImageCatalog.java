@@ -17,17 +17,19 @@ public final class ImageCatalog {
     public enum Boot { SUPERVISOR_ELF, MACHINE_ELF }
 
     /** One built-in image: its name, what it is, where it lives under the installation, how it boots. */
-    public record Image(String name, String description, String relativePath, Boot boot, Path path) {}
+    public record Image(String name, String description, String relativePath, Boot boot, Path path,
+                        long defaultDiskBytes) {}
 
-    private record Entry(String name, String description, String relativePath, Boot boot) {}
+    /** {@code defaultDiskBytes}: the disk {@code create --image} gives it when no disk option is passed (0: none). */
+    private record Entry(String name, String description, String relativePath, Boot boot, long defaultDiskBytes) {}
 
     /** Every guest vmtree knows how to offer; {@link #available()} filters to those installed. */
     private static final List<Entry> BUILT_IN = List.of(
             new Entry("kvshell", "interactive key-value shell keeping its state in RAM and on its virtio disk"
                     + " (set, get, list, sum, save, halt): branches visibly diverge", "guests/bin/kvshell.elf",
-                    Boot.SUPERVISOR_ELF),
+                    Boot.SUPERVISOR_ELF, 1L << 20),
             new Entry("hello", "prints a greeting on the console and powers off", "guests/bin/hello.elf",
-                    Boot.SUPERVISOR_ELF));
+                    Boot.SUPERVISOR_ELF, 0));
 
     private final Path home;
 
@@ -54,7 +56,8 @@ public final class ImageCatalog {
             return List.of();
         }
         return BUILT_IN.stream()
-                .map(e -> new Image(e.name(), e.description(), e.relativePath(), e.boot(), home.resolve(e.relativePath())))
+                .map(e -> new Image(e.name(), e.description(), e.relativePath(), e.boot(), home.resolve(e.relativePath()),
+                        e.defaultDiskBytes()))
                 .filter(i -> Files.isRegularFile(i.path()))
                 .toList();
     }

@@ -1,0 +1,49 @@
+package dev.vmtree.cli;
+
+import dev.vmtree.dom0.Machines;
+import dev.vmtree.dom0.Toolstack;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vmtree commit -m MSG}: snapshot the working state. */
+@Command(name = "commit", mixinStandardHelpOptions = true,
+        description = {"Snapshot the instance's working state. Its parent is the snapshot the state came from (the"
+                + " instance's base), and the instance's branch moves to it. An unchanged state commits nothing.",
+            "If the branch has moved on since the base (another instance committed on it), the snapshot is still"
+                + " made and the instance is left detached on it."})
+public final class CommitCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "-i", paramLabel = "INSTANCE", description = "The instance (default: the current one).")
+    String instance;
+
+    @Option(names = {"-m", "--message"}, paramLabel = "MSG", required = true, description = "The snapshot message.")
+    String message;
+
+    @Override
+    public Integer call() {
+        try (Toolstack ts = Dom0Cli.open(spec)) {
+            Machines.Committed c = ts.machines().commit(instance, message);
+            if (Dom0Cli.json(spec)) {
+                Json j = new Json().beginObject().field("instance", c.instance().name())
+                        .field("snapshot", c.snapshot() == null ? null : c.snapshot().hex())
+                        .field("created", c.snapshot() != null).field("branch", c.instance().branch())
+                        .field("state", c.instance().baseState() == null ? null : c.instance().baseState().hex());
+                Dom0Cli.printJson(spec, j.endObject());
+            } else if (c.snapshot() == null) {
+                Dom0Cli.say(spec, c.notice());
+            } else {
+                String where = c.instance().branch() != null ? c.instance().branch() : "detached";
+                Dom0Cli.say(spec, "[" + where + " " + c.snapshot().shortHex() + "] " + message.lines().findFirst().orElse(""));
+                if (c.notice() != null) {
+                    spec.commandLine().getErr().println("vmtree: " + c.notice());
+                }
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

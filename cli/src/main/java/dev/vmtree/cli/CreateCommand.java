@@ -1,0 +1,122 @@
+package dev.vmtree.cli;
+
+import dev.vmtree.dom0.ImageCatalog;
+import dev.vmtree.dom0.MachineDriver.MachineSpec;
+import dev.vmtree.dom0.Machines;
+import dev.vmtree.dom0.Sizes;
+import dev.vmtree.dom0.Toolstack;
+import dev.vmtree.dom0.ToolstackException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code vmtree create NAME ...}: define a machine, snapshot it, branch and instance NAME on it. */
+@Command(name = "create", mixinStandardHelpOptions = true,
+        description = {"Define a machine: boot a kernel (or a built-in image, see `vmtree image list`) into fresh"
+                + " RAM, store that as a root snapshot, create branch NAME there with an instance NAME on it,"
+                + " and make it the current instance. With --from, start instead from an existing snapshot.",
+            "Nothing runs yet: `vmtree run` starts the guest."},
+        footer = {"", "Examples:", "  vmtree create kv --image kvshell",
+            "  vmtree create linux --kernel Image --initrd rootfs.cpio --memory 512M --harts 2 --append console=ttyS0",
+            "  vmtree create web --kernel kernel.elf --disk-image debian.qcow2", "  vmtree create trial --from kv~2"})
+public final class CreateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "NAME", description = "Name of the new branch and instance.")
+    String name;
+
+    @Option(names = "--from", paramLabel = "REF", description = "Start from this snapshot instead of booting a kernel.")
+    String from;
+
+    @Option(names = "--kernel", paramLabel = "FILE", description = "An ELF or raw RISC-V kernel, run in S-mode under"
+            + " the hypervisor's SBI (or as the payload of --firmware).")
+    Path kernel;
+
+    @Option(names = "--image", paramLabel = "IMAGE", description = "A built-in image (see `vmtree image list`).")
+    String image;
+
+    @Option(names = "--firmware", paramLabel = "FILE", description = "M-mode firmware (OpenSBI fw_dynamic) to boot first.")
+    Path firmware;
+
+    @Option(names = "--initrd", paramLabel = "FILE", description = "An initial RAM disk named in the device tree.")
+    Path initrd;
+
+    @Option(names = "--memory", paramLabel = "SIZE", description = "RAM, e.g. 64M, 1G (default: config machine.memory).")
+    String memory;
+
+    @Option(names = "--harts", paramLabel = "N", description = "Number of harts (default: config machine.harts).")
+    Integer harts;
+
+    @Option(names = "--disk-size", paramLabel = "SIZE", description = "Attach an empty virtio disk of this size.")
+    String diskSize;
+
+    @Option(names = "--disk-image", paramLabel = "FILE",
+            description = "Attach a virtio disk imported from FILE (raw or qcow2, detected).")
+    Path diskImage;
+
+    @Option(names = "--append", paramLabel = "ARGS", description = "Kernel command line (device tree /chosen bootargs).")
+    String append;
+
+    @Override
+    public Integer call() {
+        try (Toolstack ts = Dom0Cli.open(spec)) {
+            Machines machines = ts.machines();
+            Machines.Created c;
+            if (from != null) {
+                if (kernel != null || image != null || firmware != null || initrd != null || memory != null
+                        || harts != null || diskSize != null || diskImage != null || append != null) {
+                    throw new CliException(ExitCodes.USAGE, "--from takes the machine as it is: no --kernel, --image,"
+                            + " --memory or other machine options");
+                }
+                c = machines.createFrom(name, from);
+            } else {
+                c = machines.create(name, spec(ts));
+            }
+            if (Dom0Cli.json(spec)) {
+                Dom0Cli.printJson(spec, new Json().beginObject().field("instance", name).field("branch", name)
+                        .field("snapshot", c.snapshot().hex()).field("state", c.state().hex()).endObject());
+            } else {
+                Dom0Cli.say(spec, "created " + name + ": snapshot " + c.snapshot().shortHex() + ", state "
+                        + c.state().shortHex() + "; branch " + name + " with instance " + name + " (current)");
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    private MachineSpec spec(Toolstack ts) {
+        if ((kernel == null) == (image == null)) {
+            throw new CliException(ExitCodes.USAGE, "give exactly one of --kernel FILE and --image IMAGE"
+                    + " (see `vmtree image list`), or --from REF");
+        }
+        if (diskSize != null && diskImage != null) {
+            throw new CliException(ExitCodes.USAGE, "give at most one of --disk-size and --disk-image");
+        }
+        Path program = kernel;
+        ImageCatalog.Boot boot = ImageCatalog.Boot.SUPERVISOR_ELF;
+        long disk = 0;
+        if (image != null) {
+            ImageCatalog.Image img = ImageCatalog.installed().get(image);
+            program = img.path();
+            boot = img.boot();
+            disk = img.defaultDiskBytes();
+        }
+        try {
+            long mem = memory == null ? ts.settings().defaultMemory() : Sizes.parse(memory);
+            int n = harts == null ? ts.settings().defaultHarts() : harts;
+            if (diskSize != null) {
+                disk = Sizes.parse(diskSize);
+            }
+            if (diskImage != null) {
+                disk = 0;
+            }
+            return new MachineSpec(mem, n, program, boot, firmware, initrd, disk, diskImage, append);
+        } catch (ToolstackException e) {
+            throw new CliException(ExitCodes.USAGE, e.getMessage());
+        }
+    }
+}

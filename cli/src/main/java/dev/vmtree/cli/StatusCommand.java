@@ -1,0 +1,81 @@
+package dev.vmtree.cli;
+
+import dev.vmtree.dom0.InstanceLock;
+import dev.vmtree.dom0.InstanceRecord;
+import dev.vmtree.dom0.MachineDriver.StoredState;
+import dev.vmtree.dom0.Machines;
+import dev.vmtree.dom0.Toolstack;
+import dev.vmtree.store.PageTreeRoot;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vmtree status}: where an instance stands. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Show the instance's branch (or detached), head snapshot, state (running, suspended, clean or"
+                + " dirty), pages and blocks that differ from the head, and instructions run since it.",
+            "--json: {instance, current, branch, head, headState, state, running, pid, dirty, dirtyPages:"
+                + " {IMAGE: n}, instructionsSinceHead, workingState}."})
+public final class StatusCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "-i", paramLabel = "INSTANCE", description = "The instance (default: the current one).")
+    String instance;
+
+    @Override
+    public Integer call() {
+        try (Toolstack ts = Dom0Cli.open(spec)) {
+            InstanceRecord r = ts.instances().resolve(instance);
+            boolean current = ts.instances().currentName().map(r.name()::equals).orElse(false);
+            InstanceLock.Holder holder = ts.instances().holder(r.name());
+            long pid = holder instanceof InstanceLock.Holder.Running run ? run.pid() : -1;
+            Map<String, Long> dirty = new LinkedHashMap<>();
+            if (r.working() != null) {
+                Machines m = ts.machines();
+                StoredState base = m.snapshotState(r.base());
+                for (var e : r.working().images().entrySet()) {
+                    PageTreeRoot b = base.images().get(e.getKey());
+                    dirty.put(e.getKey(), b == null ? e.getValue().pageCount() : m.differingPages(b, e.getValue(), i -> {}));
+                }
+            }
+            long dirtyTotal = dirty.values().stream().mapToLong(Long::longValue).sum();
+            String state = pid >= 0 ? "running (pid " + pid + ")" : r.working() == null ? "clean"
+                    : "suspended, " + (r.dirty() ? "dirty" : "clean");
+            long since = Machines.sinceBase(r);
+            if (Dom0Cli.json(spec)) {
+                Json j = new Json().beginObject().field("instance", r.name()).field("current", current)
+                        .field("branch", r.branch()).field("head", r.base().hex())
+                        .field("headState", r.baseState() == null ? null : r.baseState().hex())
+                        .field("state", state).field("running", pid >= 0).field("pid", pid >= 0 ? pid : null)
+                        .field("dirty", r.dirty()).name("dirtyPages").beginObject();
+                dirty.forEach(j::field);
+                j.endObject().field("instructionsSinceHead", since)
+                        .field("workingState", r.currentState() == null ? null : r.currentState().hex());
+                Dom0Cli.printJson(spec, j.endObject());
+                return ExitCodes.OK;
+            }
+            PrintWriter out = Dom0Cli.out(spec);
+            out.println("instance " + r.name() + (current ? " (current)" : ""));
+            out.println(r.branch() == null ? "HEAD detached at " + r.base().shortHex() : "on branch " + r.branch());
+            String subject = ts.history().log(java.util.List.of(r.base()), 1).getFirst().subject();
+            out.println("head     " + r.base().shortHex() + " " + subject);
+            out.println("state    " + state);
+            if (r.working() != null) {
+                StringBuilder sb = new StringBuilder();
+                dirty.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(k).append(' ').append(v));
+                out.println("changed  " + dirtyTotal + " pages/blocks since head" + (dirty.isEmpty() ? "" : " (" + sb + ")"));
+            }
+            out.println("run      " + String.format("%,d", since) + " instructions since head");
+            if (r.currentState() != null) {
+                out.println("stateid  " + r.currentState().hex());
+            }
+            return ExitCodes.OK;
+        }
+    }
+}
