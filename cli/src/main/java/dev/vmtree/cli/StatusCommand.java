@@ -52,8 +52,13 @@ public final class StatusCommand implements Callable<Integer> {
                 Json j = new Json().beginObject().field("instance", r.name()).field("current", current)
                         .field("branch", r.branch()).field("head", r.base().hex())
                         .field("headState", r.baseState() == null ? null : r.baseState().hex())
-                        .field("state", state).field("running", pid >= 0).field("pid", pid >= 0 ? pid : null)
-                        .field("dirty", r.dirty()).name("dirtyPages").beginObject();
+                        .field("state", state).field("running", pid >= 0);
+                if (pid >= 0) {
+                    j.field("pid", pid);
+                } else {
+                    j.field("pid", (String) null);
+                }
+                j.field("dirty", r.dirty()).name("dirtyPages").beginObject();
                 dirty.forEach(j::field);
                 j.endObject().field("instructionsSinceHead", since)
                         .field("workingState", r.currentState() == null ? null : r.currentState().hex());

@@ -163,9 +163,9 @@ public final class Machine {
     }
 
     /**
-     * The next console input byte for a reader outside the devices (SBI getchar / DBCN read), or -1.
-     * Bytes come only from what the machine took at check points, so when a guest sees a byte does
-     * not depend on the host.
+     * The next console input byte for a reader outside the devices (SBI getchar / DBCN read), or -1:
+     * bytes the machine already holds first, else one asked from the input at this exact count (the
+     * call happens at a deterministic count, so the delivery is stamped and logged like any other).
      */
     public int readInput() {
         if (inputLength > 0) {
@@ -173,7 +173,12 @@ public final class Machine {
             System.arraycopy(input, 1, input, 0, --inputLength);
             return b;
         }
-        return -1;
+        long at = now();
+        if (externalInput.console(at, true, incoming, 1) != 1) {
+            return -1;
+        }
+        inputListener.accept(new InputEvent(at, InputEvent.Kind.CONSOLE, new byte[] {incoming[0]}));
+        return incoming[0] & 0xFF;
     }
 
     /** Where outside input comes from from now on (a live source, or a ReplayLog being replayed). */
@@ -394,14 +399,19 @@ public final class Machine {
 
     /**
      * Takes console input from outside at a check point (so the count at which a byte arrives does
-     * not depend on how a run was split) and hands it to the device the guest reads: the virtio
-     * console once its driver is ready, else the UART once the guest reads it (always in machine
-     * mode; in hypervisor mode once the driver enabled its receive interrupt), else it waits for SBI
-     * getchar. At most {@link #INPUT_BUFFER} bytes are held; each delivery is reported as an event.
+     * not depend on how a run was split) for the device the guest reads, and hands it over: the
+     * virtio console once its driver is ready, else the UART once the guest reads it (always in
+     * machine mode; in hypervisor mode once the driver enabled its receive interrupt). With neither,
+     * nothing is taken (SBI getchar asks at its own count). At most {@link #INPUT_BUFFER} bytes are
+     * held; each delivery is reported as an event.
      */
     private void deliverInput(long now) {
+        var vcon = platform.console();
+        var uart = platform.uart();
+        boolean consoleReady = vcon != null && platform.consoleReady();
+        boolean uartReady = config.machineMode() || uart.receiveInterruptEnabled();
         int room = input.length - inputLength;
-        if (room > 0) {
+        if (room > 0 && (consoleReady || uartReady)) {
             int n = externalInput.console(now, anyWaiting(), incoming, room);
             if (n > 0) {
                 System.arraycopy(incoming, 0, input, inputLength, n);
@@ -413,11 +423,9 @@ public final class Machine {
             return;
         }
         int taken;
-        var vcon = platform.console();
-        var uart = platform.uart();
-        if (vcon != null && platform.consoleReady()) {
+        if (consoleReady) {
             taken = vcon.deliverInput(Arrays.copyOf(input, inputLength));
-        } else if (config.machineMode() || uart.receiveInterruptEnabled()) {
+        } else if (uartReady) {
             taken = uart.deliverInput(Arrays.copyOf(input, inputLength));
         } else {
             return;
