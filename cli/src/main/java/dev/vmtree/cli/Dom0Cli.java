@@ -17,6 +17,7 @@ final class Dom0Cli {
         Toolstack ts = Toolstack.open(root(spec).workingDirectory());
         PrintWriter err = spec.commandLine().getErr();
         ts.setNotices(m -> err.println("vmtree: " + m));
+        ts.setProgress(TerminalProgress.forCommand(err, quiet(spec), json(spec)));
         return ts;
     }
 

@@ -25,7 +25,11 @@ public final class GcCommand implements Runnable {
         var duration = expire != null ? StoreCli.parseDuration(expire)
                 : dev.vmtree.dom0.Toolstack.settingsAt(StoreCli.workingDirectory(spec)).reflogExpire();
         try (Repository repo = StoreCli.open(spec)) {
-            GcReport r = repo.gc(duration, StoreCli.LOCK_TIMEOUT, m -> spec.commandLine().getErr().println("vmtree: " + m));
+            GcReport r;
+            try (var p = TerminalProgress.forCommand(spec.commandLine().getErr(), Dom0Cli.quiet(spec), Dom0Cli.json(spec))
+                    .begin("collecting garbage", null, null)) {
+                r = repo.gc(duration, StoreCli.LOCK_TIMEOUT, m -> spec.commandLine().getErr().println("vmtree: " + m));
+            }
             if (Dom0Cli.json(spec)) {
                 Dom0Cli.printJson(spec, new Json().beginObject().field("chunksKept", r.chunksKept())
                         .field("chunksDropped", r.chunksDropped()).field("bytesBefore", r.bytesBefore())

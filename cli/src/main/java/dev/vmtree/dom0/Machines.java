@@ -95,7 +95,13 @@ public final class Machines {
      */
     public Created create(String name, MachineSpec spec) {
         checkNewName(name);
-        try (LiveMachine m = driver.create(spec); WriteTransaction tx = ts.beginWrite()) {
+        LiveMachine booted;
+        try (Progress.Task p = ts.progress().begin(spec.diskImage() != null ? "importing " + spec.diskImage().getFileName()
+                : "booting", null, null)) {
+            booted = driver.create(spec);
+        }
+        try (LiveMachine m = booted; WriteTransaction tx = ts.beginWrite();
+             Progress.Task p = ts.progress().begin("storing the new machine", "chunks", tx.chunks()::newChunks)) {
             WorkingState w = m.persist(tx, 0);
             SnapshotContent content = content(w, false);
             Settings.Author a = ts.settings().author();
@@ -171,7 +177,9 @@ public final class Machines {
      * then the record (gc root first) names them. Returns the saved record.
      */
     public InstanceRecord suspend(InstanceRecord r, LiveMachine m, long instructionsSinceBase) {
-        try (WriteTransaction tx = ts.beginWrite()) {
+        try (WriteTransaction tx = ts.beginWrite();
+             Progress.Task p = ts.progress().begin("storing " + m.dirtyPages() + " changed pages", "chunks",
+                     tx.chunks()::newChunks)) {
             WorkingState w = m.persist(tx, instructionsSinceBase);
             InstanceRecord current = ts.instances().get(r.name());
             InstanceRecord saved = current.withWorking(w);

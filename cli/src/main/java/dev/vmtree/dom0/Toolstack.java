@@ -29,6 +29,7 @@ public final class Toolstack implements AutoCloseable {
     private Consumer<String> notices = m -> {};
     private History history;
     private Machines machines;
+    private Progress progress = Progress.NONE;
 
     private Toolstack(Repository repo) {
         this.repo = repo;
@@ -70,6 +71,15 @@ public final class Toolstack implements AutoCloseable {
     /** Where progress and waiting messages go ("waiting for lock held by pid N"). */
     public void setNotices(Consumer<String> notices) {
         this.notices = notices;
+    }
+
+    /** Where long work is reported (default: nowhere). */
+    public void setProgress(Progress progress) {
+        this.progress = progress;
+    }
+
+    public Progress progress() {
+        return progress;
     }
 
     public Repository repository() {
