@@ -1452,7 +1452,7 @@ function _picocli_vmtree_bench_dom0() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--memory' '--runs' '--cli-runs' '-C'"
+  local arg_opts="'--memory' '--runs' '--cli-runs' '--kernel' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1465,6 +1465,12 @@ function _picocli_vmtree_bench_dom0() {
       ;;
     '--cli-runs')
       return
+      ;;
+    '--kernel')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
       ;;
     '-C')
       local IFS=$'\n'

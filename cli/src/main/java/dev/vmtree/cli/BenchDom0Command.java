@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  * same meta.git. Figures go to docs/performance.md ("Dom0").
  */
 @Command(name = "dom0", mixinStandardHelpOptions = true,
-        description = "Benchmark branch, checkout and a 1%-dirty commit of a real machine (RAM filled so every page"
+        description = "Benchmark branch, checkout and a 1%%-dirty commit of a real machine (RAM filled so every page"
                 + " is stored) in-process and as whole CLI runs; medians beside `git branch` on the same meta.git.")
 public final class BenchDom0Command implements Runnable {
     @Spec
