@@ -83,7 +83,7 @@ int main(u64 hartid)
         if (rounds[0] % 64 == 0)
             putchar_sbi('.');
         if (rounds[0] == ROUNDS) {
-            printf("\nchurn: %u timer and %u software interrupts\n", ticks, softs);
+            printf("\nchurn: %lu timer and %lu software interrupts\n", ticks, softs);
             check_true("timer interrupts taken", ticks > 0);
             return finish("churn");
         }

@@ -74,7 +74,7 @@ static void entropy(void)
     w32(v + 0x50, 0);
     while (*(volatile u16 *)&used.idx == 0)
         ;
-    printf("input: entropy asked near %u:", asked);
+    printf("input: entropy asked near %lu:", asked);
     for (u32 i = 0; i < used.ring[0].len && i < sizeof random_bytes; i++)
         printf(" %02x", random_bytes[i]);
     printf("\n");
@@ -97,7 +97,7 @@ int main(void)
                 w32(PLIC + 0x200004 + 0x1000 * S_CONTEXT, claim);
         }
         u8 c = r8(UART);
-        printf("input: got %c at %u\n", c, csr_read(time) * 10);
+        printf("input: got %c at %lu\n", c, csr_read(time) * 10);
         if (c == '.')
             sbi_shutdown(0);
     }

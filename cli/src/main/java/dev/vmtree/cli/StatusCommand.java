@@ -73,8 +73,12 @@ public final class StatusCommand implements Callable<Integer> {
             out.println("state    " + state);
             if (r.working() != null) {
                 StringBuilder sb = new StringBuilder();
-                dirty.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(k).append(' ').append(v));
-                out.println("changed  " + dirtyTotal + " pages/blocks since head" + (dirty.isEmpty() ? "" : " (" + sb + ")"));
+                dirty.forEach((k, v) -> {
+                    if (v > 0) {
+                        sb.append(sb.isEmpty() ? "" : ", ").append(k).append(' ').append(v);
+                    }
+                });
+                out.println("changed  " + dirtyTotal + " pages/blocks since head" + (sb.isEmpty() ? "" : " (" + sb + ")"));
             }
             out.println("run      " + String.format("%,d", since) + " instructions since head");
             if (r.currentState() != null) {

@@ -52,7 +52,8 @@ class GuestProgramsTest {
 
     /** Programs that need scripted input, each driven by its own test (named here). */
     static final Set<String> RUN_ELSEWHERE = Set.of(
-            "input");   // StampedInputTest
+            "input",    // StampedInputTest
+            "kvshell"); // KvShellTest, LauncherTest
 
     static Path bin() {
         return OutsideTools.projectRoot().resolve("guests/bin");

@@ -341,11 +341,10 @@ public final class Machine {
                     continue;
                 }
                 if (wake < 0) {
-                    if (end == Long.MAX_VALUE) {
-                        requestStop(StopReason.IDLE, 0);
-                        break;
-                    }
-                    wake = end;
+                    // nothing can ever wake a hart: stop here, whatever the budget, so the state
+                    // (its clock included) does not depend on how long the caller allowed the run
+                    requestStop(StopReason.IDLE, 0);
+                    break;
                 }
                 instructions = Math.min(Math.max(wake, nextCheck), end);
                 continue;

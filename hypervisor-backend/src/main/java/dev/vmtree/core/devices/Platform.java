@@ -5,6 +5,7 @@ import dev.vmtree.core.devices.virtio.VirtioConsole;
 import dev.vmtree.core.devices.virtio.VirtioDevice;
 import dev.vmtree.core.devices.virtio.VirtioMmio;
 import dev.vmtree.core.devices.virtio.VirtioMmioState;
+import dev.vmtree.core.devices.virtio.EmptyVirtioSlot;
 import dev.vmtree.core.devices.virtio.VirtioRng;
 import dev.vmtree.core.mem.MmioDevice;
 import dev.vmtree.cow.disk.BlockDevice;
@@ -20,7 +21,8 @@ import java.util.Objects;
  * 0x0010_0000  syscon (sifive,test0)
  * 0x0C00_0000  PLIC, 32 sources, contexts 2h (M) and 2h + 1 (S)
  * 0x1000_0000  ns16550a UART, source 10
- * 0x1000_1000  virtio-mmio slots of 0x1000, source 1 + slot: disks in order, then console, then rng
+ * 0x1000_1000  8 virtio-mmio slots of 0x1000, source 1 + slot: disks in order, then console, then rng;
+ *              the rest answer as empty transports (device id 0), as on QEMU virt
  * </pre>
  *
  * Not thread-safe: everything runs on the machine thread.
@@ -111,6 +113,9 @@ public final class Platform {
         r.add(new Region(UART, Uart16550.SIZE, uart, "uart"));
         for (int i = 0; i < virtio.size(); i++) {
             r.add(new Region(VIRTIO + VirtioMmio.SIZE * i, VirtioMmio.SIZE, virtio.get(i), "virtio" + i));
+        }
+        for (int i = virtio.size(); i < MAX_VIRTIO; i++) {     // as on QEMU virt: every slot answers
+            r.add(new Region(VIRTIO + VirtioMmio.SIZE * i, VirtioMmio.SIZE, new EmptyVirtioSlot(), "virtio" + i));
         }
         return r;
     }

@@ -68,7 +68,8 @@ class PlatformTest {
     @Test
     void regionsDoNotOverlapAndCarryTheDevices() {
         List<Region> r = p.regions();
-        assertThat(r).extracting(Region::name).containsExactly("syscon", "plic", "uart", "virtio0", "virtio1", "virtio2", "virtio3");
+        assertThat(r).extracting(Region::name).containsExactly("syscon", "plic", "uart", "virtio0", "virtio1", "virtio2",
+                "virtio3", "virtio4", "virtio5", "virtio6", "virtio7");
         for (int i = 1; i < r.size(); i++) {
             assertThat(r.get(i - 1).base() + r.get(i - 1).size()).isLessThanOrEqualTo(r.get(i).base());
         }
@@ -76,6 +77,8 @@ class PlatformTest {
         assertThat(r.get(5).device().read(0x08, 4)).isEqualTo(3);
         assertThat(p.console()).isNotNull();
         assertThat(p.virtio()).hasSize(4);
+        assertThat(r.get(7).device().read(0x00, 4)).as("an empty slot answers like QEMU's").isEqualTo(0x74726976);
+        assertThat(r.get(7).device().read(0x08, 4)).as("device id 0: nothing here").isZero();
         r.get(0).device().write(0, 4, 0x5555);
         assertThat(host.power).containsExactly("off");
     }
