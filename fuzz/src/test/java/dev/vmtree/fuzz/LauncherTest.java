@@ -155,6 +155,9 @@ class LauncherTest {
         OutsideTools.Run third = vmtree("run", "-i", "a", "--max-instructions", "1000");
         assertThat(third.exitCode()).as(third.err()).isEqualTo(6);
         assertThat(third.err()).contains("is running in process " + runA.pid());
+        assertThat(vmtree("checkout", "-i", "a", "--discard", "a").exitCode()).as("a running instance is not moved")
+                .isEqualTo(6);
+        assertThat(vmtree("reg", "-i", "b", "a0=1").exitCode()).isEqualTo(6);
         assertThat(field(ok("--json", "status", "-i", "a").out(), "running")).isEqualTo("true");
         assertThat(field(ok("--json", "status", "-i", "b").out(), "running")).as("both at once").isEqualTo("true");
         runA.toHandle().destroy();
@@ -193,6 +196,32 @@ class LauncherTest {
         String b = ok("--json", "status", "-i", "b").out();
         assertThat(field(a, "instructionsSinceHead")).isEqualTo(field(b, "instructionsSinceHead"));
         assertThat(field(a, "workingState")).isEqualTo(field(b, "workingState"));
+    }
+
+    @Test
+    void sigkillLosesOnlyTheUnsavedRunAndADamagedRecordIsReportedInOneLine() throws Exception {
+        ok("init");
+        ok("create", "a", "--kernel", guest("churn").toString(), "--harts", "2", "--memory", "16M");
+        assertThat(vmtree("run", "--max-instructions", "5000000").exitCode()).isEqualTo(3);
+        String saved = ok("--json", "status").out();
+        ok("commit", "-m", "five million");
+        Process run = start("run", "--max-instructions", "20000000000");
+        waitUntilRunning("a");
+        Thread.sleep(500);
+        run.toHandle().destroyForcibly();                           // SIGKILL: no suspend
+        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String after = ok("--json", "status").out();
+        assertThat(field(after, "running")).isEqualTo("false");
+        assertThat(field(after, "workingState")).as("the commit is intact").isEqualTo(field(saved, "workingState"));
+        assertThat(ok("log", "--oneline").out()).contains("five million");
+        ok("fsck");
+        assertThat(vmtree("run", "--max-instructions", "1000").exitCode()).as("the stale lock is taken over")
+                .isEqualTo(3);
+
+        java.nio.file.Files.writeString(dir.resolve(".vmtree/instances/a"), "garbage\n");
+        OutsideTools.Run damaged = vmtree("status");
+        assertThat(damaged.exitCode()).isEqualTo(4);
+        assertThat(damaged.err().strip()).doesNotContain("\n").doesNotContain("Exception").contains("instances/a");
     }
 
     private Process start(String... args) throws IOException {
