@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
         subcommands = {CommandLine.HelpCommand.class,
             InitCommand.class, ConfigCommand.class, CreateCommand.class, RunCommand.class, StatusCommand.class,
             CommitCommand.class, CheckoutCommand.class, RollbackCommand.class,
+            ShowCommand.class, DiffCommand.class, MemCommand.class, RegCommand.class,
             InstanceCommand.class, ImageCommand.class,
             BranchCommand.class, TagCommand.class, LogCommand.class, ReflogCommand.class,
             DuCommand.class, FsckCommand.class, GcCommand.class,
