@@ -163,6 +163,10 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} commit" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} checkout" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} rollback" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} show" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} diff" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} mem" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} reg" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} branch" ];    then _picocli_vmtree; return $?; fi
@@ -175,6 +179,8 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} exec" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} store" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} mem read" ];    then _picocli_vmtree_mem; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} mem write" ];    then _picocli_vmtree_mem; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance list" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance add" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance remove" ];    then _picocli_vmtree_instance; return $?; fi
@@ -198,55 +204,67 @@ function _complete_vmtree() {
   local cmds6=(commit)
   local cmds7=(checkout)
   local cmds8=(rollback)
-  local cmds9=(instance)
-  local cmds10=(image)
-  local cmds11=(branch)
-  local cmds12=(tag)
-  local cmds13=(log)
-  local cmds14=(reflog)
-  local cmds15=(du)
-  local cmds16=(fsck)
-  local cmds17=(gc)
-  local cmds18=(exec)
-  local cmds19=(store)
-  local cmds20=(bench)
-  local cmds21=(instance list)
-  local cmds22=(instance add)
-  local cmds23=(instance remove)
-  local cmds24=(instance rm)
-  local cmds25=(instance use)
-  local cmds26=(image list)
-  local cmds27=(store put)
-  local cmds28=(store cat)
-  local cmds29=(bench store)
-  local cmds30=(bench cow)
-  local cmds31=(bench core)
-  local cmds32=(bench dom0)
+  local cmds9=(show)
+  local cmds10=(diff)
+  local cmds11=(mem)
+  local cmds12=(reg)
+  local cmds13=(instance)
+  local cmds14=(image)
+  local cmds15=(branch)
+  local cmds16=(tag)
+  local cmds17=(log)
+  local cmds18=(reflog)
+  local cmds19=(du)
+  local cmds20=(fsck)
+  local cmds21=(gc)
+  local cmds22=(exec)
+  local cmds23=(store)
+  local cmds24=(bench)
+  local cmds25=(mem read)
+  local cmds26=(mem write)
+  local cmds27=(instance list)
+  local cmds28=(instance add)
+  local cmds29=(instance remove)
+  local cmds30=(instance rm)
+  local cmds31=(instance use)
+  local cmds32=(image list)
+  local cmds33=(store put)
+  local cmds34=(store cat)
+  local cmds35=(bench store)
+  local cmds36=(bench cow)
+  local cmds37=(bench core)
+  local cmds38=(bench dom0)
 
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_bench_core; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_image_list; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_instance_use; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_instance_add; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_instance_list; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_bench; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_store; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_vmtree_exec; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_vmtree_gc; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_vmtree_fsck; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_vmtree_du; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_vmtree_reflog; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_vmtree_log; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_vmtree_tag; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_vmtree_branch; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_vmtree_image; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_vmtree_instance; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_instance_use; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_instance_add; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_instance_list; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_mem_write; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_mem_read; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_bench; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_store; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_exec; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_gc; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_fsck; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_du; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_vmtree_reflog; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_vmtree_log; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_vmtree_tag; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_vmtree_branch; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_vmtree_image; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_vmtree_instance; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_vmtree_reg; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_vmtree_mem; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_vmtree_diff; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_vmtree_show; return $?; fi
   if CompWordsContainsArray "${cmds8[@]}"; then _picocli_vmtree_rollback; return $?; fi
   if CompWordsContainsArray "${cmds7[@]}"; then _picocli_vmtree_checkout; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_vmtree_commit; return $?; fi
@@ -267,7 +285,7 @@ function _picocli_vmtree() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="help init config create run status commit checkout rollback instance image branch tag log reflog du fsck gc exec store bench"
+  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc exec store bench"
   local flag_opts="'--json' '-q' '--quiet' '--debug' '-h' '--help' '-V' '--version'"
   local arg_opts="'-C'"
 
@@ -297,7 +315,7 @@ function _picocli_vmtree_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="init config create run status commit checkout rollback instance image branch tag log reflog du fsck gc exec store bench"
+  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc exec store bench"
   local flag_opts="'-h' '--help' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -621,6 +639,138 @@ function _picocli_vmtree_rollback() {
 
   case ${prev_word} in
     '-i')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `show` subcommand.
+function _picocli_vmtree_show() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `diff` subcommand.
+function _picocli_vmtree_diff() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--stat' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `mem` subcommand.
+function _picocli_vmtree_mem() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands="read write"
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `reg` subcommand.
+function _picocli_vmtree_reg() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '--hart' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '--hart')
       return
       ;;
     '-C')
@@ -1029,6 +1179,75 @@ function _picocli_vmtree_bench() {
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `read` subcommand.
+function _picocli_vmtree_mem_read() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-o' '--output' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '-o'|'--output')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `write` subcommand.
+function _picocli_vmtree_mem_write() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
