@@ -14,7 +14,7 @@ import java.util.Objects;
  * need, and nothing about refs, instances or names, which stay in Dom0. The embedded RV64 core
  * implements it once its {@code capture()}/{@code restore()} of a whole MachineState exists
  * (issue 4); another backend (QEMU/KVM) later implements the same interface. docs/cli.md ("Machine
- * commands: the plan") describes how each command uses it.
+ * commands over the driver seam") describes how each command uses it.
  *
  * <p>A stored state is neutral: named small files (hart, device and clock state, the ReplayLog,
  * the machine definition) and named images (RAM, disks) as PageTree roots. A snapshot's tree holds
