@@ -163,8 +163,8 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} commit" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} checkout" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} rollback" ];    then _picocli_vmtree; return $?; fi
-  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} diff" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} show" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} diff" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} mem" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} reg" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance" ];    then _picocli_vmtree; return $?; fi
@@ -204,8 +204,8 @@ function _complete_vmtree() {
   local cmds6=(commit)
   local cmds7=(checkout)
   local cmds8=(rollback)
-  local cmds9=(diff)
-  local cmds10=(show)
+  local cmds9=(show)
+  local cmds10=(diff)
   local cmds11=(mem)
   local cmds12=(reg)
   local cmds13=(instance)
@@ -263,8 +263,8 @@ function _complete_vmtree() {
   if CompWordsContainsArray "${cmds13[@]}"; then _picocli_vmtree_instance; return $?; fi
   if CompWordsContainsArray "${cmds12[@]}"; then _picocli_vmtree_reg; return $?; fi
   if CompWordsContainsArray "${cmds11[@]}"; then _picocli_vmtree_mem; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_vmtree_show; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_vmtree_diff; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_vmtree_diff; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_vmtree_show; return $?; fi
   if CompWordsContainsArray "${cmds8[@]}"; then _picocli_vmtree_rollback; return $?; fi
   if CompWordsContainsArray "${cmds7[@]}"; then _picocli_vmtree_checkout; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_vmtree_commit; return $?; fi
@@ -285,7 +285,7 @@ function _picocli_vmtree() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="help init config create run status commit checkout rollback diff show mem reg instance image branch tag log reflog du fsck gc exec store bench"
+  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc exec store bench"
   local flag_opts="'--json' '-q' '--quiet' '--debug' '-h' '--help' '-V' '--version'"
   local arg_opts="'-C'"
 
@@ -315,7 +315,7 @@ function _picocli_vmtree_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="init config create run status commit checkout rollback diff show mem reg instance image branch tag log reflog du fsck gc exec store bench"
+  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc exec store bench"
   local flag_opts="'-h' '--help' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -658,14 +658,14 @@ function _picocli_vmtree_rollback() {
   fi
 }
 
-# Generates completions for the options and subcommands of the `diff` subcommand.
-function _picocli_vmtree_diff() {
+# Generates completions for the options and subcommands of the `show` subcommand.
+function _picocli_vmtree_show() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--stat' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '-C'"
 
   type compopt &>/dev/null && compopt +o default
@@ -691,14 +691,14 @@ function _picocli_vmtree_diff() {
   fi
 }
 
-# Generates completions for the options and subcommands of the `show` subcommand.
-function _picocli_vmtree_show() {
+# Generates completions for the options and subcommands of the `diff` subcommand.
+function _picocli_vmtree_diff() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--stat' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '-C'"
 
   type compopt &>/dev/null && compopt +o default
@@ -1204,12 +1204,15 @@ function _picocli_vmtree_mem_read() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-i' '-C'"
+  local arg_opts="'-i' '-o' '--output' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
     '-i')
+      return
+      ;;
+    '-o'|'--output')
       return
       ;;
     '-C')

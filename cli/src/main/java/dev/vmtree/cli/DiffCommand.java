@@ -1,10 +1,19 @@
 package dev.vmtree.cli;
 
-import dev.vmtree.dom0.Inspect;
 import dev.vmtree.dom0.InstanceRecord;
+import dev.vmtree.dom0.MachineDriver;
+import dev.vmtree.dom0.MachineDriver.StateSummary;
 import dev.vmtree.dom0.MachineDriver.StoredState;
+import dev.vmtree.dom0.Machines;
+import dev.vmtree.dom0.Machines.ImageDifference;
+import dev.vmtree.dom0.StateId;
 import dev.vmtree.dom0.Toolstack;
+import dev.vmtree.store.SnapshotId;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,106 +21,180 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code vmtree diff REF [REF] [--stat]}. */
+/** {@code vmtree diff REF [REF] [--stat]}: what differs between two machine states. */
 @Command(name = "diff", mixinStandardHelpOptions = true,
-        description = {"Show what differs between two machine states: registers (per hart), device state (clock,"
-                + " halt, PLIC, UART, each virtio slot), memory pages (count and guest-physical ranges) and disk blocks"
-                + " (count and byte ranges). With one REF, compare it with the instance's current state, as"
-                + " `git diff REF` compares with the work tree. Pages are compared by content id, so the cost"
-                + " follows what differs, not the machine's size.",
-            "--json: {registers: [{hart, name, from, to}], devices: [s], images: [{image, pages, ranges: [[first, last]]"
-                + " (addresses for ram, byte offsets for disks)}]}. Exit status 0 whether or not they differ."})
+        description = {"Compare two machine states: registers (per hart, only those that differ), device state"
+                + " (clock, halt, pending input, PLIC, UART, each virtio slot, hidden hart state), memory pages"
+                + " (count and guest-physical address ranges) and disk blocks (count and byte ranges).",
+            "With one REF, compare it with where the instance stands now (its working state, else its base"
+                + " snapshot), like `git diff REF`. Cost grows with the differences, not with RAM or disk size.",
+            "--json: {from: {ref, snapshot, state}, to: {...}, identical, registers: {count, changes: [{hart, name,"
+                + " from, to}]}, devices: [s], images: [{name, kind, unit, count, ranges: [{start, end, units}]}]};"
+                + " --stat leaves out changes and ranges (see docs/cli.md)."},
+        footer = {"", "Examples:", "  vmtree diff HEAD             # the working state against its base",
+            "  vmtree diff main~1 main --stat", "  vmtree --json diff v1 v2"})
 public final class DiffCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "-i", paramLabel = "INSTANCE", description = "With one REF: this instance (default: the current one).")
+    @Option(names = "-i", paramLabel = "INSTANCE",
+            description = "With one REF: compare with this instance (default: the current one).")
     String instance;
 
-    @Option(names = "--stat", description = "Counts only.")
+    @Option(names = "--stat", description = "Counts only: how many registers, devices, pages and blocks differ.")
     boolean stat;
 
-    @Parameters(index = "0", paramLabel = "REF", description = "The old state.")
+    @Parameters(index = "0", paramLabel = "REF", description = "The state to compare from.")
     String from;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "REF2", description = "The new state (default: the instance).")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "REF",
+            description = "The state to compare to (default: the instance's current state).")
     String to;
+
+    /** One side of the comparison. */
+    private record Side(String label, SnapshotId snapshot, StoredState state, StateId id) {}
+
+    /** One register that differs. */
+    private record RegisterChange(int hart, String name, long from, long to) {}
 
     @Override
     public Integer call() {
         try (Toolstack ts = Dom0Cli.open(spec)) {
-            StoredState a = ts.machines().snapshotState(ts.resolve(from));
-            StoredState b;
+            Machines machines = ts.machines();
+            MachineDriver driver = machines.driver();
+            Side a = snapshotSide(ts, from);
+            Side b;
             if (to != null) {
-                b = ts.machines().snapshotState(ts.resolve(to));
+                b = snapshotSide(ts, to);
             } else {
                 InstanceRecord r = ts.instances().resolve(instance);
-                b = ts.machines().currentState(r);
+                StoredState s = r.working() != null ? machines.workingState(r.working())
+                        : machines.machineState(r.base(), r.name() + "'s base");
+                b = new Side(r.working() != null ? "instance " + r.name() + " (working state)"
+                        : "instance " + r.name() + " (at " + r.base().shortHex() + ")",
+                        r.working() != null ? null : r.base(), s, driver.stateId(s));
             }
-            Inspect.Difference d = new Inspect(ts).diff(a, b);
+            StateSummary sa = driver.summarize(a.state()), sb = driver.summarize(b.state());
+            List<RegisterChange> registers = registers(sa, sb);
+            List<String> devices = driver.differingDevices(a.state(), b.state());
+            List<ImageDifference> images = new ArrayList<>(machines.differingImages(a.state(), b.state(), !stat));
+            images.sort(java.util.Comparator.comparing((ImageDifference d) -> !isRam(d, sa)));   // memory first
             if (Dom0Cli.json(spec)) {
-                Json j = new Json().beginObject().name("registers").beginArray();
-                for (Inspect.RegisterChange c : d.registers()) {
-                    j.beginObject().field("hart", c.hart()).field("name", c.name()).field("from", hex(c.from()))
-                            .field("to", hex(c.to())).endObject();
-                }
-                j.endArray().name("devices").beginArray();
-                d.devices().forEach(j::value);
-                j.endArray().name("images").beginArray();
-                for (Inspect.ImageChange c : d.images()) {
-                    j.beginObject().field("image", c.image()).field("pages", c.pages()).name("ranges").beginArray();
-                    for (long[] r : c.ranges()) {
-                        j.beginArray().value(hex(c.base() + r[0] * c.pageSize()))
-                                .value(hex(c.base() + (r[1] + 1) * c.pageSize() - 1)).endArray();
-                    }
-                    j.endArray().endObject();
-                }
-                Dom0Cli.printJson(spec, j.endArray().endObject());
+                Dom0Cli.printJson(spec, json(a, b, registers, devices, images, sa));
                 return ExitCodes.OK;
             }
             PrintWriter out = Dom0Cli.out(spec);
-            if (d.none()) {
-                out.println("no differences");
-                return ExitCodes.OK;
-            }
+            out.println("diff " + a.label() + " -> " + b.label());
+            out.println("state " + a.id().shortHex() + " -> " + b.id().shortHex()
+                    + (a.id().equals(b.id()) ? " (identical)" : ""));
             if (stat) {
-                out.println(d.registers().size() + " registers differ");
-                out.println(d.devices().size() + " device or machine fields differ");
-                for (Inspect.ImageChange c : d.images()) {
-                    out.println(c.image() + ": " + c.pages() + (c.image().equals("ram") ? " pages" : " blocks") + " differ");
+                out.println(String.format("registers  %d", registers.size()));
+                out.println(String.format("devices    %d%s", devices.size(), devices.isEmpty() ? ""
+                        : " (" + String.join(", ", devices.stream().map(d -> d.substring(0, d.indexOf(':'))).toList()) + ")"));
+                for (ImageDifference d : images) {
+                    out.println(String.format("%-10s %,d %s of %s", d.image(), d.pages(),
+                            units(isRam(d, sa), d.pages()), ShowCommand.size(d.pageSize())));
                 }
                 return ExitCodes.OK;
             }
-            if (!d.registers().isEmpty()) {
+            if (!registers.isEmpty()) {
                 out.println("registers:");
-                for (Inspect.RegisterChange c : d.registers()) {
-                    out.printf("  hart %d %-9s %s -> %s%n", c.hart(), c.name(), hex(c.from()), hex(c.to()));
+                for (RegisterChange c : registers) {
+                    String alias = driver.registerAlias(c.name());
+                    out.println(String.format("  hart %d %-9s %s -> %s", c.hart(), c.name() + (alias == null ? "" : "/"
+                            + alias), GuestValues.hex64(c.from()), GuestValues.hex64(c.to())));
                 }
             }
-            if (!d.devices().isEmpty()) {
-                out.println("machine and devices:");
-                d.devices().forEach(s -> out.println("  " + s));
+            if (!devices.isEmpty()) {
+                out.println("devices:");
+                devices.forEach(d -> out.println("  " + d));
             }
-            for (Inspect.ImageChange c : d.images()) {
-                if (c.pages() == 0) {
+            for (ImageDifference d : images) {
+                if (d.pages() == 0) {
                     continue;
                 }
-                boolean ram = c.image().equals("ram");
-                out.printf("%s: %d %s differ%n", c.image(), c.pages(), ram ? "pages" : "blocks");
-                int shown = 0;
-                for (long[] r : c.ranges()) {
-                    if (shown++ == 20) {
-                        out.println("  ... " + (c.ranges().size() - 20) + " more ranges");
-                        break;
-                    }
-                    out.printf("  %s-%s%n", hex(c.base() + r[0] * c.pageSize()), hex(c.base() + (r[1] + 1) * c.pageSize() - 1));
+                boolean ram = isRam(d, sa);
+                out.println(String.format("%s: %,d %s of %s differ%s", ram ? "memory" : d.image(), d.pages(),
+                        units(ram, d.pages()), ShowCommand.size(d.pageSize()), ram ? " (guest-physical)" : " (bytes)"));
+                long base = ram ? sa.ramBase() : 0;
+                for (long[] range : d.ranges()) {
+                    long n = range[1] - range[0] + 1;
+                    out.println(String.format("  0x%x-0x%x  %,d %s", base + range[0] * d.pageSize(),
+                            base + (range[1] + 1) * d.pageSize() - 1, n, units(ram, n)));
                 }
             }
             return ExitCodes.OK;
         }
     }
 
-    private static String hex(long v) {
-        return String.format("0x%x", v);
+    private static Side snapshotSide(Toolstack ts, String rev) {
+        SnapshotId id = ts.resolve(rev);
+        StoredState s = ts.machines().machineState(id, rev);
+        return new Side(rev + " (" + id.shortHex() + ")", id, s, ts.machines().driver().stateId(s));
+    }
+
+    private static String units(boolean ram, long n) {
+        return (ram ? "page" : "block") + (n == 1 ? "" : "s");
+    }
+
+    private static boolean isRam(ImageDifference d, StateSummary s) {
+        return d.image().equals(s.ramImage());
+    }
+
+    /** Registers that differ, hart by hart, in display order (harts on one side only are left to the devices view). */
+    private static List<RegisterChange> registers(StateSummary a, StateSummary b) {
+        List<RegisterChange> out = new ArrayList<>();
+        for (int h = 0; h < Math.min(a.registers().size(), b.registers().size()); h++) {
+            Map<String, Long> ra = a.registers().get(h), rb = b.registers().get(h);
+            for (var e : ra.entrySet()) {
+                Long other = rb.get(e.getKey());
+                if (other != null && !Objects.equals(e.getValue(), other)) {
+                    out.add(new RegisterChange(h, e.getKey(), e.getValue(), other));
+                }
+            }
+        }
+        return out;
+    }
+
+    private Json json(Side a, Side b, List<RegisterChange> registers, List<String> devices, List<ImageDifference> images,
+                      StateSummary sa) {
+        Json j = new Json().beginObject();
+        side(j.name("from"), a, from);
+        side(j.name("to"), b, to);
+        j.field("identical", a.id().equals(b.id()));
+        j.name("registers").beginObject().field("count", registers.size());
+        if (!stat) {
+            j.name("changes").beginArray();
+            for (RegisterChange c : registers) {
+                j.beginObject().field("hart", c.hart()).field("name", c.name()).field("from", GuestValues.hex64(c.from()))
+                        .field("to", GuestValues.hex64(c.to())).endObject();
+            }
+            j.endArray();
+        }
+        j.endObject().name("devices").beginArray();
+        devices.forEach(j::value);
+        j.endArray().name("images").beginArray();
+        for (ImageDifference d : images) {
+            boolean ram = isRam(d, sa);
+            j.beginObject().field("name", d.image()).field("kind", ram ? "memory" : "disk").field("unit", d.pageSize())
+                    .field("count", d.pages());
+            if (!stat) {
+                long base = ram ? sa.ramBase() : 0;
+                j.name("ranges").beginArray();
+                for (long[] range : d.ranges()) {
+                    j.beginObject().field("start", base + range[0] * d.pageSize())
+                            .field("end", base + (range[1] + 1) * d.pageSize() - 1)
+                            .field("units", range[1] - range[0] + 1).endObject();
+                }
+                j.endArray();
+            }
+            j.endObject();
+        }
+        return j.endArray().endObject();
+    }
+
+    private static void side(Json j, Side s, String ref) {
+        j.beginObject().field("ref", ref).field("snapshot", s.snapshot() == null ? null : s.snapshot().hex())
+                .field("state", s.id().hex()).endObject();
     }
 }

@@ -1,12 +1,17 @@
 package dev.vmtree.cli;
 
-import dev.vmtree.dom0.InstanceLock;
 import dev.vmtree.dom0.InstanceRecord;
 import dev.vmtree.dom0.MachineDriver.LiveMachine;
+import dev.vmtree.dom0.MachineDriver.StoredState;
 import dev.vmtree.dom0.Machines;
 import dev.vmtree.dom0.Toolstack;
-import java.io.PrintWriter;
+import dev.vmtree.store.SnapshotId;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -14,9 +19,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code vmtree mem read REF ADDR LEN | mem write ADDR HEX}: guest memory of a stopped machine. */
+/** {@code vmtree mem read [REF] ADDR LEN | write ADDR HEX}: guest memory of a stopped machine, as easily as a file. */
 @Command(name = "mem", mixinStandardHelpOptions = true,
-        description = "Read a snapshot's guest memory, or write the instance's (a new dirty working state).",
+        description = "Read guest-physical memory of a snapshot or an instance, or write it on an instance's working"
+                + " state (a new dirty state, committed like any other).",
         subcommands = {MemCommand.Read.class, MemCommand.Write.class})
 public final class MemCommand implements Runnable {
     @Spec
@@ -24,91 +30,93 @@ public final class MemCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CliException(ExitCodes.USAGE, "mem needs a subcommand: read REF ADDR LEN, or write ADDR HEX");
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Parses 0x-hex or decimal. */
-    static long number(String what, String s) {
-        try {
-            if (s.startsWith("0x") || s.startsWith("0X")) {
-                return Long.parseUnsignedLong(s.substring(2).replace("_", ""), 16);
-            }
-            return Long.parseLong(s.replace("_", ""));
-        } catch (NumberFormatException e) {
-            throw new CliException(ExitCodes.USAGE, "bad " + what + " '" + s + "' (a decimal number or 0x hex)");
-        }
-    }
+    /** Bytes read at most at once (the core's own limit on one read). */
+    static final int MAX_READ = 64 << 20;
 
     @Command(name = "read", mixinStandardHelpOptions = true,
-            description = {"Print LEN bytes of guest-physical memory at ADDR of a snapshot (REF) or, with REF '.', of"
-                    + " the instance's current state, as a hex dump. Only the pages read are fetched from the store.",
-                "--json: {address, hex}."},
-            footer = {"", "Example:", "  vmtree mem read main 0x80200000 64"})
+            description = {"Print LEN bytes of guest-physical memory at ADDR as a hex dump (like xxd), from snapshot"
+                    + " REF or, without REF, from where the instance stands (its working state, else its base)."
+                    + " ADDR and LEN: 0x hex or decimal; RAM starts at 0x80000000.",
+                "--json: {address, length, hex}."},
+            footer = {"", "Examples:", "  vmtree mem read 0x80000000 64", "  vmtree mem read main~1 0x80200000 4096",
+                "  vmtree mem read v1 0x80000000 0x100000 -o ram.bin"})
     static final class Read implements Callable<Integer> {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "-i", paramLabel = "INSTANCE", description = "With REF '.': this instance.")
+        @Option(names = "-i", paramLabel = "INSTANCE",
+                description = "Without REF: read this instance (default: the current one).")
         String instance;
 
-        @Parameters(index = "0", paramLabel = "REF", description = "Snapshot, branch, tag, or '.' for the instance.")
-        String ref;
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+                description = "Write the raw bytes to FILE ('-': standard output) instead of a hex dump.")
+        String output;
 
-        @Parameters(index = "1", paramLabel = "ADDR", description = "Guest-physical address (0x hex or decimal).")
-        String address;
-
-        @Parameters(index = "2", paramLabel = "LEN", description = "Bytes to read (at most 16 MiB).")
-        String length;
+        @Parameters(arity = "2..3", paramLabel = "[REF] ADDR LEN",
+                description = "Optional snapshot, then address and length.")
+        List<String> args;
 
         @Override
         public Integer call() {
-            long addr = number("address", address);
-            long len = number("length", length);
-            if (len < 0 || len > 16 << 20) {
-                throw new CliException(ExitCodes.USAGE, "LEN must be between 0 and 16 MiB: " + length);
+            String ref = args.size() == 3 ? args.get(0) : null;
+            long address = GuestValues.address("address", args.get(args.size() - 2));
+            long length = GuestValues.address("length", args.get(args.size() - 1));
+            if (length > MAX_READ) {
+                throw new CliException(ExitCodes.USAGE, "LEN is at most " + MAX_READ + " bytes (64 MiB): " + length);
             }
             try (Toolstack ts = Dom0Cli.open(spec)) {
-                var state = ref.equals(".") ? ts.machines().currentState(ts.instances().resolve(instance))
-                        : ts.machines().snapshotState(ts.resolve(ref));
-                if (!Machines.holdsMachine(state)) {
-                    throw new CliException(ExitCodes.FAILURE, ref + " holds no machine");
+                Machines machines = ts.machines();
+                StoredState state;
+                if (ref != null) {
+                    SnapshotId id = ts.resolve(ref);
+                    state = machines.machineState(id, ref);
+                } else {
+                    InstanceRecord r = ts.instances().resolve(instance);
+                    state = r.working() != null ? machines.workingState(r.working())
+                            : machines.machineState(r.base(), r.name() + "'s base");
                 }
-                byte[] b;
-                try (LiveMachine m = ts.machines().open(state)) {
-                    b = m.readMemory(addr, (int) len);
+                byte[] bytes;
+                try (LiveMachine m = machines.open(state)) {
+                    bytes = m.readMemory(address, (int) length);
                 }
-                PrintWriter out = Dom0Cli.out(spec);
-                if (Dom0Cli.json(spec)) {
-                    Dom0Cli.printJson(spec, new Json().beginObject().field("address", String.format("0x%x", addr))
-                            .field("hex", HexFormat.of().formatHex(b)).endObject());
-                    return ExitCodes.OK;
-                }
-                for (int off = 0; off < b.length; off += 16) {
-                    StringBuilder hex = new StringBuilder(), text = new StringBuilder();
-                    for (int i = 0; i < 16; i++) {
-                        if (off + i < b.length) {
-                            int v = b[off + i] & 0xFF;
-                            hex.append(String.format("%02x", v));
-                            text.append(v >= 0x20 && v < 0x7f ? (char) v : '.');
-                        } else {
-                            hex.append("  ");
-                        }
-                        if (i % 2 == 1) {
-                            hex.append(' ');
-                        }
-                    }
-                    out.printf("%08x: %s %s%n", addr + off, hex, text);
+                if (output != null) {
+                    write(bytes);
+                } else if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("address", address).field("length", length)
+                            .field("hex", HexFormat.of().formatHex(bytes)).endObject());
+                } else {
+                    Dom0Cli.out(spec).print(GuestValues.hexdump(address, bytes));
+                    Dom0Cli.out(spec).flush();
                 }
                 return ExitCodes.OK;
+            }
+        }
+
+        private void write(byte[] bytes) {
+            try {
+                if (output.equals("-")) {
+                    Dom0Cli.out(spec).flush();
+                    OutputStream o = System.out;
+                    o.write(bytes);
+                    o.flush();
+                } else {
+                    Files.write(Path.of(output), bytes);
+                }
+            } catch (IOException e) {
+                throw new CliException(ExitCodes.FAILURE, "cannot write " + output + ": " + e.getMessage());
             }
         }
     }
 
     @Command(name = "write", mixinStandardHelpOptions = true,
-            description = {"Write bytes (given as hex) into the instance's guest-physical memory at ADDR. The result is a"
-                    + " new dirty working state, committed like any other; the write is an event of its ReplayLog.",
-                "Refused while the instance runs (status 6)."},
-            footer = {"", "Example:", "  vmtree mem write 0x80300000 deadbeef"})
+            description = {"Write bytes (given as hex digits) at guest-physical ADDR of the instance's working state:"
+                    + " the machine is restored, changed (a ReplayLog event) and suspended again, a new dirty state"
+                    + " that `commit` snapshots like any other. Refused while the instance runs (status 6).",
+                "--json: {instance, address, length, state, dirty}."},
+            footer = {"", "Examples:", "  vmtree mem write 0x80001000 deadbeef", "  vmtree mem write -i other 2147487744 00"})
     static final class Write implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -116,34 +124,25 @@ public final class MemCommand implements Runnable {
         @Option(names = "-i", paramLabel = "INSTANCE", description = "The instance (default: the current one).")
         String instance;
 
-        @Parameters(index = "0", paramLabel = "ADDR", description = "Guest-physical address (0x hex or decimal).")
+        @Parameters(index = "0", paramLabel = "ADDR", description = "Guest-physical address: 0x hex or decimal.")
         String address;
 
-        @Parameters(index = "1", paramLabel = "HEX", description = "The bytes, as hex digits (e.g. deadbeef).")
+        @Parameters(index = "1", paramLabel = "HEX", description = "The bytes, as an even number of hex digits.")
         String hex;
 
         @Override
         public Integer call() {
-            long addr = number("address", address);
-            byte[] data;
-            try {
-                data = HexFormat.of().parseHex(hex.startsWith("0x") ? hex.substring(2) : hex);
-            } catch (IllegalArgumentException e) {
-                throw new CliException(ExitCodes.USAGE, "bad HEX '" + hex + "': an even number of hex digits, please");
-            }
-            if (data.length == 0 || data.length > 1 << 20) {
-                throw new CliException(ExitCodes.USAGE, "HEX must hold 1 byte to 1 MiB");
-            }
+            long at = GuestValues.address("address", address);
+            byte[] bytes = GuestValues.bytes(hex);
             try (Toolstack ts = Dom0Cli.open(spec)) {
-                InstanceRecord r = ts.instances().resolve(instance);
-                try (InstanceLock lock = ts.instances().lock(r.name())) {
-                    r = ts.instances().get(r.name());
-                    try (LiveMachine m = ts.machines().open(r)) {
-                        m.writeMemory(addr, data);
-                        InstanceRecord saved = ts.machines().suspend(r, m, Machines.sinceBase(r));
-                        Dom0Cli.say(spec, String.format("wrote %d bytes at 0x%x; instance %s is now at state %s",
-                                data.length, addr, r.name(), saved.working().stateId().shortHex()));
-                    }
+                InstanceRecord saved = ts.machines().edit(instance, m -> m.writeMemory(at, bytes));
+                if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("instance", saved.name())
+                            .field("address", at).field("length", bytes.length)
+                            .field("state", saved.currentState().hex()).field("dirty", saved.dirty()).endObject());
+                } else {
+                    Dom0Cli.say(spec, String.format("wrote %d bytes at 0x%x of instance %s; state %s (%s)", bytes.length,
+                            at, saved.name(), saved.currentState().shortHex(), saved.dirty() ? "dirty" : "clean"));
                 }
                 return ExitCodes.OK;
             }

@@ -1,22 +1,15 @@
 package dev.vmtree.cli;
 
-import dev.vmtree.core.cpu.HartState;
-import dev.vmtree.core.replay.ReplayLog;
-import dev.vmtree.core.state.ExecutionState;
-import dev.vmtree.core.state.MachineLayout;
 import dev.vmtree.dom0.History;
-import dev.vmtree.dom0.Inspect;
 import dev.vmtree.dom0.InstanceRecord;
+import dev.vmtree.dom0.MachineDriver.StateSummary;
 import dev.vmtree.dom0.MachineDriver.StoredState;
-import dev.vmtree.dom0.Sizes;
+import dev.vmtree.dom0.Machines;
 import dev.vmtree.dom0.StateId;
 import dev.vmtree.dom0.Toolstack;
-import dev.vmtree.dom0.rv64.CoreDriver;
 import dev.vmtree.store.PageTreeRoot;
 import dev.vmtree.store.SnapshotId;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,127 +18,141 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code vmtree show [REF]}: a snapshot's configuration and state summary with its StateId. */
+/** {@code vmtree show [REF]}: what a snapshot (or the instance's working state) holds, without running it. */
 @Command(name = "show", mixinStandardHelpOptions = true,
-        description = {"Show a snapshot: id, parents, author, date, message, StateId, backend, memory, harts, disks"
-                + " (size, allocated blocks), the virtual clock, whether the guest halted, each hart's pc and"
-                + " privilege, and the ReplayLog it carries. Without REF: the instance's current state.",
-            "--json: {snapshot|null, parents, author, time, message, state, backend, memoryBytes, harts: [{hart, pc,"
-                + " privilege, waiting, stopped}], disks: [{name, bytes, allocatedBlocks}], instructions, halted,"
-                + " replayEvents: {KIND: n}}."})
+        description = {"Show a snapshot's configuration and state: id, parents, author, date and message, its"
+                + " StateId, backend, memory, harts (pc and privilege of each), disks (size, allocated blocks), the"
+                + " virtual clock (instructions retired), whether the guest has halted, and its ReplayLog events.",
+            "Without REF: the instance's working state (uncommitted), or its base snapshot when it has none."
+                + " Only the small state files are read, never a RAM page.",
+            "--json: {kind: \"snapshot\"|\"working\", snapshot, instance, parents, author, date, message, state,"
+                + " backend, kernel, memoryBytes, memoryPagesInUse, instructions, halted, harts: [{hart, pc,"
+                + " privilege}], disks: [{name, sizeBytes, blockSize, blocks, allocatedBlocks}], replayEvents:"
+                + " {KIND: n}} (see docs/cli.md)."},
+        footer = {"", "Examples:", "  vmtree show            # the current instance's working state",
+            "  vmtree show main~1", "  vmtree --json show v1"})
 public final class ShowCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "-i", paramLabel = "INSTANCE", description = "Without REF: this instance (default: the current one).")
+    @Option(names = "-i", paramLabel = "INSTANCE",
+            description = "Without REF: show this instance's state (default: the current one).")
     String instance;
 
-    @Parameters(arity = "0..1", paramLabel = "REF", description = "Snapshot, branch or tag.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "REF",
+            description = "A branch, tag, snapshot id, HEAD~N ... (default: the instance's working state).")
     String ref;
 
     @Override
     public Integer call() {
         try (Toolstack ts = Dom0Cli.open(spec)) {
+            Machines machines = ts.machines();
+            SnapshotId snapshot;
+            InstanceRecord r = null;
             StoredState state;
-            SnapshotId id = null;
-            History.Entry entry = null;
-            String what;
             if (ref != null) {
-                id = ts.resolve(ref);
-                state = ts.machines().snapshotState(id);
-                entry = ts.history().log(List.of(id), 1).getFirst();
-                what = "snapshot " + id.hex();
+                snapshot = ts.resolve(ref);
+                state = machines.machineState(snapshot, ref);
             } else {
-                InstanceRecord r = ts.instances().resolve(instance);
-                state = ts.machines().currentState(r);
-                what = "instance " + r.name() + (r.working() == null ? " (at its base " + r.base().shortHex() + ")"
-                        : " (working state, base " + r.base().shortHex() + ")");
+                r = ts.instances().resolve(instance);
+                snapshot = r.working() == null ? r.base() : null;
+                state = r.working() == null ? machines.machineState(r.base(), r.name() + "'s base")
+                        : machines.workingState(r.working());
             }
-            ExecutionState e = Inspect.execution(state);
-            StateId sid = ts.machines().driver().stateId(state);
-            ReplayLog log = Inspect.replayLog(state, e.instructions());
-            Map<String, Integer> events = Inspect.eventCounts(log);
-            Inspect inspect = new Inspect(ts);
-            String definition = state.files().containsKey(CoreDriver.DEFINITION_FILE)
-                    ? new String(state.files().get(CoreDriver.DEFINITION_FILE), StandardCharsets.UTF_8) : "";
-            String backend = line(definition, "backend", "?");
-            String kernel = line(definition, "kernel", "?");
-            MachineLayout l = e.layout();
+            History.Entry meta = snapshot == null ? null : ts.history().log(java.util.List.of(snapshot), 1).getFirst();
+            StateId id = machines.driver().stateId(state);
+            StateSummary s = machines.driver().summarize(state);
+            long ramInUse = machines.allocatedPages(state.images().get(s.ramImage()));
             if (Dom0Cli.json(spec)) {
-                Json j = new Json().beginObject().field("snapshot", id == null ? null : id.hex()).name("parents").beginArray();
-                if (entry != null) {
-                    entry.parents().forEach(p -> j.value(p.hex()));
-                }
-                j.endArray().field("author", entry == null ? null : entry.author())
-                        .field("time", entry == null ? null : entry.time().toString())
-                        .field("message", entry == null ? null : entry.message()).field("state", sid.hex())
-                        .field("backend", backend).field("kernel", kernel).field("memoryBytes", l.memoryBytes())
-                        .name("harts").beginArray();
-                for (int h = 0; h < e.harts().size(); h++) {
-                    HartState hs = e.harts().get(h);
-                    j.beginObject().field("hart", h).field("pc", String.format("0x%x", hs.pc()))
-                            .field("privilege", priv(hs.privilege())).field("waiting", hs.waitingForInterrupt())
-                            .field("stopped", hs.stopped()).endObject();
-                }
-                j.endArray().name("disks").beginArray();
-                for (int d = 0; d < l.disks().size(); d++) {
-                    PageTreeRoot root = state.images().get(CoreDriver.diskImage(d));
-                    j.beginObject().field("name", CoreDriver.diskImage(d)).field("bytes", l.disks().get(d).size())
-                            .field("allocatedBlocks", root == null ? 0 : inspect.allocatedPages(root)).endObject();
-                }
-                j.endArray().field("instructions", e.instructions()).field("halted", Inspect.halt(e))
-                        .name("replayEvents").beginObject();
-                events.forEach(j::field);
-                Dom0Cli.printJson(spec, j.endObject().endObject());
+                Dom0Cli.printJson(spec, json(ts, machines, r, snapshot, meta, id, s, state, ramInUse));
                 return ExitCodes.OK;
             }
             PrintWriter out = Dom0Cli.out(spec);
-            out.println(what);
-            if (entry != null) {
-                out.println("parents  " + (entry.parents().isEmpty() ? "(none: a root)"
-                        : String.join(" ", entry.parents().stream().map(SnapshotId::shortHex).toList())));
-                out.println("author   " + entry.author());
-                out.println("date     " + entry.time());
+            if (snapshot != null) {
+                out.println("snapshot " + snapshot.hex() + (r == null ? "" : " (instance " + r.name()
+                        + " is at this snapshot: no uncommitted state)"));
+                for (SnapshotId p : meta.parents()) {
+                    out.println("Parent:  " + p.hex());
+                }
+                out.println("Author:  " + meta.author());
+                out.println("Date:    " + meta.time());
                 out.println();
-                entry.message().lines().forEach(m -> out.println("    " + m));
+                meta.message().lines().forEach(l -> out.println("    " + l));
+                out.println();
+            } else {
+                out.println("working state of instance " + r.name() + " (uncommitted; base " + r.base().shortHex()
+                        + (r.dirty() ? ", dirty" : ", clean") + ")");
                 out.println();
             }
-            out.println("state    " + sid.hex());
-            out.println("machine  " + backend + ", kernel " + kernel + ", " + Sizes.human(l.memoryBytes()) + " RAM, "
-                    + l.harts() + (l.harts() == 1 ? " hart" : " harts") + (l.bootargs().isEmpty() ? ""
-                    : ", bootargs \"" + l.bootargs() + "\""));
-            for (int d = 0; d < l.disks().size(); d++) {
-                PageTreeRoot root = state.images().get(CoreDriver.diskImage(d));
-                out.printf("disk     %s: %s, %d of %d blocks allocated%s%n", CoreDriver.diskImage(d),
-                        Sizes.human(l.disks().get(d).size()), root == null ? 0 : inspect.allocatedPages(root),
-                        root == null ? 0 : root.pageCount(), l.disks().get(d).readOnly() ? ", read-only" : "");
+            out.println("state         " + id.hex());
+            out.println("backend       " + s.backend() + (s.kernel() == null ? "" : " (kernel " + s.kernel() + ")"));
+            out.println("memory        " + size(s.memoryBytes()) + String.format(" at 0x%x, %,d pages in use",
+                    s.ramBase(), ramInUse));
+            out.println("instructions  " + String.format("%,d", s.instructions()));
+            out.println("halted        " + (s.halted() == null ? "no" : s.halted()));
+            out.println("harts         " + s.registers().size());
+            for (int h = 0; h < s.registers().size(); h++) {
+                Map<String, Long> regs = s.registers().get(h);
+                out.println("  hart " + h + "      pc " + GuestValues.hex64(regs.get("pc")) + "  "
+                        + GuestValues.privilege(regs.get("priv")) + "-mode");
             }
-            out.printf("clock    %,d instructions%n", e.instructions());
-            out.println("guest    " + Inspect.halt(e));
-            for (int h = 0; h < e.harts().size(); h++) {
-                HartState hs = e.harts().get(h);
-                out.printf("hart %d   pc 0x%x, %s-mode%s%n", h, hs.pc(), priv(hs.privilege()),
-                        hs.stopped() ? ", stopped" : hs.waitingForInterrupt() ? ", waiting (wfi)" : "");
+            for (String d : s.diskImages()) {
+                PageTreeRoot root = state.images().get(d);
+                out.println(String.format("%-13s %s, %,d of %,d blocks allocated (%s blocks)", d, size(root.size()),
+                        machines.allocatedPages(root), root.pageCount(), size(root.pageSize())));
             }
-            StringBuilder ev = new StringBuilder();
-            events.forEach((k, v) -> ev.append(ev.isEmpty() ? "" : ", ").append(v).append(' ').append(k));
-            out.println("replay   " + log.events().size() + " events since instruction "
-                    + String.format("%,d", log.start()) + (ev.isEmpty() ? "" : " (" + ev + ")"));
+            long events = s.replayEvents().values().stream().mapToLong(Long::longValue).sum();
+            StringBuilder kinds = new StringBuilder();
+            s.replayEvents().forEach((k, v) -> kinds.append(kinds.isEmpty() ? "" : ", ").append(v).append(' ').append(k));
+            out.println("replay log    " + events + (events == 1 ? " event" : " events") + (kinds.isEmpty() ? "" : " (" + kinds + ")"));
             return ExitCodes.OK;
         }
     }
 
-    static String priv(int p) {
-        return switch (p) {
-            case 0 -> "U";
-            case 1 -> "S";
-            case 3 -> "M";
-            default -> "?";
-        };
+    private static Json json(Toolstack ts, Machines machines, InstanceRecord r, SnapshotId snapshot, History.Entry meta,
+                             StateId id, StateSummary s, StoredState state, long ramInUse) {
+        Json j = new Json().beginObject().field("kind", snapshot == null ? "working" : "snapshot")
+                .field("snapshot", snapshot == null ? null : snapshot.hex())
+                .field("instance", r == null ? null : r.name());
+        j.name("parents").beginArray();
+        if (meta != null) {
+            meta.parents().forEach(p -> j.value(p.hex()));
+        } else {
+            j.value(r.base().hex());
+        }
+        j.endArray().field("author", meta == null ? null : meta.author())
+                .field("date", meta == null ? null : meta.time().toString())
+                .field("message", meta == null ? null : meta.message())
+                .field("state", id.hex()).field("backend", s.backend()).field("kernel", s.kernel())
+                .field("memoryBytes", s.memoryBytes()).field("memoryPagesInUse", ramInUse)
+                .field("instructions", s.instructions()).field("halted", s.halted());
+        j.name("harts").beginArray();
+        for (int h = 0; h < s.registers().size(); h++) {
+            Map<String, Long> regs = s.registers().get(h);
+            j.beginObject().field("hart", h).field("pc", GuestValues.hex64(regs.get("pc")))
+                    .field("privilege", GuestValues.privilege(regs.get("priv"))).endObject();
+        }
+        j.endArray().name("disks").beginArray();
+        for (String d : s.diskImages()) {
+            PageTreeRoot root = state.images().get(d);
+            j.beginObject().field("name", d).field("sizeBytes", root.size()).field("blockSize", root.pageSize())
+                    .field("blocks", root.pageCount()).field("allocatedBlocks", machines.allocatedPages(root)).endObject();
+        }
+        j.endArray().name("replayEvents").beginObject();
+        s.replayEvents().forEach(j::field);
+        return j.endObject().endObject();
     }
 
-    private static String line(String text, String key, String otherwise) {
-        return text.lines().filter(l -> l.startsWith(key + " ")).map(l -> l.substring(key.length() + 1)).findFirst()
-                .orElse(otherwise);
+    static String size(long bytes) {
+        if (bytes >= 1 << 30 && bytes % (1 << 30) == 0) {
+            return (bytes >> 30) + " GiB";
+        }
+        if (bytes >= 1 << 20 && bytes % (1 << 20) == 0) {
+            return (bytes >> 20) + " MiB";
+        }
+        if (bytes >= 1 << 10 && bytes % (1 << 10) == 0) {
+            return (bytes >> 10) + " KiB";
+        }
+        return bytes + " bytes";
     }
 }

@@ -4,6 +4,7 @@ import dev.vmtree.store.PageTreeRoot;
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.WriteTransaction;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -13,7 +14,7 @@ import java.util.Objects;
  * need, and nothing about refs, instances or names, which stay in Dom0. The embedded RV64 core
  * implements it once its {@code capture()}/{@code restore()} of a whole MachineState exists
  * (issue 4); another backend (QEMU/KVM) later implements the same interface. docs/cli.md ("Machine
- * commands: the plan") describes how each command uses it.
+ * commands over the driver seam") describes how each command uses it.
  *
  * <p>A stored state is neutral: named small files (hart, device and clock state, the ReplayLog,
  * the machine definition) and named images (RAM, disks) as PageTree roots. A snapshot's tree holds
@@ -39,6 +40,39 @@ public interface MachineDriver {
 
     /** The StateId of a stored state, as the core defines it (docs/format.md), without running anything. */
     StateId stateId(StoredState state);
+
+    /** What `vmtree show` and `diff` read of a stored state, from its small files only: no page is read. */
+    StateSummary summarize(StoredState state);
+
+    /**
+     * The parts of two stored states, other than registers and pages, that differ (devices, clock,
+     * halt, pending input, hidden hart state): one line each, naming the part and its fields.
+     */
+    List<String> differingDevices(StoredState a, StoredState b);
+
+    /** The key register {@code name} has in {@link StateSummary#registers} ("a0" is "x10"); BAD_INPUT when unknown. */
+    String registerKey(String name);
+
+    /** Another name of a register key (its ABI name: "a0" for "x10"), or null. */
+    String registerAlias(String key);
+
+    /**
+     * A stored state as `vmtree show` prints it.
+     *
+     * @param ramImage     the image holding RAM, whose page {@code i} is guest-physical {@code ramBase + i * pageSize}
+     * @param diskImages   the images holding disks, in slot order (byte {@code i * pageSize} is block {@code i})
+     * @param halted       how the guest ended the machine ("powered off", ...), or null while it can run
+     * @param registers    per hart, every register by key in display order ("pc", "priv" for the privilege level)
+     * @param replayEvents events of the state's ReplayLog by kind ("console input", "memory write", ...)
+     */
+    record StateSummary(String backend, String kernel, long memoryBytes, String ramImage, long ramBase,
+                        List<String> diskImages, long instructions, String halted, List<Map<String, Long>> registers,
+                        Map<String, Long> replayEvents) {
+        public StateSummary {
+            diskImages = List.copyOf(diskImages);
+            registers = List.copyOf(registers);
+        }
+    }
 
     /** What `vmtree create` collects; sizes already parsed (see {@link Sizes}). */
     record MachineSpec(long memoryBytes, int harts, Path kernel, ImageCatalog.Boot boot, Path firmware, Path initrd,

@@ -72,6 +72,16 @@ public final class Machines {
         return holdsMachine(s) ? driver.stateId(s) : null;
     }
 
+    /** A snapshot's stored state, or FAILED naming {@code rev} when it holds no machine (a `store put` snapshot). */
+    public StoredState machineState(SnapshotId id, String rev) {
+        StoredState s = snapshotState(id);
+        if (!holdsMachine(s)) {
+            throw ToolstackException.failed(rev + " (" + id.shortHex() + ") holds no machine (it was made by"
+                    + " `vmtree store put`)");
+        }
+        return s;
+    }
+
     public static boolean holdsMachine(StoredState s) {
         return s.files().containsKey("machine.state");
     }
@@ -188,6 +198,23 @@ public final class Machines {
         }
     }
 
+    /**
+     * Changes a stopped instance from outside (`mem write`, `reg NAME=VALUE`): takes its lock (LOCKED
+     * when a `run` holds it), restores it, applies {@code change} through the {@link LiveMachine}
+     * (which logs it as a ReplayLog event) and suspends it with the same instruction count, a new
+     * working state. When {@code change} throws, nothing is stored.
+     */
+    public InstanceRecord edit(String instance, java.util.function.Consumer<LiveMachine> change) {
+        InstanceRecord r = ts.instances().resolve(instance);
+        try (InstanceLock lock = ts.instances().lock(r.name())) {
+            r = ts.instances().get(r.name());
+            try (LiveMachine m = open(r)) {
+                change.accept(m);
+                return suspend(r, m, sinceBase(r));
+            }
+        }
+    }
+
     /** Instructions the instance has run since its base snapshot. */
     public static long sinceBase(InstanceRecord r) {
         return r.working() == null ? 0 : r.working().instructionsSinceBase();
@@ -268,6 +295,46 @@ public final class Machines {
             each.accept(i);
         });
         return n[0];
+    }
+
+    /** Pages of an image that are not all zero (allocated disk blocks); cost grows with them, not the image size. */
+    public long allocatedPages(PageTreeRoot r) {
+        return differingPages(PageTreeRoot.empty(r.size(), r.pageSize()), r, i -> {});
+    }
+
+    /**
+     * How one image differs between two states: the differing pages as runs of consecutive page
+     * indexes ({@code first}, {@code last}, both included); {@code ranges} is empty when not asked for.
+     */
+    public record ImageDifference(String image, int pageSize, long pages, List<long[]> ranges) {}
+
+    /**
+     * Every image of either state, in name order, with its differing pages (an image on one side
+     * only differs in all its pages). Cost grows with the differences, not the image sizes.
+     */
+    public List<ImageDifference> differingImages(StoredState a, StoredState b, boolean withRanges) {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>(a.images().keySet());
+        names.addAll(b.images().keySet());
+        List<ImageDifference> out = new java.util.ArrayList<>();
+        for (String name : names) {
+            PageTreeRoot x = a.images().get(name), y = b.images().get(name);
+            PageTreeRoot some = x != null ? x : y;
+            PageTreeRoot empty = PageTreeRoot.empty(some.size(), some.pageSize());
+            List<long[]> ranges = new java.util.ArrayList<>();
+            long n = differingPages(x != null ? x : empty, y != null ? y : empty, i -> {
+                if (!withRanges) {
+                    return;
+                }
+                long[] last = ranges.isEmpty() ? null : ranges.getLast();
+                if (last != null && last[1] + 1 == i) {
+                    last[1] = i;
+                } else {
+                    ranges.add(new long[] {i, i});
+                }
+            });
+            out.add(new ImageDifference(name, some.pageSize(), n, ranges));
+        }
+        return out;
     }
 
     /** Pages of all images that differ between two stored states (for status). */

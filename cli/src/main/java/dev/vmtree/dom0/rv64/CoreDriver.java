@@ -6,6 +6,9 @@ import dev.vmtree.core.devices.Platform;
 import dev.vmtree.core.input.LiveInput;
 import dev.vmtree.core.loader.Boot;
 import dev.vmtree.core.loader.LoadException;
+import dev.vmtree.core.cpu.RegisterNames;
+import dev.vmtree.core.mem.Bus;
+import dev.vmtree.core.replay.ReplayEvent;
 import dev.vmtree.core.replay.ReplayLog;
 import dev.vmtree.core.state.ExecutionState;
 import dev.vmtree.core.state.MachineLayout;
@@ -27,7 +30,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The embedded RV64 core as a {@link MachineDriver}. A stored state is the files
@@ -140,6 +145,79 @@ public final class CoreDriver implements MachineDriver {
             roots.add(image(state, diskImage(i)));
         }
         return new StateId(StateIds.of(state.files().get(STATE_FILE), roots));
+    }
+
+    @Override
+    public StateSummary summarize(StoredState state) {
+        ExecutionState es = decode(state);
+        List<String> disks = new ArrayList<>();
+        for (int i = 0; i < es.layout().disks().size(); i++) {
+            disks.add(diskImage(i));
+        }
+        List<Map<String, Long>> registers = new ArrayList<>();
+        for (var h : es.harts()) {
+            registers.add(RegisterNames.all(h));
+        }
+        String backend = NAME, kernel = null;
+        byte[] def = state.files().get(DEFINITION_FILE);
+        if (def != null) {
+            for (String line : new String(def, StandardCharsets.UTF_8).split("\n")) {
+                if (line.startsWith("backend ")) {
+                    backend = line.substring(8);
+                } else if (line.startsWith("kernel ")) {
+                    kernel = line.substring(7);
+                }
+            }
+        }
+        Map<String, Long> events = new LinkedHashMap<>();
+        byte[] log = state.files().get(LOG_FILE);
+        if (log != null) {
+            ReplayLog replay;
+            try {
+                replay = ReplayLog.decode(log);
+            } catch (IllegalArgumentException e) {
+                throw corrupt("replay log: " + e.getMessage());
+            }
+            for (ReplayEvent e : replay.events()) {
+                String kind = switch (e) {
+                    case ReplayEvent.Input i -> i.event().kind().name().toLowerCase(java.util.Locale.ROOT) + " input";
+                    case ReplayEvent.MemoryWrite m -> "memory write";
+                    case ReplayEvent.RegisterWrite r -> "register write";
+                    case ReplayEvent.DiskWrite d -> "disk write";
+                };
+                events.merge(kind, 1L, Long::sum);
+            }
+        }
+        String halted = es.halted() == null ? null : StateComparison.halt(es);
+        return new StateSummary(backend, kernel, es.layout().memoryBytes(), RAM, Bus.RAM_BASE, disks, es.instructions(),
+                halted, registers, events);
+    }
+
+    @Override
+    public List<String> differingDevices(StoredState a, StoredState b) {
+        return StateComparison.differences(decode(a), decode(b));
+    }
+
+    @Override
+    public String registerKey(String name) {
+        var x = RegisterNames.xIndex(name);
+        if (x.isPresent()) {
+            return "x" + x.getAsInt();
+        }
+        String n = name.toLowerCase(java.util.Locale.ROOT);
+        if (n.equals("pc") || n.equals("priv") || RegisterNames.CSRS.contains(n)) {
+            return n;
+        }
+        throw ToolstackException.badInput("unknown register '" + name + "' (pc, x0-x31 or ABI names, priv, "
+                + String.join(", ", RegisterNames.CSRS) + ")");
+    }
+
+    @Override
+    public String registerAlias(String key) {
+        if (key.matches("x([0-9]|[12][0-9]|3[01])")) {
+            return RegisterNames.ABI.get(Integer.parseInt(key.substring(1)));
+        }
+        return null;
     }
 
     /** The machine state file of a stored state, decoded; a clear error when missing or corrupt. */
