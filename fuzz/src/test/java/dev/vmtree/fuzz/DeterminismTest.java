@@ -82,8 +82,8 @@ class DeterminismTest {
     }
 
     @Test
-    void anotherJvmComputesTheSameStateId() throws Exception {
-        long n = 20_000_000L;
+    void anotherJvmComputesTheSameStateIdForTheWholeRun() throws Exception {
+        long n = LENGTH;
         Machine m = ChurnRuns.boot(Console.NONE);
         ChurnRuns.run(m, n);
         String here = m.capture().stateId();

@@ -119,6 +119,27 @@ class LauncherTest {
         ok("gc");
         ok("fsck");
         assertThat(ok("exec", guest("hello").toString()).out()).contains("Hello from a vmtree guest");
+
+        // reading and editing a stopped machine: mem, reg, diff, show
+        ok("mem", "write", "0x80F00000", "cafebabe");
+        assertThat(field(ok("--json", "status").out(), "dirty")).isEqualTo("true");
+        assertThat(ok("mem", "read", ".", "0x80F00000", "4").out()).contains("80f00000: cafe babe");
+        ok("reg", "a0=0x1234");
+        assertThat(ok("reg", "a0").out().trim()).isEqualTo("0x1234");
+        String diff = ok("diff", rootSnapshot).out();
+        assertThat(diff).contains("x10").contains("0x0 -> 0x1234").contains("memory: 1 page of 4 KiB differ")
+                .contains("0x80f00000-0x80f00fff");
+        assertThat(ok("diff", "--stat", rootSnapshot).out()).contains("registers  1\n");
+        String edited = ok("--json", "commit", "-m", "edited by hand").out();
+        String show = ok("show", field(edited, "snapshot")).out();
+        assertThat(show).contains("state         " + field(edited, "state")).contains("edited by hand")
+                .contains("2 events").contains("1 memory write").contains("1 register write");
+        assertThat(ok("diff", rootSnapshot, field(edited, "snapshot")).out()).contains("0x80f00000-0x80f00fff");
+        assertThat(ok("mem", "read", field(edited, "snapshot"), "0x80F00000", "4").out()).contains("cafe babe");
+        assertThat(vmtree("mem", "read", "hello", "0x90000000", "4").err()).contains("is not in RAM");
+        assertThat(vmtree("reg", "zz=1").exitCode()).isEqualTo(2);
+        assertThat(vmtree("mem", "write", "0x80F00000", "abc").exitCode()).isEqualTo(2);
+        assertThat(vmtree("show", "no-such-ref").exitCode()).isEqualTo(1);
         assertThat(helloSnapshot).matches("[0-9a-f]{40}");
     }
 
@@ -134,6 +155,9 @@ class LauncherTest {
         OutsideTools.Run third = vmtree("run", "-i", "a", "--max-instructions", "1000");
         assertThat(third.exitCode()).as(third.err()).isEqualTo(6);
         assertThat(third.err()).contains("is running in process " + runA.pid());
+        assertThat(vmtree("checkout", "-i", "a", "--discard", "a").exitCode()).as("a running instance is not moved")
+                .isEqualTo(6);
+        assertThat(vmtree("reg", "-i", "b", "a0=1").exitCode()).isEqualTo(6);
         assertThat(field(ok("--json", "status", "-i", "a").out(), "running")).isEqualTo("true");
         assertThat(field(ok("--json", "status", "-i", "b").out(), "running")).as("both at once").isEqualTo("true");
         runA.toHandle().destroy();
@@ -172,6 +196,32 @@ class LauncherTest {
         String b = ok("--json", "status", "-i", "b").out();
         assertThat(field(a, "instructionsSinceHead")).isEqualTo(field(b, "instructionsSinceHead"));
         assertThat(field(a, "workingState")).isEqualTo(field(b, "workingState"));
+    }
+
+    @Test
+    void sigkillLosesOnlyTheUnsavedRunAndADamagedRecordIsReportedInOneLine() throws Exception {
+        ok("init");
+        ok("create", "a", "--kernel", guest("churn").toString(), "--harts", "2", "--memory", "16M");
+        assertThat(vmtree("run", "--max-instructions", "5000000").exitCode()).isEqualTo(3);
+        String saved = ok("--json", "status").out();
+        ok("commit", "-m", "five million");
+        Process run = start("run", "--max-instructions", "20000000000");
+        waitUntilRunning("a");
+        Thread.sleep(500);
+        run.toHandle().destroyForcibly();                           // SIGKILL: no suspend
+        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String after = ok("--json", "status").out();
+        assertThat(field(after, "running")).isEqualTo("false");
+        assertThat(field(after, "workingState")).as("the commit is intact").isEqualTo(field(saved, "workingState"));
+        assertThat(ok("log", "--oneline").out()).contains("five million");
+        ok("fsck");
+        assertThat(vmtree("run", "--max-instructions", "1000").exitCode()).as("the stale lock is taken over")
+                .isEqualTo(3);
+
+        java.nio.file.Files.writeString(dir.resolve(".vmtree/instances/a"), "garbage\n");
+        OutsideTools.Run damaged = vmtree("status");
+        assertThat(damaged.exitCode()).isEqualTo(4);
+        assertThat(damaged.err().strip()).doesNotContain("\n").doesNotContain("Exception").contains("instances/a");
     }
 
     private Process start(String... args) throws IOException {
