@@ -8,16 +8,16 @@
  * the PLIC (source 10, hart 0's S-mode context) and the shell waiting in wfi: a guest waiting for
  * a key lets the virtual clock idle. Output goes through the SBI console. Line editing: echo,
  * backspace/DEL, Ctrl-U (kill line), CR or LF ends a line.
- * Disk: a minimal polled virtio-blk driver (virtio-mmio v2, one split queue of 4 descriptors).
+ * Disk: virtio-blk through the runtime's polled virtio driver (lib/virtio.c).
  * Saved table layout (little-endian, from byte 0 of the disk): "KVS1" magic, u32 entry count, u32
  * checksum (FNV-1a over the entries), u32 reserved, then MAX_ENTRIES entries of KEY_MAX key bytes
  * and VALUE_MAX value bytes, NUL-padded; 16 sectors (8 KiB) in all.
  */
 #include "guest.h"
+#include "virtio.h"
 
 #define UART 0x10000000UL
 #define PLIC 0x0C000000UL
-#define VIRTIO 0x10001000UL
 #define UART_IRQ 10
 #define S_CONTEXT 1
 #define SIE_SEIE (1UL << 9)
@@ -48,7 +48,6 @@ static inline u32 r32(u64 a) { return *(volatile u32 *)a; }
 static inline void w32(u64 a, u32 v) { *(volatile u32 *)a = v; }
 static inline u8 r8(u64 a) { return *(volatile u8 *)a; }
 static inline void w8(u64 a, u8 v) { *(volatile u8 *)a = v; }
-static inline void fence(void) { __asm__ volatile("fence rw, rw" ::: "memory"); }
 
 /* ---- small string helpers (no libc) ---------------------------------------------------------- */
 
@@ -105,54 +104,10 @@ static int integer(const char *s, i64 *out)
 
 /* ---- the virtio block device ------------------------------------------------------------------ */
 
-struct desc { u64 addr; u32 len; u16 flags; u16 next; };
-static struct desc descs[4] __attribute__((aligned(16)));
-static struct { u16 flags, idx, ring[4], event; } avail __attribute__((aligned(4)));
-static struct { u16 flags, idx; struct { u32 id, len; } ring[4]; u16 event; } used __attribute__((aligned(8)));
+static struct virtq blk __attribute__((aligned(16)));
 static struct { u32 type, reserved; u64 sector; } request;
 static volatile u8 request_status;
-static u64 disk;
-static u16 submitted;
-
-static u64 find_virtio(u32 device)
-{
-    for (u64 slot = 0; slot < 8; slot++) {
-        u64 base = VIRTIO + slot * 0x1000;
-        if (r32(base) == 0x74726976 && r32(base + 4) == 2 && r32(base + 8) == device)
-            return base;
-    }
-    return 0;
-}
-
-static int disk_init(void)
-{
-    u64 v = find_virtio(2);
-    if (!v)
-        return 0;
-    w32(v + 0x70, 0);
-    w32(v + 0x70, 1 | 2);
-    w32(v + 0x24, 1);
-    w32(v + 0x20, 1);                   /* VIRTIO_F_VERSION_1 */
-    w32(v + 0x24, 0);
-    w32(v + 0x20, 0);
-    w32(v + 0x70, 1 | 2 | 8);
-    if (!(r32(v + 0x70) & 8))
-        return 0;
-    w32(v + 0x30, 0);
-    if (r32(v + 0x34) < 3)
-        return 0;
-    w32(v + 0x38, 4);
-    w32(v + 0x80, (u32)(u64)descs);
-    w32(v + 0x84, (u32)((u64)descs >> 32));
-    w32(v + 0x90, (u32)(u64)&avail);
-    w32(v + 0x94, (u32)((u64)&avail >> 32));
-    w32(v + 0xa0, (u32)(u64)&used);
-    w32(v + 0xa4, (u32)((u64)&used >> 32));
-    w32(v + 0x44, 1);
-    w32(v + 0x70, 1 | 2 | 8 | 4);
-    disk = v;
-    return 1;
-}
+static int disk;
 
 /* One request of `sectors` 512-byte sectors at `sector`; returns 1 when the device says OK. */
 static int disk_io(int write, u64 sector, void *buf, u32 sectors)
@@ -161,18 +116,11 @@ static int disk_io(int write, u64 sector, void *buf, u32 sectors)
     request.reserved = 0;
     request.sector = sector;
     request_status = 0xff;
-    descs[0] = (struct desc){(u64)&request, sizeof request, 1, 1};
-    descs[1] = (struct desc){(u64)buf, sectors * 512, (u16)(1 | (write ? 0 : 2)), 2};
-    descs[2] = (struct desc){(u64)&request_status, 1, 2, 0};
-    avail.ring[submitted % 4] = 0;
-    fence();
-    avail.idx = ++submitted;
-    fence();
-    w32(disk + 0x50, 0);
-    while (*(volatile u16 *)&used.idx != submitted)
-        ;
-    w32(disk + 0x64, r32(disk + 0x60));  /* acknowledge the interrupt */
-    fence();
+    blk.desc[0] = (struct virtq_desc){(u64)&request, sizeof request, VIRTQ_DESC_NEXT, 1};
+    blk.desc[1] = (struct virtq_desc){(u64)buf, sectors * 512,
+                                      (u16)(VIRTQ_DESC_NEXT | (write ? 0 : VIRTQ_DESC_WRITE)), 2};
+    blk.desc[2] = (struct virtq_desc){(u64)&request_status, 1, VIRTQ_DESC_WRITE, 0};
+    virtio_submit(&blk);
     return request_status == 0;
 }
 
@@ -420,7 +368,8 @@ static void command(char *line)
 int main(void)
 {
     printf("kvshell 1: a key-value shell on vmtree (help lists the commands)\n");
-    if (disk_init()) {
+    disk = virtio_open(&blk, 2);
+    if (disk) {
         int n = load(1);
         if (n >= 0)
             printf("loaded %u keys from disk\n", (u32)n);
