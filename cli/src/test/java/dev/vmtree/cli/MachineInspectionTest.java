@@ -51,13 +51,16 @@ class MachineInspectionTest {
     }
 
     @Test
-    void memWriteThenReadShowsTheBytesAndCommitThenDiffShowsExactlyThatPage() {
+    void memWriteThenReadShowsTheBytesAndCommitThenDiffShowsExactlyThatPage() throws Exception {
         assertThat(f.vm("--json", "status").ok().out()).contains("\"dirty\":false");
         f.vm("mem", "write", "0x80001ffe", "48656c6c6f").ok();
         assertThat(f.vm("mem", "read", "0x80001ffe", "5").ok().out())
                 .isEqualTo("80001ffe: 4865 6c6c 6f                             Hello\n");   // as xxd prints it
         assertThat(f.vm("--json", "mem", "read", "2147491838", "0x5").ok().out().trim())
                 .isEqualTo("{\"address\":2147491838,\"length\":5,\"hex\":\"48656c6c6f\"}");
+        Path raw = dir.resolve("raw.bin");
+        assertThat(f.vm("mem", "read", "-o", raw.toString(), "0x80001ffe", "6").ok().out()).isEmpty();
+        assertThat(Files.readAllBytes(raw)).containsExactly('H', 'e', 'l', 'l', 'o', 0);
         String status = f.vm("--json", "status").ok().out();
         assertThat(status).contains("\"dirty\":true").contains("\"dirtyPages\":{\"disk0\":0,\"ram\":2}");
         f.vm("commit", "-m", "hello in RAM").ok();
