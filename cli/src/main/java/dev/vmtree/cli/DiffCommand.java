@@ -101,8 +101,8 @@ public final class DiffCommand implements Callable<Integer> {
                 out.println("registers:");
                 for (RegisterChange c : registers) {
                     String alias = driver.registerAlias(c.name());
-                    out.println(String.format("  hart %d %-9s %s -> %s", c.hart(), c.name() + (alias == null ? "" : "/"
-                            + alias), GuestValues.hex64(c.from()), GuestValues.hex64(c.to())));
+                    out.println(String.format("  hart %d %-9s 0x%x -> 0x%x", c.hart(), c.name() + (alias == null ? ""
+                            : "/" + alias), c.from(), c.to()));
                 }
             }
             if (!devices.isEmpty()) {

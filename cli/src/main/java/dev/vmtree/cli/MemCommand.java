@@ -38,7 +38,8 @@ public final class MemCommand implements Runnable {
 
     @Command(name = "read", mixinStandardHelpOptions = true,
             description = {"Print LEN bytes of guest-physical memory at ADDR as a hex dump (like xxd), from snapshot"
-                    + " REF or, without REF, from where the instance stands (its working state, else its base)."
+                    + " REF or, without REF (or with '.'), from where the instance stands (its working state, else its"
+                    + " base)."
                     + " ADDR and LEN: 0x hex or decimal; RAM starts at 0x80000000.",
                 "--json: {address, length, hex}."},
             footer = {"", "Examples:", "  vmtree mem read 0x80000000 64", "  vmtree mem read main~1 0x80200000 4096",
@@ -56,12 +57,12 @@ public final class MemCommand implements Runnable {
         String output;
 
         @Parameters(arity = "2..3", paramLabel = "[REF] ADDR LEN",
-                description = "Optional snapshot, then address and length.")
+                description = "Optional snapshot ('.': the instance), then address and length.")
         List<String> args;
 
         @Override
         public Integer call() {
-            String ref = args.size() == 3 ? args.get(0) : null;
+            String ref = args.size() == 3 && !args.get(0).equals(".") ? args.get(0) : null;
             long address = GuestValues.address("address", args.get(args.size() - 2));
             long length = GuestValues.address("length", args.get(args.size() - 1));
             if (length > MAX_READ) {

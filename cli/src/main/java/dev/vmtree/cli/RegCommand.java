@@ -71,7 +71,7 @@ public final class RegCommand implements Callable<Integer> {
                     Dom0Cli.printJson(spec, new Json().beginObject().field("hart", hart).field("name", key)
                             .field("value", GuestValues.hex64(v)).endObject());
                 } else {
-                    Dom0Cli.out(spec).println(GuestValues.hex64(v));
+                    Dom0Cli.out(spec).println(String.format("0x%x", v));
                 }
                 return ExitCodes.OK;
             }

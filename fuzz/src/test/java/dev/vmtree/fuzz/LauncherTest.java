@@ -123,17 +123,17 @@ class LauncherTest {
         // reading and editing a stopped machine: mem, reg, diff, show
         ok("mem", "write", "0x80F00000", "cafebabe");
         assertThat(field(ok("--json", "status").out(), "dirty")).isEqualTo("true");
-        assertThat(ok("mem", "read", "0x80F00000", "4").out()).contains("80f00000: cafe babe");
+        assertThat(ok("mem", "read", ".", "0x80F00000", "4").out()).contains("80f00000: cafe babe");
         ok("reg", "a0=0x1234");
-        assertThat(ok("reg", "a0").out().trim()).isEqualTo("0x0000000000001234");
+        assertThat(ok("reg", "a0").out().trim()).isEqualTo("0x1234");
         String diff = ok("diff", rootSnapshot).out();
-        assertThat(diff).contains("hart 0 x10/a0    0x0000000000000000 -> 0x0000000000001234")
-                .contains("memory: 1 page of 4 KiB differ").contains("0x80f00000-0x80f00fff");
-        assertThat(ok("diff", "--stat", rootSnapshot).out()).containsPattern("registers +1");
+        assertThat(diff).contains("x10").contains("0x0 -> 0x1234").contains("memory: 1 page of 4 KiB differ")
+                .contains("0x80f00000-0x80f00fff");
+        assertThat(ok("diff", "--stat", rootSnapshot).out()).contains("registers  1\n");
         String edited = ok("--json", "commit", "-m", "edited by hand").out();
         String show = ok("show", field(edited, "snapshot")).out();
-        assertThat(show).containsPattern("state +" + field(edited, "state")).contains("edited by hand")
-                .contains("2 events (1 memory write, 1 register write)");
+        assertThat(show).contains("state         " + field(edited, "state")).contains("edited by hand")
+                .contains("2 events").contains("1 memory write").contains("1 register write");
         assertThat(ok("diff", rootSnapshot, field(edited, "snapshot")).out()).contains("0x80f00000-0x80f00fff");
         assertThat(ok("mem", "read", field(edited, "snapshot"), "0x80F00000", "4").out()).contains("cafe babe");
         assertThat(vmtree("mem", "read", "hello", "0x90000000", "4").err()).contains("is not in RAM");
