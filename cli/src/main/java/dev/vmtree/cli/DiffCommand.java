@@ -55,7 +55,7 @@ public final class DiffCommand implements Callable<Integer> {
     private record Side(String label, SnapshotId snapshot, StoredState state, StateId id) {}
 
     /** One register that differs. */
-    private record RegisterChange(int hart, String name, long from, long to) {}
+    record RegisterChange(int hart, String name, long from, long to) {}
 
     @Override
     public Integer call() {
@@ -74,11 +74,11 @@ public final class DiffCommand implements Callable<Integer> {
                         : "instance " + r.name() + " (at " + r.base().shortHex() + ")",
                         r.working() != null ? null : r.base(), s, driver.stateId(s));
             }
-            StateSummary sa = driver.summarize(a.state()), sb = driver.summarize(b.state());
-            List<RegisterChange> registers = registers(sa, sb);
-            List<String> devices = driver.differingDevices(a.state(), b.state());
-            List<ImageDifference> images = new ArrayList<>(machines.differingImages(a.state(), b.state(), !stat));
-            images.sort(java.util.Comparator.comparing((ImageDifference d) -> !isRam(d, sa)));   // memory first
+            Changes changes = Changes.of(machines, a.state(), b.state(), stat);
+            StateSummary sa = changes.from();
+            List<RegisterChange> registers = changes.registers();
+            List<String> devices = changes.devices();
+            List<ImageDifference> images = changes.images();
             if (Dom0Cli.json(spec)) {
                 Dom0Cli.printJson(spec, json(a, b, registers, devices, images, sa));
                 return ExitCodes.OK;
@@ -97,33 +97,54 @@ public final class DiffCommand implements Callable<Integer> {
                 }
                 return ExitCodes.OK;
             }
-            if (!registers.isEmpty()) {
-                out.println("registers:");
-                for (RegisterChange c : registers) {
-                    String alias = driver.registerAlias(c.name());
-                    out.println(String.format("  hart %d %-9s 0x%x -> 0x%x", c.hart(), c.name() + (alias == null ? ""
-                            : "/" + alias), c.from(), c.to()));
-                }
-            }
-            if (!devices.isEmpty()) {
-                out.println("devices:");
-                devices.forEach(d -> out.println("  " + d));
-            }
-            for (ImageDifference d : images) {
-                if (d.pages() == 0) {
-                    continue;
-                }
-                boolean ram = isRam(d, sa);
-                out.println(String.format("%s: %,d %s of %s differ%s", ram ? "memory" : d.image(), d.pages(),
-                        units(ram, d.pages()), ShowCommand.size(d.pageSize()), ram ? " (guest-physical)" : " (bytes)"));
-                long base = ram ? sa.ramBase() : 0;
-                for (long[] range : d.ranges()) {
-                    long n = range[1] - range[0] + 1;
-                    out.println(String.format("  0x%x-0x%x  %,d %s", base + range[0] * d.pageSize(),
-                            base + (range[1] + 1) * d.pageSize() - 1, n, units(ram, n)));
-                }
-            }
+            changes.print(out, driver);
             return ExitCodes.OK;
+        }
+    }
+
+    /** The lines of a full diff after its header: registers, devices, then each image's differing ranges. */
+    static void printChanges(PrintWriter out, MachineDriver driver, StateSummary sa, List<RegisterChange> registers,
+                             List<String> devices, List<ImageDifference> images) {
+        if (!registers.isEmpty()) {
+            out.println("registers:");
+            for (RegisterChange c : registers) {
+                String alias = driver.registerAlias(c.name());
+                out.println(String.format("  hart %d %-9s 0x%x -> 0x%x", c.hart(), c.name() + (alias == null ? ""
+                        : "/" + alias), c.from(), c.to()));
+            }
+        }
+        if (!devices.isEmpty()) {
+            out.println("devices:");
+            devices.forEach(d -> out.println("  " + d));
+        }
+        for (ImageDifference d : images) {
+            if (d.pages() == 0) {
+                continue;
+            }
+            boolean ram = isRam(d, sa);
+            out.println(String.format("%s: %,d %s of %s differ%s", ram ? "memory" : d.image(), d.pages(),
+                    units(ram, d.pages()), ShowCommand.size(d.pageSize()), ram ? " (guest-physical)" : " (bytes)"));
+            long base = ram ? sa.ramBase() : 0;
+            for (long[] range : d.ranges()) {
+                long n = range[1] - range[0] + 1;
+                out.println(String.format("  0x%x-0x%x  %,d %s", base + range[0] * d.pageSize(),
+                        base + (range[1] + 1) * d.pageSize() - 1, n, units(ram, n)));
+            }
+        }
+    }
+
+    /** Everything that differs between two stored states, memory first; ranges unless {@code stat}. */
+    record Changes(StateSummary from, List<RegisterChange> registers, List<String> devices, List<ImageDifference> images) {
+        static Changes of(Machines machines, StoredState a, StoredState b, boolean stat) {
+            MachineDriver driver = machines.driver();
+            StateSummary sa = driver.summarize(a), sb = driver.summarize(b);
+            List<ImageDifference> images = new ArrayList<>(machines.differingImages(a, b, !stat));
+            images.sort(java.util.Comparator.comparing((ImageDifference d) -> !isRam(d, sa)));   // memory first
+            return new Changes(sa, DiffCommand.registers(sa, sb), driver.differingDevices(a, b), images);
+        }
+
+        void print(PrintWriter out, MachineDriver driver) {
+            printChanges(out, driver, from, registers, devices, images);
         }
     }
 

@@ -19,6 +19,8 @@ public final class ExitCodes {
     public static final int DIRTY = 5;
     /** The instance is held by another process (a running {@code vmtree run}). */
     public static final int LOCKED = 6;
+    /** {@code replay --verify}: replaying the log did not reproduce the snapshot's StateId. */
+    public static final int DIVERGED = 7;
 
     static int of(ToolstackException.Kind kind) {
         return switch (kind) {

@@ -25,6 +25,7 @@ import picocli.CommandLine.Spec;
             InstanceCommand.class, ImageCommand.class,
             BranchCommand.class, TagCommand.class, LogCommand.class, ReflogCommand.class,
             DuCommand.class, FsckCommand.class, GcCommand.class,
+            ReplayCommand.class,
             ExecCommand.class, StoreCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
@@ -34,7 +35,8 @@ import picocli.CommandLine.Spec;
             "3:instruction budget exhausted before the guest stopped (exec, run)",
             "4:vmtree could not do the work (no repository, damaged repository, unreadable input, ...)",
             "5:the instance has uncommitted state the command would drop",
-            "6:the instance is held by another process (a running `vmtree run`)"
+            "6:the instance is held by another process (a running `vmtree run`)",
+            "7:`replay --verify`: the replay did not reproduce the snapshot"
         })
 public final class VmtreeCommand implements Runnable {
 

@@ -38,6 +38,14 @@ public interface MachineDriver {
      */
     LiveMachine restore(Repository repo, StoredState state);
 
+    /**
+     * Restores {@code start} to re-run {@code log}, the ReplayLog of a state that grew from it: outside
+     * input now comes only from the log, and the log's edits (memory, register and disk writes) are
+     * applied at their instruction counts by {@link Replay#replayTo}. Lazy like {@link #restore}.
+     * CANNOT_RUN when the log is corrupt or does not start where {@code start} stands.
+     */
+    Replay replay(Repository repo, StoredState start, byte[] log);
+
     /** The StateId of a stored state, as the core defines it (docs/format.md), without running anything. */
     StateId stateId(StoredState state);
 
@@ -115,6 +123,23 @@ public interface MachineDriver {
         void write(byte[] b, int off, int len);
 
         default void flush() {}
+    }
+
+    /** A machine re-running a ReplayLog (see {@link MachineDriver#replay}); it logs what it replays as it goes. */
+    interface Replay extends LiveMachine {
+        /** {@link #replayTo} without a pc to stop at. */
+        long NO_PC = -1;
+
+        /**
+         * Runs on until the clock reads exactly {@code instructions}, or (when {@code pc} is not
+         * {@link #NO_PC}) until the hart about to execute is at {@code pc}, applying the log's
+         * edits at their counts. Stops early, as {@link #run} does, when the guest powers off or
+         * waits for input the log does not have.
+         */
+        RunOutcome replayTo(long instructions, long pc);
+
+        /** The first moment the run and the log disagreed (input not taken where logged, ...), or null. */
+        String divergence();
     }
 
     /** A machine in this process. */

@@ -106,6 +106,11 @@ public final class Toolstack implements AutoCloseable {
         return machines;
     }
 
+    /** Deterministic replay of snapshots from their parents. */
+    public Replays replays() {
+        return new Replays(this);
+    }
+
     public History history() {
         if (history == null) {
             history = new History(repo);

@@ -282,6 +282,11 @@ public final class Machine {
         return harts[id];
     }
 
+    /** The hart that executes the next instruction (harts take turns in fixed quanta of global counts). */
+    public int currentHart() {
+        return current;
+    }
+
     /** The global instruction count: the virtual clock. Exact even inside a device or hypercall callback. */
     public long now() {
         return instructions + harts[current].sliceSteps();

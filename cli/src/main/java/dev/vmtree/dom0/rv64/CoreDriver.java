@@ -137,6 +137,26 @@ public final class CoreDriver implements MachineDriver {
     }
 
     @Override
+    public Replay replay(Repository repo, StoredState start, byte[] log) {
+        ReplayLog replay;
+        try {
+            replay = ReplayLog.decode(log);
+        } catch (IllegalArgumentException e) {
+            throw corrupt("replay log: " + e.getMessage());
+        }
+        Map<String, byte[]> files = new java.util.HashMap<>(start.files());
+        files.remove(LOG_FILE);
+        CoreMachine m = (CoreMachine) restore(repo, new StoredState(files, start.images()));
+        try {
+            m.startReplay(replay);
+        } catch (IllegalArgumentException e) {
+            m.close();
+            throw corrupt("replay log: " + e.getMessage());
+        }
+        return m;
+    }
+
+    @Override
     public StateId stateId(StoredState state) {
         ExecutionState es = decode(state);
         List<PageTreeRoot> roots = new ArrayList<>();

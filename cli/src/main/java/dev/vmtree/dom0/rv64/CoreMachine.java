@@ -19,6 +19,8 @@ import dev.vmtree.store.ChunkId;
 import dev.vmtree.store.PageTreeRoot;
 import dev.vmtree.store.WriteTransaction;
 import java.nio.charset.StandardCharsets;
+import dev.vmtree.core.input.ReplayInput;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +32,7 @@ import java.util.Map;
  * (detach, signal, timeout) is seen within milliseconds. Driven by one thread; {@link #requestStop}
  * from any.
  */
-final class CoreMachine implements MachineDriver.LiveMachine {
+final class CoreMachine implements MachineDriver.Replay {
     /** Instructions per slice: a few milliseconds of guest time between looks at stop requests. */
     static final long SLICE = 1L << 21;
 
@@ -42,6 +44,10 @@ final class CoreMachine implements MachineDriver.LiveMachine {
     private final List<ReplayEvent> log;
     private final String definition;
     private volatile MachineDriver.StopCause requested;
+    /** While replaying a log: its input, and its edits not applied yet (in log order). */
+    private ReplayInput replayInput;
+    private final ArrayDeque<ReplayEvent> edits = new ArrayDeque<>();
+    private String divergence;
 
     CoreMachine(Machine machine, SwitchableConsole console, PersistentImage ram, List<PersistentImage> disks,
                 ReplayLog replay, String definition) {
@@ -105,6 +111,112 @@ final class CoreMachine implements MachineDriver.LiveMachine {
             console.flush();
         }
     }
+
+    /** Switches to replaying {@code replay}: input only from it, its edits applied by {@link #replayTo}. */
+    void startReplay(ReplayLog replay) {
+        if (replay.start() != machine.instructions()) {
+            throw new IllegalArgumentException("the replay log starts at instruction " + replay.start()
+                    + " but the state it should grow from is at " + machine.instructions());
+        }
+        replayInput = new ReplayInput(replay.inputs());
+        machine.setInput(replayInput);
+        for (ReplayEvent e : replay.events()) {
+            if (!(e instanceof ReplayEvent.Input)) {
+                edits.add(e);
+            }
+        }
+    }
+
+    @Override
+    public MachineDriver.RunOutcome replayTo(long target, long pc) {
+        if (replayInput == null) {
+            throw new IllegalStateException("not replaying a log");
+        }
+        console.attach(DISCARD);
+        requested = null;
+        long start = machine.instructions();
+        try {
+            while (true) {
+                long now = machine.instructions();
+                applyEditsDue(now);
+                if (now >= target) {
+                    return outcome(MachineDriver.StopCause.BUDGET, start, 0);
+                }
+                if (requested != null) {
+                    return outcome(requested, start, 0);
+                }
+                if (pc != NO_PC && machine.hart(machine.currentHart()).pc() == pc && now > start) {
+                    return outcome(MachineDriver.StopCause.BUDGET, start, 0);
+                }
+                long until = edits.isEmpty() ? target : Math.min(target, edits.peek().at());
+                long step = pc == NO_PC ? Math.min(SLICE, until - now) : 1;
+                RunResult r = machine.run(step);
+                switch (r.reason()) {
+                    case SHUTDOWN, REBOOT -> {
+                        return outcome(MachineDriver.StopCause.POWER_OFF, start, 0);
+                    }
+                    case GUEST_FAILURE -> {
+                        return outcome(MachineDriver.StopCause.GUEST_FAULT, start, (int) r.detail());
+                    }
+                    case IDLE -> {
+                        return outcome(MachineDriver.StopCause.IDLE, start, 0);
+                    }
+                    case BUDGET_EXHAUSTED -> { }
+                }
+            }
+        } finally {
+            console.flush();
+        }
+    }
+
+    private void applyEditsDue(long now) {
+        while (!edits.isEmpty() && edits.peek().at() <= now) {
+            ReplayEvent e = edits.poll();
+            if (e.at() < now && divergence == null) {
+                divergence = "the log edits the machine at instruction " + e.at() + " but its clock passed from "
+                        + "below to " + now + " without stopping there";
+            }
+            switch (e) {
+                case ReplayEvent.MemoryWrite w -> writeMemory(w.address(), w.data());
+                case ReplayEvent.RegisterWrite w -> setRegister(w.hart(), w.register(), w.value());
+                case ReplayEvent.DiskWrite w -> writeDisk(w.disk(), w.offset(), w.data());
+                case ReplayEvent.Input i -> throw new AssertionError("input is not an edit");
+            }
+        }
+    }
+
+    @Override
+    public String divergence() {
+        if (divergence != null) {
+            return divergence;
+        }
+        return replayInput == null ? null : replayInput.divergence();
+    }
+
+    /** Writes into disk {@code index} from outside the guest (an NBD export, a replayed log); logged. */
+    void writeDisk(int index, long offset, byte[] data) {
+        List<VirtualDisk> d = disks();
+        if (index < 0 || index >= d.size()) {
+            throw ToolstackException.badInput("no disk " + index + " (the machine has " + d.size() + ")");
+        }
+        try {
+            d.get(index).write(offset, data, 0, data.length);
+        } catch (RuntimeException e) {
+            throw ToolstackException.badInput("cannot write disk" + index + " at " + offset + ": " + e.getMessage());
+        }
+        log.add(new ReplayEvent.DiskWrite(machine.instructions(), index, offset, data));
+    }
+
+    /** Output of a replayed run: shown once already, when it first happened. */
+    private static final MachineDriver.Console DISCARD = new MachineDriver.Console() {
+        @Override
+        public int poll() {
+            return END;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {}
+    };
 
     private MachineDriver.RunOutcome outcome(MachineDriver.StopCause cause, long start, int code) {
         return new MachineDriver.RunOutcome(cause, machine.instructions() - start, code);

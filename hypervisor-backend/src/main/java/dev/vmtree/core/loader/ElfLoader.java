@@ -98,8 +98,37 @@ public final class ElfLoader {
     private static long[] symbols(byte[] file, ByteBuffer b, long shoff, int shentsize, int shnum, String name)
             throws LoadException {
         long[] found = {-1, -1};
+        eachSymbol(file, b, shoff, shentsize, shnum, name, (sym, value) -> {
+            if (sym.equals("tohost")) {
+                found[0] = value;
+            } else if (sym.equals("fromhost")) {
+                found[1] = value;
+            }
+        });
+        return found;
+    }
+
+    /**
+     * The value (address) of symbol {@code symbol} in an ELF file's symbol table, for tools that
+     * name code by symbol (tests, `--until-pc`); empty when the file has no such symbol.
+     */
+    public static OptionalLong symbol(byte[] file, String symbol) throws LoadException {
+        parse(file, "ELF file");
+        ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        long[] found = {0, 0};
+        eachSymbol(file, b, b.getLong(40), b.getShort(58) & 0xFFFF, b.getShort(60) & 0xFFFF, "ELF file", (sym, value) -> {
+            if (found[0] == 0 && sym.equals(symbol)) {
+                found[0] = 1;
+                found[1] = value;
+            }
+        });
+        return found[0] == 0 ? OptionalLong.empty() : OptionalLong.of(found[1]);
+    }
+
+    private static void eachSymbol(byte[] file, ByteBuffer b, long shoff, int shentsize, int shnum, String name,
+                                   java.util.function.ObjLongConsumer<String> each) throws LoadException {
         if (shoff == 0 || shnum == 0) {
-            return found;
+            return;
         }
         if (shentsize < 64 || !inFile(file, shoff, (long) shentsize * shnum)) {
             throw new LoadException(name + ": section header table lies outside the file");
@@ -123,15 +152,9 @@ public final class ElfLoader {
             }
             for (long s = symOff; s + 24 <= symOff + symSize; s += 24) {
                 long nameOff = b.getInt((int) s) & 0xFFFF_FFFFL;
-                String sym = cString(file, strOff + nameOff, strOff + strSize);
-                if (sym.equals("tohost")) {
-                    found[0] = b.getLong((int) s + 8);
-                } else if (sym.equals("fromhost")) {
-                    found[1] = b.getLong((int) s + 8);
-                }
+                each.accept(cString(file, strOff + nameOff, strOff + strSize), b.getLong((int) s + 8));
             }
         }
-        return found;
     }
 
     private static String cString(byte[] file, long start, long limit) {

@@ -1,0 +1,171 @@
+package dev.vmtree.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vmtree.core.input.InputEvent;
+import dev.vmtree.core.loader.ElfLoader;
+import dev.vmtree.core.replay.ReplayEvent;
+import dev.vmtree.core.replay.ReplayLog;
+import dev.vmtree.store.Repository;
+import dev.vmtree.store.Snapshot;
+import dev.vmtree.store.SnapshotContent;
+import dev.vmtree.store.SnapshotId;
+import dev.vmtree.store.WriteTransaction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code vmtree replay} on the built-in key-value guest: a snapshot made of console input, a
+ * {@code mem write} and a {@code reg} edit replays to its own StateId; an altered log is caught and
+ * reported; intermediate moments become instances.
+ */
+class ReplayCommandTest {
+    @TempDir
+    Path dir;
+
+    Dom0Fixture f;
+
+    @BeforeEach
+    void machine() throws Exception {
+        System.setProperty("vmtree.home", Path.of(System.getProperty("vmtree.project.root")).toString());
+        f = new Dom0Fixture(dir).init();
+        f.vm("create", "kv", "--image", "kvshell").ok();
+        runWith("set a 5\nset b 7\n");
+        f.vm("mem", "write", "0x80400000", "cafe").ok();            // an edit between two runs
+        f.vm("reg", "mscratch=0x1234").ok();       // M-mode belongs to the hypervisor: the S-mode guest never reads it
+        runWith("sum\nlist\n");
+        f.vm("commit", "-m", "two keys").ok();
+    }
+
+    @AfterEach
+    void forgetHome() {
+        System.clearProperty("vmtree.home");
+    }
+
+    private void runWith(String input) throws Exception {
+        Path in = dir.resolve("input-" + System.nanoTime());
+        Files.writeString(in, input);
+        f.vm("run", "--input", in.toString()).ok();
+    }
+
+    private static String field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":(\"[^\"]*\"|null|true|false|[0-9]+)").matcher(json);
+        assertThat(m.find()).as("%s in %s", name, json).isTrue();
+        String v = m.group(1);
+        return v.startsWith("\"") ? v.substring(1, v.length() - 1) : v;
+    }
+
+    @Test
+    void replayVerifiesASnapshotMadeOfInputAndEdits() {
+        assertThat(f.vm("show", "kv").ok().out()).contains("console input").contains("memory write")
+                .contains("register write");
+        Dom0Fixture.Result r = f.vm("replay", "kv", "--verify").ok();
+        assertThat(r.out()).contains(", identical to kv").doesNotContain("divergence");
+        String json = f.vm("--json", "replay", "kv", "--verify").ok().out();
+        assertThat(field(json, "verified")).isEqualTo("true");
+        assertThat(field(json, "actual")).isEqualTo(field(json, "expected"));
+        assertThat(field(json, "reached")).isEqualTo(field(json, "end"));
+    }
+
+    @Test
+    void anAlteredLogIsReportedWithItsDifferences() throws Exception {
+        // the same snapshot, but the log gives "set a 6" where the guest was given "set a 5"
+        alteredCopy("bad-value", events -> {
+            List<ReplayEvent> out = new ArrayList<>();
+            boolean done = false;
+            for (ReplayEvent e : events) {
+                String text = e instanceof ReplayEvent.Input in && in.event().kind() == InputEvent.Kind.CONSOLE
+                        ? new String(in.event().data(), StandardCharsets.ISO_8859_1) : "";
+                if (!done && text.contains("5")) {
+                    e = new ReplayEvent.Input(new InputEvent(e.at(), InputEvent.Kind.CONSOLE,
+                            text.replaceFirst("5", "6").getBytes(StandardCharsets.ISO_8859_1)));
+                    done = true;
+                }
+                out.add(e);
+            }
+            assertThat(done).isTrue();
+            return out;
+        });
+        Dom0Fixture.Result r = f.vm("replay", "bad-value", "--verify");
+        assertThat(r.exit()).isEqualTo(ExitCodes.DIVERGED);
+        // only the page holding the shell's table (0x8020b940, see `nm kvshell.elf`) differs
+        assertThat(r.out()).contains("the replay diverged").contains("memory: 1 page of 4 KiB differ")
+                .contains("0x8020b000-0x8020bfff");
+
+        // the first console byte delivered later than the guest took it
+        alteredCopy("bad-time", events -> {
+            List<ReplayEvent> out = new ArrayList<>();
+            boolean done = false;
+            for (ReplayEvent e : events) {
+                if (!done && e instanceof ReplayEvent.Input in && in.event().kind() == InputEvent.Kind.CONSOLE) {
+                    e = new ReplayEvent.Input(new InputEvent(in.at() + 1, InputEvent.Kind.CONSOLE, in.event().data()));
+                    done = true;
+                }
+                out.add(e);
+            }
+            return out;
+        });
+        r = f.vm("replay", "bad-time", "--verify");
+        assertThat(r.exit()).isEqualTo(ExitCodes.DIVERGED);
+        assertThat(r.out()).contains("first divergence: ");
+        // nothing stored was harmed: the real snapshot still verifies
+        f.vm("replay", "kv", "--verify").ok();
+    }
+
+    @Test
+    void untilMaterialisesAnIntermediateMomentAsAnInstance() throws Exception {
+        String json = f.vm("--json", "replay", "kv").ok().out();
+        long from = Long.parseLong(field(json, "from")), end = Long.parseLong(field(json, "end"));
+        long middle = from + (end - from) / 2;
+        f.vm("replay", "kv", "--until", Long.toString(middle), "--to-instance", "mid").ok();
+        String status = f.vm("--json", "status", "-i", "mid").ok().out();
+        assertThat(status).contains("\"dirty\":true");
+        assertThat(f.vm("--json", "show", "-i", "mid").ok().out()).contains("\"instructions\":" + middle);
+        // the full replay as an instance has exactly the snapshot's state
+        f.vm("replay", "kv", "--until", Long.toString(end), "--to-instance", "whole").ok();
+        String kvState = field(f.vm("--json", "show", "kv").ok().out(), "state");
+        assertThat(field(f.vm("--json", "show", "-i", "whole").ok().out(), "state")).isEqualTo(kvState);
+        // and it runs on from there
+        Path in = dir.resolve("more");
+        Files.writeString(in, "get b\n");
+        assertThat(f.vm("run", "-i", "whole", "--input", in.toString()).ok().out()).contains("7");
+
+        long printf = ElfLoader.symbol(Files.readAllBytes(Path.of(System.getProperty("vmtree.project.root"))
+                .resolve("guests/bin/kvshell.elf")), "printf_lite").orElseThrow();
+        String at = f.vm("replay", "kv", "--until-pc", "0x" + Long.toHexString(printf), "--to-instance", "first-print")
+                .ok().out();
+        assertThat(at).contains("the pc was reached");
+        assertThat(f.vm("reg", "-i", "first-print", "pc").ok().out().trim()).endsWith(Long.toHexString(printf));
+
+        assertThat(f.vm("replay", "kv", "--until", Long.toString(end + 1)).exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(f.vm("replay", "kv", "--until", "5", "--verify").exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(f.vm("replay", "kv", "--to-instance", "mid").exit()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(f.vm("replay", "kv~1").err()).contains("root snapshot");
+        assertThat(f.vm("replay", "nosuch").exit()).isNotZero();
+    }
+
+    /** Tags a copy of kv (same parent, same images) whose ReplayLog is {@code change}d. */
+    private void alteredCopy(String tag, UnaryOperator<List<ReplayEvent>> change) {
+        try (Repository repo = Repository.open(f.repo); WriteTransaction tx = repo.beginWrite()) {
+            SnapshotId kv = repo.resolveRef("refs/heads/kv").orElseThrow();
+            Snapshot s = repo.readSnapshot(kv);
+            ReplayLog log = ReplayLog.decode(s.content().files().get("replay.log"));
+            Map<String, byte[]> files = new HashMap<>(s.content().files());
+            files.put("replay.log", new ReplayLog(log.start(), change.apply(log.events())).encode());
+            SnapshotId copy = tx.writeSnapshot(s.parents(), new SnapshotContent(files, s.content().images()), tag);
+            assertThat(tx.updateRef("refs/tags/" + tag, null, copy, "test: " + tag).ok()).isTrue();
+        }
+    }
+}
