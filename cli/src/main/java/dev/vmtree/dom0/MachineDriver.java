@@ -122,6 +122,17 @@ public interface MachineDriver {
 
         void write(byte[] b, int off, int len);
 
+        /** No input, output dropped (a replay's output was shown when it first happened). */
+        Console DISCARD = new Console() {
+            @Override
+            public int poll() {
+                return END;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {}
+        };
+
         default void flush() {}
     }
 
@@ -134,9 +145,13 @@ public interface MachineDriver {
          * Runs on until the clock reads exactly {@code instructions}, or (when {@code pc} is not
          * {@link #NO_PC}) until the hart about to execute is at {@code pc}, applying the log's
          * edits at their counts. Stops early, as {@link #run} does, when the guest powers off or
-         * waits for input the log does not have.
+         * waits for input the log does not have. Guest output goes to {@code out}, flushed before
+         * this returns.
          */
-        RunOutcome replayTo(long instructions, long pc);
+        RunOutcome replayTo(long instructions, long pc, Console out);
+
+        /** The hart that executes the next instruction. */
+        int currentHart();
 
         /** The first moment the run and the log disagreed (input not taken where logged, ...), or null. */
         String divergence();

@@ -97,7 +97,7 @@ public final class Replays {
         String divergence;
         try (Replay m = driver.replay(ts.repository(), parent, log);
              Progress.Task p = ts.progress().begin("replaying " + rev, "instructions", m::instructions)) {
-            outcome = m.replayTo(target, stop.pc());
+            outcome = m.replayTo(target, stop.pc(), MachineDriver.Console.DISCARD);
             divergence = m.divergence();
             try (WriteTransaction tx = ts.beginWrite()) {
                 w = m.persist(tx, m.instructions() - from);

@@ -111,6 +111,11 @@ public final class Toolstack implements AutoCloseable {
         return new Replays(this);
     }
 
+    /** The search for the first moment a condition holds (`vmtree bisect`). */
+    public Bisect bisect() {
+        return new Bisect(this);
+    }
+
     public History history() {
         if (history == null) {
             history = new History(repo);

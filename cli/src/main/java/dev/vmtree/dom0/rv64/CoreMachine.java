@@ -128,11 +128,11 @@ final class CoreMachine implements MachineDriver.Replay {
     }
 
     @Override
-    public MachineDriver.RunOutcome replayTo(long target, long pc) {
+    public MachineDriver.RunOutcome replayTo(long target, long pc, MachineDriver.Console out) {
         if (replayInput == null) {
             throw new IllegalStateException("not replaying a log");
         }
-        console.attach(DISCARD);
+        console.attach(out);
         requested = null;
         long start = machine.instructions();
         try {
@@ -207,16 +207,10 @@ final class CoreMachine implements MachineDriver.Replay {
         log.add(new ReplayEvent.DiskWrite(machine.instructions(), index, offset, data));
     }
 
-    /** Output of a replayed run: shown once already, when it first happened. */
-    private static final MachineDriver.Console DISCARD = new MachineDriver.Console() {
-        @Override
-        public int poll() {
-            return END;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {}
-    };
+    @Override
+    public int currentHart() {
+        return machine.currentHart();
+    }
 
     private MachineDriver.RunOutcome outcome(MachineDriver.StopCause cause, long start, int code) {
         return new MachineDriver.RunOutcome(cause, machine.instructions() - start, code);
