@@ -5,7 +5,9 @@ import dev.vmtree.core.Machine;
 import dev.vmtree.core.MachineConfig;
 import dev.vmtree.core.RunResult;
 import dev.vmtree.core.StopReason;
+import dev.vmtree.core.input.LiveInput;
 import dev.vmtree.core.loader.Boot;
+import dev.vmtree.core.replay.ReplayEvent;
 import dev.vmtree.core.loader.LoadException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -57,6 +59,10 @@ public final class BenchCoreCommand implements Runnable {
     @Option(names = "--no-qemu", description = "Measure vmtree only.")
     boolean noQemu;
 
+    @Option(names = "--record", description = "Also measure each program the way `vmtree run` runs it, recording its"
+            + " ReplayLog (live input polled and every delivery logged, runs in slices), and print the overhead.")
+    boolean record;
+
     @Override
     public void run() {
         if (runs < 1 || warmup < 0) {
@@ -77,18 +83,37 @@ public final class BenchCoreCommand implements Runnable {
         for (Path file : files) {
             byte[] image = read(file);
             long[] count = new long[1];
-            Timing vm = median(warmup, runs, () -> {
+            Timed plain = () -> {
                 Machine m = boot(file, image);
                 long c0 = THREADS.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 RunResult r = m.run(-1);
-                Timing t = new Timing((System.nanoTime() - t0) / 1e9, (THREADS.getCurrentThreadCpuTime() - c0) / 1e9);
-                if (r.reason() != StopReason.SHUTDOWN) {
-                    throw new CliException(1, file + ": benchmark did not shut down cleanly: " + r.reason());
-                }
                 count[0] = r.executed();
-                return t;
-            });
+                return finish(file, r, t0, c0);
+            };
+            Timing vm;
+            Timing rec = null;
+            if (record) {
+                // interleaved with plain runs, so both see the same JIT state and machine load
+                Timed recording = () -> {
+                    Machine m = boot(file, image);
+                    List<ReplayEvent> log = new ArrayList<>();
+                    m.setInput(new LiveInput(Console.NONE));
+                    m.setInputListener(e -> log.add(new ReplayEvent.Input(e)));
+                    long c0 = THREADS.getCurrentThreadCpuTime();
+                    long t0 = System.nanoTime();
+                    RunResult r;
+                    do {
+                        r = m.run(RECORDING_SLICE);
+                    } while (r.reason() == StopReason.BUDGET_EXHAUSTED);
+                    return finish(file, r, t0, c0);
+                };
+                Timing[] pair = medianPair(warmup, runs, plain, recording);
+                vm = pair[0];
+                rec = pair[1];
+            } else {
+                vm = median(warmup, runs, plain);
+            }
             double n = count[0] / 1e6;
             if (noQemu) {
                 out.printf("%-22s %,14d | %11.1f %11.1f | %11s %11s | %6s%n", file.getFileName(), count[0],
@@ -100,6 +125,10 @@ public final class BenchCoreCommand implements Runnable {
                 out.printf("%-22s %,14d | %11.1f %11.1f | %11.1f %11.1f | %6.2f%n", file.getFileName(), count[0],
                         n / vm.wall, n / vm.cpu, qWall, qCpu, (n / vm.cpu) / qCpu);
             }
+            if (rec != null) {
+                out.printf("%-22s %14s | %11.1f %11.1f | recording overhead %+.1f%% (cpu time)%n", "  recording", "",
+                        n / rec.wall, n / rec.cpu, (rec.cpu / vm.cpu - 1) * 100);
+            }
             out.flush();
         }
         out.println("MIPS = payload instructions / median seconds; ratio = vmtree / qemu on CPU time.");
@@ -108,6 +137,9 @@ public final class BenchCoreCommand implements Runnable {
             out.printf("qemu: %s -M virt -nographic -bios default -kernel FILE (wall clock minus baseline)%n", qemu);
         }
     }
+
+    /** The slice `vmtree run` uses between looks at stop requests (dom0.rv64.CoreMachine.SLICE). */
+    private static final long RECORDING_SLICE = 1L << 21;
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -131,6 +163,31 @@ public final class BenchCoreCommand implements Runnable {
             c[i] = m.cpu;
         }
         return new Timing(median(w), median(c));
+    }
+
+    /** Medians of two kinds of run, measured alternately. */
+    private static Timing[] medianPair(int warmup, int runs, Timed a, Timed b) {
+        for (int i = 0; i < warmup; i++) {
+            a.measure();
+            b.measure();
+        }
+        double[][] t = new double[4][runs];
+        for (int i = 0; i < runs; i++) {
+            Timing x = a.measure(), y = b.measure();
+            t[0][i] = x.wall;
+            t[1][i] = x.cpu;
+            t[2][i] = y.wall;
+            t[3][i] = y.cpu;
+        }
+        return new Timing[] {new Timing(median(t[0]), median(t[1])), new Timing(median(t[2]), median(t[3]))};
+    }
+
+    private static Timing finish(Path file, RunResult r, long t0, long c0) {
+        Timing t = new Timing((System.nanoTime() - t0) / 1e9, (THREADS.getCurrentThreadCpuTime() - c0) / 1e9);
+        if (r.reason() != StopReason.SHUTDOWN) {
+            throw new CliException(1, file + ": benchmark did not shut down cleanly: " + r.reason());
+        }
+        return t;
     }
 
     private static double median(double[] s) {
