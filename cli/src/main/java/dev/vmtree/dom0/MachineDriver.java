@@ -46,6 +46,17 @@ public interface MachineDriver {
      */
     Replay replay(Repository repo, StoredState start, byte[] log);
 
+    /**
+     * Serves a debugger for {@code m} (a machine this driver restored) over the GDB remote serial
+     * protocol on {@code host}:{@code port} (0: a free port), with reverse execution from automatic
+     * checkpoints every {@code checkpointInterval} instructions. Calls {@code ready} with the bound
+     * address once listening, guest output goes to {@code console}, {@code log} hears one line per
+     * event; returns when the debugger has left. The session works on the machine in memory only:
+     * nothing is stored.
+     */
+    void debug(LiveMachine m, java.net.InetAddress host, int port, long checkpointInterval, Console console,
+               java.util.function.Consumer<java.net.InetSocketAddress> ready, java.util.function.Consumer<String> log);
+
     /** The StateId of a stored state, as the core defines it (docs/format.md), without running anything. */
     StateId stateId(StoredState state);
 

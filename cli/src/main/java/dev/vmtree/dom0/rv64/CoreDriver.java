@@ -2,6 +2,7 @@ package dev.vmtree.dom0.rv64;
 
 import dev.vmtree.core.Machine;
 import dev.vmtree.core.MachineConfig;
+import dev.vmtree.core.debug.GdbServer;
 import dev.vmtree.core.devices.Platform;
 import dev.vmtree.core.input.LiveInput;
 import dev.vmtree.core.loader.Boot;
@@ -154,6 +155,33 @@ public final class CoreDriver implements MachineDriver {
             throw corrupt("replay log: " + e.getMessage());
         }
         return m;
+    }
+
+    @Override
+    public void debug(LiveMachine m, java.net.InetAddress host, int port, long checkpointInterval, Console console,
+                      java.util.function.Consumer<java.net.InetSocketAddress> ready, java.util.function.Consumer<String> log) {
+        CoreMachine cm = (CoreMachine) m;
+        SwitchableConsole c = cm.console();
+        c.attach(console);
+        GdbServer server;
+        try {
+            server = GdbServer.start(host, port, cm.machine(), c, new LiveInput(c),
+                    new GdbServer.Options(checkpointInterval, log));
+        } catch (java.io.IOException e) {
+            throw ToolstackException.failed("cannot listen on " + host.getHostAddress() + ":" + port + ": " + e.getMessage());
+        } catch (IllegalStateException e) {
+            throw ToolstackException.failed("cannot debug this machine: " + e.getMessage());
+        }
+        try (server) {
+            ready.accept(server.address());
+            server.awaitEnd();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IllegalStateException e) {
+            throw ToolstackException.failed(e.getMessage());
+        } finally {
+            c.flush();
+        }
     }
 
     @Override

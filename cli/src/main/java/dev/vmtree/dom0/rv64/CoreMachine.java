@@ -61,6 +61,11 @@ final class CoreMachine implements MachineDriver.Replay {
         machine.setInputListener(e -> log.add(new ReplayEvent.Input(e)));
     }
 
+    /** The console the machine writes to and reads from. */
+    SwitchableConsole console() {
+        return console;
+    }
+
     /** The core machine itself (for the debugger and disk exports). */
     Machine machine() {
         return machine;

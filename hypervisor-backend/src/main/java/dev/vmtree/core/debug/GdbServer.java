@@ -193,7 +193,7 @@ public final class GdbServer implements AutoCloseable {
             }
             char c = p.charAt(0);
             return switch (c) {
-                case '?' -> stopReply(TimeTravel.Outcome.of(TimeTravel.Stop.STEPPED), 5);
+                case '?' -> "T05thread:" + Integer.toHexString(time.currentHart() + 1) + ";";
                 case 'g' -> readRegisters();
                 case 'G' -> writeRegisters(p.substring(1));
                 case 'p' -> readRegister((int) Rsp.number(p.substring(1)));
