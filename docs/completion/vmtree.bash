@@ -178,6 +178,7 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gc" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} replay" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bisect" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} debug" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} exec" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} store" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench" ];    then _picocli_vmtree; return $?; fi
@@ -221,41 +222,43 @@ function _complete_vmtree() {
   local cmds21=(gc)
   local cmds22=(replay)
   local cmds23=(bisect)
-  local cmds24=(exec)
-  local cmds25=(store)
-  local cmds26=(bench)
-  local cmds27=(mem read)
-  local cmds28=(mem write)
-  local cmds29=(instance list)
-  local cmds30=(instance add)
-  local cmds31=(instance remove)
-  local cmds32=(instance rm)
-  local cmds33=(instance use)
-  local cmds34=(image list)
-  local cmds35=(store put)
-  local cmds36=(store cat)
-  local cmds37=(bench store)
-  local cmds38=(bench cow)
-  local cmds39=(bench core)
-  local cmds40=(bench dom0)
+  local cmds24=(debug)
+  local cmds25=(exec)
+  local cmds26=(store)
+  local cmds27=(bench)
+  local cmds28=(mem read)
+  local cmds29=(mem write)
+  local cmds30=(instance list)
+  local cmds31=(instance add)
+  local cmds32=(instance remove)
+  local cmds33=(instance rm)
+  local cmds34=(instance use)
+  local cmds35=(image list)
+  local cmds36=(store put)
+  local cmds37=(store cat)
+  local cmds38=(bench store)
+  local cmds39=(bench cow)
+  local cmds40=(bench core)
+  local cmds41=(bench dom0)
 
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_bench_core; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_image_list; return $?; fi
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_instance_use; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_instance_add; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_instance_list; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_mem_write; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_mem_read; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_bench; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_store; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_exec; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_instance_use; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_instance_add; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_instance_list; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_mem_write; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_mem_read; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_bench; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_store; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_exec; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_debug; return $?; fi
   if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_bisect; return $?; fi
   if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_replay; return $?; fi
   if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_gc; return $?; fi
@@ -291,7 +294,7 @@ function _picocli_vmtree() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc replay bisect exec store bench"
+  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc replay bisect debug exec store bench"
   local flag_opts="'--json' '-q' '--quiet' '--debug' '-h' '--help' '-V' '--version'"
   local arg_opts="'-C'"
 
@@ -321,7 +324,7 @@ function _picocli_vmtree_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc replay bisect exec store bench"
+  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc replay bisect debug exec store bench"
   local flag_opts="'-h' '--help' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -1137,6 +1140,45 @@ function _picocli_vmtree_bisect() {
       return
       ;;
     '--to-instance')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `debug` subcommand.
+function _picocli_vmtree_debug() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '--gdb' '--checkpoint-interval' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '--gdb')
+      return
+      ;;
+    '--checkpoint-interval')
       return
       ;;
     '-C')
