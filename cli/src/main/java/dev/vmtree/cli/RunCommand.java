@@ -150,7 +150,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         }
     }
 
-    private static SignalHandler handle(String name, Runnable action) {
+    static SignalHandler handle(String name, Runnable action) {
         try {
             return Signal.handle(new Signal(name), s -> action.run());
         } catch (IllegalArgumentException e) {
@@ -158,7 +158,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         }
     }
 
-    private static void restore(String name, SignalHandler previous) {
+    static void restore(String name, SignalHandler previous) {
         if (previous != null) {
             try {
                 Signal.handle(new Signal(name), previous);

@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
             InstanceCommand.class, ImageCommand.class,
             BranchCommand.class, TagCommand.class, LogCommand.class, ReflogCommand.class,
             DuCommand.class, FsckCommand.class, GcCommand.class,
-            ReplayCommand.class, BisectCommand.class, DebugCommand.class,
+            DiskCommand.class, ReplayCommand.class, BisectCommand.class, DebugCommand.class,
             ExecCommand.class, StoreCommand.class, BenchCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {

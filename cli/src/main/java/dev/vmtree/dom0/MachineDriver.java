@@ -80,15 +80,17 @@ public interface MachineDriver {
      *
      * @param ramImage     the image holding RAM, whose page {@code i} is guest-physical {@code ramBase + i * pageSize}
      * @param diskImages   the images holding disks, in slot order (byte {@code i * pageSize} is block {@code i})
+     * @param diskBytes    each disk's size in bytes as the guest sees it (its image may be rounded up to whole blocks)
      * @param halted       how the guest ended the machine ("powered off", ...), or null while it can run
      * @param registers    per hart, every register by key in display order ("pc", "priv" for the privilege level)
      * @param replayEvents events of the state's ReplayLog by kind ("console input", "memory write", ...)
      */
     record StateSummary(String backend, String kernel, long memoryBytes, String ramImage, long ramBase,
-                        List<String> diskImages, long instructions, String halted, List<Map<String, Long>> registers,
+                        List<String> diskImages, List<Long> diskBytes, long instructions, String halted, List<Map<String, Long>> registers,
                         Map<String, Long> replayEvents) {
         public StateSummary {
             diskImages = List.copyOf(diskImages);
+            diskBytes = List.copyOf(diskBytes);
             registers = List.copyOf(registers);
         }
     }
@@ -204,6 +206,22 @@ public interface MachineDriver {
 
         /** Sets one register; recorded as a ReplayLog event by the driver. */
         void setRegister(int hart, String name, long value);
+
+        /** Number of disks. */
+        int diskCount();
+
+        /**
+         * Disk {@code index} as a block device for access from outside the guest (an NBD export):
+         * reads and writes go to the machine's working disk. BAD_INPUT for a disk it does not have.
+         */
+        dev.vmtree.cow.disk.BlockDevice disk(int index);
+
+        /**
+         * Records in the ReplayLog that {@code length} bytes at {@code offset} of disk {@code index}
+         * were just changed from outside the guest (the bytes are read back from the disk). May be
+         * called from another thread than the one driving the machine, one call at a time.
+         */
+        void recordDiskWrite(int index, long offset, long length);
 
         @Override
         void close();

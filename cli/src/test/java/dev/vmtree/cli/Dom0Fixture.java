@@ -50,6 +50,33 @@ final class Dom0Fixture {
         return run(all);
     }
 
+    /** A command running in the background; {@code out} streams its standard output as it comes. */
+    record Started(java.util.concurrent.CompletableFuture<Result> done, java.io.BufferedReader out) {}
+
+    /** Starts {@code vmtree -C REPO args...} on another thread (for servers: read their first line, then connect). */
+    Started start(String... args) throws java.io.IOException {
+        String[] all = new String[args.length + 2];
+        all[0] = "-C";
+        all[1] = repo.toString();
+        System.arraycopy(args, 0, all, 2, args.length);
+        java.io.PipedInputStream in = new java.io.PipedInputStream(1 << 16);
+        java.io.PipedOutputStream pipe = new java.io.PipedOutputStream(in);
+        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(pipe, java.nio.charset.StandardCharsets.UTF_8), true);
+        StringWriter err = new StringWriter();
+        var done = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            CommandLine cl = VmtreeCommand.commandLine();
+            cl.setOut(out);
+            cl.setErr(new PrintWriter(err, true));
+            try {
+                return new Result(cl.execute(all), "", err.toString());
+            } finally {
+                out.close();
+            }
+        });
+        return new Started(done, new java.io.BufferedReader(new java.io.InputStreamReader(in,
+                java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

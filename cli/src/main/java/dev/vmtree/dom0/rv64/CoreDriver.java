@@ -199,8 +199,10 @@ public final class CoreDriver implements MachineDriver {
     public StateSummary summarize(StoredState state) {
         ExecutionState es = decode(state);
         List<String> disks = new ArrayList<>();
+        List<Long> diskBytes = new ArrayList<>();
         for (int i = 0; i < es.layout().disks().size(); i++) {
             disks.add(diskImage(i));
+            diskBytes.add(es.layout().disks().get(i).size());
         }
         List<Map<String, Long>> registers = new ArrayList<>();
         for (var h : es.harts()) {
@@ -232,12 +234,13 @@ public final class CoreDriver implements MachineDriver {
                     case ReplayEvent.MemoryWrite m -> "memory write";
                     case ReplayEvent.RegisterWrite r -> "register write";
                     case ReplayEvent.DiskWrite d -> "disk write";
+                    case ReplayEvent.DiskZeroes z -> "disk write";
                 };
                 events.merge(kind, 1L, Long::sum);
             }
         }
         String halted = es.halted() == null ? null : StateComparison.halt(es);
-        return new StateSummary(backend, kernel, es.layout().memoryBytes(), RAM, Bus.RAM_BASE, disks, es.instructions(),
+        return new StateSummary(backend, kernel, es.layout().memoryBytes(), RAM, Bus.RAM_BASE, disks, diskBytes, es.instructions(),
                 halted, registers, events);
     }
 

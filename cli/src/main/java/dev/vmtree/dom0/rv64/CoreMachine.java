@@ -58,7 +58,7 @@ final class CoreMachine implements MachineDriver.Replay {
         this.logStart = replay.start();
         this.log = new ArrayList<>(replay.events());
         this.definition = definition;
-        machine.setInputListener(e -> log.add(new ReplayEvent.Input(e)));
+        machine.setInputListener(e -> log(new ReplayEvent.Input(e)));
     }
 
     /** The console the machine writes to and reads from. */
@@ -185,6 +185,10 @@ final class CoreMachine implements MachineDriver.Replay {
                 case ReplayEvent.MemoryWrite w -> writeMemory(w.address(), w.data());
                 case ReplayEvent.RegisterWrite w -> setRegister(w.hart(), w.register(), w.value());
                 case ReplayEvent.DiskWrite w -> writeDisk(w.disk(), w.offset(), w.data());
+                case ReplayEvent.DiskZeroes z -> {
+                    disk(z.disk()).writeZeroes(z.offset(), z.length());
+                    log(z);
+                }
                 case ReplayEvent.Input i -> throw new AssertionError("input is not an edit");
             }
         }
@@ -198,18 +202,74 @@ final class CoreMachine implements MachineDriver.Replay {
         return replayInput == null ? null : replayInput.divergence();
     }
 
-    /** Writes into disk {@code index} from outside the guest (an NBD export, a replayed log); logged. */
-    void writeDisk(int index, long offset, byte[] data) {
+    /** Writes into disk {@code index} from outside the guest (a replayed log); logged. */
+    private void writeDisk(int index, long offset, byte[] data) {
+        disk(index).write(offset, data, 0, data.length);
+        log(new ReplayEvent.DiskWrite(machine.instructions(), index, offset, data));
+    }
+
+    @Override
+    public int diskCount() {
+        return machine.config().disks().size();
+    }
+
+    @Override
+    public VirtualDisk disk(int index) {
         List<VirtualDisk> d = disks();
         if (index < 0 || index >= d.size()) {
             throw ToolstackException.badInput("no disk " + index + " (the machine has " + d.size() + ")");
         }
-        try {
-            d.get(index).write(offset, data, 0, data.length);
-        } catch (RuntimeException e) {
-            throw ToolstackException.badInput("cannot write disk" + index + " at " + offset + ": " + e.getMessage());
+        return d.get(index);
+    }
+
+    /**
+     * Logs bytes something outside the guest has just written into disk {@code index} (read back
+     * from the disk: zeroed ranges become one {@link ReplayEvent.DiskZeroes}, data goes in events of
+     * at most {@link #DISK_EVENT_BYTES}).
+     */
+    @Override
+    public void recordDiskWrite(int index, long offset, long length) {
+        VirtualDisk d = disk(index);
+        long at = machine.instructions();
+        byte[] buf = new byte[(int) Math.min(length, DISK_EVENT_BYTES)];
+        for (long done = 0; done < length; ) {
+            int n = (int) Math.min(buf.length, length - done);
+            d.read(offset + done, buf, 0, n);
+            boolean zero = true;
+            for (int i = 0; i < n && zero; i++) {
+                zero = buf[i] == 0;
+            }
+            if (zero && n == buf.length && length - done > n) {
+                // a zeroed stretch: find where it ends and log it as one event
+                long end = done + n;
+                while (end < length) {
+                    int m = (int) Math.min(buf.length, length - end);
+                    d.read(offset + end, buf, 0, m);
+                    boolean allZero = true;
+                    for (int i = 0; i < m && allZero; i++) {
+                        allZero = buf[i] == 0;
+                    }
+                    if (!allZero) {
+                        break;
+                    }
+                    end += m;
+                }
+                log(new ReplayEvent.DiskZeroes(at, index, offset + done, end - done));
+                done = end;
+            } else {
+                log(zero ? new ReplayEvent.DiskZeroes(at, index, offset + done, n)
+                        : new ReplayEvent.DiskWrite(at, index, offset + done, java.util.Arrays.copyOf(buf, n)));
+                done += n;
+            }
         }
-        log.add(new ReplayEvent.DiskWrite(machine.instructions(), index, offset, data));
+    }
+
+    /** Largest data a disk write event carries; longer writes are split. */
+    static final int DISK_EVENT_BYTES = 1 << 20;
+
+    /** Appends to the log; NBD connection threads call it too (one at a time, under the export's lock). */
+    private synchronized void log(ReplayEvent e) {
+        log.add(e);
     }
 
     @Override
@@ -251,7 +311,7 @@ final class CoreMachine implements MachineDriver.Replay {
     }
 
     /** The log since the state this machine's history started from. */
-    ReplayLog replayLog() {
+    synchronized ReplayLog replayLog() {
         return new ReplayLog(logStart, log);
     }
 
@@ -292,7 +352,7 @@ final class CoreMachine implements MachineDriver.Replay {
         }
         machine.memory().writeRam(address, data, 0, data.length);
         machine.memory().invalidateCode();
-        log.add(new ReplayEvent.MemoryWrite(machine.instructions(), address, data));
+        log(new ReplayEvent.MemoryWrite(machine.instructions(), address, data));
     }
 
     private ToolstackException outsideRam(long address, int length) {
@@ -315,7 +375,7 @@ final class CoreMachine implements MachineDriver.Replay {
             throw ToolstackException.badInput(e.getMessage());
         }
         machine.hart(hart).restore(changed);
-        log.add(new ReplayEvent.RegisterWrite(machine.instructions(), hart, name, value));
+        log(new ReplayEvent.RegisterWrite(machine.instructions(), hart, name, value));
     }
 
     private HartState hartState(int hart) {

@@ -118,6 +118,11 @@ public final class DiskImages {
         Path dir = out.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
         try {
+            try {   // an image is for others to read (a hypervisor's user): not the temporary file's 0600
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: keep its default
+            }
             try (RandomAccessFile file = new RandomAccessFile(tmp.toFile(), "rw")) {
                 file.setLength(0);
                 switch (format) {

@@ -39,6 +39,7 @@ public final class NbdServer implements AutoCloseable {
     private final Semaphore slots = new Semaphore(MAX_CLIENTS);
     private final Thread acceptor;
     private volatile boolean closed;
+    private final java.util.concurrent.CountDownLatch firstGone = new java.util.concurrent.CountDownLatch(1);
 
     /** An export and the lock serializing access to its device. */
     record Served(NbdExport export, ReentrantLock lock) {}
@@ -118,8 +119,16 @@ public final class NbdServer implements AutoCloseable {
                     clients.remove(client);
                     closeQuietly(client);
                     slots.release();
+                    firstGone.countDown();
                 }
             });
+        }
+    }
+
+    /** Blocks until the first client has disconnected (or the server closed); for one-shot exports. */
+    public void awaitFirstDisconnect() throws InterruptedException {
+        while (!closed && !firstGone.await(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            // wait on
         }
     }
 

@@ -76,4 +76,13 @@ public sealed interface ReplayEvent {
             return Long.hashCode(at) * 31 + disk * 7 + Long.hashCode(offset) + Arrays.hashCode(data);
         }
     }
+
+    /** {@code length} bytes of a disk zeroed (or trimmed) from outside the guest, e.g. NBD WRITE_ZEROES. */
+    record DiskZeroes(long at, int disk, long offset, long length) implements ReplayEvent {
+        public DiskZeroes {
+            if (offset < 0 || length < 0) {
+                throw new IllegalArgumentException("negative disk range");
+            }
+        }
+    }
 }

@@ -16,7 +16,8 @@ import java.util.List;
  * ("ReplayLog"). Immutable.
  */
 public record ReplayLog(long start, List<ReplayEvent> events) {
-    public static final int VERSION = 1;
+    /** The newest version; a log is written as version 1 unless it holds an event only version 2 has. */
+    public static final int VERSION = 2;
     static final byte[] MAGIC = {'V', 'M', 'R', 'L'};
     static final int MAX_EVENTS = 1 << 24, MAX_DATA = 1 << 24, MAX_NAME = 64;
 
@@ -60,7 +61,7 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         out.writeBytes(MAGIC);
-        out.write(VERSION);
+        out.write(events.stream().anyMatch(e -> e instanceof ReplayEvent.DiskZeroes) ? 2 : 1);
         u64(out, b, start);
         u32(out, b, events.size());
         for (ReplayEvent e : events) {
@@ -90,6 +91,13 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
                     u64(out, b, d.offset());
                     bytes(out, b, d.data());
                 }
+                case ReplayEvent.DiskZeroes z -> {
+                    out.write(6);
+                    u64(out, b, e.at());
+                    u32(out, b, z.disk());
+                    u64(out, b, z.offset());
+                    u64(out, b, z.length());
+                }
             }
         }
         return out.toByteArray();
@@ -105,8 +113,9 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
                 }
             }
             int version = in.get() & 0xFF;
-            if (version != VERSION) {
-                throw new IllegalArgumentException("replay log: version " + version + " is not supported (only " + VERSION + ")");
+            if (version < 1 || version > VERSION) {
+                throw new IllegalArgumentException("replay log: version " + version + " is not supported (1 to " + VERSION
+                        + ")");
             }
             long start = in.getLong();
             long count = in.getInt() & 0xFFFF_FFFFL;
@@ -123,6 +132,12 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
                     case 4 -> new ReplayEvent.RegisterWrite(at, in.getInt(),
                             new String(bytes(in, MAX_NAME), StandardCharsets.UTF_8), in.getLong());
                     case 5 -> new ReplayEvent.DiskWrite(at, in.getInt(), in.getLong(), bytes(in, MAX_DATA));
+                    case 6 -> {
+                        if (version < 2) {
+                            throw new IllegalArgumentException("replay log: event kind 6 needs version 2 (event " + i + ")");
+                        }
+                        yield new ReplayEvent.DiskZeroes(at, in.getInt(), in.getLong(), in.getLong());
+                    }
                     default -> throw new IllegalArgumentException("replay log: unknown event kind " + kind + " (event " + i + ")");
                 });
             }
