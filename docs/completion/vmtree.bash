@@ -176,6 +176,7 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} du" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} fsck" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gc" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} replay" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bisect" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} debug" ];    then _picocli_vmtree; return $?; fi
@@ -190,6 +191,9 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance rm" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance use" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image list" ];    then _picocli_vmtree_image; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk ls" ];    then _picocli_vmtree_disk; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk export" ];    then _picocli_vmtree_disk; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk serve" ];    then _picocli_vmtree_disk; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} store put" ];    then _picocli_vmtree_store; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} store cat" ];    then _picocli_vmtree_store; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench store" ];    then _picocli_vmtree_bench; return $?; fi
@@ -220,47 +224,55 @@ function _complete_vmtree() {
   local cmds19=(du)
   local cmds20=(fsck)
   local cmds21=(gc)
-  local cmds22=(replay)
-  local cmds23=(bisect)
-  local cmds24=(debug)
-  local cmds25=(exec)
-  local cmds26=(store)
-  local cmds27=(bench)
-  local cmds28=(mem read)
-  local cmds29=(mem write)
-  local cmds30=(instance list)
-  local cmds31=(instance add)
-  local cmds32=(instance remove)
-  local cmds33=(instance rm)
-  local cmds34=(instance use)
-  local cmds35=(image list)
-  local cmds36=(store put)
-  local cmds37=(store cat)
-  local cmds38=(bench store)
-  local cmds39=(bench cow)
-  local cmds40=(bench core)
-  local cmds41=(bench dom0)
+  local cmds22=(disk)
+  local cmds23=(replay)
+  local cmds24=(bisect)
+  local cmds25=(debug)
+  local cmds26=(exec)
+  local cmds27=(store)
+  local cmds28=(bench)
+  local cmds29=(mem read)
+  local cmds30=(mem write)
+  local cmds31=(instance list)
+  local cmds32=(instance add)
+  local cmds33=(instance remove)
+  local cmds34=(instance rm)
+  local cmds35=(instance use)
+  local cmds36=(image list)
+  local cmds37=(disk ls)
+  local cmds38=(disk export)
+  local cmds39=(disk serve)
+  local cmds40=(store put)
+  local cmds41=(store cat)
+  local cmds42=(bench store)
+  local cmds43=(bench cow)
+  local cmds44=(bench core)
+  local cmds45=(bench dom0)
 
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_bench_core; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_image_list; return $?; fi
-  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_instance_use; return $?; fi
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_instance_add; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_instance_list; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_mem_write; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_mem_read; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_bench; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_store; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_exec; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_debug; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_bisect; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_replay; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_disk_export; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_instance_use; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_instance_add; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_instance_list; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_mem_write; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_mem_read; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_bench; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_store; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_exec; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_debug; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_bisect; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_replay; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_disk; return $?; fi
   if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_gc; return $?; fi
   if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_fsck; return $?; fi
   if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_du; return $?; fi
@@ -294,7 +306,7 @@ function _picocli_vmtree() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc replay bisect debug exec store bench"
+  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc disk replay bisect debug exec store bench"
   local flag_opts="'--json' '-q' '--quiet' '--debug' '-h' '--help' '-V' '--version'"
   local arg_opts="'-C'"
 
@@ -324,7 +336,7 @@ function _picocli_vmtree_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc replay bisect debug exec store bench"
+  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc disk replay bisect debug exec store bench"
   local flag_opts="'-h' '--help' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -1084,6 +1096,36 @@ function _picocli_vmtree_gc() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `disk` subcommand.
+function _picocli_vmtree_disk() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands="ls export serve"
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `replay` subcommand.
 function _picocli_vmtree_replay() {
   # Get completion data
@@ -1551,6 +1593,117 @@ function _picocli_vmtree_image_list() {
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `ls` subcommand.
+function _picocli_vmtree_disk_ls() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `export` subcommand.
+function _picocli_vmtree_disk_export() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '--disk' '--format' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '--disk')
+      return
+      ;;
+    '--format')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `serve` subcommand.
+function _picocli_vmtree_disk_serve() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--once' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '--disk' '--nbd' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '--disk')
+      return
+      ;;
+    '--nbd')
+      return
+      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
