@@ -1,6 +1,5 @@
 package dev.vmtree.cli;
 
-import dev.vmtree.dom0.InstanceRecord;
 import dev.vmtree.dom0.MachineDriver;
 import dev.vmtree.dom0.MachineDriver.LiveMachine;
 import dev.vmtree.dom0.MachineDriver.StoredState;
@@ -57,16 +56,9 @@ public final class DebugCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try (Toolstack ts = Dom0Cli.open(spec)) {
             Machines machines = ts.machines();
-            StoredState state;
-            String what;
-            if (ref != null) {
-                state = machines.machineState(ts.resolve(ref), ref);
-                what = ref;
-            } else {
-                InstanceRecord r = ts.instances().resolve(instance);
-                state = machines.currentState(r);
-                what = "instance " + r.name();
-            }
+            Machines.Located located = machines.locate(ref, instance);
+            StoredState state = located.state();
+            String what = located.label();
             boolean quiet = Dom0Cli.quiet(spec);
             MachineDriver.Console console = new MachineDriver.Console() {
                 @Override

@@ -47,18 +47,8 @@ public final class DiskCommand implements Runnable {
     private record Source(String label, StoredState state, StateSummary summary) {}
 
     private static Source source(Toolstack ts, String ref, String instance) {
-        Machines machines = ts.machines();
-        StoredState state;
-        String label;
-        if (ref != null) {
-            state = machines.machineState(ts.resolve(ref), ref);
-            label = ref;
-        } else {
-            InstanceRecord r = ts.instances().resolve(instance);
-            state = machines.currentState(r);
-            label = "instance " + r.name();
-        }
-        return new Source(label, state, machines.driver().summarize(state));
+        Machines.Located l = ts.machines().locate(ref, instance);
+        return new Source(l.label(), l.state(), ts.machines().driver().summarize(l.state()));
     }
 
     /** The index of disk {@code name} (null: the first), or a clear error. */
@@ -236,8 +226,7 @@ public final class DiskCommand implements Runnable {
                 try (InstanceLock lock = ts.instances().lock(r.name())) {
                     r = ts.instances().get(r.name());
                     Machines machines = ts.machines();
-                    Source s = new Source("instance " + r.name(), machines.currentState(r), null);
-                    s = new Source(s.label(), s.state(), machines.driver().summarize(s.state()));
+                    Source s = source(ts, null, r.name());
                     int i = diskIndex(s, disk);
                     AtomicLong writes = new AtomicLong();
                     try (LiveMachine m = machines.open(r)) {

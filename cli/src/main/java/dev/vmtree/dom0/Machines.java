@@ -66,6 +66,21 @@ public final class Machines {
         return r.working() != null ? workingState(r.working()) : snapshotState(r.base());
     }
 
+    /** A state found by a command's {@code [REF]} / {@code -i INSTANCE} arguments, and what to call it in messages. */
+    public record Located(String label, StoredState state) {}
+
+    /**
+     * Snapshot {@code rev}'s state when given, else where instance {@code instance} (null: the
+     * current one) stands now: its working state, else its base snapshot.
+     */
+    public Located locate(String rev, String instance) {
+        if (rev != null) {
+            return new Located(rev, machineState(ts.resolve(rev), rev));
+        }
+        InstanceRecord r = ts.instances().resolve(instance);
+        return new Located("instance " + r.name(), currentState(r));
+    }
+
     /** The StateId of a snapshot, or null when it holds no machine (a plain `store put` snapshot). */
     public StateId stateIdOrNull(SnapshotId id) {
         StoredState s = snapshotState(id);

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vmtree.core.loader.ElfLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,15 +45,8 @@ class BisectCommandTest {
         System.clearProperty("vmtree.config.home");
     }
 
-    private static String field(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\":(\"[^\"]*\"|null|true|false|[0-9]+)").matcher(json);
-        assertThat(m.find()).as("%s in %s", name, json).isTrue();
-        String v = m.group(1);
-        return v.startsWith("\"") ? v.substring(1, v.length() - 1) : v;
-    }
-
     private static long canaryAt(String instance) {
-        String hex = field(f.vm("--json", "mem", "read", "-i", instance, ".", "0x" + Long.toHexString(canary), "8").ok().out(),
+        String hex = Dom0Fixture.field(f.vm("--json", "mem", "read", "-i", instance, ".", "0x" + Long.toHexString(canary), "8").ok().out(),
                 "hex");
         return Long.parseUnsignedLong(hex.substring(14, 16) + hex.substring(12, 14) + hex.substring(10, 12)
                 + hex.substring(8, 10) + hex.substring(6, 8) + hex.substring(4, 6) + hex.substring(2, 4)
@@ -69,13 +60,13 @@ class BisectCommandTest {
         assertThat(text.out()).contains("first snapshot where it holds").contains("first moment: instruction");
 
         String json = f.vm("--json", "bisect", "p~8", "p", "--run", condition).ok().out();
-        String first = field(json, "first");
-        long instruction = Long.parseLong(field(json, "instruction"));
-        long pc = Long.parseLong(field(json, "pc"));
+        String first = Dom0Fixture.field(json, "first");
+        long instruction = Long.parseLong(Dom0Fixture.field(json, "instruction"));
+        long pc = Long.parseLong(Dom0Fixture.field(json, "pc"));
         assertThat(pc).as("the store is in post()").isBetween(post, main - 1);
         // the snapshot found is the first whose state has the canary written
         String firstShow = f.vm("--json", "show", first).ok().out();
-        long end = Long.parseLong(field(firstShow, "instructions"));
+        long end = Long.parseLong(Dom0Fixture.field(firstShow, "instructions"));
         assertThat(instruction).isLessThanOrEqualTo(end).isGreaterThan(end - CHUNK);
 
         f.vm("replay", first, "--until", Long.toString(instruction - 1), "--to-instance", "before").ok();
@@ -87,9 +78,9 @@ class BisectCommandTest {
     @Test
     void followsConsoleOutputThroughReplays() {
         String json = f.vm("--json", "bisect", "p~8", "p", "--run", "console contains 'canary 201337'").ok().out();
-        String p = field(f.vm("--json", "show", "p").ok().out(), "snapshot");
-        assertThat(field(json, "first")).isEqualTo(p);
-        long instruction = Long.parseLong(field(json, "instruction"));
+        String p = Dom0Fixture.field(f.vm("--json", "show", "p").ok().out(), "snapshot");
+        assertThat(Dom0Fixture.field(json, "first")).isEqualTo(p);
+        long instruction = Long.parseLong(Dom0Fixture.field(json, "instruction"));
         assertThat(instruction).isGreaterThan(7 * CHUNK);
     }
 

@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,13 +73,6 @@ class DiskCommandTest {
         return out;
     }
 
-    private static String field(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\":(\"[^\"]*\"|null|true|false|[0-9]+)").matcher(json);
-        assertThat(m.find()).as("%s in %s", name, json).isTrue();
-        String v = m.group(1);
-        return v.startsWith("\"") ? v.substring(1, v.length() - 1) : v;
-    }
-
     @Test
     void importedImagesExportIdenticallyInBothFormats() throws Exception {
         Path qcow2 = dir.resolve("data.qcow2");
@@ -90,10 +81,10 @@ class DiskCommandTest {
         f.vm("create", "fromqcow", "--kernel", hello.toString(), "--memory", "16M", "--disk-image", qcow2.toString()).ok();
 
         String ls = f.vm("--json", "disk", "ls", "fromqcow").ok().out();
-        assertThat(field(ls, "name")).isEqualTo("disk0");
-        assertThat(field(ls, "sizeBytes")).isEqualTo(Long.toString(4 << 20));
-        assertThat(field(ls, "blocks")).isEqualTo("64");
-        assertThat(field(ls, "allocatedBlocks")).isEqualTo("25");                 // 24 blocks of data, 1 more at 3 MiB
+        assertThat(Dom0Fixture.field(ls, "name")).isEqualTo("disk0");
+        assertThat(Dom0Fixture.field(ls, "sizeBytes")).isEqualTo(Long.toString(4 << 20));
+        assertThat(Dom0Fixture.field(ls, "blocks")).isEqualTo("64");
+        assertThat(Dom0Fixture.field(ls, "allocatedBlocks")).isEqualTo("25");                 // 24 blocks of data, 1 more at 3 MiB
         assertThat(f.vm("disk", "ls", "-i", "fromraw").ok().out()).contains("disk0").contains("4 MiB").contains("25");
 
         for (String source : List.of("fromraw", "fromqcow")) {
@@ -138,7 +129,7 @@ class DiskCommandTest {
         assertThat(rw.out().readLine()).contains("saved 2 writes");
         rw.done().get(60, TimeUnit.SECONDS).ok();
 
-        assertThat(field(f.vm("--json", "status").ok().out(), "dirty")).isEqualTo("true");
+        assertThat(Dom0Fixture.field(f.vm("--json", "status").ok().out(), "dirty")).isEqualTo("true");
         assertThat(f.vm("show").ok().out()).contains("2 disk write");
         Path after = dir.resolve("after.img");
         f.vm("disk", "export", "--format", "raw", after.toString()).ok();

@@ -87,6 +87,22 @@ final class Dom0Fixture {
         return new Result(exit, out.toString(), err.toString());
     }
 
+    /** Field {@code name} of a compact JSON document (a string's contents, or the literal). */
+    static String field(String json, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + name + "\":(\"[^\"]*\"|null|true|false|[0-9]+)")
+                .matcher(json);
+        assertThat(m.find()).as("%s in %s", name, json).isTrue();
+        String v = m.group(1);
+        return v.startsWith("\"") ? v.substring(1, v.length() - 1) : v;
+    }
+
+    /** Runs the current instance with {@code input} as its console input (from a file); it must end well. */
+    void runWith(String input) throws java.io.IOException {
+        Path in = dir.resolve("input-" + System.nanoTime());
+        java.nio.file.Files.writeString(in, input);
+        vm("run", "--input", in.toString()).ok();
+    }
+
     /** Writes a snapshot with the given parent (or none) and moves {@code branch} (if not null) to it. */
     SnapshotId snapshot(SnapshotId parent, String branch, String message) {
         try (Repository r = Repository.open(repo); WriteTransaction tx = r.beginWrite()) {

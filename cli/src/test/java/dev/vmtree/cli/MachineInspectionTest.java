@@ -33,21 +33,9 @@ class MachineInspectionTest {
         System.clearProperty("vmtree.home");
     }
 
-    private void runWith(String input) throws Exception {
-        Path in = dir.resolve("input-" + System.nanoTime());
-        Files.writeString(in, input);
-        f.vm("run", "--input", in.toString()).ok();
-    }
-
-    private static String field(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\":(\"[^\"]*\"|null|true|false|[0-9]+)").matcher(json);
-        assertThat(m.find()).as("%s in %s", name, json).isTrue();
-        String v = m.group(1);
-        return v.startsWith("\"") ? v.substring(1, v.length() - 1) : v;
-    }
 
     private String workingState() {
-        return field(f.vm("--json", "status").ok().out(), "workingState");
+        return Dom0Fixture.field(f.vm("--json", "status").ok().out(), "workingState");
     }
 
     @Test
@@ -91,20 +79,20 @@ class MachineInspectionTest {
         assertThat(f.vm("mem", "read", ".", "0x80200000", "4").ok().out()).isEqualTo(f.vm("mem", "read", "0x80200000", "4")
                 .ok().out());
         String state = workingState();
-        assertThat(state).isNotEqualTo(field(before, "headState"));
+        assertThat(state).isNotEqualTo(Dom0Fixture.field(before, "headState"));
         assertThat(f.vm("--json", "status").ok().out()).contains("\"dirty\":true");
         String diff = f.vm("diff", "HEAD").ok().out();
         assertThat(diff).contains("registers:\n  hart 0 x2/sp     0x0 -> 0xfffffffffffffff0\n"
                 + "  hart 0 x10/a0    0x0 -> 0x1234\n").doesNotContain("memory:");
         f.vm("commit", "-m", "a0 set").ok();
-        assertThat(field(f.vm("--json", "show").ok().out(), "state")).isEqualTo(state);
+        assertThat(Dom0Fixture.field(f.vm("--json", "show").ok().out(), "state")).isEqualTo(state);
     }
 
     @Test
     void diffStatBetweenTwoCommitsOfARunCountsPages() throws Exception {
-        runWith("set a 1\nsave\n");
+        f.runWith("set a 1\nsave\n");
         f.vm("commit", "-m", "a is one").ok();
-        runWith("set b 2\nsave\n");
+        f.runWith("set b 2\nsave\n");
         f.vm("commit", "-m", "b is two").ok();
         String stat = f.vm("--json", "diff", "--stat", "kv~1", "kv").ok().out();
         Matcher ram = Pattern.compile("\"name\":\"ram\",\"kind\":\"memory\",\"unit\":4096,\"count\":([0-9]+)\\}").matcher(stat);
@@ -120,7 +108,7 @@ class MachineInspectionTest {
 
     @Test
     void showPrintsTheStateIdStatusPrinted() throws Exception {
-        runWith("set a 1\nsave\n");
+        f.runWith("set a 1\nsave\n");
         String state = workingState();
         String working = f.vm("show").ok().out();
         assertThat(working).startsWith("working state of instance kv (uncommitted; base ").contains("dirty)")
@@ -134,11 +122,11 @@ class MachineInspectionTest {
                 .contains("state         " + state + "\n");
         assertThat(f.vm("show").ok().out()).contains("(instance kv is at this snapshot: no uncommitted state)");
         String json = f.vm("--json", "show", "kv").ok().out();
-        assertThat(field(json, "state")).isEqualTo(state);
+        assertThat(Dom0Fixture.field(json, "state")).isEqualTo(state);
         assertThat(json).contains("\"kind\":\"snapshot\"").contains("\"message\":\"a is one\"")
                 .contains("\"disks\":[{\"name\":\"disk0\",\"sizeBytes\":1048576,\"blockSize\":65536,\"blocks\":16,"
                         + "\"allocatedBlocks\":1}]");
-        assertThat(field(f.vm("--json", "show", "kv~1").ok().out(), "instructions")).isEqualTo("0");
+        assertThat(Dom0Fixture.field(f.vm("--json", "show", "kv~1").ok().out(), "instructions")).isEqualTo("0");
     }
 
     @Test

@@ -19,8 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,10 +40,10 @@ class ReplayCommandTest {
         System.setProperty("vmtree.home", Path.of(System.getProperty("vmtree.project.root")).toString());
         f = new Dom0Fixture(dir).init();
         f.vm("create", "kv", "--image", "kvshell").ok();
-        runWith("set a 5\nset b 7\n");
+        f.runWith("set a 5\nset b 7\n");
         f.vm("mem", "write", "0x80400000", "cafe").ok();            // an edit between two runs
         f.vm("reg", "mscratch=0x1234").ok();       // M-mode belongs to the hypervisor: the S-mode guest never reads it
-        runWith("sum\nlist\n");
+        f.runWith("sum\nlist\n");
         f.vm("commit", "-m", "two keys").ok();
     }
 
@@ -54,18 +52,6 @@ class ReplayCommandTest {
         System.clearProperty("vmtree.home");
     }
 
-    private void runWith(String input) throws Exception {
-        Path in = dir.resolve("input-" + System.nanoTime());
-        Files.writeString(in, input);
-        f.vm("run", "--input", in.toString()).ok();
-    }
-
-    private static String field(String json, String name) {
-        Matcher m = Pattern.compile("\"" + name + "\":(\"[^\"]*\"|null|true|false|[0-9]+)").matcher(json);
-        assertThat(m.find()).as("%s in %s", name, json).isTrue();
-        String v = m.group(1);
-        return v.startsWith("\"") ? v.substring(1, v.length() - 1) : v;
-    }
 
     @Test
     void replayVerifiesASnapshotMadeOfInputAndEdits() {
@@ -74,9 +60,9 @@ class ReplayCommandTest {
         Dom0Fixture.Result r = f.vm("replay", "kv", "--verify").ok();
         assertThat(r.out()).contains(", identical to kv").doesNotContain("divergence");
         String json = f.vm("--json", "replay", "kv", "--verify").ok().out();
-        assertThat(field(json, "verified")).isEqualTo("true");
-        assertThat(field(json, "actual")).isEqualTo(field(json, "expected"));
-        assertThat(field(json, "reached")).isEqualTo(field(json, "end"));
+        assertThat(Dom0Fixture.field(json, "verified")).isEqualTo("true");
+        assertThat(Dom0Fixture.field(json, "actual")).isEqualTo(Dom0Fixture.field(json, "expected"));
+        assertThat(Dom0Fixture.field(json, "reached")).isEqualTo(Dom0Fixture.field(json, "end"));
     }
 
     @Test
@@ -127,7 +113,7 @@ class ReplayCommandTest {
     @Test
     void untilMaterialisesAnIntermediateMomentAsAnInstance() throws Exception {
         String json = f.vm("--json", "replay", "kv").ok().out();
-        long from = Long.parseLong(field(json, "from")), end = Long.parseLong(field(json, "end"));
+        long from = Long.parseLong(Dom0Fixture.field(json, "from")), end = Long.parseLong(Dom0Fixture.field(json, "end"));
         long middle = from + (end - from) / 2;
         f.vm("replay", "kv", "--until", Long.toString(middle), "--to-instance", "mid").ok();
         String status = f.vm("--json", "status", "-i", "mid").ok().out();
@@ -135,8 +121,8 @@ class ReplayCommandTest {
         assertThat(f.vm("--json", "show", "-i", "mid").ok().out()).contains("\"instructions\":" + middle);
         // the full replay as an instance has exactly the snapshot's state
         f.vm("replay", "kv", "--until", Long.toString(end), "--to-instance", "whole").ok();
-        String kvState = field(f.vm("--json", "show", "kv").ok().out(), "state");
-        assertThat(field(f.vm("--json", "show", "-i", "whole").ok().out(), "state")).isEqualTo(kvState);
+        String kvState = Dom0Fixture.field(f.vm("--json", "show", "kv").ok().out(), "state");
+        assertThat(Dom0Fixture.field(f.vm("--json", "show", "-i", "whole").ok().out(), "state")).isEqualTo(kvState);
         // and it runs on from there
         Path in = dir.resolve("more");
         Files.writeString(in, "get b\n");

@@ -98,18 +98,11 @@ final class CoreMachine implements MachineDriver.Replay {
                     return outcome(MachineDriver.StopCause.BUDGET, start, 0);
                 }
                 RunResult r = machine.run(Math.min(SLICE, left));
-                switch (r.reason()) {
-                    case SHUTDOWN, REBOOT -> {
-                        return outcome(MachineDriver.StopCause.POWER_OFF, start, 0);
-                    }
-                    case GUEST_FAILURE -> {
-                        return outcome(MachineDriver.StopCause.GUEST_FAULT, start, (int) r.detail());
-                    }
-                    case IDLE -> {
-                        MachineDriver.StopCause why = requested;
-                        return outcome(why != null ? why : MachineDriver.StopCause.IDLE, start, 0);
-                    }
-                    case BUDGET_EXHAUSTED -> { }
+                MachineDriver.StopCause why = causeOf(r);
+                if (why != null) {
+                    MachineDriver.StopCause asked = requested;
+                    return outcome(why == MachineDriver.StopCause.IDLE && asked != null ? asked : why, start,
+                            why == MachineDriver.StopCause.GUEST_FAULT ? (int) r.detail() : 0);
                 }
             }
         } finally {
@@ -156,17 +149,9 @@ final class CoreMachine implements MachineDriver.Replay {
                 long until = edits.isEmpty() ? target : Math.min(target, edits.peek().at());
                 long step = pc == NO_PC ? Math.min(SLICE, until - now) : 1;
                 RunResult r = machine.run(step);
-                switch (r.reason()) {
-                    case SHUTDOWN, REBOOT -> {
-                        return outcome(MachineDriver.StopCause.POWER_OFF, start, 0);
-                    }
-                    case GUEST_FAILURE -> {
-                        return outcome(MachineDriver.StopCause.GUEST_FAULT, start, (int) r.detail());
-                    }
-                    case IDLE -> {
-                        return outcome(MachineDriver.StopCause.IDLE, start, 0);
-                    }
-                    case BUDGET_EXHAUSTED -> { }
+                MachineDriver.StopCause why = causeOf(r);
+                if (why != null) {
+                    return outcome(why, start, why == MachineDriver.StopCause.GUEST_FAULT ? (int) r.detail() : 0);
                 }
             }
         } finally {
@@ -275,6 +260,16 @@ final class CoreMachine implements MachineDriver.Replay {
     @Override
     public int currentHart() {
         return machine.currentHart();
+    }
+
+    /** Why a core run ended, as Dom0 names it; null when it only used up its budget. */
+    private static MachineDriver.StopCause causeOf(RunResult r) {
+        return switch (r.reason()) {
+            case SHUTDOWN, REBOOT -> MachineDriver.StopCause.POWER_OFF;
+            case GUEST_FAILURE -> MachineDriver.StopCause.GUEST_FAULT;
+            case IDLE -> MachineDriver.StopCause.IDLE;
+            case BUDGET_EXHAUSTED -> null;
+        };
     }
 
     private MachineDriver.RunOutcome outcome(MachineDriver.StopCause cause, long start, int code) {
