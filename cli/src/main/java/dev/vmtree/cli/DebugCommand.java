@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
                 + " restore the nearest automatic checkpoint (a copy-on-write capture every --checkpoint-interval"
                 + " instructions) and run forward again, so every moment of the session can be revisited exactly.",
             "Debugging changes nothing stored: the session works on the machine in memory and ends when gdb"
-                + " detaches, kills or disconnects. To keep a moment, note its instruction count and use `vmtree"
-                + " replay REF --until N --to-instance NAME`. See docs/debug.md."},
+                + " detaches, kills or disconnects. To keep a moment, ask gdb for its instruction count (`monitor"
+                + " icount`) and use `vmtree replay REF --until N --to-instance NAME`. See docs/debug.md."},
         footer = {"", "Examples:", "  vmtree debug main --gdb 0", "  vmtree debug -i probe --gdb 127.0.0.1:1234",
             "  gdb-multiarch guests/bin/kvshell.elf -ex 'target remote 127.0.0.1:1234'"})
 public final class DebugCommand implements Callable<Integer> {

@@ -251,7 +251,23 @@ public final class GdbServer implements AutoCloseable {
             if (p.startsWith("qSymbol")) {
                 return "OK";
             }
+            if (p.startsWith("qRcmd,")) {
+                return Rsp.hex(monitor(new String(Rsp.unhex(p.substring(6)), StandardCharsets.ISO_8859_1).strip())
+                        .getBytes(StandardCharsets.ISO_8859_1));
+            }
             return "";
+        }
+
+        /** gdb's {@code monitor CMD}: where the session is in machine time, to name a moment outside gdb. */
+        private String monitor(String command) {
+            return switch (command) {
+                case "icount", "when" -> "instruction " + time.now() + " (hart " + time.currentHart() + " next; the session"
+                        + " started at " + time.start() + " and has reached " + time.frontier() + ")\n";
+                case "checkpoints" -> "checkpoints at " + time.checkpointCounts() + "\n";
+                case "help", "" -> "monitor icount       the instruction count now (use it with `vmtree replay REF --until N`)\n"
+                        + "monitor checkpoints  the counts reverse execution restores from\n";
+                default -> "unknown monitor command '" + command + "' (monitor help)\n";
+            };
         }
 
         private String verbose(String p) {

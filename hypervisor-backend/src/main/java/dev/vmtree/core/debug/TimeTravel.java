@@ -98,6 +98,11 @@ public final class TimeTravel {
         return machine.instructions();
     }
 
+    /** The furthest count the session has reached (below it, history is replayed). */
+    public long frontier() {
+        return frontier;
+    }
+
     /** The hart that executes next. */
     public int currentHart() {
         return machine.currentHart();

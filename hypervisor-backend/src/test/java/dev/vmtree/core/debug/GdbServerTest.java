@@ -184,6 +184,8 @@ class GdbServerTest {
             assertThat(c.ask("Hg99")).startsWith("E");
             assertThat(c.ask("vWhatever")).isEmpty();
             assertThat(c.ask("!")).isEmpty();
+            assertThat(c.ask("qRcmd,zz")).startsWith("E");
+            assertThat(new String(Rsp.unhex(c.ask("qRcmd," + Rsp.hex("nonsense".getBytes()))))).contains("unknown monitor");
             c.raw("$" + "a".repeat(Rsp.MAX_PACKET * 3) + "#00");                     // too long
             assertThat(c.reply()).isEqualTo("-");
             c.raw("+++garbage");
@@ -220,6 +222,7 @@ class GdbServerTest {
                     "printf \"back pc=%#lx a0=%d\\n\", $pc, $a0",
                     "reverse-continue",
                     "printf \"reversed a0=%d\\n\", $a0",
+                    "monitor icount",
                     "delete",
                     "watch *(unsigned long *)" + canary,
                     "continue",
@@ -238,7 +241,8 @@ class GdbServerTest {
             assertThat(bp.find()).as(out).isTrue();
             assertThat(Long.decode(bp.group(1))).isBetween(symbol("post"), symbol("main") - 1);   // after post's prologue
             assertThat(out).contains("first a0=0").contains("second a0=1").contains("back pc=" + bp.group(1) + " a0=1")
-                    .contains("reversed a0=0").contains("canary=201337").contains("before canary=0");
+                    .contains("reversed a0=0").containsPattern("instruction [0-9]+ \\(hart 0 next; the session started at")
+                    .contains("canary=201337").contains("before canary=0");
         }
     }
 
