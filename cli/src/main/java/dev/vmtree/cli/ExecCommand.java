@@ -129,6 +129,7 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
                 err.println("vmtree: instruction budget of " + maxInstructions + " exhausted");
                 yield EXIT_BUDGET;
             }
+            case BREAKPOINT -> throw new IllegalStateException("exec sets no breakpoints");
         };
     }
 

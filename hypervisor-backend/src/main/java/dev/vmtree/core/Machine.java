@@ -320,8 +320,8 @@ public final class Machine {
      * is used, the guest stops the machine, or no hart can ever run again.
      */
     public RunResult run(long budget) {
-        if (stop == StopReason.IDLE) {
-            stop = null;            // idleness is not a state: a later run looks for input again
+        if (stop == StopReason.IDLE || stop == StopReason.BREAKPOINT) {
+            stop = null;            // neither is a state: a later run looks for input again, or goes on
         }
         memory.checkEpoch();
         long start = instructions;
@@ -356,6 +356,11 @@ public final class Machine {
             }
             int n = h.interpret((int) (Math.min(nextCheck, end) - now));
             instructions += n;
+        }
+        if (stop == StopReason.BREAKPOINT) {
+            // the slice counted the breakpoint like a trapping instruction; it has not run
+            instructions--;
+            harts[current].uncountBreakpoint();
         }
         console.flush();
         if (stop != null) {
@@ -551,6 +556,11 @@ public final class Machine {
         @Override
         public boolean stopRequested() {
             return stop != null;
+        }
+
+        @Override
+        public void breakpoint(Hart hart) {
+            requestStop(StopReason.BREAKPOINT, hart.id);
         }
     }
 }

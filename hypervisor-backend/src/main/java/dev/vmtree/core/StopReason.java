@@ -11,5 +11,7 @@ public enum StopReason {
     /** The guest reported failure (SRST with system-failure reason, HTIF tohost != 1). */
     GUEST_FAILURE,
     /** Every hart waits for an interrupt that nothing will raise: the machine can never run again by itself. */
-    IDLE
+    IDLE,
+    /** A hart is about to execute an instruction at a debugger's breakpoint (it has not run). */
+    BREAKPOINT
 }

@@ -268,7 +268,7 @@ final class CoreMachine implements MachineDriver.Replay {
             case SHUTDOWN, REBOOT -> MachineDriver.StopCause.POWER_OFF;
             case GUEST_FAILURE -> MachineDriver.StopCause.GUEST_FAULT;
             case IDLE -> MachineDriver.StopCause.IDLE;
-            case BUDGET_EXHAUSTED -> null;
+            case BUDGET_EXHAUSTED, BREAKPOINT -> null;     // Dom0 sets no breakpoints; the debugger has its own loop
         };
     }
 

@@ -147,6 +147,15 @@ public final class Hart {
         return sliceSteps;
     }
 
+    /**
+     * Takes back the last counted step: a debugger's breakpoint ends a slice like a trapping
+     * instruction does, but its instruction has not run (the machine calls this after the slice,
+     * so the interpreter's loop stays as it is).
+     */
+    public void uncountBreakpoint() {
+        steps--;
+    }
+
     public long steps() {
         return steps;
     }

@@ -18,4 +18,7 @@ public interface HartHost {
 
     /** True once the machine must stop after the current instruction (shutdown, HTIF exit). */
     boolean stopRequested();
+
+    /** {@code hart} reached a debugger's breakpoint: the machine must stop before that instruction. */
+    void breakpoint(Hart hart);
 }

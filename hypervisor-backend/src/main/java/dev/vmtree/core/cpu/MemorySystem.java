@@ -105,6 +105,45 @@ public final class MemorySystem {
         }
     }
 
+    /** A debugger's breakpoints (sorted pcs, virtual as the hart fetches them), or null. */
+    private long[] breakpoints;
+    private long skipBreakpoint = -1;
+
+    /**
+     * Sets the pcs at which a hart stops before executing (StopReason.BREAKPOINT); null or empty
+     * for none. A breakpoint's slot is never cached as decoded, so the interpreter's fast path
+     * does not change: the check happens where an instruction is decoded. Forgets decoded code
+     * when the set changes. A physical page mapped at two virtual addresses may miss a breakpoint
+     * set through the other one.
+     */
+    public void setBreakpoints(long[] pcs) {
+        long[] sorted = pcs == null || pcs.length == 0 ? null : pcs.clone();
+        if (sorted != null) {
+            java.util.Arrays.sort(sorted);
+        }
+        if (!java.util.Arrays.equals(sorted, breakpoints)) {
+            breakpoints = sorted;
+            invalidateCode();
+        }
+    }
+
+    /** Lets the next execution at {@code pc} pass its breakpoint (resuming from it); -1 for none. */
+    public void skipBreakpointOnce(long pc) {
+        skipBreakpoint = pc;
+    }
+
+    boolean hasBreakpoint(long pc) {
+        return breakpoints != null && java.util.Arrays.binarySearch(breakpoints, pc) >= 0;
+    }
+
+    boolean consumeSkip(long pc) {
+        if (skipBreakpoint == pc) {
+            skipBreakpoint = -1;
+            return true;
+        }
+        return false;
+    }
+
     /** fence.i and external code changes: forget every decoded instruction. */
     public void invalidateCode() {
         for (int i = 0; i < code.length; i++) {

@@ -119,6 +119,10 @@ final class Mmu {
      * decoded but not cached; if its second half cannot be fetched, a FETCH_FAULT pseudo-op results.
      */
     static long decodeSlot(Hart h, long[] code, int slot, long pc) {
+        boolean breakpoint = h.mem.hasBreakpoint(pc);
+        if (breakpoint && !h.mem.consumeSkip(pc)) {
+            return BREAKPOINT_SLOT;
+        }
         long pa = translate(h, pc, EXEC);
         int ppn = pa == -1 ? -1 : h.mem.ramPage(pa);
         if (ppn < 0) {
@@ -137,9 +141,13 @@ final class Mmu {
             }
             return Decoder.decode32(low | (int) h.mem.load(pa2, 2) << 16);
         }
-        code[slot] = d;
+        if (!breakpoint) {          // a breakpoint's slot stays undecoded: every execution looks again
+            code[slot] = d;
+        }
         return d;
     }
+
+    private static final long BREAKPOINT_SLOT = Op.pack(Op.BREAKPOINT, false, 0, 0, 0, 0);
 
     private static long fetchFault(Hart h, int cause, long tval) {
         h.faultTval = tval;

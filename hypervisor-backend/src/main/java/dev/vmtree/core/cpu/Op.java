@@ -32,6 +32,11 @@ public final class Op {
      * targets another page), so the interpreter translates and fetches again.
      */
     public static final int PAGE_END = 80;
+    /**
+     * A debugger's breakpoint at this pc (MemorySystem#setBreakpoints): the instruction does not
+     * run, the machine stops with StopReason.BREAKPOINT. Never stored in the decode cache.
+     */
+    public static final int BREAKPOINT = 81;
 
     public static final int LUI = 3, AUIPC = 4, JAL = 5, JALR = 6;
     public static final int BEQ = 7, BNE = 8, BLT = 9, BGE = 10, BLTU = 11, BGEU = 12;
@@ -53,7 +58,7 @@ public final class Op {
     /** CSR operations; imm = CSR number, rs1 = source register or 5-bit immediate. */
     public static final int CSRRW = 74, CSRRS = 75, CSRRC = 76, CSRRWI = 77, CSRRSI = 78, CSRRCI = 79;
     /** C.ADDI with rd = rs1 and so on expand to the base ops; MV expands to ADD with rs1 = x0. */
-    public static final int COUNT = 81;
+    public static final int COUNT = 82;
 
     static long pack(int op, boolean compressed, int rd, int rs1, int rs2, int imm) {
         int r = rd == 0 ? 32 : rd;

@@ -31,6 +31,10 @@ public final class Privileged {
                 }
             }
             case Op.EBREAK -> trap(h, Trap.BREAKPOINT, pc);
+            case Op.BREAKPOINT -> {
+                h.exitSlice = true;
+                h.host.breakpoint(h);
+            }
             case Op.MRET -> {
                 if (h.priv != Hart.PRIV_M) {
                     illegal(h);

@@ -117,10 +117,23 @@ public final class TimeTravel {
 
     public void addBreakpoint(long pc) {
         breakpoints.add(pc);
+        installBreakpoints();
     }
 
     public boolean removeBreakpoint(long pc) {
-        return breakpoints.remove(pc);
+        boolean removed = breakpoints.remove(pc);
+        installBreakpoints();
+        return removed;
+    }
+
+    /** Breakpoints live in the machine's decoder: runs go at full speed and stop before their instruction. */
+    private void installBreakpoints() {
+        long[] pcs = new long[breakpoints.size()];
+        int i = 0;
+        for (long pc : breakpoints) {
+            pcs[i++] = pc;
+        }
+        machine.memory().setBreakpoints(pcs);
     }
 
     public void addWatchpoint(long address, int length) {
@@ -154,40 +167,36 @@ public final class TimeTravel {
     /** Executes one instruction (or lets the clock move while every hart waits). */
     public Outcome step() {
         interrupted = false;
-        return advance(now() + 1, false, true);
+        return advance(now() + 1, false);
     }
 
     /** Runs until a breakpoint or watchpoint hits, the guest exits or idles, or {@link #interrupt}. */
     public Outcome resume() {
         interrupted = false;
-        return advance(Long.MAX_VALUE, true, true);
+        return advance(Long.MAX_VALUE, true);
     }
 
-    /** Runs forward to exactly {@code target} (no breakpoints); false when the guest stopped first. */
+    /** Runs forward to exactly {@code target} (passing breakpoints); false when the guest stopped first. */
     boolean runTo(long target) {
-        return advance(target, false, false).stop() == Stop.STEPPED && now() == target;
+        return advance(target, false).stop() == Stop.STEPPED && now() == target;
     }
 
     /**
      * Moves forward to {@code target}; with {@code watching}, stops at breakpoints (not at the
-     * starting pc) and watchpoints. {@code live} marks moves the user asked for: only they may
-     * deliver new input and take checkpoints past the frontier.
+     * starting pc: resuming from a breakpoint runs its instruction) and watchpoints. Without
+     * watchpoints it runs in slices, the decoder stopping it at breakpoints; with them it steps.
      */
-    private Outcome advance(long target, boolean watching, boolean userMove) {
-        boolean checkEach = watching && (!breakpoints.isEmpty() || !watches.isEmpty()) || target - now() <= 1;
+    private Outcome advance(long target, boolean watching) {
+        boolean stepEach = watching && !watches.isEmpty() || target - now() <= 1;
         long[] watched = watchedValues();
-        boolean first = true;
         int sinceCheck = 0;
+        boolean first = true;
         try {
             while (now() < target) {
                 long at = now();
                 applyEdits(at);
                 checkpoint(at);
-                if (watching && !first && breakpoints.contains(pcOfCurrent())) {
-                    return Outcome.of(Stop.BREAKPOINT);
-                }
-                first = false;
-                if (++sinceCheck >= INTERRUPT_CHECK || !checkEach) {
+                if (++sinceCheck >= INTERRUPT_CHECK || !stepEach) {
                     sinceCheck = 0;
                     if (interrupted) {
                         interrupted = false;
@@ -195,16 +204,27 @@ public final class TimeTravel {
                     }
                 }
                 long limit = Math.min(target, nextStop(at));
-                RunResult r = machine.run(checkEach ? 1 : Math.min(SLICE, limit - at));
+                RunResult r = first ? passBreakpoint() : machine.run(stepEach ? 1 : Math.min(SLICE, limit - at));
+                first = false;
                 frontier = Math.max(frontier, now());
-                if (r.reason() == StopReason.SHUTDOWN || r.reason() == StopReason.REBOOT) {
-                    return new Outcome(Stop.EXITED, 0, 0);
-                }
-                if (r.reason() == StopReason.GUEST_FAILURE) {
-                    return new Outcome(Stop.EXITED, 0, (int) Math.max(1, Math.min(255, r.detail())));
-                }
-                if (r.reason() == StopReason.IDLE) {
-                    return Outcome.of(Stop.IDLE);
+                switch (r.reason()) {
+                    case SHUTDOWN, REBOOT -> {
+                        return new Outcome(Stop.EXITED, 0, 0);
+                    }
+                    case GUEST_FAILURE -> {
+                        return new Outcome(Stop.EXITED, 0, (int) Math.max(1, Math.min(255, r.detail())));
+                    }
+                    case IDLE -> {
+                        return Outcome.of(Stop.IDLE);
+                    }
+                    case BREAKPOINT -> {
+                        if (watching) {
+                            return Outcome.of(Stop.BREAKPOINT);
+                        }
+                        first = true;           // re-execution passes them
+                        continue;
+                    }
+                    case BUDGET_EXHAUSTED -> { }
                 }
                 if (watching && !watches.isEmpty()) {
                     for (int i = 0; i < watches.size(); i++) {
@@ -221,6 +241,16 @@ public final class TimeTravel {
             return Outcome.of(Stop.STEPPED);
         } finally {
             console.flush();
+        }
+    }
+
+    /** Executes the next instruction even when it sits at a breakpoint (resuming from one). */
+    private RunResult passBreakpoint() {
+        machine.memory().skipBreakpointOnce(pcOfCurrent());
+        try {
+            return machine.run(1);
+        } finally {
+            machine.memory().skipBreakpointOnce(-1);
         }
     }
 
@@ -296,18 +326,23 @@ public final class TimeTravel {
 
     private record Hit(long at, long watch) {}
 
-    /** The last breakpoint or watchpoint hit in [lo, hi): replays that stretch from its checkpoint. */
+    /**
+     * The last breakpoint or watchpoint hit in [lo, hi): replays that stretch from its checkpoint,
+     * in slices stopped by the decoder at breakpoints, or one instruction at a time with watchpoints.
+     */
     private Hit lastHit(long lo, long hi) {
         restore(lo);
         Hit last = null;
         long[] values = watchedValues();
+        boolean stepEach = !watches.isEmpty();
         while (now() < hi) {
             long at = now();
             applyEdits(at);
-            if (breakpoints.contains(pcOfCurrent())) {
-                last = new Hit(at, -1);
+            RunResult r = machine.run(stepEach ? 1 : Math.min(SLICE, Math.min(hi, nextStop(at)) - at));
+            if (r.reason() == StopReason.BREAKPOINT) {
+                last = new Hit(now(), -1);
+                r = passBreakpoint();
             }
-            RunResult r = machine.run(1);
             if (r.reason() != StopReason.BUDGET_EXHAUSTED) {
                 break;
             }
@@ -338,6 +373,9 @@ public final class TimeTravel {
 
     private void adopt(Machine m) {
         this.machine = m;
+        if (!breakpoints.isEmpty()) {
+            installBreakpoints();
+        }
         m.setInputListener(e -> {
             if (e.at() >= frontier) {
                 recorded.add(e);
