@@ -252,14 +252,22 @@ public final class Bisect {
 
         @Override
         public void write(byte[] b, int off, int len) {
-            String want = new String(wanted, StandardCharsets.ISO_8859_1);
             for (int i = 0; i < len && !found; i++) {
                 tail.append((char) (b[off + i] & 0xFF));
                 if (tail.length() > wanted.length) {
                     tail.deleteCharAt(0);
                 }
-                found = tail.length() == wanted.length && tail.toString().equals(want);
+                found = tail.length() == wanted.length && endsWithWanted();
             }
+        }
+
+        private boolean endsWithWanted() {
+            for (int i = 0; i < wanted.length; i++) {
+                if (tail.charAt(i) != (char) (wanted[i] & 0xFF)) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 }
