@@ -142,16 +142,43 @@ class ReplayCommandTest {
         assertThat(f.vm("replay", "nosuch").exit()).isNotZero();
     }
 
-    /** Tags a copy of kv (same parent, same images) whose ReplayLog is {@code change}d. */
-    private void alteredCopy(String tag, UnaryOperator<List<ReplayEvent>> change) {
+    @Test
+    void aCorruptOrMisplacedLogIsAOneLineErrorAndHarmsNothing() {
+        alteredFile("garbage", b -> "not a replay log".getBytes(StandardCharsets.US_ASCII));
+        Dom0Fixture.Result r = f.vm("replay", "garbage", "--verify");
+        assertThat(r.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
+        assertThat(r.err().strip()).contains("replay log").contains("bad magic").doesNotContain("\n")
+                .doesNotContain("Exception");
+        // a log that claims to start elsewhere than the parent stands
+        alteredFile("misplaced", b -> {
+            ReplayLog log = ReplayLog.decode(b);
+            return new ReplayLog(log.start() + 1, log.events().stream()
+                    .filter(e -> e.at() >= log.start() + 1).toList()).encode();
+        });
+        r = f.vm("replay", "misplaced");
+        assertThat(r.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
+        assertThat(r.err().strip()).contains("starts at instruction").doesNotContain("\n");
+        f.vm("replay", "kv", "--verify").ok();
+        f.vm("fsck").ok();
+    }
+
+    /** Tags a copy of kv (same parent, same images) whose replay.log file is {@code change}d. */
+    private void alteredFile(String tag, UnaryOperator<byte[]> change) {
         try (Repository repo = Repository.open(f.repo); WriteTransaction tx = repo.beginWrite()) {
             SnapshotId kv = repo.resolveRef("refs/heads/kv").orElseThrow();
             Snapshot s = repo.readSnapshot(kv);
-            ReplayLog log = ReplayLog.decode(s.content().files().get("replay.log"));
             Map<String, byte[]> files = new HashMap<>(s.content().files());
-            files.put("replay.log", new ReplayLog(log.start(), change.apply(log.events())).encode());
+            files.put("replay.log", change.apply(s.content().files().get("replay.log")));
             SnapshotId copy = tx.writeSnapshot(s.parents(), new SnapshotContent(files, s.content().images()), tag);
             assertThat(tx.updateRef("refs/tags/" + tag, null, copy, "test: " + tag).ok()).isTrue();
         }
+    }
+
+    /** Tags a copy of kv (same parent, same images) whose ReplayLog is {@code change}d. */
+    private void alteredCopy(String tag, UnaryOperator<List<ReplayEvent>> change) {
+        alteredFile(tag, b -> {
+            ReplayLog log = ReplayLog.decode(b);
+            return new ReplayLog(log.start(), change.apply(log.events())).encode();
+        });
     }
 }
