@@ -92,6 +92,9 @@ public final class ReplayCommand implements Callable<Integer> {
             } else {
                 out.println(String.format("stopped at instruction %,d (%s); state %s", r.reached(), why(r), r.actual().shortHex()));
             }
+            if (stop.pc() != MachineDriver.Replay.NO_PC && r.atSnapshot()) {
+                out.println(String.format("the pc 0x%x was not reached before %s's own count", stop.pc(), ref));
+            }
             if (r.divergence() != null) {
                 out.println("first divergence: " + r.divergence());
             }

@@ -135,6 +135,7 @@ class ReplayCommandTest {
         assertThat(at).contains("the pc was reached");
         assertThat(f.vm("reg", "-i", "first-print", "pc").ok().out().trim()).endsWith(Long.toHexString(printf));
 
+        assertThat(f.vm("replay", "kv", "--until-pc", "0x10").ok().out()).contains("the pc 0x10 was not reached");
         assertThat(f.vm("replay", "kv", "--until", Long.toString(end + 1)).exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(f.vm("replay", "kv", "--until", "5", "--verify").exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(f.vm("replay", "kv", "--to-instance", "mid").exit()).isEqualTo(ExitCodes.FAILURE);
