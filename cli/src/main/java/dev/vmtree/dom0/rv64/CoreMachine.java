@@ -133,7 +133,10 @@ final class CoreMachine implements MachineDriver.Replay {
         console.attach(out);
         requested = null;
         long start = machine.instructions();
+        // a pc to stop at is a breakpoint in the core's decoder: the replay runs at full speed
+        machine.memory().setBreakpoints(pc == NO_PC ? null : new long[] {pc});
         try {
+            boolean first = true;
             while (true) {
                 long now = machine.instructions();
                 applyEditsDue(now);
@@ -143,18 +146,22 @@ final class CoreMachine implements MachineDriver.Replay {
                 if (requested != null) {
                     return outcome(requested, start, 0);
                 }
-                if (pc != NO_PC && machine.hart(machine.currentHart()).pc() == pc && now > start) {
+                long until = edits.isEmpty() ? target : Math.min(target, edits.peek().at());
+                // where the replay starts does not count as reaching the pc: its instruction runs
+                machine.memory().skipBreakpointOnce(first ? pc : -1);
+                RunResult r = machine.run(first ? 1 : Math.min(SLICE, until - now));
+                machine.memory().skipBreakpointOnce(-1);
+                first = false;
+                if (r.reason() == StopReason.BREAKPOINT) {
                     return outcome(MachineDriver.StopCause.BUDGET, start, 0);
                 }
-                long until = edits.isEmpty() ? target : Math.min(target, edits.peek().at());
-                long step = pc == NO_PC ? Math.min(SLICE, until - now) : 1;
-                RunResult r = machine.run(step);
                 MachineDriver.StopCause why = causeOf(r);
                 if (why != null) {
                     return outcome(why, start, why == MachineDriver.StopCause.GUEST_FAULT ? (int) r.detail() : 0);
                 }
             }
         } finally {
+            machine.memory().setBreakpoints(null);
             console.flush();
         }
     }
