@@ -111,7 +111,7 @@ public final class Machine {
         HartHost host = new Host();
         this.harts = new Hart[config.harts()];
         for (int i = 0; i < harts.length; i++) {
-            harts[i] = new Hart(i, memory, host);
+            harts[i] = new Hart(i, memory, host, config.type().floatingPoint());
         }
         bus.map(CLINT_BASE, Clint.SIZE, new Clint(harts, this::now), "clint");
         GuestMemoryAccess dma = new GuestMemoryAccess() {

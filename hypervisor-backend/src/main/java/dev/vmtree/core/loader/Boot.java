@@ -36,7 +36,6 @@ public final class Boot {
     public static final long DTB_OFFSET = 0x100;
     public static final long FW_DYNAMIC_MAGIC = 0x4942534FL;
     public static final long FW_DYNAMIC_VERSION = 2;
-    public static final String ISA = "rv64imac_zicsr_zifencei";
 
     /** The files to boot; firmware and initrd may be null. Names are used in error messages. */
     public record Images(byte[] program, String programName, byte[] firmware, String firmwareName, byte[] initrd,
@@ -185,7 +184,12 @@ public final class Boot {
                 .cells("timebase-frequency", (int) Timebase.FREQUENCY_HZ);
         for (int i = 0; i < config.harts(); i++) {
             t.begin("cpu@" + i).string("device_type", "cpu").cells("reg", i).string("status", "okay")
-                    .string("compatible", "riscv").string("riscv,isa", ISA).string("mmu-type", "riscv,sv48");
+                    .string("compatible", "riscv").string("riscv,isa", config.type().isa());
+            if (config.type() != dev.vmtree.core.MachineType.VIRT_1) { // VIRT_1's tree stays byte for byte as it was
+                t.string("riscv,isa-base", "rv64i")
+                        .string("riscv,isa-extensions", config.type().extensions().toArray(String[]::new));
+            }
+            t.string("mmu-type", "riscv,sv48");
             t.begin("interrupt-controller").cells("#address-cells", 0).cells("#interrupt-cells", 1).empty("interrupt-controller")
                     .string("compatible", "riscv,cpu-intc").cells("phandle", intcPhandle(i)).end();
             t.end();

@@ -1,6 +1,7 @@
 package dev.vmtree.core.state;
 
 import dev.vmtree.core.MachineConfig;
+import dev.vmtree.core.MachineType;
 import dev.vmtree.core.StopReason;
 import dev.vmtree.core.cpu.HartState;
 import dev.vmtree.core.devices.DeviceStateCodec;
@@ -15,25 +16,47 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The canonical byte encoding of an {@link ExecutionState}, machine state format version 1,
- * specified byte for byte in docs/format.md ("Machine state"). Equal states encode to equal bytes;
- * decoding rejects bad magic, unknown versions, truncation, trailing bytes and values out of range
- * with a one-line {@link IllegalArgumentException}. Stateless and thread-safe.
+ * The canonical byte encoding of an {@link ExecutionState}, specified byte for byte in docs/format.md
+ * ("Machine state"). The version follows the machine type: a {@code vmtree-virt-1} machine is
+ * encoded as version 1, exactly as before later types existed, so its StateIds never change;
+ * {@code vmtree-virt-2} and later use version 2, which names the type and clock base in its header
+ * and carries what version 1 has no room for (floating-point registers, later devices) as tagged,
+ * individually versioned sections after the version 1 body. Equal states encode to equal bytes;
+ * decoding rejects bad magic, unknown versions or sections, truncation, trailing bytes and values
+ * out of range with a one-line {@link IllegalArgumentException}. Stateless and thread-safe.
  */
 public final class StateCodec {
-    public static final int VERSION = 1;
+    /** The newest version this codec writes and reads. */
+    public static final int VERSION = 2;
+    /** Section tags of version 2 (four ASCII bytes, read as a little-endian int). */
+    static final int SECTION_FP = tag("FPRS");
     static final byte[] MAGIC = {'V', 'M', 'T', 'S'};
     static final int MAX_BOOTARGS = 64 * 1024, MAX_SERIAL = 256, MAX_PENDING = 1 << 20, MAX_DEVICES = 1 << 24;
 
     private StateCodec() {}
+
+    private static int tag(String t) {
+        byte[] b = t.getBytes(StandardCharsets.US_ASCII);
+        return (b[0] & 0xFF) | (b[1] & 0xFF) << 8 | (b[2] & 0xFF) << 16 | (b[3] & 0xFF) << 24;
+    }
 
     public static byte[] encode(ExecutionState s) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         Out o = new Out(out, b);
         out.writeBytes(MAGIC);
-        o.u8(VERSION);
         MachineLayout l = s.layout();
+        boolean v1 = l.type() == MachineType.VIRT_1;
+        if (v1) {
+            for (HartState h : s.harts()) {
+                if (!h.fpZero()) {
+                    throw new IllegalArgumentException("a vmtree-virt-1 machine has no floating-point state");
+                }
+            }
+            o.u8(1);
+        } else {
+            o.u8(2).str(l.type().id()).u64(l.clockBase());
+        }
         o.u64(l.memoryBytes()).u32(l.harts()).bool(l.machineMode()).str(l.bootargs()).u32(l.disks().size());
         for (MachineLayout.DiskInfo d : l.disks()) {
             o.u64(d.size()).bool(d.readOnly()).str(d.serial());
@@ -60,6 +83,17 @@ public final class StateCodec {
                     .u64(h.reservation()).bool(h.waitingForInterrupt()).bool(h.stopped()).bool(h.hypervisorMode());
         }
         o.bytes(DeviceStateCodec.encode(s.devices()));
+        if (!v1) {
+            o.u32(1);                                   // sections, in tag order
+            Out fp = new Out(new ByteArrayOutputStream(), ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN));
+            for (HartState h : s.harts()) {
+                for (long v : h.f()) {
+                    fp.u64(v);
+                }
+                fp.u32(h.fcsr());
+            }
+            o.u32(SECTION_FP).u8(1).bytes(fp.out().toByteArray());
+        }
         return out.toByteArray();
     }
 
@@ -71,8 +105,23 @@ public final class StateCodec {
             }
         }
         int version = in.u8();
-        if (version != VERSION) {
-            throw new IllegalArgumentException("machine state: version " + version + " is not supported (only " + VERSION + ")");
+        if (version < 1 || version > VERSION) {
+            throw new IllegalArgumentException("machine state: version " + version + " is not supported (1.." + VERSION
+                    + "; a newer vmtree made it?)");
+        }
+        MachineType type = MachineType.VIRT_1;
+        long clockBase = 0;
+        if (version >= 2) {
+            String id = in.str(64);
+            try {
+                type = MachineType.of(id);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("machine state: " + e.getMessage());
+            }
+            if (type == MachineType.VIRT_1) {
+                throw new IllegalArgumentException("machine state: a vmtree-virt-1 machine is stored as version 1");
+            }
+            clockBase = in.u64();
         }
         long memory = in.u64();
         int harts = in.u32();
@@ -89,7 +138,8 @@ public final class StateCodec {
         for (int i = 0; i < diskCount; i++) {
             disks.add(new MachineLayout.DiskInfo(in.u64(), in.bool(), in.str(MAX_SERIAL)));
         }
-        MachineLayout layout = new MachineLayout(memory, harts, machineMode, bootargs, disks, in.bool(), in.bool());
+        MachineLayout layout = new MachineLayout(memory, harts, machineMode, bootargs, disks, in.bool(), in.bool(), type,
+                clockBase);
         new MachineConfig(memory, harts, machineMode, bootargs); // validates memory size and harts
         long instructions = in.u64();
         int current = in.u32();
@@ -118,11 +168,52 @@ public final class StateCodec {
             }
             hs.add(new HartState(x, pc, priv, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11],
                     c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], pmpaddr, pmpcfg, in.u64(), in.u64(), in.u64(),
-                    in.u64(), in.u64(), in.u64(), in.bool(), in.bool(), in.bool()));
+                    in.u64(), in.u64(), in.u64(), in.bool(), in.bool(), in.bool(), new long[32], 0));
         }
         PlatformState devices = DeviceStateCodec.decodePlatform(in.bytes(MAX_DEVICES));
+        if (version >= 2) {
+            hs = sections(in, hs);
+        }
         in.end();
         return new ExecutionState(layout, instructions, current, halted, haltDetail, pending, hs, devices);
+    }
+
+    /** Reads version 2's sections; every section the machine type needs must be there, each once, in tag order. */
+    private static List<HartState> sections(In in, List<HartState> harts) {
+        int count = in.u32();
+        if (count != 1) {
+            throw new IllegalArgumentException("machine state: " + (count & 0xFFFF_FFFFL)
+                    + " sections (this version knows exactly 1: FPRS)");
+        }
+        int tag = in.u32();
+        int version = in.u8();
+        if (tag != SECTION_FP || version != 1) {
+            throw new IllegalArgumentException("machine state: unknown section " + tagName(tag) + " version " + version);
+        }
+        In fp = new In(in.bytes(harts.size() * (32 * 8 + 4)));
+        List<HartState> out = new ArrayList<>();
+        for (HartState h : harts) {
+            long[] f = new long[32];
+            for (int r = 0; r < 32; r++) {
+                f[r] = fp.u64();
+            }
+            int fcsr = fp.u32();
+            if ((fcsr & ~0xFF) != 0) {
+                throw new IllegalArgumentException("machine state: fcsr 0x" + Integer.toHexString(fcsr) + " has reserved bits");
+            }
+            out.add(h.withFp(f, fcsr));
+        }
+        fp.end();
+        return out;
+    }
+
+    private static String tagName(int tag) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 4; i++) {
+            int c = (tag >>> (8 * i)) & 0xFF;
+            b.append(c >= 0x20 && c < 0x7F ? (char) c : '?');
+        }
+        return b.toString();
     }
 
     private static int haltCode(StopReason r) {
