@@ -62,7 +62,9 @@ public final class StoreCommand implements Runnable {
                     throw new CliException(2, "--page-size must be a power of two: " + pageSize);
                 }
                 if (pages.size() % pageSize != 0) {
-                    throw new CliException(1, in + " is " + pages.size() + " bytes, not a multiple of the page size " + pageSize);
+                    long up = (pages.size() + pageSize - 1) / pageSize * pageSize;
+                    throw new CliException(ExitCodes.CANNOT_RUN, in + " is " + pages.size() + " bytes, not a multiple of"
+                            + " the page size " + pageSize + " (--page-size); pad it with `truncate -s " + up + " " + in + "`");
                 }
                 SnapshotContent.checkImageName(image);
                 try (WriteTransaction tx = repo.beginWrite(StoreCli.LOCK_TIMEOUT,

@@ -158,11 +158,11 @@ public final class Settings {
     }
 
     public long defaultMemory() {
-        return get("machine.memory").map(Sizes::parse).orElse(DEFAULT_MEMORY);
+        return get("machine.memory").map(v -> MachineValues.memory("machine.memory", v)).orElse(DEFAULT_MEMORY);
     }
 
     public int defaultHarts() {
-        return get("machine.harts").map(Integer::parseInt).orElse(DEFAULT_HARTS);
+        return get("machine.harts").map(v -> MachineValues.harts("machine.harts", v)).orElse(DEFAULT_HARTS);
     }
 
     /** Who a snapshot is by; empty fields mean "not configured". */
@@ -221,21 +221,10 @@ public final class Settings {
     }
 
     private static void checkMemory(String v) {
-        long bytes = Sizes.parse(v);
-        if (bytes <= 0 || bytes % 4096 != 0) {
-            throw ToolstackException.badInput("machine.memory must be a positive multiple of 4K: " + v);
-        }
+        MachineValues.memory("machine.memory", v);
     }
 
     private static void checkHarts(String v) {
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n >= 1 && n <= MAX_HARTS) {
-                return;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw ToolstackException.badInput("machine.harts must be a whole number from 1 to " + MAX_HARTS + ": " + v);
+        MachineValues.harts("machine.harts", v);
     }
 }
