@@ -2,6 +2,7 @@ package dev.vmtree.cli;
 
 import dev.vmtree.dom0.InstanceLock;
 import dev.vmtree.dom0.InstanceRecord;
+import dev.vmtree.dom0.StateId;
 import dev.vmtree.dom0.Toolstack;
 import dev.vmtree.store.SnapshotId;
 import dev.vmtree.store.WriteTransaction;
@@ -99,8 +100,9 @@ public final class InstanceCommand implements Runnable {
             InstanceRecord.checkName(name);
             try (Toolstack ts = Dom0Cli.open(spec)) {
                 SnapshotId base = ts.resolve(ref);
+                StateId state = ts.machines().machineStateId(base, ref);
                 String branch = !detach && ts.refs().branches().stream().anyMatch(b -> b.name().equals(ref)) ? ref : null;
-                InstanceRecord r = new InstanceRecord(name, base, branch, null, null, Instant.now());
+                InstanceRecord r = new InstanceRecord(name, base, branch, state, null, Instant.now());
                 try (WriteTransaction tx = ts.beginWrite()) {
                     ts.instances().add(tx, r);
                 }

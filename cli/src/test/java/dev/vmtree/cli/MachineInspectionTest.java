@@ -132,7 +132,7 @@ class MachineInspectionTest {
     @Test
     void badInputIsOneLineWithItsStatusAndChangesNothing() throws Exception {
         f.vm("mem", "write", "0x80001000", "01").ok();
-        f.snapshot(null, "plain", "no machine here");
+        f.plainSnapshot(null, "plain", "no machine here");
         Path record = f.repo.resolve(".vmtree/instances/kv");
         byte[] recordBefore = Files.readAllBytes(record);
         String status = f.vm("--json", "status").ok().out();
