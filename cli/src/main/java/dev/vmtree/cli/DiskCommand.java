@@ -15,6 +15,7 @@ import dev.vmtree.dom0.MachineDriver.StoredState;
 import dev.vmtree.dom0.Machines;
 import dev.vmtree.dom0.Toolstack;
 import dev.vmtree.store.PageTreeRoot;
+import dev.vmtree.store.fs.IoErrors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -159,7 +160,7 @@ public final class DiskCommand implements Runnable {
                 try {
                     DiskImages.export(d, f, out);
                 } catch (IOException e) {
-                    throw new CliException(ExitCodes.FAILURE, "cannot write " + out + ": " + e.getMessage());
+                    throw new CliException(ExitCodes.CANNOT_RUN, "cannot write " + out + ": " + IoErrors.reason(e), e);
                 }
                 String name = s.summary().diskImages().get(i);
                 long allocated = ts.machines().allocatedPages(s.state().images().get(name));

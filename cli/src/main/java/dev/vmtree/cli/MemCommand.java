@@ -6,6 +6,7 @@ import dev.vmtree.dom0.MachineDriver.StoredState;
 import dev.vmtree.dom0.Machines;
 import dev.vmtree.dom0.Toolstack;
 import dev.vmtree.store.SnapshotId;
+import dev.vmtree.store.fs.IoErrors;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -107,7 +108,7 @@ public final class MemCommand implements Runnable {
                     Files.write(Path.of(output), bytes);
                 }
             } catch (IOException e) {
-                throw new CliException(ExitCodes.FAILURE, "cannot write " + output + ": " + e.getMessage());
+                throw new CliException(ExitCodes.CANNOT_RUN, "cannot write " + output + ": " + IoErrors.reason(e), e);
             }
         }
     }

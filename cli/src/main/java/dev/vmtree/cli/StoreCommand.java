@@ -6,6 +6,7 @@ import dev.vmtree.store.Snapshot;
 import dev.vmtree.store.SnapshotContent;
 import dev.vmtree.store.SnapshotId;
 import dev.vmtree.store.WriteTransaction;
+import dev.vmtree.store.fs.IoErrors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -79,7 +80,7 @@ public final class StoreCommand implements Runnable {
                     spec.commandLine().getOut().println(res.snapshot());
                 }
             } catch (IOException e) {
-                throw new CliException(4, "cannot read " + in + ": " + e.getMessage(), e);
+                throw new CliException(ExitCodes.CANNOT_RUN, "cannot read " + in + ": " + IoErrors.reason(e), e);
             } catch (IllegalArgumentException e) {
                 throw new CliException(2, e.getMessage(), e);
             }
@@ -135,11 +136,11 @@ public final class StoreCommand implements Runnable {
                                 pos += ch.write(bb, pos);
                             }
                         } catch (IOException e) {
-                            throw new CliException(4, "cannot write " + target + ": " + e.getMessage(), e);
+                            throw new CliException(ExitCodes.CANNOT_RUN, "cannot write " + target + ": " + IoErrors.reason(e), e);
                         }
                     });
                 } catch (IOException e) {
-                    throw new CliException(4, "cannot write " + target + ": " + e.getMessage(), e);
+                    throw new CliException(ExitCodes.CANNOT_RUN, "cannot write " + target + ": " + IoErrors.reason(e), e);
                 }
             }
         }

@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
             "1:failure (the operation or the guest reported an error)",
             "2:usage error (unknown command, bad option or argument)",
             "3:instruction budget exhausted before the guest stopped (exec, run)",
-            "4:vmtree could not do the work (no repository, damaged repository, unreadable input, ...)",
+            "4:vmtree could not do the work (no repository, damaged repository, unreadable input or unwritable"
+                    + " output file, internal error)",
             "5:the instance has uncommitted state the command would drop",
             "6:the instance is held by another process (a running `vmtree run`)",
             "7:`replay --verify`: the replay did not reproduce the snapshot"
@@ -68,6 +69,7 @@ public final class VmtreeCommand implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new VmtreeCommand());
         cl.setExecutionExceptionHandler(new ErrorHandler());
+        cl.setParameterExceptionHandler(new UsageErrors());
         return cl;
     }
 

@@ -1,5 +1,6 @@
 package dev.vmtree.dom0;
 
+import dev.vmtree.store.fs.IoErrors;
 import dev.vmtree.store.fs.RealFileLayer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -198,7 +199,7 @@ public final class Settings {
             c.fromText(Files.readString(f, StandardCharsets.UTF_8));
             return c;
         } catch (IOException e) {
-            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + f + ": " + e.getMessage(), e);
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + f + ": " + IoErrors.reason(e), e);
         } catch (ConfigInvalidException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "damaged configuration file " + f + ": "
                     + e.getMessage() + " (fix or delete it)", e);
@@ -210,7 +211,7 @@ public final class Settings {
             Files.createDirectories(f.getParent());
             RealFileLayer.INSTANCE.writeAtomically(f, c.toText().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new ToolstackException(ToolstackException.Kind.FAILED, "cannot write " + f + ": " + e.getMessage(), e);
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot write " + f + ": " + IoErrors.reason(e), e);
         }
     }
 

@@ -55,6 +55,7 @@ class GlobalOptionsTest {
         Dom0Fixture f = new Dom0Fixture(dir).init();
         Dom0Fixture.Result dur = f.vm("gc", "--expire", "soon");
         assertThat(dur.exit()).isEqualTo(ExitCodes.USAGE);
-        assertThat(dur.err()).isEqualTo("vmtree: bad duration 'soon' (use e.g. 90d, 12h, 30m, 45s, 0)\n");
+        assertThat(dur.err()).isEqualTo("vmtree: bad duration 'soon' (use e.g. 90d, 12h, 30m, 45s, 0)\n"
+                + "usage: vmtree gc [OPTIONS] (see `vmtree gc --help`)\n");
     }
 }

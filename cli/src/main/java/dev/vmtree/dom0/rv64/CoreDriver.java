@@ -1,5 +1,6 @@
 package dev.vmtree.dom0.rv64;
 
+import dev.vmtree.core.CorruptDataException;
 import dev.vmtree.core.Machine;
 import dev.vmtree.core.MachineConfig;
 import dev.vmtree.core.debug.GdbServer;
@@ -136,9 +137,15 @@ public final class CoreDriver implements MachineDriver {
             String definition = def == null ? "vmtree-machine 1\nbackend " + NAME + "\n"
                     : new String(def, StandardCharsets.UTF_8);
             SwitchableConsole console = new SwitchableConsole();
-            Machine m = Machine.restore(es, ram.image(), disks, console, new LiveInput(console));
+            Machine m;
+            try {
+                m = Machine.restore(es, ram.image(), disks, console, new LiveInput(console));
+            } catch (IllegalArgumentException e) {
+                // a decoded state the devices refuse (a FIFO longer than theirs, ...) is damaged data too
+                throw corrupt(e.getMessage());
+            }
             return new CoreMachine(m, console, ram, diskImages, replay, definition);
-        } catch (IllegalArgumentException e) {
+        } catch (CorruptDataException e) {
             throw corrupt(e.getMessage());
         } catch (StoreException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage(), e);
@@ -150,15 +157,15 @@ public final class CoreDriver implements MachineDriver {
         ReplayLog replay;
         try {
             replay = ReplayLog.decode(log);
-        } catch (IllegalArgumentException e) {
-            throw corrupt("replay log: " + e.getMessage());
+        } catch (CorruptDataException e) {
+            throw corrupt(e.getMessage());
         }
         Map<String, byte[]> files = new java.util.HashMap<>(start.files());
         files.remove(LOG_FILE);
         CoreMachine m = (CoreMachine) restore(repo, new StoredState(files, start.images()));
         try {
             m.startReplay(replay);
-        } catch (IllegalArgumentException e) {
+        } catch (CorruptDataException e) {
             m.close();
             throw corrupt("replay log: " + e.getMessage());
         }
@@ -233,8 +240,8 @@ public final class CoreDriver implements MachineDriver {
             ReplayLog replay;
             try {
                 replay = ReplayLog.decode(log);
-            } catch (IllegalArgumentException e) {
-                throw corrupt("replay log: " + e.getMessage());
+            } catch (CorruptDataException e) {
+                throw corrupt(e.getMessage());
             }
             for (ReplayEvent e : replay.events()) {
                 String kind = switch (e) {
@@ -287,7 +294,7 @@ public final class CoreDriver implements MachineDriver {
         }
         try {
             return StateCodec.decode(b);
-        } catch (IllegalArgumentException e) {
+        } catch (CorruptDataException e) {
             throw corrupt(e.getMessage());
         }
     }

@@ -113,7 +113,7 @@ final class CoreMachine implements MachineDriver.Replay {
     /** Switches to replaying {@code replay}: input only from it, its edits applied by {@link #replayTo}. */
     void startReplay(ReplayLog replay) {
         if (replay.start() != machine.instructions()) {
-            throw new IllegalArgumentException("the replay log starts at instruction " + replay.start()
+            throw new dev.vmtree.core.CorruptDataException("the replay log starts at instruction " + replay.start()
                     + " but the state it should grow from is at " + machine.instructions());
         }
         replayInput = new ReplayInput(replay.inputs());

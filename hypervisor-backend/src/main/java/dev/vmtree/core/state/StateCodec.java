@@ -1,5 +1,6 @@
 package dev.vmtree.core.state;
 
+import dev.vmtree.core.CorruptDataException;
 import dev.vmtree.core.MachineConfig;
 import dev.vmtree.core.StopReason;
 import dev.vmtree.core.cpu.HartState;
@@ -18,7 +19,7 @@ import java.util.List;
  * The canonical byte encoding of an {@link ExecutionState}, machine state format version 1,
  * specified byte for byte in docs/format.md ("Machine state"). Equal states encode to equal bytes;
  * decoding rejects bad magic, unknown versions, truncation, trailing bytes and values out of range
- * with a one-line {@link IllegalArgumentException}. Stateless and thread-safe.
+ * with a one-line {@link CorruptDataException}. Stateless and thread-safe.
  */
 public final class StateCodec {
     public static final int VERSION = 1;
@@ -63,7 +64,20 @@ public final class StateCodec {
         return out.toByteArray();
     }
 
+    /** Decodes a machine state; any malformed or inconsistent input is a one-line {@link CorruptDataException}. */
     public static ExecutionState decode(byte[] bytes) {
+        try {
+            return decodeUnchecked(bytes);
+        } catch (CorruptDataException e) {
+            throw e;
+        } catch (IllegalArgumentException | IndexOutOfBoundsException | BufferUnderflowException e) {
+            // the records decoded values go into check them: here their refusal is the data's fault
+            String m = e.getMessage() == null ? "malformed" : e.getMessage();
+            throw new CorruptDataException(m.startsWith("machine state") ? m : "machine state: " + m, e);
+        }
+    }
+
+    private static ExecutionState decodeUnchecked(byte[] bytes) {
         In in = new In(bytes);
         for (byte m : MAGIC) {
             if (in.u8() != (m & 0xFF)) {

@@ -37,6 +37,9 @@ public final class IoErrors {
             };
         }
         String m = e.getMessage();
+        if (e instanceof java.io.FileNotFoundException && m != null && m.endsWith(")") && m.contains(" (")) {
+            return m.substring(m.lastIndexOf(" (") + 2, m.length() - 1);   // java.io's "PATH (REASON)"
+        }
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
     }
 
