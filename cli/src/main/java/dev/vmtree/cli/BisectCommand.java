@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:", "  vmtree bisect v1 main --run 'mem32 0x80209290 != 0'",
             "  vmtree bisect main~8 main --run 'console contains PANIC' --to-instance at-panic",
             "  vmtree bisect good bad --run 'reg a0 == 0x2a'"})
-public final class BisectCommand implements Callable<Integer> {
+public final class BisectCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

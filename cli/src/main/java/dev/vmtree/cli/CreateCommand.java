@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:", "  vmtree create kv --image kvshell",
             "  vmtree create linux --kernel Image --initrd rootfs.cpio --memory 512M --harts 2 --append console=ttyS0",
             "  vmtree create web --kernel kernel.elf --disk-image debian.qcow2", "  vmtree create trial --from kv~2"})
-public final class CreateCommand implements Callable<Integer> {
+public final class CreateCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

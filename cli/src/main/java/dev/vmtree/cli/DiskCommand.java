@@ -77,7 +77,7 @@ public final class DiskCommand implements Runnable {
                     + " as the guest sees it, block size, blocks and blocks allocated (written and not all zero).",
                 "--json: [{name, sizeBytes, blockSize, blocks, allocatedBlocks}]."},
             footer = {"", "Examples:", "  vmtree disk ls", "  vmtree --json disk ls main~1"})
-    static final class Ls implements Callable<Integer> {
+    static final class Ls implements Callable<Integer>, JsonOutput {
         @Spec
         CommandSpec spec;
 
@@ -123,7 +123,7 @@ public final class DiskCommand implements Runnable {
                 "--json: {disk, format, file, sizeBytes, allocatedBlocks}."},
             footer = {"", "Examples:", "  vmtree disk export --format qcow2 disk.qcow2",
                 "  vmtree disk export v1 --disk disk0 --format raw golden.img"})
-    static final class Export implements Callable<Integer> {
+    static final class Export implements Callable<Integer>, JsonOutput {
         @Spec
         CommandSpec spec;
 

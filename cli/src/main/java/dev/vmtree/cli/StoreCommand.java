@@ -35,7 +35,7 @@ public final class StoreCommand implements Runnable {
     /** {@code vmtree store put FILE --branch NAME}. */
     @Command(name = "put", mixinStandardHelpOptions = true,
             description = "Store FILE as an image (page tree) and commit it on top of --branch; prints the snapshot id.")
-    public static final class Put implements Runnable {
+    public static final class Put implements Runnable, JsonOutput {
         @Spec
         CommandSpec spec;
 
@@ -77,7 +77,13 @@ public final class StoreCommand implements Runnable {
                         throw new CliException(1, "branch " + branch + " moved meanwhile (" + res.ref().status()
                                 + "); snapshot " + res.snapshot() + " was written but not attached");
                     }
-                    spec.commandLine().getOut().println(res.snapshot());
+                    if (Dom0Cli.json(spec)) {
+                        Dom0Cli.printJson(spec, new Json().beginObject().field("snapshot", res.snapshot().hex())
+                                .field("branch", branch).field("image", image).field("sizeBytes", pages.size())
+                                .field("pageSize", pageSize).endObject());
+                    } else {
+                        spec.commandLine().getOut().println(res.snapshot());
+                    }
                 }
             } catch (IOException e) {
                 throw new CliException(ExitCodes.CANNOT_RUN, "cannot read " + in + ": " + IoErrors.reason(e), e);

@@ -49,7 +49,8 @@ public final class VmtreeCommand implements Runnable {
     Path directory;
 
     @Option(names = "--json", scope = ScopeType.INHERIT,
-            description = "Print data as JSON (one document on stdout; schemas in docs/cli.md).")
+            description = "Print data as JSON (one document on stdout; schemas in docs/cli.md). Commands without"
+                    + " JSON output (exec, run, servers) refuse it.")
     boolean json;
 
     @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
@@ -70,6 +71,7 @@ public final class VmtreeCommand implements Runnable {
         CommandLine cl = new CommandLine(new VmtreeCommand());
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler(new UsageErrors());
+        cl.setExecutionStrategy(JsonOutput.REJECT);
         return cl;
     }
 
