@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
                 + " and make it the current instance. With --from, start instead from an existing snapshot.",
             "Nothing runs yet: `vmtree run` starts the guest."},
         footer = {"", "Examples:", "  vmtree create kv --image kvshell",
-            "  vmtree create linux --kernel Image --initrd rootfs.cpio --memory 512M --harts 2 --append console=ttyS0",
+            "  vmtree create linux --kernel Image --initrd rootfs.cpio --memory 512M \\",
+            "      --harts 2 --append console=ttyS0",
             "  vmtree create web --kernel kernel.elf --disk-image debian.qcow2", "  vmtree create trial --from kv~2"})
 public final class CreateCommand implements Callable<Integer>, JsonOutput {
     @Spec
