@@ -37,7 +37,9 @@ import picocli.CommandLine.Spec;
                     + " output file, internal error)",
             "5:the instance has uncommitted state the command would drop",
             "6:the instance is held by another process (a running `vmtree run`)",
-            "7:`replay --verify`: the replay did not reproduce the snapshot"
+            "7:`replay --verify`: the replay did not reproduce the snapshot",
+            "130:`run` stopped by SIGINT, after a clean suspend",
+            "143:`run` stopped by SIGTERM, after a clean suspend"
         })
 public final class VmtreeCommand implements Runnable {
 
