@@ -115,9 +115,22 @@ final class UsageErrors implements IParameterExceptionHandler {
         return d[a.length()][b.length()];
     }
 
-    /** One line: the command's short synopsis and where the full help is. */
+    /** One line: the command's short synopsis ("vmtree create [OPTIONS] NAME") and where the full help is. */
     static String usageLine(CommandLine cmd) {
-        String synopsis = cmd.getHelp().abbreviatedSynopsis().strip().replaceAll("\\s+", " ");
+        var spec = cmd.getCommandSpec();
+        StringBuilder synopsis = new StringBuilder(spec.qualifiedName());
+        if (!spec.options().isEmpty()) {
+            synopsis.append(" [OPTIONS]");
+        }
+        for (var p : spec.positionalParameters()) {
+            if (!p.hidden()) {
+                String label = p.paramLabel() + (p.arity().max() > 1 && !p.paramLabel().contains(" ") ? "..." : "");
+                synopsis.append(' ').append(p.arity().min() == 0 ? "[" + label + "]" : label);
+            }
+        }
+        if (!cmd.getSubcommands().isEmpty()) {
+            synopsis.append(" [COMMAND]");
+        }
         String help = cmd.getParent() == null ? "vmtree help" : cmd.getCommandSpec().qualifiedName() + " --help";
         return "usage: " + synopsis + " (see `" + help + "`)";
     }

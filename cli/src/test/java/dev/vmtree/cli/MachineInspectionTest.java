@@ -165,7 +165,10 @@ class MachineInspectionTest {
             Dom0Fixture.Result r = f.vm(c.args());
             assertThat(r.exit()).as("%s: %s", String.join(" ", c.args()), r.err()).isEqualTo(c.exit());
             assertThat(r.err()).as(String.join(" ", c.args())).startsWith("vmtree: ").contains(c.message())
-                    .hasLineCount(1);
+                    .hasLineCount(c.exit() == ExitCodes.USAGE ? 2 : 1);   // a usage error adds the usage line
+            if (c.exit() == ExitCodes.USAGE) {
+                assertThat(r.err().lines().toList().get(1)).startsWith("usage: vmtree " + c.args()[0]);
+            }
         }
         try (Toolstack ts = Toolstack.open(f.repo); InstanceLock held = ts.instances().lock("kv")) {
             for (String[] args : List.of(new String[] {"mem", "write", "0x80000000", "00"}, new String[] {"reg", "a0=1"})) {
