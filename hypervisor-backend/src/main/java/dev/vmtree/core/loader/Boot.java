@@ -33,6 +33,8 @@ public final class Boot {
     public static final long RAW_MACHINE = Bus.RAM_BASE;
     public static final long RAW_SUPERVISOR = Bus.RAM_BASE + 0x20_0000L;
     public static final long BOOT_BLOCK = 64 * 1024;
+    /** The least RAM {@link #boot} accepts: the boot block at the top and as much again below it. */
+    public static final long MIN_MEMORY = 2 * BOOT_BLOCK;
     public static final long DTB_OFFSET = 0x100;
     public static final long FW_DYNAMIC_MAGIC = 0x4942534FL;
     public static final long FW_DYNAMIC_VERSION = 2;
@@ -65,9 +67,9 @@ public final class Boot {
     }
 
     private static void checkMemory(MachineConfig config) throws LoadException {
-        if (config.memoryBytes() < 2 * BOOT_BLOCK) {
+        if (config.memoryBytes() < MIN_MEMORY) {
             throw new LoadException("memory too small: " + config.memoryBytes() + " bytes (need at least "
-                    + 2 * BOOT_BLOCK + ")");
+                    + MIN_MEMORY + ")");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.vmtree.core.state;
 
+import dev.vmtree.core.CorruptDataException;
 import dev.vmtree.core.MachineConfig;
 import dev.vmtree.core.MachineType;
 import dev.vmtree.core.StopReason;
@@ -23,7 +24,7 @@ import java.util.List;
  * and carries what version 1 has no room for (floating-point registers, later devices) as tagged,
  * individually versioned sections after the version 1 body. Equal states encode to equal bytes;
  * decoding rejects bad magic, unknown versions or sections, truncation, trailing bytes and values
- * out of range with a one-line {@link IllegalArgumentException}. Stateless and thread-safe.
+ * out of range with a one-line {@link CorruptDataException}. Stateless and thread-safe.
  */
 public final class StateCodec {
     /** The newest version this codec writes and reads. */
@@ -97,7 +98,20 @@ public final class StateCodec {
         return out.toByteArray();
     }
 
+    /** Decodes a machine state; any malformed or inconsistent input is a one-line {@link CorruptDataException}. */
     public static ExecutionState decode(byte[] bytes) {
+        try {
+            return decodeUnchecked(bytes);
+        } catch (CorruptDataException e) {
+            throw e;
+        } catch (IllegalArgumentException | IndexOutOfBoundsException | BufferUnderflowException e) {
+            // the records decoded values go into check them: here their refusal is the data's fault
+            String m = e.getMessage() == null ? "malformed" : e.getMessage();
+            throw new CorruptDataException(m.startsWith("machine state") ? m : "machine state: " + m, e);
+        }
+    }
+
+    private static ExecutionState decodeUnchecked(byte[] bytes) {
         In in = new In(bytes);
         for (byte m : MAGIC) {
             if (in.u8() != (m & 0xFF)) {

@@ -158,7 +158,7 @@ class MachineStateTest {
         }
         for (byte[] bad : List.of(magic, version, harts, downgraded, section, Arrays.copyOf(good, good.length - 1),
                 Arrays.copyOf(good, good.length + 1), Arrays.copyOf(good, 10), new byte[0])) {
-            assertThatThrownBy(() -> StateCodec.decode(bad)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> StateCodec.decode(bad)).isInstanceOf(dev.vmtree.core.CorruptDataException.class)
                     .hasMessageStartingWith("machine state").satisfies(t -> assertThat(t.getMessage()).doesNotContain("\n"));
         }
     }
