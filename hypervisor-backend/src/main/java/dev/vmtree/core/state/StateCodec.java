@@ -8,6 +8,9 @@ import dev.vmtree.core.cpu.HartState;
 import dev.vmtree.core.devices.DeviceStateCodec;
 import dev.vmtree.core.devices.Platform;
 import dev.vmtree.core.devices.PlatformState;
+import dev.vmtree.core.devices.RtcState;
+import dev.vmtree.core.devices.VmGenIdState;
+import dev.vmtree.core.devices.VmGenerationId;
 import java.io.ByteArrayOutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -30,11 +33,15 @@ public final class StateCodec {
     /** The newest version this codec writes and reads. */
     public static final int VERSION = 2;
     /** Section tags of version 2 (four ASCII bytes, read as a little-endian int). */
-    static final int SECTION_FP = tag("FPRS");
+    static final int SECTION_FP = tag("FPRS"), SECTION_RTC = tag("GFRT"), SECTION_GENID = tag("VGID");
     static final byte[] MAGIC = {'V', 'M', 'T', 'S'};
     static final int MAX_BOOTARGS = 64 * 1024, MAX_SERIAL = 256, MAX_PENDING = 1 << 20, MAX_DEVICES = 1 << 24;
 
     private StateCodec() {}
+
+    private static Out section() {
+        return new Out(new ByteArrayOutputStream(), ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN));
+    }
 
     private static int tag(String t) {
         byte[] b = t.getBytes(StandardCharsets.US_ASCII);
@@ -85,8 +92,8 @@ public final class StateCodec {
         }
         o.bytes(DeviceStateCodec.encode(s.devices()));
         if (!v1) {
-            o.u32(1);                                   // sections, in tag order
-            Out fp = new Out(new ByteArrayOutputStream(), ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN));
+            o.u32(3);                                   // sections: FPRS, GFRT, VGID
+            Out fp = section();
             for (HartState h : s.harts()) {
                 for (long v : h.f()) {
                     fp.u64(v);
@@ -94,6 +101,20 @@ public final class StateCodec {
                 fp.u32(h.fcsr());
             }
             o.u32(SECTION_FP).u8(1).bytes(fp.out().toByteArray());
+            RtcState r = s.devices().rtc();
+            VmGenIdState g = s.devices().generationId();
+            if (r == null || g == null) {
+                throw new IllegalArgumentException(l.type().id() + " machine state without its RTC and generation ID");
+            }
+            Out rtc = section().u64(r.offset()).u32(r.timeHigh()).u64(r.alarm()).bool(r.alarmRunning())
+                    .bool(r.irqEnabled()).bool(r.irqPending());
+            o.u32(SECTION_RTC).u8(1).bytes(rtc.out().toByteArray());
+            Out genId = section();
+            genId.out().writeBytes(g.id());
+            genId.bool(g.line());
+            o.u32(SECTION_GENID).u8(1).bytes(genId.out().toByteArray());
+        } else if (s.devices().rtc() != null || s.devices().generationId() != null) {
+            throw new IllegalArgumentException("a vmtree-virt-1 machine has no RTC or generation ID");
         }
         return out.toByteArray();
     }
@@ -186,25 +207,24 @@ public final class StateCodec {
         }
         PlatformState devices = DeviceStateCodec.decodePlatform(in.bytes(MAX_DEVICES));
         if (version >= 2) {
-            hs = sections(in, hs);
+            hs = fpSection(in, hs);
+            devices = deviceSections(in, devices);
         }
         in.end();
         return new ExecutionState(layout, instructions, current, halted, haltDetail, pending, hs, devices);
     }
 
-    /** Reads version 2's sections; every section the machine type needs must be there, each once, in tag order. */
-    private static List<HartState> sections(In in, List<HartState> harts) {
+    /**
+     * Version 2's sections: exactly FPRS, GFRT and VGID in that order, each version 1 (a later vmtree
+     * adding a section raises the count; this one refuses what it cannot restore).
+     */
+    private static List<HartState> fpSection(In in, List<HartState> harts) {
         int count = in.u32();
-        if (count != 1) {
+        if (count != 3) {
             throw new IllegalArgumentException("machine state: " + (count & 0xFFFF_FFFFL)
-                    + " sections (this version knows exactly 1: FPRS)");
+                    + " sections (this version knows exactly 3: FPRS, GFRT, VGID)");
         }
-        int tag = in.u32();
-        int version = in.u8();
-        if (tag != SECTION_FP || version != 1) {
-            throw new IllegalArgumentException("machine state: unknown section " + tagName(tag) + " version " + version);
-        }
-        In fp = new In(in.bytes(harts.size() * (32 * 8 + 4)));
+        In fp = new In(sectionBody(in, SECTION_FP, harts.size() * (32 * 8 + 4)));
         List<HartState> out = new ArrayList<>();
         for (HartState h : harts) {
             long[] f = new long[32];
@@ -219,6 +239,30 @@ public final class StateCodec {
         }
         fp.end();
         return out;
+    }
+
+    private static byte[] sectionBody(In in, int expected, int max) {
+        int tag = in.u32();
+        int version = in.u8();
+        if (tag != expected || version != 1) {
+            throw new IllegalArgumentException("machine state: section " + tagName(tag) + " version " + version
+                    + " where " + tagName(expected) + " version 1 belongs");
+        }
+        return in.bytes(max);
+    }
+
+    private static PlatformState deviceSections(In in, PlatformState devices) {
+        In r = new In(sectionBody(in, SECTION_RTC, 8 + 4 + 8 + 3));
+        RtcState rtc = new RtcState(r.u64(), r.u32(), r.u64(), r.bool(), r.bool(), r.bool());
+        r.end();
+        In g = new In(sectionBody(in, SECTION_GENID, VmGenerationId.ID_BYTES + 1));
+        byte[] id = new byte[VmGenerationId.ID_BYTES];
+        for (int i = 0; i < id.length; i++) {
+            id[i] = (byte) g.u8();
+        }
+        VmGenIdState genId = new VmGenIdState(id, g.bool());
+        g.end();
+        return devices.with(rtc, genId);
     }
 
     private static String tagName(int tag) {

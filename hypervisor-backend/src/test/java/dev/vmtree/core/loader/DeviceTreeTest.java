@@ -44,6 +44,8 @@ class DeviceTreeTest {
                 .contains("timebase-frequency = <0x989680>")
                 .contains("riscv,isa = \"rv64imafdc_zicntr_zicsr_zifencei\"")
                 .contains("riscv,isa-base = \"rv64i\"")
+                .contains("compatible = \"google,goldfish-rtc\"")
+                .contains("compatible = \"microsoft,vmgenid\"")
                 .contains("riscv,isa-extensions = \"i\\0m\\0a\\0f\\0d\\0c\\0zicntr\\0zicsr\\0zifencei\"")
                 .contains("mmu-type = \"riscv,sv48\"")
                 .contains("cpu@1")

@@ -77,9 +77,12 @@ class MachineStateTest {
         assertThat(new String(b, 9, 13)).isEqualTo("vmtree-virt-2");
         assertThat(bb.getLong(22)).isEqualTo(1_700_000_000_000_000_000L);
         assertThat(bb.getLong(30)).isEqualTo(4 << 20);       // then version 1's fields: memory bytes ...
-        int sections = b.length - (4 + 4 + 1 + 4 + (32 * 8 + 4));
-        assertThat(bb.getInt(sections)).as("one section").isEqualTo(1);
+        int rtc = 4 + 1 + 4 + (8 + 4 + 8 + 3), genId = 4 + 1 + 4 + 17;
+        int sections = b.length - (4 + 4 + 1 + 4 + (32 * 8 + 4) + rtc + genId);
+        assertThat(bb.getInt(sections)).as("three sections").isEqualTo(3);
         assertThat(new String(b, sections + 4, 4)).isEqualTo("FPRS");
+        assertThat(new String(b, b.length - genId - rtc, 4)).isEqualTo("GFRT");
+        assertThat(new String(b, b.length - genId, 4)).isEqualTo("VGID");
     }
 
     @Test
@@ -152,7 +155,7 @@ class MachineStateTest {
         downgraded[4] = (byte) (type == MachineType.VIRT_1 ? 2 : 1);
         byte[] section = good.clone();
         if (type != MachineType.VIRT_1) {
-            section[good.length - (32 * 8 + 4) * 2 - 4 - 1 - 4] ^= 1; // the section tag
+            section[good.length - 26 - 32 - (32 * 8 + 4) * 2 - 4 - 1 - 4] ^= 1; // the FPRS section tag
         } else {
             section = Arrays.copyOf(good, good.length + 4); // version 1 has no sections: trailing bytes
         }
