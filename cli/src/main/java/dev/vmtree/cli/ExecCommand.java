@@ -89,7 +89,9 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
         boolean mMode = machineMode || firmware != null;
         MachineConfig config;
         try {
-            config = new MachineConfig(memBytes, harts, mMode, append);
+            // no repository, no replay: the real-time clock starts at the host's time, as QEMU's does
+            config = new MachineConfig(memBytes, harts, mMode, append)
+                    .withClockBase(java.time.Instant.now().toEpochMilli() * 1_000_000L);
         } catch (IllegalArgumentException e) {
             throw new CliException(EXIT_CANNOT_RUN, e.getMessage());
         }
@@ -101,6 +103,9 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
                     firmware == null ? null : read(firmware, "firmware"), firmware == null ? null : firmware.toString(),
                     initrd == null ? null : read(initrd, "initrd"), initrd == null ? null : initrd.toString());
             machine = Boot.boot(config, console, images);
+            byte[] generation = new byte[16];
+            new java.security.SecureRandom().nextBytes(generation);
+            machine.setGenerationId(generation);
         } catch (LoadException e) {
             throw new CliException(EXIT_CANNOT_RUN, e.getMessage());
         }
