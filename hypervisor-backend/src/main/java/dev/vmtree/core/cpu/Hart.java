@@ -14,7 +14,8 @@ import java.nio.ByteOrder;
  *
  * <p>{@link #interpret(int)} is the hot loop. It is deliberately one long method (a {@code switch}
  * over pre-decoded operations) kept under HotSpot's 8000-byte compile limit: common ALU, branch and
- * aligned RAM accesses through the software TLB stay inline; anything rare (traps, CSRs, MMIO,
+ * RAM accesses that stay inside one page (misaligned ones included, as the spec lets hardware do
+ * them; Linux measures them fast and uses them) through the software TLB stay inline; anything rare (traps, CSRs, MMIO,
  * misaligned, division, atomics) calls out. It never allocates and never throws: a trap is taken by
  * the slow path, which sets {@link #pc} and returns {@code true}.
  *
@@ -477,7 +478,7 @@ public final class Hart {
                 case LD -> {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (t.rTag[i] == va >>> 12 && (va & 7) == 0) {
+                    if (t.rTag[i] == va >>> 12 && ((int) va & 0xFFF) <= 0xFF8) {
                         x[((int) d >>> 9 & 63)] = (long) I64.get(t.rPage[i], (int) va & 0xFFF);
                     } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
                         base = this.pc - 4096;
@@ -488,7 +489,7 @@ public final class Hart {
                 case LW -> {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (t.rTag[i] == va >>> 12 && (va & 3) == 0) {
+                    if (t.rTag[i] == va >>> 12 && ((int) va & 0xFFF) <= 0xFFC) {
                         x[((int) d >>> 9 & 63)] = (int) I32.get(t.rPage[i], (int) va & 0xFFF);
                     } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
                         base = this.pc - 4096;
@@ -499,7 +500,7 @@ public final class Hart {
                 case LWU -> {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (t.rTag[i] == va >>> 12 && (va & 3) == 0) {
+                    if (t.rTag[i] == va >>> 12 && ((int) va & 0xFFF) <= 0xFFC) {
                         x[((int) d >>> 9 & 63)] = (int) I32.get(t.rPage[i], (int) va & 0xFFF) & 0xFFFF_FFFFL;
                     } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
                         base = this.pc - 4096;
@@ -510,7 +511,7 @@ public final class Hart {
                 case LH, LHU -> {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (t.rTag[i] == va >>> 12 && (va & 1) == 0) {
+                    if (t.rTag[i] == va >>> 12 && ((int) va & 0xFFF) != 0xFFF) {
                         short v = (short) I16.get(t.rPage[i], (int) va & 0xFFF);
                         x[((int) d >>> 9 & 63)] = ((int) d & 0xFF) == LH ? v : v & 0xFFFFL;
                     } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
@@ -534,7 +535,7 @@ public final class Hart {
                 case SD -> {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (t.wTag[i] == va >>> 12 && (va & 7) == 0) {
+                    if (t.wTag[i] == va >>> 12 && ((int) va & 0xFFF) <= 0xFF8) {
                         I64.set(t.wPage[i], (int) va & 0xFFF, x[((int) d >>> 20 & 31)]);
                     } else if (Mmu.storeSlow(this, 8, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, max - left)) {
                         base = this.pc - 4096;
@@ -548,7 +549,7 @@ public final class Hart {
                 case SW -> {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (t.wTag[i] == va >>> 12 && (va & 3) == 0) {
+                    if (t.wTag[i] == va >>> 12 && ((int) va & 0xFFF) <= 0xFFC) {
                         I32.set(t.wPage[i], (int) va & 0xFFF, (int) x[((int) d >>> 20 & 31)]);
                     } else if (Mmu.storeSlow(this, 4, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, max - left)) {
                         base = this.pc - 4096;
@@ -563,7 +564,7 @@ public final class Hart {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
                     int i = (int) (va >>> 12) & Tlb.MASK;
                     boolean half = ((int) d & 0xFF) == SH;
-                    if (t.wTag[i] == va >>> 12 && (!half || (va & 1) == 0)) {
+                    if (t.wTag[i] == va >>> 12 && (!half || ((int) va & 0xFFF) != 0xFFF)) {
                         if (half) {
                             I16.set(t.wPage[i], (int) va & 0xFFF, (short) x[((int) d >>> 20 & 31)]);
                         } else {

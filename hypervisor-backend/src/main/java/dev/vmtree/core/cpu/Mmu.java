@@ -6,7 +6,9 @@ import static dev.vmtree.core.cpu.Hart.I64;
 
 /**
  * Address translation (bare, Sv39, Sv48) and the slow paths of instruction fetch, loads and stores:
- * TLB misses, misaligned accesses (emulated byte by byte, as the spec allows), MMIO and faults.
+ * TLB misses, accesses that cross a page (done byte by byte, as the spec allows), MMIO and faults.
+ * A misaligned access inside one page of RAM is done in place, like an aligned one; on MMIO it is an
+ * access fault.
  *
  * <p>A/D bits are set by the walker itself (Svadu behaviour, as QEMU 7.2 does): the first read
  * through a PTE sets A, the first write sets A and D. Because TLB entries are filled only by such a
@@ -202,7 +204,7 @@ final class Mmu {
     static long load(Hart h, long va, int size) {
         h.loadTrapped = false;
         long v;
-        if ((va & (size - 1)) != 0) {
+        if ((va & (size - 1)) != 0 && ((va + size - 1) >>> 12) != (va >>> 12)) { // crosses a page: byte by byte
             v = 0;
             for (int k = 0; k < size; k++) {
                 long pa = translate(h, va + k, READ);
@@ -259,7 +261,7 @@ final class Mmu {
         h.pc = pc;
         h.sliceSteps = n - 1;
         MemorySystem mem = h.mem;
-        if ((va & (size - 1)) != 0) {
+        if ((va & (size - 1)) != 0 && ((va + size - 1) >>> 12) != (va >>> 12)) { // crosses a page
             long pa0 = translate(h, va, WRITE);
             long pa1 = pa0 == -1 ? -1 : translate(h, va + size - 1, WRITE);
             if (pa0 == -1 || pa1 == -1) {

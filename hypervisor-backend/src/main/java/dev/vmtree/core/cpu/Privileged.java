@@ -91,7 +91,9 @@ public final class Privileged {
                 h.pc = pc + 4;
             }
             case Op.FENCE_I -> {
-                h.mem.invalidateCode();
+                // Nothing to do: the decode cache is coherent with every write (a store to a page with
+                // decoded instructions discards them, DMA goes through writeRam), like a hart whose
+                // instruction cache snoops. Linux issues fence.i for every executable page it maps.
                 h.pc = pc + 4;
             }
             case Op.CSRRW, Op.CSRRS, Op.CSRRC, Op.CSRRWI, Op.CSRRSI, Op.CSRRCI -> csr(h, d);

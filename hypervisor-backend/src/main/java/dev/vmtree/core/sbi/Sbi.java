@@ -127,10 +127,7 @@ public final class Sbi {
 
     private void rfence(long fid, Hart h, long[] ret) {
         if (fid == 0) {
-            ret[0] = forHarts(h.reg(10), h.reg(11), t -> {});
-            if (ret[0] == SUCCESS) {
-                machine.memory().invalidateCode();
-            }
+            ret[0] = forHarts(h.reg(10), h.reg(11), t -> {}); // remote fence.i: decoded code is always coherent
         } else if (fid == 1 || fid == 2) {
             ret[0] = forHarts(h.reg(10), h.reg(11), Hart::flushTranslations);
         }
@@ -255,11 +252,7 @@ public final class Sbi {
                 return legacyMask(h, a0, t -> t.setPending(1L << 1, true));
             }
             case 5 -> {
-                long r = legacyMask(h, a0, t -> {});
-                if (r == SUCCESS) {
-                    machine.memory().invalidateCode();
-                }
-                return r;
+                return legacyMask(h, a0, t -> {}); // legacy remote fence.i: decoded code is always coherent
             }
             case 6, 7 -> {
                 return legacyMask(h, a0, Hart::flushTranslations);
