@@ -28,9 +28,10 @@ import java.util.Map;
 
 /**
  * One machine of the embedded core in this process, with the images that persist it and the
- * ReplayLog it is growing. Runs in slices of {@link #SLICE} instructions so that a stop request
- * (detach, signal, timeout) is seen within milliseconds. Driven by one thread; {@link #requestStop}
- * from any.
+ * ReplayLog it is growing. Runs in slices of {@link #SLICE} instructions; a stop request (detach,
+ * signal, timeout) also interrupts the core inside a slice, so it takes effect within one check
+ * point (4,096 instructions and a bounded amount of device work). Driven by one thread;
+ * {@link #requestStop} from any.
  */
 final class CoreMachine implements MachineDriver.Replay {
     /** Instructions per slice: a few milliseconds of guest time between looks at stop requests. */
@@ -85,6 +86,7 @@ final class CoreMachine implements MachineDriver.Replay {
     public MachineDriver.RunOutcome run(long maxInstructions, MachineDriver.Console out) {
         console.attach(out);
         requested = null;
+        machine.clearInterrupt();
         long start = machine.instructions();
         long end = maxInstructions <= 0 ? Long.MAX_VALUE : start + maxInstructions;
         try {
@@ -132,6 +134,7 @@ final class CoreMachine implements MachineDriver.Replay {
         }
         console.attach(out);
         requested = null;
+        machine.clearInterrupt();
         long start = machine.instructions();
         // a pc to stop at is a breakpoint in the core's decoder: the replay runs at full speed
         machine.memory().setBreakpoints(pc == NO_PC ? null : new long[] {pc});
@@ -288,6 +291,7 @@ final class CoreMachine implements MachineDriver.Replay {
         if (requested == null) {
             requested = cause;
         }
+        machine.interrupt();
         console.wake();
     }
 
