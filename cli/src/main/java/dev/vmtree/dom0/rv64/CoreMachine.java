@@ -11,6 +11,7 @@ import dev.vmtree.core.state.StateCodec;
 import dev.vmtree.core.state.StateIds;
 import dev.vmtree.cow.disk.VirtualDisk;
 import dev.vmtree.cow.store.PersistentImage;
+import dev.vmtree.dom0.HostMemory;
 import dev.vmtree.dom0.MachineDriver;
 import dev.vmtree.dom0.StateId;
 import dev.vmtree.dom0.ToolstackException;
@@ -84,6 +85,7 @@ final class CoreMachine implements MachineDriver.Replay {
 
     @Override
     public MachineDriver.RunOutcome run(long maxInstructions, MachineDriver.Console out) {
+        HostMemory.checkGuestRam(machine.config().memoryBytes());     // refuse now, not by OutOfMemoryError later
         console.attach(out);
         requested = null;
         machine.clearInterrupt();
@@ -132,6 +134,7 @@ final class CoreMachine implements MachineDriver.Replay {
         if (replayInput == null) {
             throw new IllegalStateException("not replaying a log");
         }
+        HostMemory.checkGuestRam(machine.config().memoryBytes());
         console.attach(out);
         requested = null;
         machine.clearInterrupt();

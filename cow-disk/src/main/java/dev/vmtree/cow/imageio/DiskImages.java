@@ -2,6 +2,7 @@ package dev.vmtree.cow.imageio;
 
 import dev.vmtree.cow.disk.DiskImageException;
 import dev.vmtree.cow.disk.DiskSnapshot;
+import dev.vmtree.cow.disk.ImageFile;
 import dev.vmtree.cow.disk.VirtualDisk;
 import dev.vmtree.cow.qcow2.Qcow2Header;
 import dev.vmtree.cow.qcow2.Qcow2Reader;
@@ -23,9 +24,12 @@ import java.util.Set;
  * Import and export of disk image files: raw and qcow2, format detected by magic. The entry points
  * the toolstack's {@code create --disk-image} and {@code disk export} call.
  *
- * <p>Import only reads files. A qcow2 backing chain is followed under the rules of
+ * <p>Import only reads files, and streams them: it validates the metadata at once but reads a
+ * block's data from the file only when the block is asked for (when the disk is persisted to the
+ * store, or read), and never keeps it ({@link ImageFile}; a file changed in between is refused). So
+ * the heap holds metadata, not the image. A qcow2 backing chain is followed under the rules of
  * {@link ImportOptions}: each backing file becomes the base {@link DiskSnapshot} of the image above
- * it, so the result owns exactly the blocks the top image allocates. Export writes a temporary file
+ * it, whose unallocated clusters read through to it. Export writes a temporary file
  * next to the target and renames it over the target only when complete.
  */
 public final class DiskImages {
@@ -51,10 +55,11 @@ public final class DiskImages {
         if (!chain.add(file)) {
             throw new DiskImageException(file + ": backing chain forms a cycle");
         }
+        ImageFile image = ImageFile.of(file);
+        if (format == DiskFormat.RAW) {
+            return RawImages.read(image);
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            if (format == DiskFormat.RAW) {
-                return RawImages.read(ch);
-            }
             String name = file.getFileName().toString();
             Qcow2Header header = Qcow2Header.read(ch, name);
             DiskSnapshot base = null;
@@ -68,7 +73,7 @@ public final class DiskImages {
                         : DiskFormat.detect(backing);
                 base = open(backing, backingFormat, options, depth + 1, chain).snapshot();
             }
-            return Qcow2Reader.read(ch, name, header, base);
+            return Qcow2Reader.read(ch, image, header, base);
         }
     }
 
