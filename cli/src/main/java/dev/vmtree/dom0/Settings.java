@@ -207,7 +207,7 @@ public final class Settings {
 
     private static void save(Path f, Config c) {
         try {
-            Files.createDirectories(f.getParent());
+            RealFileLayer.INSTANCE.createDirectories(f.getParent());
             RealFileLayer.INSTANCE.writeAtomically(f, c.toText().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new ToolstackException(ToolstackException.Kind.FAILED, "cannot write " + f + ": " + e.getMessage(), e);

@@ -17,8 +17,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Import and export of disk image files: raw and qcow2, format detected by magic. The entry points
@@ -118,15 +121,21 @@ public final class DiskImages {
         }
     }
 
-    /** Writes {@code disk} to {@code out} in {@code format}; zero blocks stay sparse. */
+    /**
+     * Writes {@code disk} to {@code out} in {@code format}; zero blocks stay sparse. The file gets the
+     * mode a new file gets under the process's umask, or, when {@code out} exists, keeps that file's
+     * mode (an export never widens it); while it is written it is readable by its owner only.
+     */
     public static void export(DiskSnapshot disk, DiskFormat format, Path out) throws IOException {
         Path dir = out.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
+        // Not Files.createTempFile: its 0600 would hide the umask's mode, which a new export must get.
+        Path tmp = dir.resolve("." + out.getFileName() + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)
+                + ".tmp");
+        Files.createFile(tmp);
         try {
-            try {   // an image is for others to read (a hypervisor's user): not the temporary file's 0600
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: keep its default
+            Set<PosixFilePermission> mode = posix(tmp) ? Files.getPosixFilePermissions(tmp) : null;
+            if (mode != null) {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
             }
             try (RandomAccessFile file = new RandomAccessFile(tmp.toFile(), "rw")) {
                 file.setLength(0);
@@ -136,6 +145,9 @@ public final class DiskImages {
                 }
                 file.getChannel().force(true);
             }
+            if (mode != null) {
+                Files.setPosixFilePermissions(tmp, Files.exists(out) ? Files.getPosixFilePermissions(out) : mode);
+            }
             try {
                 Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -144,5 +156,9 @@ public final class DiskImages {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    private static boolean posix(Path p) {
+        return p.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 }
