@@ -215,6 +215,8 @@ public final class DiskCommand implements Runnable {
             if (ref != null && instance != null) {
                 throw new CliException(ExitCodes.USAGE, "give REF (read-only) or -i INSTANCE (read-write), not both");
             }
+            at.warnIfReachable(spec.commandLine().getErr(), "--nbd", "NBD server", ref != null ? "can read this disk"
+                    : "can read and write this disk");
             try (Toolstack ts = Dom0Cli.open(spec)) {
                 if (ref != null) {
                     Source s = source(ts, ref, null);
