@@ -25,9 +25,10 @@ import picocli.CommandLine.Spec;
             "--json: {good, bad, condition, path: n, steps: [{snapshot, holds}], first, parent, instruction, hart,"
                 + " pc, instance} (see docs/cli.md)."},
         footer = {"", "Examples:", "  vmtree bisect v1 main --run 'mem32 0x80209290 != 0'",
-            "  vmtree bisect main~8 main --run 'console contains PANIC' --to-instance at-panic",
+            "  vmtree bisect main~8 main --run 'console contains PANIC' \\",
+            "      --to-instance at-panic",
             "  vmtree bisect good bad --run 'reg a0 == 0x2a'"})
-public final class BisectCommand implements Callable<Integer> {
+public final class BisectCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

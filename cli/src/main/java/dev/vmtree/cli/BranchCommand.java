@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
         description = {"List branches ('*' marks the current instance's branch), create one at START"
                 + " (default HEAD: the current instance's base), delete one, or rename one.",
             "A branch an instance is on cannot be deleted; one whose snapshots nothing else reaches only with -D."})
-public final class BranchCommand implements Callable<Integer> {
+public final class BranchCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 
@@ -48,13 +48,28 @@ public final class BranchCommand implements Callable<Integer> {
             if (mode != null && (mode.delete != null || mode.forceDelete != null)) {
                 String n = mode.delete != null ? mode.delete : mode.forceDelete;
                 var was = ts.refs().deleteBranch(n, mode.forceDelete != null);
-                Dom0Cli.say(spec, "deleted branch " + n + " (was " + was.shortHex() + ")");
+                if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", n).field("deleted", was.hex()).endObject());
+                } else {
+                    Dom0Cli.say(spec, "deleted branch " + n + " (was " + was.shortHex() + ")");
+                }
             } else if (mode != null) {
                 ts.refs().renameBranch(mode.rename[0], mode.rename[1]);
-                Dom0Cli.say(spec, "renamed branch " + mode.rename[0] + " to " + mode.rename[1]);
+                if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", mode.rename[1])
+                            .field("head", ts.refs().branchHead(mode.rename[1]).map(h -> h.hex()).orElse(null))
+                            .field("renamedFrom", mode.rename[0]).endObject());
+                } else {
+                    Dom0Cli.say(spec, "renamed branch " + mode.rename[0] + " to " + mode.rename[1]);
+                }
             } else if (name != null) {
                 Refs.Branch b = ts.refs().createBranch(name, start);
-                Dom0Cli.say(spec, "branch " + name + " at " + b.head().shortHex());
+                if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", name).field("head", b.head().hex())
+                            .endObject());
+                } else {
+                    Dom0Cli.say(spec, "branch " + name + " at " + b.head().shortHex());
+                }
             } else {
                 list(ts);
             }

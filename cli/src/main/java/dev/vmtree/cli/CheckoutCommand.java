@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
                 + " it is detached. With -b, create branch NAME at START (default: the instance's base) first.",
             "Refuses to drop uncommitted state unless --discard, and a running instance. Nothing of the machine"
                 + " is read: pages are faulted in by the next run, so this is O(1) in RAM size."})
-public final class CheckoutCommand implements Callable<Integer> {
+public final class CheckoutCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
                 + " instance's base), and the instance's branch moves to it. An unchanged state commits nothing.",
             "If the branch has moved on since the base (another instance committed on it), the snapshot is still"
                 + " made and the instance is left detached on it."})
-public final class CommitCommand implements Callable<Integer> {
+public final class CommitCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

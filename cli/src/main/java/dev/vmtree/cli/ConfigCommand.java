@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
             "Keys: user.name, user.email (snapshot author), gc.reflogExpire (e.g. 90d),"
                 + " machine.memory (e.g. 256M), machine.harts (1-64).",
             "Getting an unset key exits with status 1, as git config does."})
-public final class ConfigCommand implements Callable<Integer> {
+public final class ConfigCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 
@@ -55,10 +55,19 @@ public final class ConfigCommand implements Callable<Integer> {
             if (value != null) {
                 throw new CliException(ExitCodes.USAGE, "--unset takes no VALUE");
             }
-            return settings.unset(scope, key) ? 0 : 1;
+            boolean was = settings.unset(scope, key);
+            if (Dom0Cli.json(spec)) {
+                Dom0Cli.printJson(spec, new Json().beginObject().field("key", Settings.key(key).name())
+                        .field("scope", scopeName(scope)).field("unset", was).endObject());
+            }
+            return was ? 0 : 1;
         }
         if (value != null) {
             settings.set(scope, key, value);
+            if (Dom0Cli.json(spec)) {
+                Dom0Cli.printJson(spec, new Json().beginObject().field("key", Settings.key(key).name())
+                        .field("scope", scopeName(scope)).field("value", value).endObject());
+            }
             return 0;
         }
         var v = global ? settings.get(Scope.GLOBAL, key) : settings.get(key);
@@ -73,6 +82,10 @@ public final class ConfigCommand implements Callable<Integer> {
             Dom0Cli.out(spec).println(v.get());
         }
         return 0;
+    }
+
+    private static String scopeName(Scope scope) {
+        return scope == Scope.GLOBAL ? "global" : "repository";
     }
 
     private void print(Map<String, String> values) {

@@ -3,9 +3,8 @@ package dev.vmtree.cli;
 import dev.vmtree.dom0.ImageCatalog;
 import dev.vmtree.dom0.MachineDriver.MachineSpec;
 import dev.vmtree.dom0.Machines;
-import dev.vmtree.dom0.Sizes;
+import dev.vmtree.dom0.MachineValues;
 import dev.vmtree.dom0.Toolstack;
-import dev.vmtree.dom0.ToolstackException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,9 +20,10 @@ import picocli.CommandLine.Spec;
                 + " and make it the current instance. With --from, start instead from an existing snapshot.",
             "Nothing runs yet: `vmtree run` starts the guest."},
         footer = {"", "Examples:", "  vmtree create kv --image kvshell",
-            "  vmtree create linux --kernel Image --initrd rootfs.cpio --memory 512M --harts 2 --append console=ttyS0",
+            "  vmtree create linux --kernel Image --initrd rootfs.cpio --memory 512M \\",
+            "      --harts 2 --append console=ttyS0",
             "  vmtree create web --kernel kernel.elf --disk-image debian.qcow2", "  vmtree create trial --from kv~2"})
-public final class CreateCommand implements Callable<Integer> {
+public final class CreateCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 
@@ -105,18 +105,14 @@ public final class CreateCommand implements Callable<Integer> {
             boot = img.boot();
             disk = img.defaultDiskBytes();
         }
-        try {
-            long mem = memory == null ? ts.settings().defaultMemory() : Sizes.parse(memory);
-            int n = harts == null ? ts.settings().defaultHarts() : harts;
-            if (diskSize != null) {
-                disk = Sizes.parse(diskSize);
-            }
-            if (diskImage != null) {
-                disk = 0;
-            }
-            return new MachineSpec(mem, n, program, boot, firmware, initrd, disk, diskImage, append);
-        } catch (ToolstackException e) {
-            throw new CliException(ExitCodes.USAGE, e.getMessage());
+        long mem = memory == null ? ts.settings().defaultMemory() : MachineValues.memory("--memory", memory);
+        int n = harts == null ? ts.settings().defaultHarts() : MachineValues.harts("--harts", harts);
+        if (diskSize != null) {
+            disk = MachineValues.diskSize("--disk-size", diskSize);
         }
+        if (diskImage != null) {
+            disk = 0;
+        }
+        return new MachineSpec(mem, n, program, boot, firmware, initrd, disk, diskImage, append);
     }
 }

@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
                 + " --stat leaves out changes and ranges (see docs/cli.md)."},
         footer = {"", "Examples:", "  vmtree diff HEAD             # the working state against its base",
             "  vmtree diff main~1 main --stat", "  vmtree --json diff v1 v2"})
-public final class DiffCommand implements Callable<Integer> {
+public final class DiffCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

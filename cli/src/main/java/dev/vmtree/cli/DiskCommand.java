@@ -15,6 +15,7 @@ import dev.vmtree.dom0.MachineDriver.StoredState;
 import dev.vmtree.dom0.Machines;
 import dev.vmtree.dom0.Toolstack;
 import dev.vmtree.store.PageTreeRoot;
+import dev.vmtree.store.fs.IoErrors;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -77,7 +78,7 @@ public final class DiskCommand implements Runnable {
                     + " as the guest sees it, block size, blocks and blocks allocated (written and not all zero).",
                 "--json: [{name, sizeBytes, blockSize, blocks, allocatedBlocks}]."},
             footer = {"", "Examples:", "  vmtree disk ls", "  vmtree --json disk ls main~1"})
-    static final class Ls implements Callable<Integer> {
+    static final class Ls implements Callable<Integer>, JsonOutput {
         @Spec
         CommandSpec spec;
 
@@ -123,7 +124,7 @@ public final class DiskCommand implements Runnable {
                 "--json: {disk, format, file, sizeBytes, allocatedBlocks}."},
             footer = {"", "Examples:", "  vmtree disk export --format qcow2 disk.qcow2",
                 "  vmtree disk export v1 --disk disk0 --format raw golden.img"})
-    static final class Export implements Callable<Integer> {
+    static final class Export implements Callable<Integer>, JsonOutput {
         @Spec
         CommandSpec spec;
 
@@ -160,7 +161,7 @@ public final class DiskCommand implements Runnable {
                 try {
                     DiskImages.export(d, f, out);
                 } catch (IOException e) {
-                    throw new CliException(ExitCodes.FAILURE, "cannot write " + out + ": " + e.getMessage());
+                    throw new CliException(ExitCodes.CANNOT_RUN, "cannot write " + out + ": " + IoErrors.reason(e), e);
                 }
                 String name = s.summary().diskImages().get(i);
                 long allocated = ts.machines().allocatedPages(s.state().images().get(name));

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
                 + " snapshot / raw bytes of the distinct chunks they need).",
             "Per branch, tag and instance: on-disk bytes only it needs (unique; what deleting it could free) and"
                 + " bytes it shares with another."})
-public final class DuCommand implements Callable<Integer> {
+public final class DuCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

@@ -1,17 +1,24 @@
 package dev.vmtree.cli;
 
+import dev.vmtree.core.CorruptDataException;
+import dev.vmtree.cow.PageFaultException;
+import dev.vmtree.dom0.ToolstackException;
+import dev.vmtree.store.StoreException;
+import dev.vmtree.store.fs.IoErrors;
+import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
 
 /**
- * Turns an exception escaping a command into a one-line message and exit status 4, or the
- * command's own status for a {@link CliException} or {@link dev.vmtree.dom0.ToolstackException}
- * (mapped by {@link ExitCodes}). Stack traces only with VMTREE_DEBUG=1.
+ * Turns an exception escaping a command into one line on stderr and an exit status (docs/cli.md
+ * "Exit status"): a {@link CliException} or {@link ToolstackException} says its own message with its
+ * own status (mapped by {@link ExitCodes}); damaged data (the store's, the core's) says so and points
+ * at fsck; anything else is a bug in vmtree and says "internal error, please report", never passing
+ * for damaged data. Stack traces only with VMTREE_DEBUG=1 or --debug.
  */
 final class ErrorHandler implements IExecutionExceptionHandler {
-    static final int EXIT_FAILURE = 1;
-    static final int EXIT_CANNOT_RUN = 4;
+    static final String REPORT = "please report it (VMTREE_DEBUG=1 shows the trace)";
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parseResult) {
@@ -19,17 +26,36 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         if (debug() || (root instanceof VmtreeCommand v && v.debug)) {
             ex.printStackTrace(cmd.getErr());
         }
-        if (ex instanceof CliException ce) {
-            cmd.getErr().println("vmtree: " + ce.getMessage());
-            return ce.exitCode();
+        int status = switch (ex) {
+            case CliException ce -> ce.exitCode();
+            case ToolstackException te -> ExitCodes.of(te.kind());
+            default -> ExitCodes.CANNOT_RUN;
+        };
+        cmd.getErr().println("vmtree: " + message(ex));
+        if (status == ExitCodes.USAGE) {
+            cmd.getErr().println(UsageErrors.usageLine(cmd));
         }
-        if (ex instanceof dev.vmtree.dom0.ToolstackException te) {
-            cmd.getErr().println("vmtree: " + te.getMessage());
-            return ExitCodes.of(te.kind());
-        }
-        String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-        cmd.getErr().println("vmtree: " + msg);
-        return EXIT_CANNOT_RUN;
+        cmd.getErr().flush();
+        return status;
+    }
+
+    /** The one line an exception is reported as (after "vmtree: "). */
+    static String message(Exception ex) {
+        return switch (ex) {
+            case CliException ce -> ce.getMessage();
+            case ToolstackException te -> te.getMessage();
+            case StoreException se -> se.getMessage();
+            case PageFaultException pf -> pf.getMessage() + " (run `vmtree fsck`)";
+            case CorruptDataException cd -> "corrupt data: " + cd.getMessage() + " (run `vmtree fsck`)";
+            case UncheckedIOException io -> "I/O error: " + IoErrors.reason(io);
+            default -> "internal error (" + ex.getClass().getSimpleName()
+                    + (ex.getMessage() == null ? "" : ": " + firstLine(ex.getMessage())) + "); " + REPORT;
+        };
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     static boolean debug() {

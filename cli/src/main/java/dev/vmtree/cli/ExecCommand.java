@@ -7,8 +7,7 @@ import dev.vmtree.core.MachineConfig;
 import dev.vmtree.core.RunResult;
 import dev.vmtree.core.loader.Boot;
 import dev.vmtree.core.loader.LoadException;
-import dev.vmtree.dom0.Sizes;
-import dev.vmtree.dom0.ToolstackException;
+import dev.vmtree.dom0.MachineValues;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -17,8 +16,6 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,9 +39,9 @@ import picocli.CommandLine.Spec;
             "0:the guest shut down cleanly (SBI SRST shutdown or reboot, HTIF tohost = 1)",
             "1:the guest reported failure (SRST system failure, HTIF tohost != 1: prints FAIL: test N),"
                     + " or every hart waits for an interrupt nothing can raise",
-            "2:usage error",
+            "2:usage error, or a value out of range (--memory, --harts, --max-instructions)",
             "3:the instruction budget (--max-instructions) ran out",
-            "4:vmtree could not run the program (unreadable or malformed file, memory too small, ...)"
+            "4:vmtree could not run the program (unreadable or malformed file, a program too big for RAM, ...)"
         })
 public final class ExecCommand implements java.util.concurrent.Callable<Integer> {
     static final int EXIT_SHUTDOWN = 0, EXIT_GUEST_FAILURE = 1, EXIT_BUDGET = 3, EXIT_CANNOT_RUN = 4;
@@ -76,23 +73,25 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
             description = "Kernel command line (/chosen bootargs).")
     String append;
 
-    @Option(names = "--max-instructions", paramLabel = "N", defaultValue = "-1",
-            description = "Stop with status 3 after N instructions of the global clock (default: no limit).")
-    long maxInstructions;
+    @Option(names = "--max-instructions", paramLabel = "N",
+            description = "Stop with status 3 after N instructions of the global clock (0: run none; default: no"
+                    + " limit).")
+    Long maxInstructions;
 
     @Parameters(paramLabel = "PROGRAM", description = "The program: an ELF64 RISC-V executable or a raw binary.")
     Path program;
 
     @Override
     public Integer call() {
-        long memBytes = parseSize(memory);
-        if (harts < 1 || harts > MachineConfig.MAX_HARTS) {
-            throw new CliException(2, "--harts must be between 1 and " + MachineConfig.MAX_HARTS + ": " + harts);
-        }
+        long memBytes = MachineValues.memory("--memory", memory);
+        MachineValues.harts("--harts", harts);
+        long budget = MachineValues.budget("--max-instructions", maxInstructions);
         boolean mMode = machineMode || firmware != null;
         MachineConfig config;
         try {
-            config = new MachineConfig(memBytes, harts, mMode, append);
+            // no repository, no replay: the real-time clock starts at the host's time, as QEMU's does
+            config = new MachineConfig(memBytes, harts, mMode, append)
+                    .withClockBase(java.time.Instant.now().toEpochMilli() * 1_000_000L);
         } catch (IllegalArgumentException e) {
             throw new CliException(EXIT_CANNOT_RUN, e.getMessage());
         }
@@ -105,10 +104,13 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
                     firmware == null ? null : read(firmware, "firmware"), firmware == null ? null : firmware.toString(),
                     initrd == null ? null : read(initrd, "initrd"), initrd == null ? null : initrd.toString());
             machine = Boot.boot(config, console, images);
+            byte[] generation = new byte[16];
+            new java.security.SecureRandom().nextBytes(generation);
+            machine.setGenerationId(generation);
         } catch (LoadException e) {
             throw new CliException(EXIT_CANNOT_RUN, e.getMessage());
         }
-        RunResult result = machine.run(maxInstructions < 0 ? -1 : maxInstructions);
+        RunResult result = machine.run(budget);
         console.flush();
         PrintWriter err = spec.commandLine().getErr();
         return switch (result.reason()) {
@@ -135,27 +137,7 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
     }
 
     private static byte[] read(Path file, String what) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new CliException(EXIT_CANNOT_RUN, "cannot read " + what + " " + file + ": no such file");
-        } catch (IOException | OutOfMemoryError e) {
-            throw new CliException(EXIT_CANNOT_RUN, "cannot read " + what + " " + file + ": "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-        }
-    }
-
-    /** Parses a RAM size with the toolstack's size syntax (4096, 512K, 128M, 1G); zero is not a size here. */
-    static long parseSize(String s) {
-        try {
-            long n = Sizes.parse(s);
-            if (n > 0) {
-                return n;
-            }
-        } catch (ToolstackException e) {
-            throw new CliException(2, "--memory: " + e.getMessage());
-        }
-        throw new CliException(2, "--memory: the machine needs some memory: " + s);
+        return MachineValues.readInput(what, file);
     }
 
     /** Guest console over the command's writer (UTF-8 decoded across calls) and a non-blocking stdin. */

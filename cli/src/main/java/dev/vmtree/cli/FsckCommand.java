@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
         description = "Verify every chunk reachable from the roots and every Git object; name each damaged object"
                 + " and the snapshots that depend on it; check every instance record against its gc root."
                 + " Exit status 1 when something is damaged.")
-public final class FsckCommand implements Callable<Integer> {
+public final class FsckCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = "Expire reflog entries older than --expire, drop chunks unreachable from refs, reflogs and"
                 + " registered roots, and rewrite the packs (crash-safe).")
-public final class GcCommand implements Runnable {
+public final class GcCommand implements Runnable, JsonOutput {
     @Spec
     CommandSpec spec;
 

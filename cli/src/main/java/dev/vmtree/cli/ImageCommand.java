@@ -20,7 +20,7 @@ public final class ImageCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List the built-in guests installed with vmtree (under its installation directory).")
-    static final class List implements Runnable {
+    static final class List implements Runnable, JsonOutput {
         @Spec
         CommandSpec spec;
 

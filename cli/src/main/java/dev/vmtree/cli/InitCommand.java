@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
 /** {@code vmtree init [DIR]}: creates an empty repository (a .vmtree directory). */
 @Command(name = "init", mixinStandardHelpOptions = true,
         description = "Create an empty vmtree repository (DIR/.vmtree) in DIR or the current directory.")
-public final class InitCommand implements Runnable {
+public final class InitCommand implements Runnable, JsonOutput {
     @Spec
     CommandSpec spec;
 
@@ -22,7 +22,12 @@ public final class InitCommand implements Runnable {
         Path base = StoreCli.workingDirectory(spec);
         Path top = dir == null ? base : base.resolve(dir);
         try (Repository repo = Repository.init(top)) {
-            Dom0Cli.say(spec, "Initialized empty vmtree repository in " + repo.storeDirectory());
+            if (Dom0Cli.json(spec)) {
+                Dom0Cli.printJson(spec, new Json().beginObject()
+                        .field("directory", repo.storeDirectory().toAbsolutePath().toString()).endObject());
+            } else {
+                Dom0Cli.say(spec, "Initialized empty vmtree repository in " + repo.storeDirectory());
+            }
         }
     }
 }

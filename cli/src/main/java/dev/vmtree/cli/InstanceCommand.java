@@ -2,6 +2,7 @@ package dev.vmtree.cli;
 
 import dev.vmtree.dom0.InstanceLock;
 import dev.vmtree.dom0.InstanceRecord;
+import dev.vmtree.dom0.StateId;
 import dev.vmtree.dom0.Toolstack;
 import dev.vmtree.store.SnapshotId;
 import dev.vmtree.store.WriteTransaction;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Spec;
                 + " instances may stand at different points of one tree; one is current (-i picks another).",
         subcommands = {InstanceCommand.List.class, InstanceCommand.Add.class, InstanceCommand.Remove.class,
             InstanceCommand.Use.class})
-public final class InstanceCommand implements Runnable {
+public final class InstanceCommand implements Runnable, JsonOutput {
     @Spec
     CommandSpec spec;
 
@@ -40,7 +41,7 @@ public final class InstanceCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List instances: '*' marks the current one; branch (or detached), base snapshot, state.")
-    static final class List implements Runnable {
+    static final class List implements Runnable, JsonOutput {
         @Spec
         CommandSpec spec;
 
@@ -78,7 +79,7 @@ public final class InstanceCommand implements Runnable {
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = "Add instance NAME at REF. On a branch name the instance follows that branch (its commits"
                     + " move it); on any other revision, or with --detach, it is detached.")
-    static final class Add implements Runnable {
+    static final class Add implements Runnable, JsonOutput {
         @Spec
         CommandSpec spec;
 
@@ -99,16 +100,22 @@ public final class InstanceCommand implements Runnable {
             InstanceRecord.checkName(name);
             try (Toolstack ts = Dom0Cli.open(spec)) {
                 SnapshotId base = ts.resolve(ref);
+                StateId state = ts.machines().machineStateId(base, ref);
                 String branch = !detach && ts.refs().branches().stream().anyMatch(b -> b.name().equals(ref)) ? ref : null;
-                InstanceRecord r = new InstanceRecord(name, base, branch, null, null, Instant.now());
+                InstanceRecord r = new InstanceRecord(name, base, branch, state, null, Instant.now());
                 try (WriteTransaction tx = ts.beginWrite()) {
                     ts.instances().add(tx, r);
                 }
                 if (use) {
                     ts.instances().setCurrent(name);
                 }
-                Dom0Cli.say(spec, "instance " + name + " at " + base.shortHex()
-                        + (branch == null ? " (detached)" : " on branch " + branch));
+                if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", name).field("current", use)
+                            .field("branch", branch).field("base", base.hex()).field("state", state.hex()).endObject());
+                } else {
+                    Dom0Cli.say(spec, "instance " + name + " at " + base.shortHex()
+                            + (branch == null ? " (detached)" : " on branch " + branch));
+                }
             }
         }
     }
@@ -116,7 +123,7 @@ public final class InstanceCommand implements Runnable {
     @Command(name = "remove", aliases = "rm", mixinStandardHelpOptions = true,
             description = "Remove an instance. Refused while a process runs it, and for uncommitted state unless"
                     + " --force (the dropped state goes at the next gc). Snapshots and branches stay.")
-    static final class Remove implements Runnable {
+    static final class Remove implements Runnable, JsonOutput {
         @Spec
         CommandSpec spec;
 
@@ -130,14 +137,18 @@ public final class InstanceCommand implements Runnable {
         public void run() {
             try (Toolstack ts = Dom0Cli.open(spec); WriteTransaction tx = ts.beginWrite()) {
                 ts.instances().remove(tx, name, force);
-                Dom0Cli.say(spec, "removed instance " + name);
+                if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("removed", name).endObject());
+                } else {
+                    Dom0Cli.say(spec, "removed instance " + name);
+                }
             }
         }
     }
 
     @Command(name = "use", mixinStandardHelpOptions = true,
             description = "Make NAME the current instance (the one commands act on without -i).")
-    static final class Use implements Runnable {
+    static final class Use implements Runnable, JsonOutput {
         @Spec
         CommandSpec spec;
 
@@ -148,7 +159,11 @@ public final class InstanceCommand implements Runnable {
         public void run() {
             try (Toolstack ts = Dom0Cli.open(spec)) {
                 ts.instances().setCurrent(name);
-                Dom0Cli.say(spec, "current instance: " + name);
+                if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("current", name).endObject());
+                } else {
+                    Dom0Cli.say(spec, "current instance: " + name);
+                }
             }
         }
     }

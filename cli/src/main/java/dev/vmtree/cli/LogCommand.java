@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
         description = {"Show snapshots reachable from REF (default HEAD, the current instance's base; every branch"
                 + " and tag when there is no instance), children before parents.",
             "Decorations name the branches and tags at a snapshot, and HEAD for the current instance's base."})
-public final class LogCommand implements Callable<Integer> {
+public final class LogCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

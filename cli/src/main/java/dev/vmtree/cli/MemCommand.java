@@ -6,6 +6,7 @@ import dev.vmtree.dom0.MachineDriver.StoredState;
 import dev.vmtree.dom0.Machines;
 import dev.vmtree.dom0.Toolstack;
 import dev.vmtree.store.SnapshotId;
+import dev.vmtree.store.fs.IoErrors;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -44,7 +45,7 @@ public final class MemCommand implements Runnable {
                 "--json: {address, length, hex}."},
             footer = {"", "Examples:", "  vmtree mem read 0x80000000 64", "  vmtree mem read main~1 0x80200000 4096",
                 "  vmtree mem read v1 0x80000000 0x100000 -o ram.bin"})
-    static final class Read implements Callable<Integer> {
+    static final class Read implements Callable<Integer>, JsonOutput {
         @Spec
         CommandSpec spec;
 
@@ -68,6 +69,9 @@ public final class MemCommand implements Runnable {
             if (length > MAX_READ) {
                 throw new CliException(ExitCodes.USAGE, "LEN is at most " + MAX_READ + " bytes (64 MiB): " + length);
             }
+            if ("-".equals(output) && Dom0Cli.json(spec)) {
+                throw new CliException(ExitCodes.USAGE, "--json and -o - both want standard output; give -o FILE");
+            }
             try (Toolstack ts = Dom0Cli.open(spec)) {
                 Machines machines = ts.machines();
                 StoredState state;
@@ -85,6 +89,10 @@ public final class MemCommand implements Runnable {
                 }
                 if (output != null) {
                     write(bytes);
+                    if (Dom0Cli.json(spec)) {
+                        Dom0Cli.printJson(spec, new Json().beginObject().field("address", address).field("length", length)
+                                .field("file", Path.of(output).toAbsolutePath().toString()).endObject());
+                    }
                 } else if (Dom0Cli.json(spec)) {
                     Dom0Cli.printJson(spec, new Json().beginObject().field("address", address).field("length", length)
                             .field("hex", HexFormat.of().formatHex(bytes)).endObject());
@@ -107,7 +115,7 @@ public final class MemCommand implements Runnable {
                     Files.write(Path.of(output), bytes);
                 }
             } catch (IOException e) {
-                throw new CliException(ExitCodes.FAILURE, "cannot write " + output + ": " + e.getMessage());
+                throw new CliException(ExitCodes.CANNOT_RUN, "cannot write " + output + ": " + IoErrors.reason(e), e);
             }
         }
     }
@@ -118,7 +126,7 @@ public final class MemCommand implements Runnable {
                     + " that `commit` snapshots like any other. Refused while the instance runs (status 6).",
                 "--json: {instance, address, length, state, dirty}."},
             footer = {"", "Examples:", "  vmtree mem write 0x80001000 deadbeef", "  vmtree mem write -i other 2147487744 00"})
-    static final class Write implements Callable<Integer> {
+    static final class Write implements Callable<Integer>, JsonOutput {
         @Spec
         CommandSpec spec;
 

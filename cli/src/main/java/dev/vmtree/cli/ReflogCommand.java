@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "reflog", mixinStandardHelpOptions = true,
         description = "Show where a branch or tag has pointed, newest first (default: the current instance's"
                 + " branch). Snapshots named here survive gc until their entry expires (gc.reflogExpire).")
-public final class ReflogCommand implements Callable<Integer> {
+public final class ReflogCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
                 + " value, state, dirty}."},
         footer = {"", "Examples:", "  vmtree reg", "  vmtree reg a0", "  vmtree reg pc=0x80200000",
             "  vmtree reg --hart 1 -i other sp"})
-public final class RegCommand implements Callable<Integer> {
+public final class RegCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

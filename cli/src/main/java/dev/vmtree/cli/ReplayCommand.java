@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
                 + " expected, actual, verified, divergence, instance} (see docs/cli.md)."},
         footer = {"", "Examples:", "  vmtree replay main --verify", "  vmtree replay v2 --until 1500000 --to-instance probe",
             "  vmtree replay HEAD --until-pc 0x80000a3c --to-instance at-bug"})
-public final class ReplayCommand implements Callable<Integer> {
+public final class ReplayCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

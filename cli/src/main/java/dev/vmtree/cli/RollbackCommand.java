@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
                 + " parent; ~N counts from the instance's base). What was dropped stays in the branch's reflog"
                 + " (`vmtree reflog BRANCH`) until gc.",
             "Refuses to drop uncommitted state unless --discard, and a running instance."})
-public final class RollbackCommand implements Callable<Integer> {
+public final class RollbackCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

@@ -7,12 +7,10 @@ import dev.vmtree.dom0.MachineDriver;
 import dev.vmtree.dom0.MachineDriver.LiveMachine;
 import dev.vmtree.dom0.MachineDriver.RunOutcome;
 import dev.vmtree.dom0.MachineDriver.StopCause;
+import dev.vmtree.dom0.MachineValues;
 import dev.vmtree.dom0.Machines;
 import dev.vmtree.dom0.Toolstack;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -34,7 +32,8 @@ import sun.misc.SignalHandler;
                 + " the guest waits for more) suspends it: the working state is saved and the next run continues"
                 + " exactly there. SIGKILL loses only the run since the last suspend.",
             "Exit status: 0 powered off, detached or waiting for input; 1 guest failure; 3 budget or timeout;"
-                + " 130 SIGINT; 143 SIGTERM (each after a clean suspend); 4 no repository; 6 instance already running."},
+                + " 130 SIGINT; 143 SIGTERM (each after a clean suspend); 2 a bad option; 4 no repository or an unreadable"
+                + " --input; 6 instance already running."},
         footer = {"", "Examples:", "  vmtree run", "  vmtree run --input script.txt --max-instructions 50000000",
             "  echo 'get x' | vmtree run -i other --input -"})
 public final class RunCommand implements java.util.concurrent.Callable<Integer> {
@@ -44,9 +43,9 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     @Option(names = "-i", paramLabel = "INSTANCE", description = "The instance to run (default: the current one).")
     String instance;
 
-    @Option(names = "--max-instructions", paramLabel = "N", defaultValue = "0",
-            description = "Suspend after N more instructions (default: no limit).")
-    long maxInstructions;
+    @Option(names = "--max-instructions", paramLabel = "N",
+            description = "Suspend after N more instructions (0: run none; default: no limit).")
+    Long maxInstructions;
 
     @Option(names = "--timeout", paramLabel = "DURATION",
             description = "Suspend after this much wall-clock time (e.g. 30s, 5m).")
@@ -59,9 +58,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
 
     @Override
     public Integer call() {
-        if (maxInstructions < 0) {
-            throw new CliException(ExitCodes.USAGE, "--max-instructions must not be negative: " + maxInstructions);
-        }
+        long budget = MachineValues.budget("--max-instructions", maxInstructions);
         Duration limit = timeout == null ? null : Durations.parse(timeout);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -71,14 +68,14 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 r = ts.instances().get(r.name());
                 Machines machines = ts.machines();
                 try (LiveMachine m = machines.open(r)) {
-                    return run(ts, machines, r, m, limit, out, err);
+                    return run(ts, machines, r, m, budget, limit, out, err);
                 }
             }
         }
     }
 
-    private int run(Toolstack ts, Machines machines, InstanceRecord r, LiveMachine m, Duration limit, PrintWriter out,
-                    PrintWriter err) {
+    private int run(Toolstack ts, Machines machines, InstanceRecord r, LiveMachine m, long budget, Duration limit,
+                    PrintWriter out, PrintWriter err) {
         boolean terminal = input == null && Tty.interactive();
         TerminalConsole console = console(out, terminal, m);
         Tty tty = terminal ? Tty.raw() : null;
@@ -99,7 +96,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         }
         RunOutcome outcome;
         try {
-            outcome = m.run(maxInstructions, console);
+            outcome = m.run(budget, console);
         } finally {
             if (timer != null) {
                 timer.shutdownNow();
@@ -141,13 +138,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         if (input.equals("-")) {
             return new TerminalConsole(out, System.in, false, () -> {});
         }
-        try {
-            return TerminalConsole.ofBytes(out, Files.readAllBytes(Path.of(input)));
-        } catch (NoSuchFileException e) {
-            throw new CliException(ExitCodes.FAILURE, "--input: " + input + " does not exist");
-        } catch (IOException e) {
-            throw new CliException(ExitCodes.FAILURE, "--input: cannot read " + input + ": " + e.getMessage());
-        }
+        return TerminalConsole.ofBytes(out, MachineValues.readInput("--input", Path.of(input)));
     }
 
     static SignalHandler handle(String name, Runnable action) {

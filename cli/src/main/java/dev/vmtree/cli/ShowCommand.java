@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
                 + " {KIND: n}} (see docs/cli.md)."},
         footer = {"", "Examples:", "  vmtree show            # the current instance's working state",
             "  vmtree show main~1", "  vmtree --json show v1"})
-public final class ShowCommand implements Callable<Integer> {
+public final class ShowCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

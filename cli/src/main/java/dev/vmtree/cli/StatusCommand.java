@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
                 + " dirty), pages and blocks that differ from the head, and instructions run since it.",
             "--json: {instance, current, branch, head, headState, state, running, pid, dirty, dirtyPages:"
                 + " {IMAGE: n}, instructionsSinceHead, workingState}."})
-public final class StatusCommand implements Callable<Integer> {
+public final class StatusCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 

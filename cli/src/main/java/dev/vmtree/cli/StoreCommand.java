@@ -6,6 +6,7 @@ import dev.vmtree.store.Snapshot;
 import dev.vmtree.store.SnapshotContent;
 import dev.vmtree.store.SnapshotId;
 import dev.vmtree.store.WriteTransaction;
+import dev.vmtree.store.fs.IoErrors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -34,7 +35,7 @@ public final class StoreCommand implements Runnable {
     /** {@code vmtree store put FILE --branch NAME}. */
     @Command(name = "put", mixinStandardHelpOptions = true,
             description = "Store FILE as an image (page tree) and commit it on top of --branch; prints the snapshot id.")
-    public static final class Put implements Runnable {
+    public static final class Put implements Runnable, JsonOutput {
         @Spec
         CommandSpec spec;
 
@@ -62,7 +63,9 @@ public final class StoreCommand implements Runnable {
                     throw new CliException(2, "--page-size must be a power of two: " + pageSize);
                 }
                 if (pages.size() % pageSize != 0) {
-                    throw new CliException(1, in + " is " + pages.size() + " bytes, not a multiple of the page size " + pageSize);
+                    long up = (pages.size() + pageSize - 1) / pageSize * pageSize;
+                    throw new CliException(ExitCodes.CANNOT_RUN, in + " is " + pages.size() + " bytes, not a multiple of"
+                            + " the page size " + pageSize + " (--page-size); pad it with `truncate -s " + up + " " + in + "`");
                 }
                 SnapshotContent.checkImageName(image);
                 try (WriteTransaction tx = repo.beginWrite(StoreCli.LOCK_TIMEOUT,
@@ -74,10 +77,16 @@ public final class StoreCommand implements Runnable {
                         throw new CliException(1, "branch " + branch + " moved meanwhile (" + res.ref().status()
                                 + "); snapshot " + res.snapshot() + " was written but not attached");
                     }
-                    spec.commandLine().getOut().println(res.snapshot());
+                    if (Dom0Cli.json(spec)) {
+                        Dom0Cli.printJson(spec, new Json().beginObject().field("snapshot", res.snapshot().hex())
+                                .field("branch", branch).field("image", image).field("sizeBytes", pages.size())
+                                .field("pageSize", pageSize).endObject());
+                    } else {
+                        spec.commandLine().getOut().println(res.snapshot());
+                    }
                 }
             } catch (IOException e) {
-                throw new CliException(4, "cannot read " + in + ": " + e.getMessage(), e);
+                throw new CliException(ExitCodes.CANNOT_RUN, "cannot read " + in + ": " + IoErrors.reason(e), e);
             } catch (IllegalArgumentException e) {
                 throw new CliException(2, e.getMessage(), e);
             }
@@ -133,11 +142,11 @@ public final class StoreCommand implements Runnable {
                                 pos += ch.write(bb, pos);
                             }
                         } catch (IOException e) {
-                            throw new CliException(4, "cannot write " + target + ": " + e.getMessage(), e);
+                            throw new CliException(ExitCodes.CANNOT_RUN, "cannot write " + target + ": " + IoErrors.reason(e), e);
                         }
                     });
                 } catch (IOException e) {
-                    throw new CliException(4, "cannot write " + target + ": " + e.getMessage(), e);
+                    throw new CliException(ExitCodes.CANNOT_RUN, "cannot write " + target + ": " + IoErrors.reason(e), e);
                 }
             }
         }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "tag", mixinStandardHelpOptions = true,
         description = {"List tags, tag a snapshot (default HEAD) as a golden image, or delete a tag.",
             "Tags never move; deleting one needs --force, because someone may have shipped it."})
-public final class TagCommand implements Callable<Integer> {
+public final class TagCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 
@@ -40,10 +40,19 @@ public final class TagCommand implements Callable<Integer> {
                     throw new CliException(ExitCodes.USAGE, "usage: vmtree tag -d [--force] NAME");
                 }
                 var was = ts.refs().deleteTag(name, force);
-                Dom0Cli.say(spec, "deleted tag " + name + " (was " + was.shortHex() + ")");
+                if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", name).field("deleted", was.hex()).endObject());
+                } else {
+                    Dom0Cli.say(spec, "deleted tag " + name + " (was " + was.shortHex() + ")");
+                }
             } else if (name != null && !list) {
                 Refs.Tag t = ts.refs().createTag(name, ref);
-                Dom0Cli.say(spec, "tag " + name + " at " + t.target().shortHex());
+                if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", t.name()).field("target", t.target().hex())
+                            .endObject());
+                } else {
+                    Dom0Cli.say(spec, "tag " + name + " at " + t.target().shortHex());
+                }
             } else {
                 var tags = ts.refs().tags();
                 if (Dom0Cli.json(spec)) {

@@ -33,10 +33,13 @@ import picocli.CommandLine.Spec;
             "1:failure (the operation or the guest reported an error)",
             "2:usage error (unknown command, bad option or argument)",
             "3:instruction budget exhausted before the guest stopped (exec, run)",
-            "4:vmtree could not do the work (no repository, damaged repository, unreadable input, ...)",
+            "4:vmtree could not do the work (no repository, damaged repository, unreadable input or unwritable"
+                    + " output file, internal error)",
             "5:the instance has uncommitted state the command would drop",
             "6:the instance is held by another process (a running `vmtree run`)",
-            "7:`replay --verify`: the replay did not reproduce the snapshot"
+            "7:`replay --verify`: the replay did not reproduce the snapshot",
+            "130:`run` stopped by SIGINT, after a clean suspend",
+            "143:`run` stopped by SIGTERM, after a clean suspend"
         })
 public final class VmtreeCommand implements Runnable {
 
@@ -48,7 +51,8 @@ public final class VmtreeCommand implements Runnable {
     Path directory;
 
     @Option(names = "--json", scope = ScopeType.INHERIT,
-            description = "Print data as JSON (one document on stdout; schemas in docs/cli.md).")
+            description = "Print data as JSON (one document on stdout; schemas in docs/cli.md). Commands without"
+                    + " JSON output (exec, run, servers) refuse it.")
     boolean json;
 
     @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
@@ -68,6 +72,8 @@ public final class VmtreeCommand implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new VmtreeCommand());
         cl.setExecutionExceptionHandler(new ErrorHandler());
+        cl.setParameterExceptionHandler(new UsageErrors());
+        cl.setExecutionStrategy(JsonOutput.REJECT);
         return cl;
     }
 

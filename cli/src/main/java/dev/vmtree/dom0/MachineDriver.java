@@ -176,7 +176,10 @@ public interface MachineDriver {
         /** Retired instructions since the machine was created: the virtual clock. */
         long instructions();
 
-        /** Runs until the guest powers off, {@code maxInstructions} more retire (0: no limit), or a stop is requested. */
+        /**
+         * Runs until the guest powers off, {@code maxInstructions} more retire (negative: no limit; 0 runs
+         * nothing), or a stop is requested.
+         */
         RunOutcome run(long maxInstructions, Console console);
 
         /** Asks a running {@link #run} to stop after the current instruction; callable from any thread. */

@@ -61,9 +61,9 @@ public final class Machines {
         return new StoredState(files, w.images());
     }
 
-    /** Where the instance stands now: its working state, else its base snapshot. */
+    /** Where the instance stands now: its working state, else its base snapshot (FAILED if that holds no machine). */
     public StoredState currentState(InstanceRecord r) {
-        return r.working() != null ? workingState(r.working()) : snapshotState(r.base());
+        return r.working() != null ? workingState(r.working()) : machineState(r.base(), "instance " + r.name() + "'s base");
     }
 
     /** A state found by a command's {@code [REF]} / {@code -i INSTANCE} arguments, and what to call it in messages. */
@@ -91,10 +91,22 @@ public final class Machines {
     public StoredState machineState(SnapshotId id, String rev) {
         StoredState s = snapshotState(id);
         if (!holdsMachine(s)) {
-            throw ToolstackException.failed(rev + " (" + id.shortHex() + ") holds no machine (it was made by"
-                    + " `vmtree store put`)");
+            throw noMachine(id, rev);
         }
         return s;
+    }
+
+    /**
+     * The StateId of snapshot {@code id} (found as {@code rev}), or FAILED when it holds no machine:
+     * an instance can only stand on a machine, so instance add, checkout and rollback ask this first.
+     */
+    public StateId machineStateId(SnapshotId id, String rev) {
+        return driver.stateId(machineState(id, rev));
+    }
+
+    private static ToolstackException noMachine(SnapshotId id, String rev) {
+        return ToolstackException.failed(rev + " (" + id.shortHex() + ") holds no machine (it was made by"
+                + " `vmtree store put`); give a snapshot made by `vmtree create` or `vmtree commit`");
     }
 
     public static boolean holdsMachine(StoredState s) {
@@ -140,10 +152,7 @@ public final class Machines {
     public Created createFrom(String name, String rev) {
         checkNewName(name);
         SnapshotId id = ts.resolve(rev);
-        StateId state = stateIdOrNull(id);
-        if (state == null) {
-            throw ToolstackException.failed(rev + " (" + id.shortHex() + ") holds no machine");
-        }
+        StateId state = machineStateId(id, rev);
         try (WriteTransaction tx = ts.beginWrite()) {
             return place(tx, name, id, state, "branch: created from " + rev);
         }
@@ -183,11 +192,7 @@ public final class Machines {
         if (r.working() != null) {
             return driver.restore(ts.repository(), workingState(r.working()));
         }
-        StoredState s = snapshotState(r.base());
-        if (!holdsMachine(s)) {
-            throw ToolstackException.failed("snapshot " + r.base().shortHex() + " of instance " + r.name()
-                    + " holds no machine (it was made by `vmtree store put`)");
-        }
+        StoredState s = machineState(r.base(), "instance " + r.name() + "'s base");
         Map<String, byte[]> files = new HashMap<>(s.files());
         files.remove(LOG_FILE);
         return driver.restore(ts.repository(), new StoredState(files, s.images()));

@@ -9,7 +9,8 @@ import dev.vmtree.store.WriteTransaction;
  * are O(1) in machine size by design (nothing is read until a run faults pages in), so they need
  * no machine: they refuse a running instance (LOCKED) and one with uncommitted state unless told
  * to discard it (DIRTY), then move refs and rewrite the record under the repository's write lock.
- * The base StateId is read from the snapshot (null for one that holds no machine).
+ * The base StateId is read from the snapshot; one that holds no machine (made by `store put`) is
+ * refused before anything moves.
  */
 final class Moves {
     private final Toolstack ts;
@@ -26,8 +27,8 @@ final class Moves {
         String name = rev.startsWith(Refs.HEADS) ? rev.substring(Refs.HEADS.length()) : rev;
         boolean branch = ts.repository().refs().containsKey(Refs.HEADS + name);
         SnapshotId to = resolveFrom(r, rev);
-        InstanceRecord moved = new InstanceRecord(r.name(), to, branch ? name : null, ts.machines().stateIdOrNull(to), null,
-                r.created());
+        InstanceRecord moved = new InstanceRecord(r.name(), to, branch ? name : null, ts.machines().machineStateId(to, rev),
+                null, r.created());
         try (WriteTransaction tx = ts.beginWrite()) {
             ts.instances().save(tx, moved);
         }
@@ -39,12 +40,13 @@ final class Moves {
         String from = start == null ? r.base().hex() : start;
         Refs.checkName("branch", branch);
         SnapshotId at = resolveFrom(r, from);
+        StateId state = ts.machines().machineStateId(at, start == null ? "the base" : start);
         try (WriteTransaction tx = ts.beginWrite()) {
             RefResult ref = tx.updateRef(Refs.HEADS + branch, null, at, "branch: created from " + from);
             if (!ref.ok()) {
                 throw ToolstackException.failed("branch '" + branch + "' already exists");
             }
-            InstanceRecord moved = new InstanceRecord(r.name(), at, branch, ts.machines().stateIdOrNull(at), null, r.created());
+            InstanceRecord moved = new InstanceRecord(r.name(), at, branch, state, null, r.created());
             ts.instances().save(tx, moved);
             return new Result(moved, ref);
         }
@@ -57,6 +59,7 @@ final class Moves {
     Result rollback(String instance, String rev, boolean discard) {
         InstanceRecord r = movable(instance, discard, "roll back");
         SnapshotId to = resolveFrom(r, rev == null ? "~1" : rev);
+        StateId state = ts.machines().machineStateId(to, rev == null ? "~1" : rev);
         try (WriteTransaction tx = ts.beginWrite()) {
             RefResult ref = null;
             if (r.branch() != null) {
@@ -67,8 +70,7 @@ final class Moves {
                     throw ToolstackException.failed("branch '" + r.branch() + "' moved meanwhile; try again");
                 }
             }
-            InstanceRecord moved = new InstanceRecord(r.name(), to, r.branch(), ts.machines().stateIdOrNull(to), null,
-                    r.created());
+            InstanceRecord moved = new InstanceRecord(r.name(), to, r.branch(), state, null, r.created());
             ts.instances().save(tx, moved);
             return new Result(moved, ref);
         }

@@ -1,5 +1,6 @@
 package dev.vmtree.dom0;
 
+import dev.vmtree.store.fs.IoErrors;
 import dev.vmtree.store.fs.RealFileLayer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -158,11 +159,11 @@ public final class Settings {
     }
 
     public long defaultMemory() {
-        return get("machine.memory").map(Sizes::parse).orElse(DEFAULT_MEMORY);
+        return get("machine.memory").map(v -> MachineValues.memory("machine.memory", v)).orElse(DEFAULT_MEMORY);
     }
 
     public int defaultHarts() {
-        return get("machine.harts").map(Integer::parseInt).orElse(DEFAULT_HARTS);
+        return get("machine.harts").map(v -> MachineValues.harts("machine.harts", v)).orElse(DEFAULT_HARTS);
     }
 
     /** Who a snapshot is by; empty fields mean "not configured". */
@@ -198,7 +199,7 @@ public final class Settings {
             c.fromText(Files.readString(f, StandardCharsets.UTF_8));
             return c;
         } catch (IOException e) {
-            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + f + ": " + e.getMessage(), e);
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + f + ": " + IoErrors.reason(e), e);
         } catch (ConfigInvalidException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "damaged configuration file " + f + ": "
                     + e.getMessage() + " (fix or delete it)", e);
@@ -210,7 +211,7 @@ public final class Settings {
             RealFileLayer.INSTANCE.createDirectories(f.getParent());
             RealFileLayer.INSTANCE.writeAtomically(f, c.toText().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new ToolstackException(ToolstackException.Kind.FAILED, "cannot write " + f + ": " + e.getMessage(), e);
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot write " + f + ": " + IoErrors.reason(e), e);
         }
     }
 
@@ -221,21 +222,10 @@ public final class Settings {
     }
 
     private static void checkMemory(String v) {
-        long bytes = Sizes.parse(v);
-        if (bytes <= 0 || bytes % 4096 != 0) {
-            throw ToolstackException.badInput("machine.memory must be a positive multiple of 4K: " + v);
-        }
+        MachineValues.memory("machine.memory", v);
     }
 
     private static void checkHarts(String v) {
-        try {
-            int n = Integer.parseInt(v.trim());
-            if (n >= 1 && n <= MAX_HARTS) {
-                return;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw ToolstackException.badInput("machine.harts must be a whole number from 1 to " + MAX_HARTS + ": " + v);
+        MachineValues.harts("machine.harts", v);
     }
 }

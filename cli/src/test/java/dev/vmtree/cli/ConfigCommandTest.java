@@ -53,8 +53,8 @@ class ConfigCommandTest {
         Dom0Fixture f = new Dom0Fixture(dir).init();
         Dom0Fixture.Result size = f.vm("config", "machine.memory", "12X");
         assertThat(size.exit()).isEqualTo(ExitCodes.USAGE);
-        assertThat(size.err()).isEqualTo("vmtree: bad size '12X' (use a number of bytes with an optional K, M, G or T"
-                + " suffix, e.g. 256M)\n");
+        assertThat(size.err()).isEqualTo("vmtree: machine.memory: bad size '12X' (use a number of bytes with an optional K, M, G or T"
+                + " suffix, e.g. 256M)\nusage: vmtree config [OPTIONS] [KEY] [VALUE] (see `vmtree config --help`)\n");
         assertThat(f.vm("config", "machine.harts", "65").exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(f.vm("config", "gc.reflogExpire", "soon").exit()).isEqualTo(ExitCodes.USAGE);
         Dom0Fixture.Result key = f.vm("config", "user.nmae", "x");

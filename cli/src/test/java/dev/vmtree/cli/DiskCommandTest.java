@@ -161,7 +161,7 @@ class DiskCommandTest {
         assertThat(r.err()).contains("has no disks");
         assertThat(f.vm("disk", "export", "d", "--format", "raw", dir.toString()).exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(f.vm("disk", "export", "d", "--format", "raw", dir.resolve("no/such/dir/x.img").toString()).exit())
-                .isEqualTo(ExitCodes.FAILURE);
+                .isEqualTo(ExitCodes.CANNOT_RUN);
         assertThat(out).doesNotExist();
         assertThat(f.vm("disk", "serve", "d", "--nbd", "70000").exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(f.vm("disk", "serve", "d", "--nbd", "localhost:x").exit()).isEqualTo(ExitCodes.USAGE);

@@ -2,6 +2,10 @@ package dev.vmtree.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmtree.dom0.ImageCatalog;
+import dev.vmtree.dom0.MachineDriver;
+import dev.vmtree.dom0.WorkingState;
+import dev.vmtree.dom0.rv64.CoreDriver;
 import dev.vmtree.store.PageTreeRoot;
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.SnapshotContent;
@@ -16,7 +20,7 @@ import picocli.CommandLine;
 
 /**
  * A temporary repository driven in-process through the real command line, plus a way to make
- * snapshots directly in the store (the machine commands that would make them come with issue 4).
+ * snapshots of a small machine directly in the store, quicker than `create` and `commit` would.
  * The global configuration lives in the test's directory (system property vmtree.config.home).
  */
 final class Dom0Fixture {
@@ -103,12 +107,54 @@ final class Dom0Fixture {
         vm("run", "--input", in.toString()).ok();
     }
 
-    /** Writes a snapshot with the given parent (or none) and moves {@code branch} (if not null) to it. */
+    /**
+     * Writes a snapshot of a small machine (the same one each time, plus a file holding {@code message},
+     * so snapshots differ) with the given parent (or none) and moves {@code branch} (if not null) to it.
+     */
     SnapshotId snapshot(SnapshotId parent, String branch, String message) {
-        try (Repository r = Repository.open(repo); WriteTransaction tx = r.beginWrite()) {
-            SnapshotId id = tx.writeSnapshot(parent == null ? List.of() : List.of(parent),
-                    new SnapshotContent(Map.of("message", message.getBytes()),
-                            Map.of("ram", PageTreeRoot.empty(1 << 20, 4096))), message);
+        try (Repository r = Repository.open(repo)) {
+            Map<String, byte[]> files = new java.util.HashMap<>(machine(r));
+            files.put("message", message.getBytes());
+            return write(r, parent, branch, message, new SnapshotContent(files, machineImages));
+        }
+    }
+
+    /** Writes a snapshot that holds no machine, as `vmtree store put` makes. */
+    SnapshotId plainSnapshot(SnapshotId parent, String branch, String message) {
+        try (Repository r = Repository.open(repo)) {
+            return write(r, parent, branch, message, new SnapshotContent(Map.of("message", message.getBytes()),
+                    Map.of("ram", PageTreeRoot.empty(1 << 20, 4096))));
+        }
+    }
+
+    private Map<String, byte[]> machineFiles;
+    private Map<String, PageTreeRoot> machineImages;
+
+    /** The state files of a machine booted once (a raw loop in 4 MiB) and stored in {@code r}. */
+    private Map<String, byte[]> machine(Repository r) {
+        if (machineFiles == null) {
+            try {
+                Path program = java.nio.file.Files.write(dir.resolve("fixture-loop.bin"), new byte[] {0x6f, 0, 0, 0});
+                var spec = new MachineDriver.MachineSpec(4 << 20, 1, program, ImageCatalog.Boot.SUPERVISOR_ELF, null, null,
+                        0, null, "");
+                WorkingState w;
+                try (MachineDriver.LiveMachine m = new CoreDriver().create(spec); WriteTransaction tx = r.beginWrite()) {
+                    w = m.persist(tx, 0);
+                    tx.flush();
+                }
+                machineFiles = Map.of(CoreDriver.STATE_FILE, r.chunks().read(w.files().get(CoreDriver.STATE_FILE)),
+                        CoreDriver.DEFINITION_FILE, r.chunks().read(w.files().get(CoreDriver.DEFINITION_FILE)));
+                machineImages = w.images();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return machineFiles;
+    }
+
+    private static SnapshotId write(Repository r, SnapshotId parent, String branch, String message, SnapshotContent content) {
+        try (WriteTransaction tx = r.beginWrite()) {
+            SnapshotId id = tx.writeSnapshot(parent == null ? List.of() : List.of(parent), content, message);
             if (branch != null) {
                 SnapshotId old = r.resolveRef(branch).orElse(null);
                 assertThat(tx.updateRef(branch, old, id, "commit: " + message).ok()).isTrue();

@@ -2,6 +2,7 @@ package dev.vmtree.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmtree.dom0.MachineValues;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
@@ -110,13 +111,13 @@ class ExecCommandTest {
         Result missing = exec(dir.resolve("nope.elf").toString());
         assertThat(missing.status()).isEqualTo(4);
         assertThat(missing.err().strip().lines()).hasSize(1);
-        assertThat(missing.err()).contains("nope.elf: no such file");
+        assertThat(missing.err()).contains("nope.elf: No such file or directory");
         Result bad = exec(file("bad.elf", new byte[] {0x7F, 'E', 'L', 'F', 2, 1, 1}).toString());
         assertThat(bad.status()).isEqualTo(4);
         assertThat(bad.err()).contains("truncated ELF header");
         Result small = exec("--memory", "64K", file("p.bin", words(LOOP)).toString());
-        assertThat(small.status()).isEqualTo(4);
-        assertThat(small.err()).contains("memory too small");
+        assertThat(small.status()).isEqualTo(2);
+        assertThat(small.err()).contains("--memory must be a multiple of 4K from 128K to 64G: 64K");
         Result harts = exec("--harts", "0", file("q.bin", words(LOOP)).toString());
         assertThat(harts.status()).isEqualTo(2);
     }
@@ -129,11 +130,11 @@ class ExecCommandTest {
 
     @Test
     void sizesAcceptBinaryUnits() {
-        assertThat(ExecCommand.parseSize("512K")).isEqualTo(512L << 10);
-        assertThat(ExecCommand.parseSize("128M")).isEqualTo(128L << 20);
-        assertThat(ExecCommand.parseSize("1G")).isEqualTo(1L << 30);
-        assertThat(ExecCommand.parseSize("4096")).isEqualTo(4096);
-        assertThat(ExecCommand.parseSize("2GiB")).isEqualTo(2L << 30);
+        assertThat(MachineValues.memory("--memory", "512K")).isEqualTo(512L << 10);
+        assertThat(MachineValues.memory("--memory", "128M")).isEqualTo(128L << 20);
+        assertThat(MachineValues.memory("--memory", "1G")).isEqualTo(1L << 30);
+        assertThat(MachineValues.memory("--memory", "131072")).isEqualTo(128 << 10);
+        assertThat(MachineValues.memory("--memory", "2GiB")).isEqualTo(2L << 30);
         assertThat(exec("--memory", "0", "x.elf").status()).isEqualTo(2);
         assertThat(exec("--memory", "lots", "x.elf").status()).isEqualTo(2);
     }

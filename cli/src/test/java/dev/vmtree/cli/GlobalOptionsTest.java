@@ -43,6 +43,25 @@ class GlobalOptionsTest {
     }
 
     @Test
+    void theRootHelpAndDocsCliMdShowOneExitStatusTable() throws Exception {
+        String doc = java.nio.file.Files.readString(Path.of(System.getProperty("vmtree.project.root"), "docs/cli.md"));
+        String table = doc.substring(doc.indexOf("## Exit status"), doc.indexOf("Errors are one line"));
+        java.util.Set<String> documented = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\| ([0-9, ]+) \\|").matcher(table);
+        while (m.find()) {
+            for (String code : m.group(1).split(",")) {
+                documented.add(code.strip());
+            }
+        }
+        java.util.Set<String> help = new java.util.TreeSet<>();
+        VmtreeCommand.commandLine().getCommandSpec().usageMessage().exitCodeList().keySet().forEach(k -> help.add(k.strip()));
+        assertThat(documented).isEqualTo(help);
+        for (java.lang.reflect.Field f : ExitCodes.class.getFields()) {
+            assertThat(help).as("ExitCodes.%s", f.getName()).contains(Integer.toString(f.getInt(null)));
+        }
+    }
+
+    @Test
     void helpDocumentsEveryExitCodeAndUsageErrorsAreStatus2() {
         String help = Dom0Fixture.run("--help").ok().out();
         for (int code = 0; code <= 6; code++) {
@@ -55,6 +74,7 @@ class GlobalOptionsTest {
         Dom0Fixture f = new Dom0Fixture(dir).init();
         Dom0Fixture.Result dur = f.vm("gc", "--expire", "soon");
         assertThat(dur.exit()).isEqualTo(ExitCodes.USAGE);
-        assertThat(dur.err()).isEqualTo("vmtree: bad duration 'soon' (use e.g. 90d, 12h, 30m, 45s, 0)\n");
+        assertThat(dur.err()).isEqualTo("vmtree: bad duration 'soon' (use e.g. 90d, 12h, 30m, 45s, 0)\n"
+                + "usage: vmtree gc [OPTIONS] (see `vmtree gc --help`)\n");
     }
 }

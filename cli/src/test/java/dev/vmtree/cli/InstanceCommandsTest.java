@@ -50,14 +50,37 @@ class InstanceCommandsTest {
     }
 
     @Test
+    void aSnapshotWithoutAMachineIsRefusedUpFrontAndNothingMoves() throws Exception {
+        Path data = Files.write(dir.resolve("data.img"), new byte[8192]);
+        f.vm("store", "put", data.toString(), "--branch", "data").ok();
+        f.vm("instance", "add", "vm1", "main").ok();
+        String before = f.vm("--json", "branch").ok().out();
+        record Case(String... args) {}
+        for (Case c : java.util.List.of(new Case("instance", "add", "d", "data"), new Case("checkout", "data"),
+                new Case("checkout", "-b", "nb", "data"), new Case("rollback", "data"))) {
+            Dom0Fixture.Result r = f.vm(c.args());
+            assertThat(r.exit()).as(String.join(" ", c.args())).isEqualTo(ExitCodes.FAILURE);
+            assertThat(r.err()).as(String.join(" ", c.args())).matches("vmtree: data \\([0-9a-f]{12}\\) holds no machine"
+                    + " \\(it was made by `vmtree store put`\\); give a snapshot made by `vmtree create` or `vmtree"
+                    + " commit`\n");
+        }
+        assertThat(f.vm("instance", "list").ok().out()).doesNotContain(" d ");
+        assertThat(f.vm("--json", "branch").ok().out()).isEqualTo(before);
+        assertThat(f.vm("--json", "status").ok().out()).contains("\"branch\":\"main\"");
+        f.vm("fsck").ok();
+    }
+
+    @Test
     void addOnABranchFollowsItAndOnASnapshotIsDetached() {
         f.vm("instance", "add", "vm1", "main").ok();
         f.vm("instance", "add", "vm2", base.hex().substring(0, 10)).ok();
         f.vm("instance", "add", "vm3", "main", "--detach").ok();
         String list = f.vm("instance", "list").ok().out();
         assertThat(list).contains("* vm1").contains("main").contains("  vm2").contains("(detached)");
-        assertThat(f.vm("--json", "instance", "list").ok().out()).startsWith("[{\"name\":\"vm1\",\"current\":true,"
-                + "\"branch\":\"main\",\"base\":\"" + base.hex() + "\",\"state\":null,\"dirty\":false,\"runningPid\":-1}");
+        // an added instance knows its base's StateId, so status can tell clean from dirty at once
+        assertThat(f.vm("--json", "instance", "list").ok().out()).matches("\\[\\{\"name\":\"vm1\",\"current\":true,"
+                + "\"branch\":\"main\",\"base\":\"" + base.hex() + "\",\"state\":\"[0-9a-f]{64}\",\"dirty\":false,"
+                + "\"runningPid\":-1}.*\\]\n");
         assertThat(f.vm("instance", "add", "vm1", "main").exit()).isEqualTo(1);
         assertThat(f.vm("instance", "add", "-bad", "main").exit()).isEqualTo(2);
         f.vm("instance", "use", "vm2").ok();

@@ -132,7 +132,7 @@ class MachineInspectionTest {
     @Test
     void badInputIsOneLineWithItsStatusAndChangesNothing() throws Exception {
         f.vm("mem", "write", "0x80001000", "01").ok();
-        f.snapshot(null, "plain", "no machine here");
+        f.plainSnapshot(null, "plain", "no machine here");
         Path record = f.repo.resolve(".vmtree/instances/kv");
         byte[] recordBefore = Files.readAllBytes(record);
         String status = f.vm("--json", "status").ok().out();
@@ -165,7 +165,10 @@ class MachineInspectionTest {
             Dom0Fixture.Result r = f.vm(c.args());
             assertThat(r.exit()).as("%s: %s", String.join(" ", c.args()), r.err()).isEqualTo(c.exit());
             assertThat(r.err()).as(String.join(" ", c.args())).startsWith("vmtree: ").contains(c.message())
-                    .hasLineCount(1);
+                    .hasLineCount(c.exit() == ExitCodes.USAGE ? 2 : 1);   // a usage error adds the usage line
+            if (c.exit() == ExitCodes.USAGE) {
+                assertThat(r.err().lines().toList().get(1)).startsWith("usage: vmtree " + c.args()[0]);
+            }
         }
         try (Toolstack ts = Toolstack.open(f.repo); InstanceLock held = ts.instances().lock("kv")) {
             for (String[] args : List.of(new String[] {"mem", "write", "0x80000000", "00"}, new String[] {"reg", "a0=1"})) {

@@ -99,7 +99,7 @@ class StoreCommandsTest {
         run("-C", dir.toString(), "init");
         Path odd = Files.write(dir.resolve("odd"), new byte[5000]);
         Result r = run("-C", dir.toString(), "store", "put", odd.toString(), "--branch", "main");
-        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
         assertThat(r.err()).contains("not a multiple of the page size").hasLineCount(1);
     }
 

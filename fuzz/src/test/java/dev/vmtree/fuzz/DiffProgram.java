@@ -32,6 +32,14 @@ final class DiffProgram {
     static final int SCRATCH_SIZE = 3584;
     static final int OUT = 4096;
     static final int ROOT = 0x3000;
+    /** Floating-point programs: initial f0..f31 (in the root table's page, past the entries in use). */
+    static final int FP_INIT = ROOT + 2048;
+    /** Floating-point programs: where the epilogue stores f0..f31 and fcsr, the end of the scratch buffer. */
+    static final int FP_SAVE = SCRATCH + SCRATCH_SIZE - 264;
+    /** Floating-point programs: 32 result and 32 fflags slots below FP_SAVE where corner items keep what they did. */
+    static final int FP_CORNER = FP_SAVE - 512;
+    /** Floating-point programs: the table of edge and tie values corner items take operands from. */
+    static final int FP_TABLE = FP_INIT + 256;
     static final String BEGIN = "<<dump\n";
     static final String END = "dump>>\n";
     static final int DUMP_WORDS = 31 + SCRATCH_SIZE / 8;
@@ -45,11 +53,14 @@ final class DiffProgram {
     enum Target { LINUX_USER, SBI }
 
     private final long seed;
+    private final boolean floating;
     private final List<Consumer<RvAsm>> items = new ArrayList<>();
     private final byte[] data = new byte[ROOT + 4096];
+    private int roundingMode;
 
-    private DiffProgram(long seed) {
+    private DiffProgram(long seed, boolean floating) {
         this.seed = seed;
+        this.floating = floating;
     }
 
     long seed() {
@@ -63,7 +74,20 @@ final class DiffProgram {
 
     /** Generates a program of {@code length} random items (an item is one instruction or a short idiom). */
     static DiffProgram generate(long seed, int length) {
-        DiffProgram p = new DiffProgram(seed);
+        return generate(seed, length, false);
+    }
+
+    /**
+     * A floating-point program: f0..f31 start from interesting values (zeros, subnormals, infinities,
+     * quiet and signalling NaNs, values near integer limits, unboxed singles), frm from the seed (every
+     * mode in turn), items from {@link RandomFpBlock}; the dump adds f0..f31 and fcsr (in x5).
+     */
+    static DiffProgram generateFloat(long seed, int length) {
+        return generate(seed, length, true);
+    }
+
+    private static DiffProgram generate(long seed, int length, boolean floating) {
+        DiffProgram p = new DiffProgram(seed, floating);
         Random random = new Random(seed);
         ByteBuffer d = ByteBuffer.wrap(p.data).order(ByteOrder.LITTLE_ENDIAN);
         for (int r = 1; r < 31; r++) {
@@ -75,11 +99,56 @@ final class DiffProgram {
         d.put(OUT, BEGIN.getBytes(StandardCharsets.US_ASCII));
         d.put(OUT + OUT_LENGTH - END.length(), END.getBytes(StandardCharsets.US_ASCII));
         d.putLong(ROOT + 2 * 8, (0x8000_0000L >>> 12) << 10 | 0xcf);   // V R W X A D: 1 GiB at 2 GiB
+        if (floating) {
+            for (int k = 0; k < SCRATCH_SIZE / 8; k++) {
+                if (random.nextBoolean()) {
+                    d.putLong(SCRATCH + 8 * k, FpValues.interesting(random));
+                }
+            }
+            for (int r = 0; r < 32; r++) {
+                d.putLong(FP_INIT + 8 * r, FpValues.interesting(random));
+            }
+            long[] table = FpValues.table();
+            for (int k = 0; k < table.length; k++) {
+                d.putLong(FP_TABLE + 8 * k, table[k]);
+            }
+            p.roundingMode = (int) Math.floorMod(seed, 5);
+            RandomFpBlock block = new RandomFpBlock(random);
+            for (int k = 0; k < length; k++) {
+                p.items.add(block.item(k));
+            }
+            return p;
+        }
         RandomBlock block = new RandomBlock(random, length);
         for (int k = 0; k < length; k++) {
             p.items.add(block.item(k));
         }
         return p;
+    }
+
+    /** Turns on the FPU (S-mode only: Linux has done it for user mode), loads f0..f31 and sets frm. */
+    private void floatingPrologue(RvAsm a, Target target) {
+        if (target == Target.SBI) {
+            a.lui(5, 2);                                   // sstatus.FS = Initial
+            a.raw(0x100 << 20 | 5 << 15 | 2 << 12 | 0x73, "csrs sstatus, t0");
+        } else {
+            a.opImm("addi", 0, 0, 0);
+            a.opImm("addi", 0, 0, 0);
+        }
+        a.laAbsolute(5, DATA + FP_INIT);
+        for (int r = 0; r < 32; r++) {
+            a.raw(RvAsm.i(8 * r, 5, 3, r, 0x07), "fld f" + r + ", " + 8 * r + "(t0)");
+        }
+        a.raw(0x002 << 20 | roundingMode << 15 | 5 << 12 | 0x73, "fsrmi " + roundingMode);
+    }
+
+    /** fcsr into x5, f0..f31 into the end of the scratch buffer, before the dump. */
+    private static void floatingEpilogue(RvAsm a) {
+        a.raw(0x003 << 20 | 2 << 12 | 5 << 7 | 0x73, "frcsr t0");
+        for (int r = 0; r < 32; r++) {
+            int off = FP_SAVE - 2048 + 8 * r;
+            a.raw(RvAsm.s(off, r, BASE, 3, 0x27), "fsd f" + r + ", " + off + "(t6)");
+        }
     }
 
     static long interesting(Random random) {
@@ -109,6 +178,9 @@ final class DiffProgram {
                 a.opImm("addi", 0, 0, 0);
             }
         }
+        if (floating) {
+            floatingPrologue(a, target);
+        }
         a.laAbsolute(BASE, BASE_VALUE);
         for (int r = 1; r < 31; r++) {
             if (r != CBASE) {
@@ -121,6 +193,9 @@ final class DiffProgram {
             items.get(k).accept(a);
         }
         a.label("L" + items.size());
+        if (floating) {
+            floatingEpilogue(a);
+        }
         dump(a);
         switch (target) {
             case LINUX_USER -> {
@@ -228,7 +303,10 @@ final class DiffProgram {
             String want = k < e.length ? e[k] : "<none>";
             String got = k < g.length ? g[k] : "<none>";
             if (!want.equals(got)) {
+                int at = 8 * (k - 31) + SCRATCH;
                 String where = k < 31 ? "x" + (k + 1) + " (" + RvAsm.REG[k + 1] + ")"
+                        : at >= FP_SAVE && at < FP_SAVE + 256 ? "scratch+" + (8 * (k - 31)) + " (f" + (at - FP_SAVE) / 8
+                                + " in floating-point programs)"
                         : "scratch+" + (8 * (k - 31));
                 s.append("  ").append(where).append(": qemu ").append(want).append(", vmtree ").append(got).append('\n');
             }

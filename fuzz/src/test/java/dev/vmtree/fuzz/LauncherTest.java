@@ -65,7 +65,7 @@ class LauncherTest {
         ok("config", "user.name", "Ada Tester");
         ok("config", "user.email", "ada@example.org");
         assertThat(vmtree("create", "x", "--kernel", dir.resolve("missing.elf").toString()).err())
-                .contains("missing.elf").contains("does not exist");
+                .contains("missing.elf").contains("No such file or directory");
         assertThat(vmtree("create", "x", "--kernel", guest("hello").toString(), "--memory", "12Q").exitCode()).isEqualTo(2);
 
         String created = ok("--json", "create", "hello", "--kernel", guest("hello").toString(), "--memory", "16M").out();

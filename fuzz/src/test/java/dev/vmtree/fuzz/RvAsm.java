@@ -173,6 +173,16 @@ final class RvAsm {
         return add(f5 << 27 | rs2 << 20 | rs1 << 15 | (dword ? 3 : 2) << 12 | rd << 7 | 0x2f, text);
     }
 
+    /** Any 32-bit instruction, with the text its listing shows. */
+    RvAsm raw(int bits, String text) {
+        return add(bits, text);
+    }
+
+    /** Any 16-bit instruction, with the text its listing shows. */
+    RvAsm raw16(int bits, String text) {
+        return add16(bits, text);
+    }
+
     RvAsm ecall() {
         return add(0x00000073, "ecall");
     }

@@ -115,7 +115,7 @@ public final class Machine {
         HartHost host = new Host();
         this.harts = new Hart[config.harts()];
         for (int i = 0; i < harts.length; i++) {
-            harts[i] = new Hart(i, memory, host);
+            harts[i] = new Hart(i, memory, host, config.type().floatingPoint());
         }
         bus.map(CLINT_BASE, Clint.SIZE, new Clint(harts, this::now), "clint");
         GuestMemoryAccess dma = new GuestMemoryAccess() {
@@ -130,7 +130,7 @@ public final class Machine {
             }
         };
         this.platform = new Platform(harts.length, new Devices(), dma, config.disks(), config.virtioConsole(),
-                config.entropy());
+                config.entropy(), config.type().linuxDevices(), config.clockBase());
         for (Platform.Region r : platform.regions()) {
             bus.map(r.base(), r.size(), r.device(), r.name());
         }
@@ -301,6 +301,23 @@ public final class Machine {
         return Timebase.ticks(now());
     }
 
+    /**
+     * Gives the machine a new VM generation ID (16 bytes): the guest sees it at once and, when it
+     * differs, gets the device's interrupt. Returns false on machine types without the device.
+     */
+    public boolean setGenerationId(byte[] id) {
+        if (platform.generationId() == null) {
+            return false;
+        }
+        platform.generationId().change(id);
+        return true;
+    }
+
+    /** The VM generation ID, or null on machine types without the device. */
+    public byte[] generationId() {
+        return platform.generationId() == null ? null : platform.generationId().id();
+    }
+
     /** Attaches the HTIF tohost word (riscv-tests); it must lie in RAM. */
     public void enableHtif(long tohost) {
         new Htif(this, tohost).attach();
@@ -397,6 +414,9 @@ public final class Machine {
     private void checkPoint(long now) {
         platform.checkPoint();
         deliverInput(now);
+        if (platform.rtc() != null) {
+            platform.rtc().tick();
+        }
         for (Hart h : harts) {
             if (!h.stopped()) {
                 Privileged.updateTimers(h, now);
@@ -493,10 +513,14 @@ public final class Machine {
             best = earlier(best, deadline(h.mtimecmp(), (h.mie() & (1L << 7)) != 0, time));
             best = earlier(best, deadline(h.sbiTimer(), (h.mie() & (1L << 5)) != 0, time));
         }
-        if (best < 0) {
+        long alarm = platform.rtc() == null ? -1 : platform.rtc().alarmInstruction();
+        if (best < 0 && alarm < 0) {
             return -1;
         }
-        long at = Timebase.instructionsFor(best);
+        long at = best < 0 ? alarm : Timebase.instructionsFor(best);
+        if (alarm >= 0 && (at < 0 || alarm < at)) {
+            at = alarm;
+        }
         if (at < 0 || at > Long.MAX_VALUE - CHECK_INTERVAL) {
             return -1;
         }
@@ -524,6 +548,11 @@ public final class Machine {
 
     /** The platform devices' view of the machine. */
     private final class Devices implements PlatformHost {
+        @Override
+        public long instructions() {
+            return now();
+        }
+
         @Override
         public void setExternal(int hart, boolean supervisor, boolean level) {
             harts[hart].setPending(supervisor ? 1L << 9 : 1L << 11, level);

@@ -13,9 +13,12 @@ import java.util.List;
  * @param disks virtio-blk disks in slot order (empty by default)
  * @param virtioConsole a virtio console after the disks (console input then goes to it once its driver is ready)
  * @param entropy a virtio entropy device last; its bytes come from the machine's input and are logged
+ * @param type the machine type: ISA, device set and state encoding (kept for the machine's life)
+ * @param clockBase the real-time clock's reading at instruction 0, in nanoseconds since the Unix
+ *     epoch (the guest sees this plus virtual time; VIRT_1 machines have no RTC and keep 0)
  */
 public record MachineConfig(long memoryBytes, int harts, boolean machineMode, String bootargs,
-        List<Platform.Disk> disks, boolean virtioConsole, boolean entropy) {
+        List<Platform.Disk> disks, boolean virtioConsole, boolean entropy, MachineType type, long clockBase) {
     public static final long MAX_MEMORY = 64L << 30;
     public static final int MAX_HARTS = 64;
 
@@ -28,12 +31,22 @@ public record MachineConfig(long memoryBytes, int harts, boolean machineMode, St
             throw new IllegalArgumentException("harts must be between 1 and " + MAX_HARTS + ": " + harts);
         }
         bootargs = bootargs == null ? "" : bootargs;
+        type = type == null ? MachineType.CURRENT : type;
+        if (!type.linuxDevices() && clockBase != 0) {
+            throw new IllegalArgumentException(type.id() + " machines have no real-time clock");
+        }
         disks = disks == null ? List.of() : List.copyOf(disks);
         int virtio = disks.size() + (virtioConsole ? 1 : 0) + (entropy ? 1 : 0);
         if (virtio > Platform.MAX_VIRTIO) {
             throw new IllegalArgumentException("at most " + Platform.MAX_VIRTIO + " virtio devices (disks, console,"
                     + " entropy): " + virtio);
         }
+    }
+
+    /** A configuration of the current machine type, its clock at the epoch. */
+    public MachineConfig(long memoryBytes, int harts, boolean machineMode, String bootargs,
+            List<Platform.Disk> disks, boolean virtioConsole, boolean entropy) {
+        this(memoryBytes, harts, machineMode, bootargs, disks, virtioConsole, entropy, MachineType.CURRENT, 0);
     }
 
     /** A configuration with disks and no virtio console or entropy device. */
@@ -43,12 +56,24 @@ public record MachineConfig(long memoryBytes, int harts, boolean machineMode, St
 
     /** This configuration with other disks. */
     public MachineConfig withDisks(List<Platform.Disk> newDisks) {
-        return new MachineConfig(memoryBytes, harts, machineMode, bootargs, newDisks, virtioConsole, entropy);
+        return new MachineConfig(memoryBytes, harts, machineMode, bootargs, newDisks, virtioConsole, entropy, type,
+                clockBase);
     }
 
     /** This configuration with or without the virtio console and entropy devices. */
     public MachineConfig withVirtio(boolean console, boolean rng) {
-        return new MachineConfig(memoryBytes, harts, machineMode, bootargs, disks, console, rng);
+        return new MachineConfig(memoryBytes, harts, machineMode, bootargs, disks, console, rng, type, clockBase);
+    }
+
+    /** This configuration as another machine type (a VIRT_1 machine keeps no clock base). */
+    public MachineConfig withType(MachineType newType) {
+        return new MachineConfig(memoryBytes, harts, machineMode, bootargs, disks, virtioConsole, entropy, newType,
+                newType.linuxDevices() ? clockBase : 0);
+    }
+
+    /** This configuration with its real-time clock reading {@code nanos} (since the epoch) at instruction 0. */
+    public MachineConfig withClockBase(long nanos) {
+        return new MachineConfig(memoryBytes, harts, machineMode, bootargs, disks, virtioConsole, entropy, type, nanos);
     }
 
     /** A configuration without disks. */

@@ -68,7 +68,8 @@ public final class Repository implements AutoCloseable {
             // FORMAT last: a directory without it is not yet (or no longer) a repository.
             fs.writeAtomically(dir.resolve(FORMAT_FILE), FORMAT_TEXT);
         } catch (IOException e) {
-            throw new StoreException("cannot create a repository in " + dir + ": " + e.getMessage(), e);
+            throw new StoreException("cannot create a repository in " + dir + ": "
+                    + dev.vmtree.store.fs.IoErrors.reason(e), e);
         }
         return new Repository(top, fs);
     }

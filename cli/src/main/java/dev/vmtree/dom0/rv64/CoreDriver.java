@@ -1,5 +1,6 @@
 package dev.vmtree.dom0.rv64;
 
+import dev.vmtree.core.CorruptDataException;
 import dev.vmtree.core.Machine;
 import dev.vmtree.core.MachineConfig;
 import dev.vmtree.core.debug.GdbServer;
@@ -19,17 +20,17 @@ import dev.vmtree.cow.disk.VirtualDisk;
 import dev.vmtree.cow.imageio.DiskImages;
 import dev.vmtree.cow.store.PersistentImage;
 import dev.vmtree.dom0.ImageCatalog;
+import dev.vmtree.cow.disk.DiskImageException;
 import dev.vmtree.dom0.MachineDriver;
+import dev.vmtree.dom0.MachineValues;
 import dev.vmtree.dom0.StateId;
 import dev.vmtree.dom0.ToolstackException;
 import dev.vmtree.store.PageTreeRoot;
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.StoreException;
+import dev.vmtree.store.fs.IoErrors;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,9 +61,9 @@ public final class CoreDriver implements MachineDriver {
 
     @Override
     public LiveMachine create(MachineSpec spec) {
-        byte[] kernel = read(spec.kernel(), "kernel");
-        byte[] firmware = spec.firmware() == null ? null : read(spec.firmware(), "firmware");
-        byte[] initrd = spec.initrd() == null ? null : read(spec.initrd(), "initrd");
+        byte[] kernel = MachineValues.readInput("kernel", spec.kernel());
+        byte[] firmware = spec.firmware() == null ? null : MachineValues.readInput("firmware", spec.firmware());
+        byte[] initrd = spec.initrd() == null ? null : MachineValues.readInput("initrd", spec.initrd());
         PersistentImage ram = PersistentImage.create(spec.memoryBytes(), RAM_PAGE);
         List<PersistentImage> diskImages = new ArrayList<>();
         List<Platform.Disk> disks = new ArrayList<>();
@@ -70,15 +71,23 @@ public final class CoreDriver implements MachineDriver {
             VirtualDisk imported;
             try {
                 imported = DiskImages.importImage(spec.diskImage());
-            } catch (NoSuchFileException e) {
-                throw ToolstackException.failed("disk image " + spec.diskImage() + " does not exist");
-            } catch (IOException | RuntimeException e) {
-                throw ToolstackException.failed("cannot import disk image " + spec.diskImage() + ": " + e.getMessage());
+            } catch (DiskImageException e) {
+                throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot import disk image "
+                        + spec.diskImage() + ": " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read disk image "
+                        + spec.diskImage() + ": " + IoErrors.reason(e), e);
+            } catch (RuntimeException e) {
+                // a hostile image may trip a check deep in a reader; it is the file's fault either way
+                throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot import disk image "
+                        + spec.diskImage() + ": " + e.getMessage(), e);
             }
+            MachineValues.checkDiskImageSize("disk image", spec.diskImage(), imported.size());
             PersistentImage p = PersistentImage.adopt(imported.image());
             diskImages.add(p);
             disks.add(new Platform.Disk(new VirtualDisk(p.image(), imported.size()), false, "vmtree-disk0"));
-        } else if (spec.diskBytes() > 0) {
+        } else if (spec.diskBytes() != 0) {
+            MachineValues.diskSize("disk size", spec.diskBytes());
             long blocks = (spec.diskBytes() + VirtualDisk.BLOCK_SIZE - 1) / VirtualDisk.BLOCK_SIZE;
             PersistentImage p = PersistentImage.create(blocks * VirtualDisk.BLOCK_SIZE, VirtualDisk.BLOCK_SIZE);
             diskImages.add(p);
@@ -98,7 +107,7 @@ public final class CoreDriver implements MachineDriver {
                     spec.firmware() == null ? null : spec.firmware().toString(), initrd,
                     spec.initrd() == null ? null : spec.initrd().toString()));
         } catch (LoadException e) {
-            throw ToolstackException.failed(e.getMessage());
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage(), e);
         }
         String definition = "vmtree-machine 1\nbackend " + NAME + "\nkernel " + spec.kernel().getFileName() + "\n";
         return new CoreMachine(m, console, ram, diskImages, ReplayLog.empty(0), definition);
@@ -128,9 +137,15 @@ public final class CoreDriver implements MachineDriver {
             String definition = def == null ? "vmtree-machine 1\nbackend " + NAME + "\n"
                     : new String(def, StandardCharsets.UTF_8);
             SwitchableConsole console = new SwitchableConsole();
-            Machine m = Machine.restore(es, ram.image(), disks, console, new LiveInput(console));
+            Machine m;
+            try {
+                m = Machine.restore(es, ram.image(), disks, console, new LiveInput(console));
+            } catch (IllegalArgumentException e) {
+                // a decoded state the devices refuse (a FIFO longer than theirs, ...) is damaged data too
+                throw corrupt(e.getMessage());
+            }
             return new CoreMachine(m, console, ram, diskImages, replay, definition);
-        } catch (IllegalArgumentException e) {
+        } catch (CorruptDataException e) {
             throw corrupt(e.getMessage());
         } catch (StoreException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage(), e);
@@ -142,15 +157,15 @@ public final class CoreDriver implements MachineDriver {
         ReplayLog replay;
         try {
             replay = ReplayLog.decode(log);
-        } catch (IllegalArgumentException e) {
-            throw corrupt("replay log: " + e.getMessage());
+        } catch (CorruptDataException e) {
+            throw corrupt(e.getMessage());
         }
         Map<String, byte[]> files = new java.util.HashMap<>(start.files());
         files.remove(LOG_FILE);
         CoreMachine m = (CoreMachine) restore(repo, new StoredState(files, start.images()));
         try {
             m.startReplay(replay);
-        } catch (IllegalArgumentException e) {
+        } catch (CorruptDataException e) {
             m.close();
             throw corrupt("replay log: " + e.getMessage());
         }
@@ -225,8 +240,8 @@ public final class CoreDriver implements MachineDriver {
             ReplayLog replay;
             try {
                 replay = ReplayLog.decode(log);
-            } catch (IllegalArgumentException e) {
-                throw corrupt("replay log: " + e.getMessage());
+            } catch (CorruptDataException e) {
+                throw corrupt(e.getMessage());
             }
             for (ReplayEvent e : replay.events()) {
                 String kind = switch (e) {
@@ -279,7 +294,7 @@ public final class CoreDriver implements MachineDriver {
         }
         try {
             return StateCodec.decode(b);
-        } catch (IllegalArgumentException e) {
+        } catch (CorruptDataException e) {
             throw corrupt(e.getMessage());
         }
     }
@@ -295,15 +310,5 @@ public final class CoreDriver implements MachineDriver {
     private static ToolstackException corrupt(String what) {
         return new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "corrupt machine state: " + what
                 + " (run `vmtree fsck`)");
-    }
-
-    private static byte[] read(Path file, String what) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw ToolstackException.failed(what + " file " + file + " does not exist");
-        } catch (IOException e) {
-            throw ToolstackException.failed("cannot read " + what + " file " + file + ": " + e.getMessage());
-        }
     }
 }

@@ -90,23 +90,23 @@ final class CoreMachine implements MachineDriver.Replay {
         requested = null;
         machine.clearInterrupt();
         long start = machine.instructions();
-        long end = maxInstructions <= 0 ? Long.MAX_VALUE : start + maxInstructions;
+        long end = maxInstructions < 0 || start + maxInstructions < start ? Long.MAX_VALUE : start + maxInstructions;
         try {
             while (true) {
                 MachineDriver.StopCause stop = requested;
                 if (stop != null) {
                     return outcome(stop, start, 0);
                 }
-                long left = end - machine.instructions();
-                if (left <= 0) {
-                    return outcome(MachineDriver.StopCause.BUDGET, start, 0);
-                }
-                RunResult r = machine.run(Math.min(SLICE, left));
+                // a budget of 0 still asks the core once, which retires nothing but says whether the guest is off
+                RunResult r = machine.run(Math.min(SLICE, end - machine.instructions()));
                 MachineDriver.StopCause why = causeOf(r);
                 if (why != null) {
                     MachineDriver.StopCause asked = requested;
                     return outcome(why == MachineDriver.StopCause.IDLE && asked != null ? asked : why, start,
                             why == MachineDriver.StopCause.GUEST_FAULT ? (int) r.detail() : 0);
+                }
+                if (machine.instructions() >= end) {
+                    return outcome(MachineDriver.StopCause.BUDGET, start, 0);
                 }
             }
         } finally {
@@ -117,7 +117,7 @@ final class CoreMachine implements MachineDriver.Replay {
     /** Switches to replaying {@code replay}: input only from it, its edits applied by {@link #replayTo}. */
     void startReplay(ReplayLog replay) {
         if (replay.start() != machine.instructions()) {
-            throw new IllegalArgumentException("the replay log starts at instruction " + replay.start()
+            throw new dev.vmtree.core.CorruptDataException("the replay log starts at instruction " + replay.start()
                     + " but the state it should grow from is at " + machine.instructions());
         }
         replayInput = new ReplayInput(replay.inputs());

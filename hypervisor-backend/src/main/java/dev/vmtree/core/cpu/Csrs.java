@@ -4,7 +4,9 @@ package dev.vmtree.core.cpu;
  * The control and status registers: numbers, WARL masks, reads and writes with the privilege
  * checks of Zicsr. PMP registers exist as plain storage with no effect (OpenSBI programs them; vmtree
  * enforces no physical protection beyond the bus map). Debug trigger registers read as zero
- * (tselect hard-wired: no triggers). Floating-point state (fcsr, FS) arrives with F/D.
+ * (tselect hard-wired: no triggers). On harts with F/D, {@code mstatus.FS} is writable (SD reads as
+ * FS == Dirty) and fflags, frm and fcsr exist while FS is not Off; on harts without, FS is zero and
+ * those CSRs do not exist, exactly as before F/D was implemented.
  */
 final class Csrs {
     private Csrs() {}
@@ -12,7 +14,7 @@ final class Csrs {
     // mstatus bits
     static final long SIE = 1L << 1, MIE = 1L << 3, SPIE = 1L << 5, MPIE = 1L << 7, SPP = 1L << 8,
             MPP = 3L << 11, MPRV = 1L << 17, SUM = 1L << 18, MXR = 1L << 19, TVM = 1L << 20, TW = 1L << 21,
-            TSR = 1L << 22;
+            TSR = 1L << 22, FS = 3L << 13, SD = 1L << 63;
     static final long MSTATUS_XLEN = (2L << 32) | (2L << 34); // UXL = SXL = 64 bits, read-only
     static final long MSTATUS_WRITABLE = SIE | MIE | SPIE | MPIE | SPP | MPP | MPRV | SUM | MXR | TVM | TW | TSR;
     static final long SSTATUS_VISIBLE = SIE | SPIE | SPP | SUM | MXR | (3L << 32) | (3L << 13) | (3L << 15)
@@ -28,7 +30,10 @@ final class Csrs {
     /** Exceptions that may be delegated: all defined causes except ecall from M. */
     static final long MEDELEG_MASK = 0xB3FFL;
 
+    /** RV64 with A, C, I, M, S, U; F and D are added on harts that have them. */
     static final long MISA = (2L << 62) | (1 << 0) | (1 << 2) | (1 << 8) | (1 << 12) | (1 << 18) | (1 << 20);
+    static final long MISA_FD = (1 << 3) | (1 << 5);
+    static final int FFLAGS = 0x001, FRM = 0x002, FCSR = 0x003;
 
     static final int SSTATUS = 0x100, SIE_CSR = 0x104, STVEC = 0x105, SCOUNTEREN = 0x106, SENVCFG = 0x10A,
             SSCRATCH = 0x140, SEPC = 0x141, SCAUSE = 0x142, STVAL = 0x143, SIP = 0x144, SATP = 0x180;
@@ -41,6 +46,9 @@ final class Csrs {
     /** Whether the current privilege may access the CSR at all (number encodes the lowest privilege). */
     static boolean accessible(Hart h, int csr, boolean write) {
         if (h.priv < ((csr >>> 8) & 3)) {
+            return false;
+        }
+        if (csr >= FFLAGS && csr <= FCSR && (!h.fpu || (h.mstatus & FS) == 0)) {
             return false;
         }
         if (write && (csr >>> 10) == 3) {
@@ -70,6 +78,9 @@ final class Csrs {
         h.csrMissing = false;
         long instret = h.steps + h.sliceSteps;
         switch (csr) {
+            case FFLAGS: if (h.fpu) return h.fcsr & 0x1F; return missingCsr(h);
+            case FRM: if (h.fpu) return (h.fcsr >>> 5) & 7; return missingCsr(h);
+            case FCSR: if (h.fpu) return h.fcsr; return missingCsr(h);
             case SSTATUS: return status(h) & SSTATUS_VISIBLE;
             case SIE_CSR: return h.mie & h.mideleg;
             case STVEC: return h.stvec;
@@ -82,7 +93,7 @@ final class Csrs {
             case SIP: return sip(h);
             case SATP: return h.satp;
             case MSTATUS: return status(h);
-            case MISA_CSR: return MISA;
+            case MISA_CSR: return h.fpu ? MISA | MISA_FD : MISA;
             case MEDELEG: return h.medeleg;
             case MIDELEG: return h.mideleg;
             case MIE_CSR: return h.mie;
@@ -119,14 +130,18 @@ final class Csrs {
     }
 
     private static long status(Hart h) {
-        return h.mstatus | MSTATUS_XLEN;
+        return h.mstatus | MSTATUS_XLEN | ((h.mstatus & FS) == FS ? SD : 0);
     }
 
     /** Writes a CSR (already checked accessible and existing). May change translation context or interrupts. */
     static void write(Hart h, int csr, long v) {
         long instretNext = h.steps + h.sliceSteps + 1;
+        long fs = h.fpu ? FS : 0;
         switch (csr) {
-            case SSTATUS -> setStatus(h, (h.mstatus & ~SSTATUS_WRITABLE) | (v & SSTATUS_WRITABLE));
+            case FFLAGS -> fcsr(h, (h.fcsr & ~0x1F) | (int) (v & 0x1F));
+            case FRM -> fcsr(h, (h.fcsr & 0x1F) | (int) (v & 7) << 5);
+            case FCSR -> fcsr(h, (int) (v & 0xFF));
+            case SSTATUS -> setStatus(h, (h.mstatus & ~(SSTATUS_WRITABLE | fs)) | (v & (SSTATUS_WRITABLE | fs)));
             case SIE_CSR -> h.mie = (h.mie & ~h.mideleg) | (v & h.mideleg & MIE_WRITABLE);
             case STVEC -> h.stvec = v & ~2L;
             case SCOUNTEREN -> h.scounteren = v & 0xFFFF_FFFFL;
@@ -143,7 +158,7 @@ final class Csrs {
                     h.forceFlush();
                 }
             }
-            case MSTATUS -> setStatus(h, v & MSTATUS_WRITABLE);
+            case MSTATUS -> setStatus(h, v & (MSTATUS_WRITABLE | fs));
             case MEDELEG -> h.medeleg = v & MEDELEG_MASK;
             case MIDELEG -> h.mideleg = v & MIDELEG_MASK;
             case MIE_CSR -> h.mie = v & MIE_WRITABLE;
@@ -166,6 +181,11 @@ final class Csrs {
                 // everything else that exists is read-only zero or WARL-ignored
             }
         }
+    }
+
+    private static void fcsr(Hart h, int v) {
+        h.fcsr = v;
+        h.mstatus |= FS;
     }
 
     private static void setStatus(Hart h, long v) {

@@ -3,11 +3,11 @@ package dev.vmtree.core.cpu;
 import static dev.vmtree.core.cpu.Op.*;
 
 /**
- * Decodes RV64IMAC + Zicsr + Zifencei instructions into the packed form of {@link Op}. Compressed
- * instructions expand to their base equivalents. Pure functions; thread-safe.
- *
- * <p>Opcodes of the F and D extensions (LOAD-FP, STORE-FP, OP-FP, FMADD.., C.FLD/C.FSD/..SP) are
- * recognised here and decode to ILLEGAL until floating point arrives; that is where they plug in.
+ * Decodes RV64GC (IMAFDC + Zicsr + Zifencei) instructions into the packed form of {@link Op}.
+ * Compressed instructions expand to their base equivalents. Decoding does not depend on the hart:
+ * a hart without F/D raises illegal instruction when it executes a floating-point operation
+ * ({@link Fpu}). Reserved encodings, including the reserved static rounding modes 5 and 6, decode
+ * to ILLEGAL. Pure functions; thread-safe.
  */
 public final class Decoder {
     private Decoder() {}
@@ -75,7 +75,16 @@ public final class Decoder {
                     : f3 == 1 ? pack(FENCE_I, false, 0, 0, 0, 0) : illegal(insn);
             case 0x73 -> system(insn, rd, f3, rs1, rs2, f7);
             case 0x2F -> amo(insn, rd, f3, rs1, rs2);
-            // 0x07 LOAD-FP, 0x27 STORE-FP, 0x43/0x47/0x4B/0x4F FMA, 0x53 OP-FP: F/D go here.
+            case 0x07 -> f3 == 2 ? pack(FLW, false, 0, rs1, rd, immI)
+                    : f3 == 3 ? pack(FLD, false, 0, rs1, rd, immI) : illegal(insn);
+            case 0x27 -> {
+                int immS = ((insn >> 25) << 5) | ((insn >>> 7) & 31);
+                yield f3 == 2 ? pack(FSW, false, 0, rs1, rs2, immS)
+                        : f3 == 3 ? pack(FSD, false, 0, rs1, rs2, immS) : illegal(insn);
+            }
+            case 0x43, 0x47, 0x4B, 0x4F -> (f7 & 3) <= 1 && validRm(f3) ? pack(FP_FMA, false, 0, rs1, rs2, insn)
+                    : illegal(insn);
+            case 0x53 -> opFp(insn, rd, f3, rs1, rs2, f7);
             default -> illegal(insn);
         };
     }
@@ -159,6 +168,28 @@ public final class Decoder {
         };
     }
 
+    /** A static rounding mode field other than the reserved 5 and 6 (7 = dynamic, checked when executed). */
+    private static boolean validRm(int rm) {
+        return rm != 5 && rm != 6;
+    }
+
+    private static long opFp(int insn, int rd, int f3, int rs1, int rs2, int f7) {
+        int fmt = f7 & 3;              // 0 single, 1 double (2 half and 3 quad are not implemented)
+        boolean ok = fmt <= 1 && switch (f7 >>> 2) {
+            case 0x00, 0x01, 0x02, 0x03 -> validRm(f3);             // fadd fsub fmul fdiv
+            case 0x0B -> rs2 == 0 && validRm(f3);                 // fsqrt
+            case 0x04 -> f3 <= 2;                                 // fsgnj fsgnjn fsgnjx
+            case 0x05 -> f3 <= 1;                                 // fmin fmax
+            case 0x08 -> rs2 == (fmt ^ 1) && validRm(f3);         // fcvt.s.d, fcvt.d.s
+            case 0x14 -> f3 <= 2;                                 // fle flt feq
+            case 0x18, 0x1A -> rs2 <= 3 && validRm(f3);           // fcvt.{w,wu,l,lu}.fmt, fcvt.fmt.{w,wu,l,lu}
+            case 0x1C -> rs2 == 0 && f3 <= 1;                     // fmv.x.fmt, fclass
+            case 0x1E -> rs2 == 0 && f3 == 0;                     // fmv.fmt.x
+            default -> false;
+        };
+        return ok ? pack(FP_OP, false, rd, rs1, rs2, insn) : illegal(insn);
+    }
+
     private static long amo(int insn, int rd, int f3, int rs1, int rs2) {
         int f5 = insn >>> 27;
         if (f3 != 2 && f3 != 3) return illegal(insn);
@@ -209,7 +240,11 @@ public final class Decoder {
                         return pack(SW, true, 0, rs1p, rdp, clwOffset(c));
                     case 7:
                         return pack(SD, true, 0, rs1p, rdp, cldOffset(c));
-                    default: // 1 C.FLD, 5 C.FSD (F/D), 4 reserved
+                    case 1:
+                        return pack(FLD, true, 0, rs1p, rdp, cldOffset(c));
+                    case 5:
+                        return pack(FSD, true, 0, rs1p, rdp, cldOffset(c));
+                    default: // 4 reserved
                         return illegalC(c);
                 }
             }
@@ -270,8 +305,14 @@ public final class Decoder {
                         int off = ((c >>> 7) & 0x38) | ((c >>> 1) & 0x1C0);
                         return pack(SD, true, 0, 2, rs2, off);
                     }
-                    default: // 1 C.FLDSP, 5 C.FSDSP (F/D)
-                        return illegalC(c);
+                    case 1: { // C.FLDSP: any f register, f0 included
+                        int off = ((c >>> 7) & 0x20) | ((c >>> 2) & 0x18) | ((c << 4) & 0x1C0);
+                        return pack(FLD, true, 0, 2, rd, off);
+                    }
+                    default: { // 5 C.FSDSP
+                        int off = ((c >>> 7) & 0x38) | ((c >>> 1) & 0x1C0);
+                        return pack(FSD, true, 0, 2, rs2, off);
+                    }
                 }
             }
             default -> throw new IllegalArgumentException("not a compressed instruction: " + Integer.toHexString(c));

@@ -7,9 +7,10 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * One RV64IMAC hart: its architectural state (registers, pc, privilege, CSRs, reservation, WFI) and
- * the interpreter that runs it. Privileged operations live in {@link Privileged} and {@link Csrs},
- * address translation and slow memory accesses in {@link Mmu}.
+ * One RV64GC hart (RV64IMAC when built without F/D): its architectural state (integer and
+ * floating-point registers, pc, privilege, CSRs, reservation, WFI) and the interpreter that runs it.
+ * Privileged operations live in {@link Privileged} and {@link Csrs}, floating point in {@link Fpu}
+ * over {@link SoftFloat}, address translation and slow memory accesses in {@link Mmu}.
  *
  * <p>{@link #interpret(int)} is the hot loop. It is deliberately one long method (a {@code switch}
  * over pre-decoded operations) kept under HotSpot's 8000-byte compile limit: common ALU, branch and
@@ -33,6 +34,14 @@ public final class Hart {
 
     /** x0..x31 plus a write-only sink at index 32 that decoded instructions use for rd = x0. */
     final long[] x = new long[33];
+    /** f0..f31 as raw bits; singles are NaN-boxed (upper 32 bits all ones). */
+    final long[] f = new long[32];
+    /** frm in bits 7..5, the accrued exception flags in bits 4..0. */
+    int fcsr;
+    /** True when this hart implements F and D (the machine type says); otherwise every FP instruction is illegal. */
+    final boolean fpu;
+    /** The hart's floating-point arithmetic (flags of the current instruction). */
+    final SoftFloat softFloat = new SoftFloat();
     long pc;
     int priv = PRIV_M;
 
@@ -65,6 +74,8 @@ public final class Hart {
     long faultTval;
     /** Set by a slow path that wants the interpreter to end its slice after this instruction. */
     boolean exitSlice;
+    /** Set by {@link Mmu#load} when the load took a trap. */
+    boolean loadTrapped;
     private long context = Long.MIN_VALUE;
 
     private static final long PAGE_END_SLOT = Op.pack(Op.PAGE_END, false, 0, 0, 0, 0);
@@ -81,10 +92,26 @@ public final class Hart {
     }
 
     public Hart(int id, MemorySystem mem, HartHost host) {
+        this(id, mem, host, true);
+    }
+
+    /** A hart with ({@code fpu}) or without the F and D extensions. */
+    public Hart(int id, MemorySystem mem, HartHost host, boolean fpu) {
         this.id = id;
         this.mem = mem;
         this.host = host;
+        this.fpu = fpu;
         mem.attach(tlb);
+    }
+
+    /** True when this hart implements F and D. */
+    public boolean hasFpu() {
+        return fpu;
+    }
+
+    /** Floating-point register {@code i} as raw bits. */
+    public long freg(int i) {
+        return f[i];
     }
 
     // ---- state accessors for the machine, loaders, SBI and tests ---------------------------------
@@ -249,12 +276,18 @@ public final class Hart {
         regs[0] = 0;
         return new HartState(regs, pc, priv, mstatus, medeleg, mideleg, mie, mip, mtvec, mepc, mcause, mtval, mscratch,
                 stvec, sepc, scause, stval, sscratch, satp, mcounteren, scounteren, menvcfg, senvcfg, pmpaddr, pmpcfg,
-                steps, cycleOffset, instretOffset, mtimecmp, sbiTimer, reservation, wfi, stopped, hypervisorMode);
+                steps, cycleOffset, instretOffset, mtimecmp, sbiTimer, reservation, wfi, stopped, hypervisorMode,
+                f, fcsr);
     }
 
     /** Takes over a saved state verbatim; cached translations are dropped. */
     public void restore(HartState s) {
+        if (!fpu && !s.fpZero()) {
+            throw new IllegalArgumentException("hart " + id + " has no F/D but the state holds floating-point values");
+        }
         System.arraycopy(s.x(), 0, x, 0, 32);
+        System.arraycopy(s.f(), 0, f, 0, 32);
+        fcsr = s.fcsr();
         x[32] = 0;
         pc = s.pc();
         priv = s.privilege();
@@ -576,6 +609,18 @@ public final class Hart {
                 case MULW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] * (int) x[((int) d >>> 20 & 31)];
                 case MULH, MULHSU, MULHU, DIV, DIVU, REM, REMU, DIVW, DIVUW, REMW, REMUW ->
                         x[((int) d >>> 9 & 63)] = Alu.muldiv((int) d & 0xFF, x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case FLW, FLD, FSW, FSD, FP_OP, FP_FMA -> {
+                    this.pc = base + (off << 1);
+                    sliceSteps = max - left - 1;
+                    if (Fpu.execute(this, d)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        if (exitSlice) {
+                            break loop;
+                        }
+                        continue;
+                    }
+                }
                 case FENCE -> {
                     // One hart at a time over one memory: every access is already ordered.
                 }

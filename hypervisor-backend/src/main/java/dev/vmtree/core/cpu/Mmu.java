@@ -182,52 +182,9 @@ final class Mmu {
         h.pc = pc;
         h.sliceSteps = n - 1;
         int op = Op.op(d);
-        int size = loadSize(op);
-        long v;
-        if ((va & (size - 1)) != 0) {
-            v = 0;
-            for (int k = 0; k < size; k++) {
-                long pa = translate(h, va + k, READ);
-                if (pa == -1) {
-                    Privileged.trap(h, h.faultCause, va + k);
-                    return true;
-                }
-                if (h.mem.ramPage(pa) < 0) {
-                    Privileged.trap(h, Trap.LOAD_ACCESS, va + k);
-                    return true;
-                }
-                v |= h.mem.load(pa, 1) << (8 * k);
-            }
-        } else {
-            long pa = translate(h, va, READ);
-            if (pa == -1) {
-                Privileged.trap(h, h.faultCause, va);
-                return true;
-            }
-            int ppn = h.mem.ramPage(pa);
-            if (ppn >= 0) {
-                Tlb t = h.tlb;
-                int i = (int) (va >>> 12) & Tlb.MASK;
-                byte[] page = h.mem.readPage(ppn);
-                t.rTag[i] = va >>> 12;
-                t.rPage[i] = page;
-                t.rPpn[i] = ppn;
-                int off = (int) va & 0xFFF;
-                v = switch (size) {
-                    case 1 -> page[off] & 0xFFL;
-                    case 2 -> (short) I16.get(page, off) & 0xFFFFL;
-                    case 4 -> (int) I32.get(page, off) & 0xFFFF_FFFFL;
-                    default -> (long) I64.get(page, off);
-                };
-            } else {
-                h.mem.fault = false;
-                v = h.mem.load(pa, size);
-                if (h.mem.fault) {
-                    h.mem.fault = false;
-                    Privileged.trap(h, Trap.LOAD_ACCESS, va);
-                    return true;
-                }
-            }
+        long v = load(h, va, loadSize(op));
+        if (h.loadTrapped) {
+            return true;
         }
         h.x[Op.rd(d)] = switch (op) {
             case Op.LB -> (byte) v;
@@ -236,6 +193,62 @@ final class Mmu {
             default -> v;
         };
         return false;
+    }
+
+    /**
+     * Loads {@code size} bytes at {@code va} (zero-extended) through translation, filling the read
+     * TLB for RAM; on a fault takes the trap (epc = h.pc) and sets {@code h.loadTrapped}.
+     */
+    static long load(Hart h, long va, int size) {
+        h.loadTrapped = false;
+        long v;
+        if ((va & (size - 1)) != 0) {
+            v = 0;
+            for (int k = 0; k < size; k++) {
+                long pa = translate(h, va + k, READ);
+                if (pa == -1) {
+                    return loadTrap(h, h.faultCause, va + k);
+                }
+                if (h.mem.ramPage(pa) < 0) {
+                    return loadTrap(h, Trap.LOAD_ACCESS, va + k);
+                }
+                v |= h.mem.load(pa, 1) << (8 * k);
+            }
+            return v;
+        }
+        long pa = translate(h, va, READ);
+        if (pa == -1) {
+            return loadTrap(h, h.faultCause, va);
+        }
+        int ppn = h.mem.ramPage(pa);
+        if (ppn >= 0) {
+            Tlb t = h.tlb;
+            int i = (int) (va >>> 12) & Tlb.MASK;
+            byte[] page = h.mem.readPage(ppn);
+            t.rTag[i] = va >>> 12;
+            t.rPage[i] = page;
+            t.rPpn[i] = ppn;
+            int off = (int) va & 0xFFF;
+            return switch (size) {
+                case 1 -> page[off] & 0xFFL;
+                case 2 -> (short) I16.get(page, off) & 0xFFFFL;
+                case 4 -> (int) I32.get(page, off) & 0xFFFF_FFFFL;
+                default -> (long) I64.get(page, off);
+            };
+        }
+        h.mem.fault = false;
+        v = h.mem.load(pa, size);
+        if (h.mem.fault) {
+            h.mem.fault = false;
+            return loadTrap(h, Trap.LOAD_ACCESS, va);
+        }
+        return v;
+    }
+
+    private static long loadTrap(Hart h, int cause, long tval) {
+        Privileged.trap(h, cause, tval);
+        h.loadTrapped = true;
+        return 0;
     }
 
     /**

@@ -14,8 +14,10 @@ package dev.vmtree.core.cpu;
  *               instruction bits for ILLEGAL)
  * </pre>
  *
- * Compressed instructions expand to the same operations. Numbers 200..254 are reserved for the F and
- * D extensions (decoded as ILLEGAL until they arrive).
+ * Compressed instructions expand to the same operations. Floating-point loads and stores keep their
+ * f register in the rs2 field (f0 is a real register, so it must not map to the sink); the other
+ * floating-point operations keep the raw instruction in the immediate and are decoded further by
+ * {@link Fpu}.
  */
 public final class Op {
     private Op() {}
@@ -57,8 +59,12 @@ public final class Op {
     public static final int ECALL = 68, EBREAK = 69, MRET = 70, SRET = 71, WFI = 72, SFENCE_VMA = 73;
     /** CSR operations; imm = CSR number, rs1 = source register or 5-bit immediate. */
     public static final int CSRRW = 74, CSRRS = 75, CSRRC = 76, CSRRWI = 77, CSRRSI = 78, CSRRCI = 79;
+    /** FLW/FLD: rs1 = base, rs2 = destination f register, imm = offset. FSW/FSD: rs2 = source f register. */
+    public static final int FLW = 82, FLD = 83, FSW = 84, FSD = 85;
+    /** OP-FP (imm = the instruction; rd is the x destination where there is one) and the four fused multiply-adds. */
+    public static final int FP_OP = 86, FP_FMA = 87;
     /** C.ADDI with rd = rs1 and so on expand to the base ops; MV expands to ADD with rs1 = x0. */
-    public static final int COUNT = 82;
+    public static final int COUNT = 88;
 
     static long pack(int op, boolean compressed, int rd, int rs1, int rs2, int imm) {
         int r = rd == 0 ? 32 : rd;

@@ -118,7 +118,7 @@ public final class RegisterNames {
         return new HartState(x, pc, priv, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12],
                 c[13], c[14], c[15], c[16], c[17], c[18], c[19], h.pmpaddr(), h.pmpcfg(), h.steps(), h.cycleOffset(),
                 h.instretOffset(), h.mtimecmp(), h.sbiTimer(), h.reservation(), h.waitingForInterrupt(), h.stopped(),
-                h.hypervisorMode());
+                h.hypervisorMode(), h.f(), h.fcsr());
     }
 
     private static IllegalArgumentException unknown(String name) {

@@ -19,6 +19,8 @@ import java.util.Objects;
  *
  * <pre>
  * 0x0010_0000  syscon (sifive,test0)
+ * 0x0010_1000  goldfish RTC, source 11 (vmtree-virt-2 and later)
+ * 0x0010_2000  VM generation ID, source 12 (vmtree-virt-2 and later)
  * 0x0C00_0000  PLIC, 32 sources, contexts 2h (M) and 2h + 1 (S)
  * 0x1000_0000  ns16550a UART, source 10
  * 0x1000_1000  8 virtio-mmio slots of 0x1000, source 1 + slot: disks in order, then console, then rng;
@@ -28,8 +30,9 @@ import java.util.Objects;
  * Not thread-safe: everything runs on the machine thread.
  */
 public final class Platform {
-    public static final long SYSCON = 0x0010_0000L, PLIC = 0x0C00_0000L, UART = 0x1000_0000L, VIRTIO = 0x1000_1000L;
-    public static final int UART_IRQ = 10, SOURCES = 32, MAX_VIRTIO = 8;
+    public static final long SYSCON = 0x0010_0000L, RTC = 0x0010_1000L, GENID = 0x0010_2000L, PLIC = 0x0C00_0000L,
+            UART = 0x1000_0000L, VIRTIO = 0x1000_1000L;
+    public static final int UART_IRQ = 10, RTC_IRQ = 11, GENID_IRQ = 12, SOURCES = 32, MAX_VIRTIO = 8;
     /** Phandles the fragments use; the Machine's cpu-intc phandles must stay below them. */
     public static final int PLIC_PHANDLE = 0x100, SYSCON_PHANDLE = 0x101;
 
@@ -51,13 +54,23 @@ public final class Platform {
     private final VirtioConsole console;
     private VirtioMmio consoleSlot;
     private final VirtioRng rng;
+    /** The goldfish RTC and the VM generation ID, or null on machine types without them. */
+    private final GoldfishRtc rtc;
+    private final VmGenerationId generationId;
+
+    /** A platform without the RTC and generation ID (vmtree-virt-1's device set). */
+    public Platform(int harts, PlatformHost host, GuestMemoryAccess memory, List<Disk> disks, boolean virtioConsole,
+            boolean entropy) {
+        this(harts, host, memory, disks, virtioConsole, entropy, false, 0);
+    }
 
     /**
      * {@code virtioConsole} and {@code rng} add those devices after the disks; at most
-     * {@value #MAX_VIRTIO} virtio devices in all.
+     * {@value #MAX_VIRTIO} virtio devices in all. {@code linuxDevices} adds the goldfish RTC, reading
+     * {@code clockBase} (nanoseconds since the epoch) at instruction 0, and the VM generation ID.
      */
     public Platform(int harts, PlatformHost host, GuestMemoryAccess memory, List<Disk> disks, boolean virtioConsole,
-            boolean entropy) {
+            boolean entropy, boolean linuxDevices, long clockBase) {
         int count = disks.size() + (virtioConsole ? 1 : 0) + (entropy ? 1 : 0);
         if (count > MAX_VIRTIO) {
             throw new IllegalArgumentException("at most " + MAX_VIRTIO + " virtio devices, asked for " + count);
@@ -71,6 +84,18 @@ public final class Platform {
         console = virtioConsole ? add(new VirtioConsole(host, 4096), memory) : null;
         consoleSlot = virtioConsole ? virtio.getLast() : null;
         rng = entropy ? add(new VirtioRng(host), memory) : null;
+        rtc = linuxDevices ? new GoldfishRtc(clockBase, host::instructions, plic.line(RTC_IRQ)) : null;
+        generationId = linuxDevices ? new VmGenerationId(plic.line(GENID_IRQ)) : null;
+    }
+
+    /** The goldfish RTC, or null on machine types without one. */
+    public GoldfishRtc rtc() {
+        return rtc;
+    }
+
+    /** The VM generation ID, or null on machine types without one. */
+    public VmGenerationId generationId() {
+        return generationId;
     }
 
     private <T extends VirtioDevice> T add(T device, GuestMemoryAccess memory) {
@@ -126,6 +151,10 @@ public final class Platform {
     public List<Region> regions() {
         List<Region> r = new ArrayList<>();
         r.add(new Region(SYSCON, Syscon.SIZE, syscon, "syscon"));
+        if (rtc != null) {
+            r.add(new Region(RTC, GoldfishRtc.SIZE, rtc, "rtc"));
+            r.add(new Region(GENID, VmGenerationId.SIZE, generationId, "vmgenid"));
+        }
         r.add(new Region(PLIC, Plic.SIZE, plic, "plic"));
         r.add(new Region(UART, Uart16550.SIZE, uart, "uart"));
         for (int i = 0; i < virtio.size(); i++) {
@@ -144,6 +173,10 @@ public final class Platform {
         n.addAll(List.of(sys));
         n.add(plic.deviceTreeNode(PLIC, PLIC_PHANDLE, intcPhandles));
         n.add(Uart16550.deviceTreeNode(UART, PLIC_PHANDLE, UART_IRQ));
+        if (rtc != null) {
+            n.add(GoldfishRtc.deviceTreeNode(RTC, PLIC_PHANDLE, RTC_IRQ));
+            n.add(VmGenerationId.deviceTreeNode(GENID, PLIC_PHANDLE, GENID_IRQ));
+        }
         for (int i = 0; i < virtio.size(); i++) {
             n.add(VirtioMmio.deviceTreeNode(VIRTIO + VirtioMmio.SIZE * i, PLIC_PHANDLE, 1 + i));
         }
@@ -160,7 +193,8 @@ public final class Platform {
         for (VirtioMmio m : virtio) {
             v.add(m.save());
         }
-        return new PlatformState(plic.save(), uart.save(), v);
+        return new PlatformState(plic.save(), uart.save(), v, rtc == null ? null : rtc.save(),
+                generationId == null ? null : generationId.save());
     }
 
     /** Restores every device; the state must come from a platform with the same devices. */
@@ -171,9 +205,16 @@ public final class Platform {
         }
         // devices first: they re-drive their lines, then the PLIC takes its saved pending/claimed
         // bits and levels verbatim and re-drives every hart output
+        if ((s.rtc() == null) != (rtc == null) || (s.generationId() == null) != (generationId == null)) {
+            throw new IllegalArgumentException("platform state and platform disagree about the RTC and generation ID");
+        }
         uart.restore(s.uart());
         for (int i = 0; i < virtio.size(); i++) {
             virtio.get(i).restore(s.virtio().get(i));
+        }
+        if (rtc != null) {
+            rtc.restore(s.rtc());
+            generationId.restore(s.generationId());
         }
         plic.restore(s.plic());
     }

@@ -33,10 +33,11 @@ public final class Boot {
     public static final long RAW_MACHINE = Bus.RAM_BASE;
     public static final long RAW_SUPERVISOR = Bus.RAM_BASE + 0x20_0000L;
     public static final long BOOT_BLOCK = 64 * 1024;
+    /** The least RAM {@link #boot} accepts: the boot block at the top and as much again below it. */
+    public static final long MIN_MEMORY = 2 * BOOT_BLOCK;
     public static final long DTB_OFFSET = 0x100;
     public static final long FW_DYNAMIC_MAGIC = 0x4942534FL;
     public static final long FW_DYNAMIC_VERSION = 2;
-    public static final String ISA = "rv64imac_zicsr_zifencei";
 
     /** The files to boot; firmware and initrd may be null. Names are used in error messages. */
     public record Images(byte[] program, String programName, byte[] firmware, String firmwareName, byte[] initrd,
@@ -66,9 +67,9 @@ public final class Boot {
     }
 
     private static void checkMemory(MachineConfig config) throws LoadException {
-        if (config.memoryBytes() < 2 * BOOT_BLOCK) {
+        if (config.memoryBytes() < MIN_MEMORY) {
             throw new LoadException("memory too small: " + config.memoryBytes() + " bytes (need at least "
-                    + 2 * BOOT_BLOCK + ")");
+                    + MIN_MEMORY + ")");
         }
     }
 
@@ -185,7 +186,12 @@ public final class Boot {
                 .cells("timebase-frequency", (int) Timebase.FREQUENCY_HZ);
         for (int i = 0; i < config.harts(); i++) {
             t.begin("cpu@" + i).string("device_type", "cpu").cells("reg", i).string("status", "okay")
-                    .string("compatible", "riscv").string("riscv,isa", ISA).string("mmu-type", "riscv,sv48");
+                    .string("compatible", "riscv").string("riscv,isa", config.type().isa());
+            if (config.type() != dev.vmtree.core.MachineType.VIRT_1) { // VIRT_1's tree stays byte for byte as it was
+                t.string("riscv,isa-base", "rv64i")
+                        .string("riscv,isa-extensions", config.type().extensions().toArray(String[]::new));
+            }
+            t.string("mmu-type", "riscv,sv48");
             t.begin("interrupt-controller").cells("#address-cells", 0).cells("#interrupt-cells", 1).empty("interrupt-controller")
                     .string("compatible", "riscv,cpu-intc").cells("phandle", intcPhandle(i)).end();
             t.end();

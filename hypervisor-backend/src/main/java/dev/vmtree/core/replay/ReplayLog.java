@@ -1,5 +1,6 @@
 package dev.vmtree.core.replay;
 
+import dev.vmtree.core.CorruptDataException;
 import dev.vmtree.core.input.InputEvent;
 import java.io.ByteArrayOutputStream;
 import java.nio.BufferUnderflowException;
@@ -103,7 +104,7 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
         return out.toByteArray();
     }
 
-    /** Decodes a log; any malformed input is a one-line IllegalArgumentException. */
+    /** Decodes a log; any malformed input is a one-line {@link CorruptDataException}. */
     public static ReplayLog decode(byte[] bytes) {
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         try {
@@ -146,10 +147,10 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
             }
             return new ReplayLog(start, events);
         } catch (BufferUnderflowException e) {
-            throw new IllegalArgumentException("replay log: truncated at byte " + in.position());
+            throw new CorruptDataException("replay log: truncated at byte " + in.position());
         } catch (IllegalArgumentException e) {
             String m = e.getMessage() == null ? "malformed" : e.getMessage();
-            throw new IllegalArgumentException(m.startsWith("replay log") ? m : "replay log: " + m);
+            throw new CorruptDataException(m.startsWith("replay log") ? m : "replay log: " + m, e);
         }
     }
 

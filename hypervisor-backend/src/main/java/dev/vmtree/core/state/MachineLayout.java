@@ -1,6 +1,7 @@
 package dev.vmtree.core.state;
 
 import dev.vmtree.core.MachineConfig;
+import dev.vmtree.core.MachineType;
 import dev.vmtree.core.devices.Platform;
 import dev.vmtree.cow.disk.BlockDevice;
 import java.util.ArrayList;
@@ -12,7 +13,7 @@ import java.util.Objects;
  * devices themselves. A captured state carries it, so a restore rebuilds the same machine.
  */
 public record MachineLayout(long memoryBytes, int harts, boolean machineMode, String bootargs, List<DiskInfo> disks,
-                            boolean virtioConsole, boolean entropy) {
+                            boolean virtioConsole, boolean entropy, MachineType type, long clockBase) {
 
     /** One virtio-blk disk: its size in bytes, whether the guest may write it, its serial. */
     public record DiskInfo(long size, boolean readOnly, String serial) {
@@ -26,6 +27,7 @@ public record MachineLayout(long memoryBytes, int harts, boolean machineMode, St
 
     public MachineLayout {
         Objects.requireNonNull(bootargs, "bootargs");
+        Objects.requireNonNull(type, "type");
         disks = List.copyOf(disks);
     }
 
@@ -35,7 +37,7 @@ public record MachineLayout(long memoryBytes, int harts, boolean machineMode, St
             d.add(new DiskInfo(disk.device().size(), disk.readOnly(), disk.serial()));
         }
         return new MachineLayout(c.memoryBytes(), c.harts(), c.machineMode(), c.bootargs(), d, c.virtioConsole(),
-                c.entropy());
+                c.entropy(), c.type(), c.clockBase());
     }
 
     /** The configuration with these disk devices (sizes must match). */
@@ -52,6 +54,6 @@ public record MachineLayout(long memoryBytes, int harts, boolean machineMode, St
             }
             d.add(new Platform.Disk(devices.get(i), info.readOnly(), info.serial()));
         }
-        return new MachineConfig(memoryBytes, harts, machineMode, bootargs, d, virtioConsole, entropy);
+        return new MachineConfig(memoryBytes, harts, machineMode, bootargs, d, virtioConsole, entropy, type, clockBase);
     }
 }

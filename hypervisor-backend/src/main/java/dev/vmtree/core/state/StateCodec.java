@@ -1,11 +1,16 @@
 package dev.vmtree.core.state;
 
+import dev.vmtree.core.CorruptDataException;
 import dev.vmtree.core.MachineConfig;
+import dev.vmtree.core.MachineType;
 import dev.vmtree.core.StopReason;
 import dev.vmtree.core.cpu.HartState;
 import dev.vmtree.core.devices.DeviceStateCodec;
 import dev.vmtree.core.devices.Platform;
 import dev.vmtree.core.devices.PlatformState;
+import dev.vmtree.core.devices.RtcState;
+import dev.vmtree.core.devices.VmGenIdState;
+import dev.vmtree.core.devices.VmGenerationId;
 import java.io.ByteArrayOutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -15,25 +20,51 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The canonical byte encoding of an {@link ExecutionState}, machine state format version 1,
- * specified byte for byte in docs/format.md ("Machine state"). Equal states encode to equal bytes;
- * decoding rejects bad magic, unknown versions, truncation, trailing bytes and values out of range
- * with a one-line {@link IllegalArgumentException}. Stateless and thread-safe.
+ * The canonical byte encoding of an {@link ExecutionState}, specified byte for byte in docs/format.md
+ * ("Machine state"). The version follows the machine type: a {@code vmtree-virt-1} machine is
+ * encoded as version 1, exactly as before later types existed, so its StateIds never change;
+ * {@code vmtree-virt-2} and later use version 2, which names the type and clock base in its header
+ * and carries what version 1 has no room for (floating-point registers, later devices) as tagged,
+ * individually versioned sections after the version 1 body. Equal states encode to equal bytes;
+ * decoding rejects bad magic, unknown versions or sections, truncation, trailing bytes and values
+ * out of range with a one-line {@link CorruptDataException}. Stateless and thread-safe.
  */
 public final class StateCodec {
-    public static final int VERSION = 1;
+    /** The newest version this codec writes and reads. */
+    public static final int VERSION = 2;
+    /** Section tags of version 2 (four ASCII bytes, read as a little-endian int). */
+    static final int SECTION_FP = tag("FPRS"), SECTION_RTC = tag("GFRT"), SECTION_GENID = tag("VGID");
     static final byte[] MAGIC = {'V', 'M', 'T', 'S'};
     static final int MAX_BOOTARGS = 64 * 1024, MAX_SERIAL = 256, MAX_PENDING = 1 << 20, MAX_DEVICES = 1 << 24;
 
     private StateCodec() {}
+
+    private static Out section() {
+        return new Out(new ByteArrayOutputStream(), ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN));
+    }
+
+    private static int tag(String t) {
+        byte[] b = t.getBytes(StandardCharsets.US_ASCII);
+        return (b[0] & 0xFF) | (b[1] & 0xFF) << 8 | (b[2] & 0xFF) << 16 | (b[3] & 0xFF) << 24;
+    }
 
     public static byte[] encode(ExecutionState s) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         Out o = new Out(out, b);
         out.writeBytes(MAGIC);
-        o.u8(VERSION);
         MachineLayout l = s.layout();
+        boolean v1 = l.type() == MachineType.VIRT_1;
+        if (v1) {
+            for (HartState h : s.harts()) {
+                if (!h.fpZero()) {
+                    throw new IllegalArgumentException("a vmtree-virt-1 machine has no floating-point state");
+                }
+            }
+            o.u8(1);
+        } else {
+            o.u8(2).str(l.type().id()).u64(l.clockBase());
+        }
         o.u64(l.memoryBytes()).u32(l.harts()).bool(l.machineMode()).str(l.bootargs()).u32(l.disks().size());
         for (MachineLayout.DiskInfo d : l.disks()) {
             o.u64(d.size()).bool(d.readOnly()).str(d.serial());
@@ -60,10 +91,48 @@ public final class StateCodec {
                     .u64(h.reservation()).bool(h.waitingForInterrupt()).bool(h.stopped()).bool(h.hypervisorMode());
         }
         o.bytes(DeviceStateCodec.encode(s.devices()));
+        if (!v1) {
+            o.u32(3);                                   // sections: FPRS, GFRT, VGID
+            Out fp = section();
+            for (HartState h : s.harts()) {
+                for (long v : h.f()) {
+                    fp.u64(v);
+                }
+                fp.u32(h.fcsr());
+            }
+            o.u32(SECTION_FP).u8(1).bytes(fp.out().toByteArray());
+            RtcState r = s.devices().rtc();
+            VmGenIdState g = s.devices().generationId();
+            if (r == null || g == null) {
+                throw new IllegalArgumentException(l.type().id() + " machine state without its RTC and generation ID");
+            }
+            Out rtc = section().u64(r.offset()).u32(r.timeHigh()).u64(r.alarm()).bool(r.alarmRunning())
+                    .bool(r.irqEnabled()).bool(r.irqPending());
+            o.u32(SECTION_RTC).u8(1).bytes(rtc.out().toByteArray());
+            Out genId = section();
+            genId.out().writeBytes(g.id());
+            genId.bool(g.line());
+            o.u32(SECTION_GENID).u8(1).bytes(genId.out().toByteArray());
+        } else if (s.devices().rtc() != null || s.devices().generationId() != null) {
+            throw new IllegalArgumentException("a vmtree-virt-1 machine has no RTC or generation ID");
+        }
         return out.toByteArray();
     }
 
+    /** Decodes a machine state; any malformed or inconsistent input is a one-line {@link CorruptDataException}. */
     public static ExecutionState decode(byte[] bytes) {
+        try {
+            return decodeUnchecked(bytes);
+        } catch (CorruptDataException e) {
+            throw e;
+        } catch (IllegalArgumentException | IndexOutOfBoundsException | BufferUnderflowException e) {
+            // the records decoded values go into check them: here their refusal is the data's fault
+            String m = e.getMessage() == null ? "malformed" : e.getMessage();
+            throw new CorruptDataException(m.startsWith("machine state") ? m : "machine state: " + m, e);
+        }
+    }
+
+    private static ExecutionState decodeUnchecked(byte[] bytes) {
         In in = new In(bytes);
         for (byte m : MAGIC) {
             if (in.u8() != (m & 0xFF)) {
@@ -71,8 +140,23 @@ public final class StateCodec {
             }
         }
         int version = in.u8();
-        if (version != VERSION) {
-            throw new IllegalArgumentException("machine state: version " + version + " is not supported (only " + VERSION + ")");
+        if (version < 1 || version > VERSION) {
+            throw new IllegalArgumentException("machine state: version " + version + " is not supported (1.." + VERSION
+                    + "; a newer vmtree made it?)");
+        }
+        MachineType type = MachineType.VIRT_1;
+        long clockBase = 0;
+        if (version >= 2) {
+            String id = in.str(64);
+            try {
+                type = MachineType.of(id);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("machine state: " + e.getMessage());
+            }
+            if (type == MachineType.VIRT_1) {
+                throw new IllegalArgumentException("machine state: a vmtree-virt-1 machine is stored as version 1");
+            }
+            clockBase = in.u64();
         }
         long memory = in.u64();
         int harts = in.u32();
@@ -89,7 +173,8 @@ public final class StateCodec {
         for (int i = 0; i < diskCount; i++) {
             disks.add(new MachineLayout.DiskInfo(in.u64(), in.bool(), in.str(MAX_SERIAL)));
         }
-        MachineLayout layout = new MachineLayout(memory, harts, machineMode, bootargs, disks, in.bool(), in.bool());
+        MachineLayout layout = new MachineLayout(memory, harts, machineMode, bootargs, disks, in.bool(), in.bool(), type,
+                clockBase);
         new MachineConfig(memory, harts, machineMode, bootargs); // validates memory size and harts
         long instructions = in.u64();
         int current = in.u32();
@@ -118,11 +203,75 @@ public final class StateCodec {
             }
             hs.add(new HartState(x, pc, priv, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11],
                     c[12], c[13], c[14], c[15], c[16], c[17], c[18], c[19], pmpaddr, pmpcfg, in.u64(), in.u64(), in.u64(),
-                    in.u64(), in.u64(), in.u64(), in.bool(), in.bool(), in.bool()));
+                    in.u64(), in.u64(), in.u64(), in.bool(), in.bool(), in.bool(), new long[32], 0));
         }
         PlatformState devices = DeviceStateCodec.decodePlatform(in.bytes(MAX_DEVICES));
+        if (version >= 2) {
+            hs = fpSection(in, hs);
+            devices = deviceSections(in, devices);
+        }
         in.end();
         return new ExecutionState(layout, instructions, current, halted, haltDetail, pending, hs, devices);
+    }
+
+    /**
+     * Version 2's sections: exactly FPRS, GFRT and VGID in that order, each version 1 (a later vmtree
+     * adding a section raises the count; this one refuses what it cannot restore).
+     */
+    private static List<HartState> fpSection(In in, List<HartState> harts) {
+        int count = in.u32();
+        if (count != 3) {
+            throw new IllegalArgumentException("machine state: " + (count & 0xFFFF_FFFFL)
+                    + " sections (this version knows exactly 3: FPRS, GFRT, VGID)");
+        }
+        In fp = new In(sectionBody(in, SECTION_FP, harts.size() * (32 * 8 + 4)));
+        List<HartState> out = new ArrayList<>();
+        for (HartState h : harts) {
+            long[] f = new long[32];
+            for (int r = 0; r < 32; r++) {
+                f[r] = fp.u64();
+            }
+            int fcsr = fp.u32();
+            if ((fcsr & ~0xFF) != 0) {
+                throw new IllegalArgumentException("machine state: fcsr 0x" + Integer.toHexString(fcsr) + " has reserved bits");
+            }
+            out.add(h.withFp(f, fcsr));
+        }
+        fp.end();
+        return out;
+    }
+
+    private static byte[] sectionBody(In in, int expected, int max) {
+        int tag = in.u32();
+        int version = in.u8();
+        if (tag != expected || version != 1) {
+            throw new IllegalArgumentException("machine state: section " + tagName(tag) + " version " + version
+                    + " where " + tagName(expected) + " version 1 belongs");
+        }
+        return in.bytes(max);
+    }
+
+    private static PlatformState deviceSections(In in, PlatformState devices) {
+        In r = new In(sectionBody(in, SECTION_RTC, 8 + 4 + 8 + 3));
+        RtcState rtc = new RtcState(r.u64(), r.u32(), r.u64(), r.bool(), r.bool(), r.bool());
+        r.end();
+        In g = new In(sectionBody(in, SECTION_GENID, VmGenerationId.ID_BYTES + 1));
+        byte[] id = new byte[VmGenerationId.ID_BYTES];
+        for (int i = 0; i < id.length; i++) {
+            id[i] = (byte) g.u8();
+        }
+        VmGenIdState genId = new VmGenIdState(id, g.bool());
+        g.end();
+        return devices.with(rtc, genId);
+    }
+
+    private static String tagName(int tag) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 4; i++) {
+            int c = (tag >>> (8 * i)) & 0xFF;
+            b.append(c >= 0x20 && c < 0x7F ? (char) c : '?');
+        }
+        return b.toString();
     }
 
     private static int haltCode(StopReason r) {

@@ -68,7 +68,7 @@ class DecoderTest {
             0x4002, // c.lwsp with rd = x0
             0x8002, // c.jr with rs1 = x0
             0x9c41, // c.subw/c.addw class with funct2 = 10
-            0x2000, // c.fld: floating point not yet
+            0x8000, // quadrant 0, funct3 4: reserved
         };
         for (int r : reserved) {
             assertThat(Op.op(Decoder.decode16(r))).as("%04x", r).isEqualTo(Op.ILLEGAL);
@@ -80,7 +80,15 @@ class DecoderTest {
         long d = Decoder.decode32(0xFFFFFFFF);
         assertThat(Op.op(d)).isEqualTo(Op.ILLEGAL);
         assertThat(Op.imm(d)).isEqualTo(0xFFFFFFFF);
-        assertThat(Op.op(Decoder.decode32(0x00002007))).as("flw: F not yet").isEqualTo(Op.ILLEGAL);
+        assertThat(Op.op(Decoder.decode32(0x04000053))).as("fadd.h: no Zfh").isEqualTo(Op.ILLEGAL);
+        assertThat(Op.op(Decoder.decode32(0x00005053))).as("fadd.s with reserved rm 5").isEqualTo(Op.ILLEGAL);
+        assertThat(Op.op(Decoder.decode32(0x00006053))).as("fadd.s with reserved rm 6").isEqualTo(Op.ILLEGAL);
+        assertThat(Op.op(Decoder.decode32(0x58100053))).as("fsqrt.s with rs2 != 0").isEqualTo(Op.ILLEGAL);
+        assertThat(Op.op(Decoder.decode32(0x00007053))).as("fadd.s, dynamic rm").isEqualTo(Op.FP_OP);
+        assertThat(Op.op(Decoder.decode32(0x00002007))).as("flw f0, 0(zero)").isEqualTo(Op.FLW);
+        assertThat(Op.rs2(Decoder.decode32(0x00002007))).as("f0 is a real destination").isZero();
+        assertThat(Op.op(Decoder.decode16(0x2000))).as("c.fld").isEqualTo(Op.FLD);
+        assertThat(Op.op(Decoder.decode16(0xA002))).as("c.fsdsp").isEqualTo(Op.FSD);
         assertThat(Op.op(Decoder.decode32(0x02000033 | 0x40000000))).isEqualTo(Op.ILLEGAL);
     }
 

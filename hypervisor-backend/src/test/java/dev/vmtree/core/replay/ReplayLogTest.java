@@ -47,7 +47,7 @@ class ReplayLogTest {
         byte[] b = V1.encode();
         for (int cut = 0; cut < b.length; cut++) {
             byte[] t = Arrays.copyOf(b, cut);
-            assertThatThrownBy(() -> ReplayLog.decode(t)).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> ReplayLog.decode(t)).isInstanceOf(dev.vmtree.core.CorruptDataException.class)
                     .hasMessageStartingWith("replay log");
         }
         byte[] trailing = Arrays.copyOf(b, b.length + 1);
