@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.vmtree.core.Machine;
 import dev.vmtree.dom0.ImageCatalog;
 import dev.vmtree.dom0.MachineDriver;
+import dev.vmtree.dom0.MachineValues;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -38,7 +39,7 @@ class CoreMachineStopTest {
                 }
             }
         };
-        MachineDriver.RunOutcome out = m.run(0, console);
+        MachineDriver.RunOutcome out = m.run(MachineValues.NO_LIMIT, console);
         assertThat(out.cause()).isEqualTo(MachineDriver.StopCause.SIGNAL);
         assertThat(askedAt[0]).isGreaterThanOrEqualTo(0);
         // before, the slice of 2 Mi instructions ran to its end first
