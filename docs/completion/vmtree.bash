@@ -1690,7 +1690,7 @@ function _picocli_vmtree_disk_serve() {
 
   local commands=""
   local flag_opts="'--once' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-i' '--disk' '--nbd' '-C'"
+  local arg_opts="'-i' '--disk' '--nbd' '--idle-timeout' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1702,6 +1702,9 @@ function _picocli_vmtree_disk_serve() {
       return
       ;;
     '--nbd')
+      return
+      ;;
+    '--idle-timeout')
       return
       ;;
     '-C')

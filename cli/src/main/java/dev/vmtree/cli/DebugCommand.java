@@ -54,6 +54,7 @@ public final class DebugCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        at.warnIfReachable(err, "--gdb", "gdb stub", "can read and change the guest's memory and registers");
         try (Toolstack ts = Dom0Cli.open(spec)) {
             Machines machines = ts.machines();
             Machines.Located located = machines.locate(ref, instance);

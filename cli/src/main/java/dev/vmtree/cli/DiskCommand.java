@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -207,20 +208,28 @@ public final class DiskCommand implements Runnable {
         @Option(names = "--once", description = "Stop when the first client disconnects.")
         boolean once;
 
+        @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "10m",
+                description = "Disconnect a client that sends nothing for this long, so silent clients cannot hold"
+                        + " all 16 slots (default: ${DEFAULT-VALUE}; 0: never, for a kernel client that may sit idle).")
+        String idleTimeout;
+
         @Parameters(arity = "0..1", paramLabel = "REF", description = "A snapshot to serve read-only.")
         String ref;
 
         @Override
         public Integer call() {
             Endpoint at = Endpoint.parse("--nbd", nbd);
+            Duration idle = StoreCli.parseDuration(idleTimeout);
             if (ref != null && instance != null) {
                 throw new CliException(ExitCodes.USAGE, "give REF (read-only) or -i INSTANCE (read-write), not both");
             }
+            at.warnIfReachable(spec.commandLine().getErr(), "--nbd", "NBD server", ref != null ? "can read this disk"
+                    : "can read and write this disk");
             try (Toolstack ts = Dom0Cli.open(spec)) {
                 if (ref != null) {
                     Source s = source(ts, ref, null);
                     int i = diskIndex(s, disk);
-                    serve(at, NbdExport.readOnly(s.summary().diskImages().get(i), snapshot(ts, s, i)), s.label());
+                    serve(at, idle, NbdExport.readOnly(s.summary().diskImages().get(i), snapshot(ts, s, i)), s.label());
                     return ExitCodes.OK;
                 }
                 InstanceRecord r = ts.instances().resolve(instance);
@@ -231,7 +240,7 @@ public final class DiskCommand implements Runnable {
                     int i = diskIndex(s, disk);
                     AtomicLong writes = new AtomicLong();
                     try (LiveMachine m = machines.open(r)) {
-                        serve(at, NbdExport.readWrite(s.summary().diskImages().get(i), m.disk(i), (offset, length) -> {
+                        serve(at, idle, NbdExport.readWrite(s.summary().diskImages().get(i), m.disk(i), (offset, length) -> {
                             m.recordDiskWrite(i, offset, length);
                             writes.incrementAndGet();
                         }), s.label());
@@ -246,11 +255,11 @@ public final class DiskCommand implements Runnable {
             }
         }
 
-        private void serve(Endpoint at, NbdExport export, String label) {
+        private void serve(Endpoint at, Duration idle, NbdExport export, String label) {
             CountDownLatch stop = new CountDownLatch(1);
             var previousInt = RunCommand.handle("INT", stop::countDown);
             var previousTerm = RunCommand.handle("TERM", stop::countDown);
-            try (NbdServer server = NbdServer.start(at.host(), at.port(), List.of(export))) {
+            try (NbdServer server = NbdServer.start(at.host(), at.port(), List.of(export), idle)) {
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("nbd://" + server.address().getAddress().getHostAddress() + ":" + server.port() + "/"
                         + export.name());

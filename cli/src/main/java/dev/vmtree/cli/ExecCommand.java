@@ -95,6 +95,7 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
         } catch (IllegalArgumentException e) {
             throw new CliException(EXIT_CANNOT_RUN, e.getMessage());
         }
+        dev.vmtree.dom0.HostMemory.checkGuestRam(memBytes);     // CANNOT_RUN (4) before the guest touches the heap
         PrintWriter out = spec.commandLine().getOut();
         StreamConsole console = new StreamConsole(out, System.in);
         Machine machine;

@@ -1,5 +1,6 @@
 package dev.vmtree.dom0;
 
+import dev.vmtree.store.fs.OwnerOnly;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -61,8 +62,10 @@ public final class InstanceLock implements AutoCloseable {
         }
         FileChannel ch = null;
         try {
-            Files.createDirectories(key.getParent());
-            ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            OwnerOnly.createDirectories(key.getParent());
+            ch = FileChannel.open(key, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE), OwnerOnly.file());
+            OwnerOnly.restrict(key);
             FileLock l = ch.tryLock();
             if (l == null) {
                 long pid = pidIn(ch).orElse(-1);

@@ -153,7 +153,7 @@ public final class Instances {
     public void save(WriteTransaction tx, InstanceRecord r) {
         tx.registerRoot(root(r));
         try {
-            Files.createDirectories(dir);
+            RealFileLayer.INSTANCE.createDirectories(dir);
             RealFileLayer.INSTANCE.writeAtomically(recordFile(r.name()), InstanceFile.encode(r));
         } catch (IOException e) {
             throw ToolstackException.failed("cannot write " + recordFile(r.name()) + ": " + e.getMessage());

@@ -132,6 +132,7 @@ public final class Machines {
      */
     public Created create(String name, MachineSpec spec) {
         checkNewName(name);
+        HostMemory.checkGuestRam(spec.memoryBytes());
         LiveMachine booted;
         try (Progress.Task p = ts.progress().begin(spec.diskImage() != null ? "importing " + spec.diskImage().getFileName()
                 : "booting", null, null)) {

@@ -208,7 +208,7 @@ public final class Settings {
 
     private static void save(Path f, Config c) {
         try {
-            Files.createDirectories(f.getParent());
+            RealFileLayer.INSTANCE.createDirectories(f.getParent());
             RealFileLayer.INSTANCE.writeAtomically(f, c.toText().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot write " + f + ": " + IoErrors.reason(e), e);

@@ -40,7 +40,9 @@ import java.util.function.Consumer;
  *
  * <p>Devices: CLINT at {@link #CLINT_BASE} and the standard {@link Platform} (syscon, PLIC, UART,
  * virtio disks from the configuration). PLIC outputs drive the harts' MEIP/SEIP, the UART writes
- * to the {@link Console}, syscon ends the run like SBI SRST.
+ * to the {@link Console}, syscon ends the run like SBI SRST. Each check point first lets paced
+ * virtio queues serve what their notifications held back (see VirtioBlock), so device work per
+ * check point is bounded; a machine whose harts all wait is not idle while a device holds work.
  *
  * <p>Input: bytes from outside enter only through the machine's {@link ExternalInput}, console bytes
  * at check points and entropy when the guest's request reaches the device, both at global counts;
@@ -83,6 +85,8 @@ public final class Machine {
     private int current;
     private StopReason stop;
     private long stopDetail;
+    /** Set from any thread by {@link #interrupt}; read once per run-loop step (at most CHECK_INTERVAL instructions). */
+    private volatile boolean interrupted;
 
     /** A machine with fresh zeroed RAM. */
     public Machine(MachineConfig config, Console console) {
@@ -327,6 +331,21 @@ public final class Machine {
         }
     }
 
+    /**
+     * Asks a run in progress, from any thread, to return soon: at the next step of its loop, at most
+     * {@link #CHECK_INTERVAL} instructions and one check point's device work away. The run ends as if
+     * its budget ended there (a count any run could end at), so the state stays what an
+     * uninterrupted run would pass through. Stays set, and makes every run return at once, until
+     * {@link #clearInterrupt}.
+     */
+    public void interrupt() {
+        interrupted = true;
+    }
+
+    public void clearInterrupt() {
+        interrupted = false;
+    }
+
     /** The stop request still pending after a run, if the guest ended (SHUTDOWN etc.); null while it can run. */
     public StopReason stopped() {
         return stop;
@@ -334,7 +353,8 @@ public final class Machine {
 
     /**
      * Runs at most {@code budget} global instructions (negative: no limit). Returns when the budget
-     * is used, the guest stops the machine, or no hart can ever run again.
+     * is used, the guest stops the machine, no hart can ever run again, or {@link #interrupt} was
+     * called (then the result says BUDGET_EXHAUSTED: the caller knows why it asked).
      */
     public RunResult run(long budget) {
         if (stop == StopReason.IDLE || stop == StopReason.BREAKPOINT) {
@@ -343,7 +363,7 @@ public final class Machine {
         memory.checkEpoch();
         long start = instructions;
         long end = budget < 0 || start + budget < start ? Long.MAX_VALUE : start + budget;
-        while (stop == null && instructions < end) {
+        while (stop == null && instructions < end && !interrupted) {
             long now = instructions;
             if (now % CHECK_INTERVAL == 0) {
                 checkPoint(now);
@@ -357,7 +377,7 @@ public final class Machine {
                 continue;
             }
             if (!h.runnable()) {
-                long wake = anyRunnable() ? nextCheck : earlier(nextDeadline(now), inputDue(now));
+                long wake = anyRunnable() || platform.holdsWork() ? nextCheck : earlier(nextDeadline(now), inputDue(now));
                 if (wake < 0 && externalInput.awaitConsole(now)) {
                     checkPoint(now);            // input may have arrived: look again at this same count
                     continue;
@@ -392,6 +412,7 @@ public final class Machine {
     }
 
     private void checkPoint(long now) {
+        platform.checkPoint();
         deliverInput(now);
         if (platform.rtc() != null) {
             platform.rtc().tick();

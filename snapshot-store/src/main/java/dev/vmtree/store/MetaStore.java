@@ -1,5 +1,6 @@
 package dev.vmtree.store;
 
+import dev.vmtree.store.fs.OwnerOnly;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,6 +65,7 @@ final class MetaStore implements AutoCloseable {
         } catch (GitAPIException e) {
             throw new IOException(e.getMessage(), e);
         }
+        OwnerOnly.restrictTree(gitDir);     // JGit creates with the umask's modes
     }
 
     static MetaStore open(Path gitDir) {
@@ -151,6 +153,12 @@ final class MetaStore implements AutoCloseable {
         }
         java.util.List<Path> dirs = new ArrayList<>(files.stream().map(Path::getParent).distinct().toList());
         dirs.add(gitDir.resolve("objects"));
+        for (Path p : files) {
+            OwnerOnly.restrict(p);          // JGit writes objects and their directories with the umask's modes
+        }
+        for (Path d : dirs) {
+            OwnerOnly.restrict(d);
+        }
         forceAll(files);
         forceAll(dirs);
     }
@@ -276,6 +284,7 @@ final class MetaStore implements AutoCloseable {
                     r = ru.update();
                 }
             }
+            restrictRef(name);
             RefResult.Status s = switch (r) {
                 case NEW -> RefResult.Status.CREATED;
                 case FAST_FORWARD -> RefResult.Status.FAST_FORWARD;
@@ -289,6 +298,13 @@ final class MetaStore implements AutoCloseable {
         } catch (IOException e) {
             throw new StoreException("cannot update " + name + " in " + gitDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** What JGit wrote for ref {@code name} (the ref, its reflog, packed-refs, their directories) loses group and other bits. */
+    private void restrictRef(String name) throws IOException {
+        OwnerOnly.restrictUpTo(gitDir.resolve(name), gitDir);
+        OwnerOnly.restrictUpTo(gitDir.resolve("logs").resolve(name), gitDir);
+        OwnerOnly.restrict(gitDir.resolve("packed-refs"));
     }
 
     /** A compare-and-swap update of {@code name} that writes a reflog entry. */

@@ -1,6 +1,7 @@
 package dev.vmtree.store;
 
 import dev.vmtree.store.fs.FileLayer;
+import dev.vmtree.store.fs.OwnerOnly;
 import dev.vmtree.store.fs.RealFileLayer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,11 @@ public final class Repository implements AutoCloseable {
         this.dir = top.resolve(DIR);
         this.fs = fs;
         checkFormat();
+        try {
+            OwnerOnly.restrict(dir);    // a repository made before .vmtree was owner-only becomes so
+        } catch (IOException e) {
+            // not ours to change (another user's repository opened to read): leave it
+        }
         this.meta = MetaStore.open(dir.resolve("meta.git"));
         this.chunks = new ChunkStore(fs, dir.resolve("chunks"));
     }
@@ -53,7 +59,9 @@ public final class Repository implements AutoCloseable {
             throw new StoreException("a vmtree repository already exists in " + dir);
         }
         try {
-            Files.createDirectories(dir);
+            Files.createDirectories(top);                   // the user's directory: their umask
+            OwnerOnly.createDirectories(dir);               // .vmtree and all in it: the owner's only
+            OwnerOnly.restrict(dir);
             fs.createDirectories(dir.resolve("chunks"));
             MetaStore.init(dir.resolve("meta.git"));
             fs.writeAtomically(dir.resolve("roots"), RootsFile.encode(List.of()));

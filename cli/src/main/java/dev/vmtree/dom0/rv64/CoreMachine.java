@@ -11,6 +11,7 @@ import dev.vmtree.core.state.StateCodec;
 import dev.vmtree.core.state.StateIds;
 import dev.vmtree.cow.disk.VirtualDisk;
 import dev.vmtree.cow.store.PersistentImage;
+import dev.vmtree.dom0.HostMemory;
 import dev.vmtree.dom0.MachineDriver;
 import dev.vmtree.dom0.StateId;
 import dev.vmtree.dom0.ToolstackException;
@@ -28,9 +29,10 @@ import java.util.Map;
 
 /**
  * One machine of the embedded core in this process, with the images that persist it and the
- * ReplayLog it is growing. Runs in slices of {@link #SLICE} instructions so that a stop request
- * (detach, signal, timeout) is seen within milliseconds. Driven by one thread; {@link #requestStop}
- * from any.
+ * ReplayLog it is growing. Runs in slices of {@link #SLICE} instructions; a stop request (detach,
+ * signal, timeout) also interrupts the core inside a slice, so it takes effect within one check
+ * point (4,096 instructions and a bounded amount of device work). Driven by one thread;
+ * {@link #requestStop} from any.
  */
 final class CoreMachine implements MachineDriver.Replay {
     /** Instructions per slice: a few milliseconds of guest time between looks at stop requests. */
@@ -83,8 +85,10 @@ final class CoreMachine implements MachineDriver.Replay {
 
     @Override
     public MachineDriver.RunOutcome run(long maxInstructions, MachineDriver.Console out) {
+        HostMemory.checkGuestRam(machine.config().memoryBytes());     // refuse now, not by OutOfMemoryError later
         console.attach(out);
         requested = null;
+        machine.clearInterrupt();
         long start = machine.instructions();
         long end = maxInstructions < 0 || start + maxInstructions < start ? Long.MAX_VALUE : start + maxInstructions;
         try {
@@ -130,8 +134,10 @@ final class CoreMachine implements MachineDriver.Replay {
         if (replayInput == null) {
             throw new IllegalStateException("not replaying a log");
         }
+        HostMemory.checkGuestRam(machine.config().memoryBytes());
         console.attach(out);
         requested = null;
+        machine.clearInterrupt();
         long start = machine.instructions();
         // a pc to stop at is a breakpoint in the core's decoder: the replay runs at full speed
         machine.memory().setBreakpoints(pc == NO_PC ? null : new long[] {pc});
@@ -288,6 +294,7 @@ final class CoreMachine implements MachineDriver.Replay {
         if (requested == null) {
             requested = cause;
         }
+        machine.interrupt();
         console.wake();
     }
 

@@ -52,6 +52,15 @@ public final class VirtualDisk implements BlockDevice {
         return new VirtualDisk(new InMemoryPagedImage(roundUp(size), BLOCK_SIZE, source), size);
     }
 
+    /**
+     * A disk of {@code size} bytes whose unwritten blocks come from {@code source} on every read and
+     * are never kept ({@link InMemoryPagedImage#passThrough}): an imported image file, say, whose
+     * data then never sits in the heap. Only blocks written to the disk live there.
+     */
+    public static VirtualDisk lazy(PageSource source, long size) {
+        return new VirtualDisk(InMemoryPagedImage.passThrough(roundUp(size), BLOCK_SIZE, source), size);
+    }
+
     static long roundUp(long size) {
         if (size < 0 || size > Long.MAX_VALUE - BLOCK_SIZE) {
             throw new IllegalArgumentException("disk size out of range: " + size);

@@ -2,6 +2,7 @@ package dev.vmtree.cow.imageio;
 
 import dev.vmtree.cow.disk.DiskImageException;
 import dev.vmtree.cow.disk.DiskSnapshot;
+import dev.vmtree.cow.disk.ImageFile;
 import dev.vmtree.cow.disk.VirtualDisk;
 import dev.vmtree.cow.qcow2.Qcow2Header;
 import dev.vmtree.cow.qcow2.Qcow2Reader;
@@ -16,16 +17,22 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Import and export of disk image files: raw and qcow2, format detected by magic. The entry points
  * the toolstack's {@code create --disk-image} and {@code disk export} call.
  *
- * <p>Import only reads files. A qcow2 backing chain is followed under the rules of
+ * <p>Import only reads files, and streams them: it validates the metadata at once but reads a
+ * block's data from the file only when the block is asked for (when the disk is persisted to the
+ * store, or read), and never keeps it ({@link ImageFile}; a file changed in between is refused). So
+ * the heap holds metadata, not the image. A qcow2 backing chain is followed under the rules of
  * {@link ImportOptions}: each backing file becomes the base {@link DiskSnapshot} of the image above
- * it, so the result owns exactly the blocks the top image allocates. Export writes a temporary file
+ * it, whose unallocated clusters read through to it. Export writes a temporary file
  * next to the target and renames it over the target only when complete.
  */
 public final class DiskImages {
@@ -51,10 +58,11 @@ public final class DiskImages {
         if (!chain.add(file)) {
             throw new DiskImageException(file + ": backing chain forms a cycle");
         }
+        ImageFile image = ImageFile.of(file);
+        if (format == DiskFormat.RAW) {
+            return RawImages.read(image);
+        }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            if (format == DiskFormat.RAW) {
-                return RawImages.read(ch);
-            }
             String name = file.getFileName().toString();
             Qcow2Header header = Qcow2Header.read(ch, name);
             DiskSnapshot base = null;
@@ -68,7 +76,7 @@ public final class DiskImages {
                         : DiskFormat.detect(backing);
                 base = open(backing, backingFormat, options, depth + 1, chain).snapshot();
             }
-            return Qcow2Reader.read(ch, name, header, base);
+            return Qcow2Reader.read(ch, image, header, base);
         }
     }
 
@@ -113,15 +121,21 @@ public final class DiskImages {
         }
     }
 
-    /** Writes {@code disk} to {@code out} in {@code format}; zero blocks stay sparse. */
+    /**
+     * Writes {@code disk} to {@code out} in {@code format}; zero blocks stay sparse. The file gets the
+     * mode a new file gets under the process's umask, or, when {@code out} exists, keeps that file's
+     * mode (an export never widens it); while it is written it is readable by its owner only.
+     */
     public static void export(DiskSnapshot disk, DiskFormat format, Path out) throws IOException {
         Path dir = out.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
+        // Not Files.createTempFile: its 0600 would hide the umask's mode, which a new export must get.
+        Path tmp = dir.resolve("." + out.getFileName() + "." + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)
+                + ".tmp");
+        Files.createFile(tmp);
         try {
-            try {   // an image is for others to read (a hypervisor's user): not the temporary file's 0600
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX file system: keep its default
+            Set<PosixFilePermission> mode = posix(tmp) ? Files.getPosixFilePermissions(tmp) : null;
+            if (mode != null) {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
             }
             try (RandomAccessFile file = new RandomAccessFile(tmp.toFile(), "rw")) {
                 file.setLength(0);
@@ -131,6 +145,9 @@ public final class DiskImages {
                 }
                 file.getChannel().force(true);
             }
+            if (mode != null) {
+                Files.setPosixFilePermissions(tmp, Files.exists(out) ? Files.getPosixFilePermissions(out) : mode);
+            }
             try {
                 Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -139,5 +156,9 @@ public final class DiskImages {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    private static boolean posix(Path p) {
+        return p.getFileSystem().supportedFileAttributeViews().contains("posix");
     }
 }

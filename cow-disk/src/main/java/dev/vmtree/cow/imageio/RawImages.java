@@ -1,47 +1,39 @@
 package dev.vmtree.cow.imageio;
 
-import dev.vmtree.cow.PagedImage;
+import dev.vmtree.cow.PageSource;
 import dev.vmtree.cow.disk.DiskSnapshot;
+import dev.vmtree.cow.disk.ImageFile;
 import dev.vmtree.cow.disk.VirtualDisk;
+import dev.vmtree.cow.disk.ZeroBlocks;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 
-/** Raw disk images: import keeps all-zero blocks unallocated; export leaves holes where blocks are zero. */
+/**
+ * Raw disk images: import maps the file lazily (blocks are read from it when asked for, all-zero
+ * blocks read as unallocated); export leaves holes where blocks are zero.
+ */
 final class RawImages {
     private static final int READ_CHUNK = 16 * VirtualDisk.BLOCK_SIZE; // 1 MiB per read call
 
     private RawImages() {}
 
-    static VirtualDisk read(FileChannel ch) throws IOException {
-        long size = ch.size();
-        VirtualDisk disk = VirtualDisk.blank(size);
-        PagedImage blocks = disk.image();
+    /** A disk of the file's size whose blocks are read from {@code file} on demand; nothing is read now. */
+    static VirtualDisk read(ImageFile file) {
+        long size = file.length();
         int bs = VirtualDisk.BLOCK_SIZE;
-        ByteBuffer buf = ByteBuffer.allocateDirect(READ_CHUNK);
-        ByteBuffer zero = ByteBuffer.allocateDirect(bs);
-        long pos = 0;
-        while (pos < size) {
-            buf.clear();
-            buf.limit((int) Math.min(READ_CHUNK, size - pos));
-            while (buf.hasRemaining()) {
-                if (ch.read(buf, pos + buf.position()) < 0) {
-                    throw new IOException("raw image shrank while being read at " + (pos + buf.position()));
-                }
+        PageSource blocks = index -> {
+            long at = index * bs;
+            int n = (int) Math.min(bs, size - at);
+            if (n <= 0) {
+                return null;
             }
-            buf.flip();
-            for (int at = 0; at < buf.limit(); at += bs) {
-                int n = Math.min(bs, buf.limit() - at);
-                ByteBuffer slice = buf.slice(at, n);
-                if (slice.mismatch(zero.slice(0, n)) < 0) {
-                    continue; // all zero: stays unallocated
-                }
-                slice.get(blocks.pageForWrite((pos + at) / bs), 0, n);
-            }
-            pos += buf.limit();
-        }
-        return disk;
+            byte[] b = new byte[bs];
+            file.readForPage(ByteBuffer.wrap(b, 0, n), at);
+            return ZeroBlocks.isZero(b, 0, n) ? null : b;
+        };
+        return VirtualDisk.lazy(blocks, size);
     }
 
     /** Writes {@code disk} to {@code file} (empty, open for writing) with holes for zero blocks. */

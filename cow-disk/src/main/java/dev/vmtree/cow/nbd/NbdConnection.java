@@ -50,12 +50,13 @@ final class NbdConnection {
     void run() {
         try {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout(NEGOTIATION_TIMEOUT_MS);
+            int idle = server.idleTimeoutMillis();
+            socket.setSoTimeout(idle == 0 ? NEGOTIATION_TIMEOUT_MS : Math.min(idle, NEGOTIATION_TIMEOUT_MS));
             in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 * 1024));
             out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 64 * 1024));
             NbdServer.Served served = negotiate();
             if (served != null) {
-                socket.setSoTimeout(0);
+                socket.setSoTimeout(idle);      // a silent client gives its slot back (SocketTimeoutException)
                 transmit(served);
             }
         } catch (IOException | ProtocolViolation e) {

@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,14 +26,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * export that an empty name ({@code nbd://127.0.0.1:PORT}) selects.
  *
  * <p>A misbehaving client (bad magic, oversized or out-of-range requests, early disconnect) gets an
- * error reply or has its own connection closed; the server and the other clients carry on.
+ * error reply or has its own connection closed; the server and the other clients carry on. A client
+ * that sends nothing for the idle timeout is disconnected, so {@link #MAX_CLIENTS} silent clients
+ * cannot hold every slot forever.
  */
 public final class NbdServer implements AutoCloseable {
 
     /** Most clients connected at once; more are disconnected on accept. */
     public static final int MAX_CLIENTS = 16;
 
+    /** How long a client may send nothing before it is disconnected, unless the caller says otherwise. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
+
     private final ServerSocket socket;
+    private final Duration idleTimeout;
     private final Map<String, Served> exports = new LinkedHashMap<>();
     private final Served defaultExport;
     private final Set<Socket> clients = ConcurrentHashMap.newKeySet();
@@ -44,8 +51,9 @@ public final class NbdServer implements AutoCloseable {
     /** An export and the lock serializing access to its device. */
     record Served(NbdExport export, ReentrantLock lock) {}
 
-    private NbdServer(ServerSocket socket, List<NbdExport> list) {
+    private NbdServer(ServerSocket socket, List<NbdExport> list, Duration idleTimeout) {
         this.socket = socket;
+        this.idleTimeout = idleTimeout;
         for (NbdExport e : list) {
             if (exports.putIfAbsent(e.name(), new Served(e, new ReentrantLock())) != null) {
                 throw new IllegalArgumentException("two exports named '" + e.name() + "'");
@@ -60,15 +68,28 @@ public final class NbdServer implements AutoCloseable {
         return start(InetAddress.getLoopbackAddress(), port, exports);
     }
 
+    /** Serves {@code exports} on {@code host}:{@code port} with the {@link #DEFAULT_IDLE_TIMEOUT}. */
     public static NbdServer start(InetAddress host, int port, List<NbdExport> exports) throws IOException {
+        return start(host, port, exports, DEFAULT_IDLE_TIMEOUT);
+    }
+
+    /**
+     * Serves {@code exports} on {@code host}:{@code port}; a client silent for {@code idleTimeout}
+     * (between requests or inside one) is disconnected; {@link Duration#ZERO} never disconnects one.
+     */
+    public static NbdServer start(InetAddress host, int port, List<NbdExport> exports, Duration idleTimeout)
+            throws IOException {
         if (exports.isEmpty()) {
             throw new IllegalArgumentException("nothing to export");
+        }
+        if (idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("negative idle timeout " + idleTimeout);
         }
         ServerSocket s = new ServerSocket();
         try {
             s.setReuseAddress(true);
             s.bind(new InetSocketAddress(host, port), 50);
-            NbdServer server = new NbdServer(s, exports);
+            NbdServer server = new NbdServer(s, exports, idleTimeout);
             server.acceptor.start();
             return server;
         } catch (IOException | RuntimeException e) {
@@ -84,6 +105,11 @@ public final class NbdServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return (InetSocketAddress) socket.getLocalSocketAddress();
+    }
+
+    /** The socket read timeout for a client between and inside requests, in ms; 0 for none. */
+    int idleTimeoutMillis() {
+        return idleTimeout.isZero() ? 0 : (int) Math.clamp(idleTimeout.toMillis(), 1, Integer.MAX_VALUE);
     }
 
     /** The export a client asked for by name; the empty name means the default export. */
@@ -116,9 +142,11 @@ public final class NbdServer implements AutoCloseable {
                 try {
                     new NbdConnection(this, client).run();
                 } finally {
+                    // The slot is free before the client sees its connection end, so a client that
+                    // reconnects once hung up on always finds it.
                     clients.remove(client);
-                    closeQuietly(client);
                     slots.release();
+                    closeQuietly(client);
                     firstGone.countDown();
                 }
             });

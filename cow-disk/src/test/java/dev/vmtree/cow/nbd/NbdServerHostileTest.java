@@ -4,6 +4,8 @@ import static dev.vmtree.cow.nbd.NbdProtocol.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vmtree.cow.disk.VirtualDisk;
+import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -219,5 +221,32 @@ class NbdServerHostileTest {
             assertThat(c.reply(1)).isZero();
             assertThat(Arrays.asList(c.in.readByte(), c.in.readByte())).containsExactly((byte) 3, (byte) 4);
         }
+    }
+
+    @Test
+    void silentClientsAreDisconnectedSoTheyCannotHoldEverySlot() throws Exception {
+        server.close();
+        server = NbdServer.start(InetAddress.getLoopbackAddress(), 0, List.of(NbdExport.readWrite("rw", disk, (o, l) -> {})),
+                Duration.ofMillis(200));
+        List<RawNbdClient> silent = new ArrayList<>();
+        try {
+            for (int i = 0; i < NbdServer.MAX_CLIENTS; i++) {
+                RawNbdClient c = new RawNbdClient(server.port()).hello();
+                silent.add(c);
+                assertThat(c.go("rw")).isEqualTo(SIZE);
+            }
+            try (RawNbdClient extra = new RawNbdClient(server.port())) {
+                assertThat(extra.in.read()).as("every slot is taken: hung up on accept").isEqualTo(-1);
+            }
+            for (RawNbdClient c : silent) {
+                // Without an idle timeout this read waits for the client's own 10 s timeout and throws.
+                assertThat(c.in.read()).as("the server hangs up on a silent client").isEqualTo(-1);
+            }
+        } finally {
+            for (RawNbdClient c : silent) {
+                c.close();
+            }
+        }
+        assertServerStillServes();
     }
 }

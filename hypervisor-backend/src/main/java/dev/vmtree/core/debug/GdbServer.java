@@ -275,18 +275,45 @@ public final class GdbServer implements AutoCloseable {
                 return "vCont;c;C;s;S";
             }
             if (p.startsWith("vCont;")) {
-                String action = p.substring(6);
-                char a = action.isEmpty() ? ' ' : action.charAt(0);
-                return switch (a) {
-                    case 'c', 'C' -> stopReply(time.resume(), 5);
-                    case 's', 'S' -> stopReply(time.step(), 5);
-                    default -> "E01";
-                };
+                // The first action decides (gdb puts the stepped thread first); all harts run together,
+                // so a thread id only has to name a hart. Anything malformed is refused, never taken for a plain continue.
+                char first = ' ';
+                for (String action : p.substring(6).split(";", -1)) {
+                    if (!validContinueAction(action)) {
+                        return "E01";
+                    }
+                    first = first == ' ' ? action.charAt(0) : first;
+                }
+                return first == 'c' || first == 'C' ? stopReply(time.resume(), 5) : stopReply(time.step(), 5);
             }
             if (p.startsWith("vKill")) {
                 return "OK";
             }
             return "";                          // vMustReplyEmpty and everything unknown
+        }
+
+        /** One vCont action as announced by "vCont?": c, Csig, s or Ssig (sig two hex digits), then optionally :thread. */
+        private boolean validContinueAction(String action) {
+            if (action.isEmpty() || "cCsS".indexOf(action.charAt(0)) < 0) {
+                return false;
+            }
+            int colon = action.indexOf(':');
+            String signal = action.substring(1, colon < 0 ? action.length() : colon);
+            boolean withSignal = Character.isUpperCase(action.charAt(0));
+            if (withSignal ? !signal.matches("[0-9a-fA-F]{2}") : !signal.isEmpty()) {
+                return false;
+            }
+            if (colon < 0) {
+                return true;
+            }
+            String thread = action.substring(colon + 1);
+            if (thread.equals("-1") || thread.equals("0")) {
+                return true;
+            }
+            if (!thread.matches("[0-9a-fA-F]{1,8}")) {
+                return false;
+            }
+            return time.hasHart((int) Rsp.number(thread) - 1);
         }
 
         private String selectThread(String p) {

@@ -127,6 +127,23 @@ public final class Platform {
         return rng;
     }
 
+    /** A machine check point: paced virtio queues serve part of what their notifications left. */
+    public void checkPoint() {
+        for (VirtioMmio v : virtio) {
+            v.checkPoint();
+        }
+    }
+
+    /** Whether a device holds requests for a coming check point (a machine with no runnable hart is not idle then). */
+    public boolean holdsWork() {
+        for (VirtioMmio v : virtio) {
+            if (v.holdsWork()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public List<VirtioMmio> virtio() {
         return List.copyOf(virtio);
     }

@@ -196,6 +196,21 @@ class GdbServerTest {
     }
 
     @Test
+    void vContRefusesWhatItCannotParseInsteadOfContinuing() throws Exception {
+        try (GdbServer g = serve(planted(), new ArrayList<>()); Client c = new Client(g.port())) {
+            long pc = Rsp.parse64le(c.ask("p20"), 0);
+            for (String bad : List.of("vCont;c:zz", "vCont;c:", "vCont;c:99", "vCont;s:1;c:zz", "vCont;cx", "vCont;C",
+                    "vCont;Cz1", "vCont;S5", "vCont;t", "vCont;", "vCont;c;", "vCont;c:p1.1")) {
+                assertThat(c.ask(bad)).as(bad).isEqualTo("E01");
+            }
+            assertThat(Rsp.parse64le(c.ask("p20"), 0)).as("nothing ran").isEqualTo(pc);
+            assertThat(c.ask("vCont;s:1;c")).as("gdb's step of hart 1").startsWith("T05");
+            assertThat(Rsp.parse64le(c.ask("p20"), 0)).isNotEqualTo(pc);
+            assertThat(c.ask("vCont;S05:-1")).startsWith("T05");
+        }
+    }
+
+    @Test
     void gdbMultiarchDebugsTheGuestBackwards(@TempDir Path dir) throws Exception {
         boolean gdb = have("gdb-multiarch");
         if (!gdb && "true".equals(System.getenv("CI"))) {

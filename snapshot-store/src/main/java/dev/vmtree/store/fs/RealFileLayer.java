@@ -10,9 +10,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
-/** The {@link FileLayer} over the real file system: {@link FileChannel#force} and directory fsync. */
+/**
+ * The {@link FileLayer} over the real file system: {@link FileChannel#force} and directory fsync.
+ * Files it creates are 0600 and directories 0700 whatever the umask ({@link OwnerOnly}).
+ */
 public final class RealFileLayer implements FileLayer {
 
     public static final RealFileLayer INSTANCE = new RealFileLayer();
@@ -21,8 +25,9 @@ public final class RealFileLayer implements FileLayer {
 
     @Override
     public WritableFile create(Path file) throws IOException {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING);
+        FileChannel ch = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING), OwnerOnly.file());
+        OwnerOnly.restrict(file);      // a file left from before (a crash's .tmp) keeps no wider mode
         return new WritableFile() {
             long size;
 
@@ -107,6 +112,6 @@ public final class RealFileLayer implements FileLayer {
 
     @Override
     public void createDirectories(Path dir) throws IOException {
-        Files.createDirectories(dir);
+        OwnerOnly.createDirectories(dir);
     }
 }

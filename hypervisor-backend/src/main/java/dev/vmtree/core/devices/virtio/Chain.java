@@ -39,12 +39,41 @@ public final class Chain {
         return head;
     }
 
+    /** How many descriptors the chain has. */
+    public int descriptors() {
+        return count;
+    }
+
     public long readableLength() {
         return readableLength;
     }
 
     public long writableLength() {
         return writableLength;
+    }
+
+    /**
+     * Whether the chain's data fits the limits a device advertised: the data are the readable bytes
+     * after a header of {@code header} bytes and the writable bytes before a trailer of
+     * {@code trailer} bytes; each descriptor's share of them is one segment. True when there are at
+     * most {@code maxSegments} segments and none is longer than {@code maxSegment} bytes.
+     */
+    public boolean dataFits(long header, long trailer, int maxSegments, long maxSegment) {
+        int segments = 0;
+        long at = 0;
+        for (int i = 0; i < count; i++) {
+            if (i == readableCount) {
+                at = 0;
+            }
+            long from = i < readableCount ? header : 0;
+            long to = i < readableCount ? readableLength : writableLength - trailer;
+            long share = Math.min(at + len[i], to) - Math.max(at, from);
+            if (share > 0 && (++segments > maxSegments || share > maxSegment)) {
+                return false;
+            }
+            at += len[i];
+        }
+        return true;
     }
 
     /** Copies {@code n} readable bytes from offset {@code from}; false if they are not all there or not in RAM. */

@@ -13,6 +13,15 @@ import java.util.Objects;
  * buffers lie outside RAM or that writes a read-only disk completes with status IOERR; unknown types
  * with UNSUPP. Only a chain with no writable byte for the status is a broken ring (DEVICE_NEEDS_RESET).
  * Data moves in 64 KiB pieces, so no guest length decides an allocation.
+ *
+ * <p>Bounded host work: a request with more than {@link #SEG_MAX} data segments or a segment over
+ * {@link #SIZE_MAX} bytes (the limits advertised in configuration space) fails with IOERR before a
+ * byte moves, so one request moves at most about 16 MiB. The queue is paced: a QueueNotify serves
+ * requests only while their {@link #cost} fits in {@link #NOTIFY_BUDGET}; the rest stay in the
+ * available ring and each machine check point serves them until {@link #CHECK_POINT_BUDGET} is spent
+ * (at least one request). Both moments are global instruction counts and the held-back requests are in guest RAM,
+ * so pacing is deterministic and adds no state; a guest that notifies in a loop gets at most a budget
+ * per notification and a request per check point, never gigabytes per instruction.
  */
 public final class VirtioBlock implements VirtioDevice {
     public static final int ID = 2;
@@ -21,6 +30,14 @@ public final class VirtioBlock implements VirtioDevice {
     public static final int F_SIZE_MAX = 1, F_SEG_MAX = 2, F_RO = 5, F_FLUSH = 9;
     public static final int SECTOR = 512, ID_BYTES = 20, QUEUE_MAX = 256;
     private static final int CHUNK = 64 * 1024;
+    /** Advertised size_max (largest data segment) and seg_max (data segments per request), enforced. */
+    public static final int SIZE_MAX = CHUNK, SEG_MAX = QUEUE_MAX - 2;
+    /** The {@link #cost} one QueueNotify may serve (a 64 KiB request fits); later requests wait for a check point. */
+    public static final int NOTIFY_BUDGET = 128 * 1024;
+    /** The {@link #cost} a check point serves (it always serves at least one waiting request). */
+    public static final int CHECK_POINT_BUDGET = 1 << 20;
+    /** What walking one descriptor counts as against those budgets, in bytes (see {@link #cost}). */
+    public static final int DESCRIPTOR_COST = 512;
 
     private final BlockDevice disk;
     private final boolean readOnly;
@@ -64,8 +81,8 @@ public final class VirtioBlock implements VirtioDevice {
     public long readConfig(int offset, int size) {
         byte[] c = new byte[16];
         Virtqueue.put(c, 0, 8, disk.size() / SECTOR);
-        Virtqueue.put(c, 8, 4, CHUNK); // size_max
-        Virtqueue.put(c, 12, 4, QUEUE_MAX - 2); // seg_max: leave room for header and status
+        Virtqueue.put(c, 8, 4, SIZE_MAX);
+        Virtqueue.put(c, 12, 4, SEG_MAX); // leaves room in a chain for header and status
         return offset >= 0 && offset + size <= c.length ? Virtqueue.leLong(c, offset, size) : 0;
     }
 
@@ -75,20 +92,56 @@ public final class VirtioBlock implements VirtioDevice {
     }
 
     @Override
+    public boolean paced(int q) {
+        return true;
+    }
+
+    @Override
     public void serve(int q) throws VirtqueueException {
+        serve(NOTIFY_BUDGET, false);
+    }
+
+    @Override
+    public void checkPoint(int q) throws VirtqueueException {
+        serve(CHECK_POINT_BUDGET, true);
+    }
+
+    /**
+     * Serves requests in ring order while their cost fits in {@code budget} ({@code atLeastOne}: the
+     * first is served whatever its cost); the first that does not fit is put back for a check point.
+     */
+    private void serve(long budget, boolean atLeastOne) throws VirtqueueException {
         Chain chain;
-        while ((chain = queues.pop(0)) != null) {
+        boolean first = atLeastOne;
+        while (budget > 0 && (chain = queues.pop(0)) != null) {
             if (chain.writableLength() < 1) {
                 throw new VirtqueueException("block request " + chain.head() + " has no status byte");
             }
+            boolean fits = chain.dataFits(header.length, 1, SEG_MAX, SIZE_MAX);
+            long cost = cost(chain);
+            if (cost > budget && !first) {
+                queues.unpop(0);
+                return;
+            }
+            first = false;
+            budget -= cost;
             long dataIn = chain.writableLength() - 1;
             long[] written = {0};
-            int status = execute(chain, dataIn, written);
+            int status = fits ? execute(chain, dataIn, written) : S_IOERR;
             if (!chain.write(dataIn, new byte[] {(byte) status}, 0, 1)) {
                 throw new VirtqueueException("block status byte outside RAM");
             }
             queues.push(0, chain, written[0] + 1);
         }
+    }
+
+    /**
+     * What serving a chain costs against a budget: the bytes its buffers span, moved or not (a
+     * refused giant chain counts in full, so it is served alone), plus {@link #DESCRIPTOR_COST} per
+     * descriptor, so chains of empty descriptors cannot make one notification walk thousands.
+     */
+    static long cost(Chain chain) {
+        return chain.readableLength() + chain.writableLength() + (long) DESCRIPTOR_COST * chain.descriptors();
     }
 
     private int execute(Chain chain, long dataIn, long[] written) {

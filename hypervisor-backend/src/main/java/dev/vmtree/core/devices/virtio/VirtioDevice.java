@@ -29,6 +29,21 @@ public sealed interface VirtioDevice permits VirtioBlock, VirtioConsole, VirtioR
     /** The driver notified queue {@code q}, or the device asked to be served ({@link Queues#kick}). */
     void serve(int q) throws VirtqueueException;
 
+    /**
+     * Whether the device paces queue {@code q}: {@link #serve} then moves at most a budget of bytes
+     * and leaves the rest of the queue available for {@link #checkPoint}, so no guest store makes the
+     * host copy without bound. What is held back lives in the ring itself (no extra state).
+     */
+    default boolean paced(int q) {
+        return false;
+    }
+
+    /**
+     * The machine reached a check point (a global instruction count, so the moment is the same in
+     * every run): serve some of what paced queue {@code q} holds back. Called only for ready queues.
+     */
+    default void checkPoint(int q) throws VirtqueueException {}
+
     /** Drops device state that depends on the driver (the transport was reset). */
     default void reset() {}
 

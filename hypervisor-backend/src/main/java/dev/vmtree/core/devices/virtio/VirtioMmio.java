@@ -196,16 +196,53 @@ public final class VirtioMmio implements MmioDevice {
         irq.set(false);
     }
 
+    private boolean usable(int i) {
+        return i < queues.length && queues[i].ready && (status & DRIVER_OK) != 0 && (status & DEVICE_NEEDS_RESET) == 0;
+    }
+
     private void serve(int i) {
-        if (i >= queues.length || !queues[i].ready || (status & DRIVER_OK) == 0 || (status & DEVICE_NEEDS_RESET) != 0) {
+        if (!usable(i)) {
             return;
         }
         try {
             device.serve(i);
         } catch (VirtqueueException e) {
-            status |= DEVICE_NEEDS_RESET;
-            raise(INT_CONFIG);
+            broken();
         }
+    }
+
+    private void broken() {
+        status |= DEVICE_NEEDS_RESET;
+        raise(INT_CONFIG);
+    }
+
+    /** The machine reached a check point: paced queues serve part of what notifications left. */
+    public void checkPoint() {
+        for (int i = 0; i < queues.length; i++) {
+            if (device.paced(i) && usable(i)) {
+                try {
+                    device.checkPoint(i);
+                } catch (VirtqueueException e) {
+                    broken();
+                }
+            }
+        }
+    }
+
+    /** Whether a paced queue holds requests that a coming check point will serve (so the machine is not idle). */
+    public boolean holdsWork() {
+        for (int i = 0; i < queues.length; i++) {
+            if (device.paced(i) && usable(i)) {
+                try {
+                    if (queues[i].hasAvailable()) {
+                        return true;
+                    }
+                } catch (VirtqueueException e) {
+                    return true;            // the check point finds the broken ring and asks for a reset
+                }
+            }
+        }
+        return false;
     }
 
     private void raise(int bits) {

@@ -55,6 +55,11 @@ public final class Virtqueue {
         return at + len - 1 >= at && memory.read(at, probe, 0, 1) && memory.read(at + len - 1, probe, 0, 1);
     }
 
+    /** Whether the driver's available index is ahead of the last chain taken (one read of guest RAM). */
+    boolean hasAvailable() throws VirtqueueException {
+        return u16(driver + 2) != lastAvail;
+    }
+
     /** The next available chain, or null when the driver has made none available. */
     Chain pop() throws VirtqueueException {
         int avail = u16(driver + 2);

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vmtree.core.devices.virtio.VirtioDriver.Buf;
+import dev.vmtree.cow.InMemoryPagedImage;
 import dev.vmtree.cow.disk.VirtualDisk;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -107,6 +109,9 @@ class VirtioBlockTest {
         d.chain(0, new Buf(header(4, VirtioBlock.T_OUT, 0), 16, false), new Buf(buf, 0xFFFF_FFFFL, false), new Buf(status(4), 1, true));
         d.chain(0, new Buf(header(5, VirtioBlock.T_OUT, 0), 16, false), new Buf(VirtioDriver.BASE + VirtioDriver.RAM - 8, 512, false), new Buf(status(5), 1, true));
         d.notify(0);
+        while (d.mmio.holdsWork()) {
+            d.mmio.checkPoint();    // the 4 GiB request costs more than a notification serves
+        }
         for (int i = 0; i < 6; i++) {
             assertThat(statusOf(i)).as("request %d", i).isEqualTo(VirtioBlock.S_IOERR);
         }
@@ -166,6 +171,122 @@ class VirtioBlockTest {
         byte[] first = new byte[3];
         disk.read(0, first, 0, 3);
         assertThat(first).containsOnly(0);
+    }
+
+    /** A read of {@code segments} writable segments of {@code segLen} bytes, all at {@code buf}, then the status. */
+    private static Buf[] read(long header, long buf, int segments, long segLen, long status) {
+        Buf[] b = new Buf[segments + 2];
+        b[0] = new Buf(header, 16, false);
+        for (int i = 0; i < segments; i++) {
+            b[1 + i] = new Buf(buf, segLen, true);
+        }
+        b[segments + 1] = new Buf(status, 1, true);
+        return b;
+    }
+
+    @Test
+    void requestsOverTheAdvertisedSegmentLimitsFailBeforeAByteMoves() {
+        byte[] sevens = new byte[2 * VirtioBlock.SIZE_MAX];
+        Arrays.fill(sevens, (byte) 7);
+        disk.write(0, sevens, 0, sevens.length);
+        d.start(V1, 256);
+        long buf = DATA + 0x10000;
+        d.put(buf, new byte[2 * VirtioBlock.SIZE_MAX]);
+        // one segment over size_max
+        d.chain(0, new Buf(header(0, VirtioBlock.T_IN, 0), 16, false), new Buf(buf, VirtioBlock.SIZE_MAX + 512, true),
+                new Buf(status(0), 1, true));
+        d.notify(0);
+        assertThat(statusOf(0)).isEqualTo(VirtioBlock.S_IOERR);
+        assertThat(d.nextUsed(0)[1]).isEqualTo(1);
+        // seg_max + 1 segments in 256 descriptors: the last one holds a segment and the status byte
+        Buf[] many = read(header(1, VirtioBlock.T_IN, 0), buf, VirtioBlock.SEG_MAX, 512, 0);
+        many[many.length - 1] = new Buf(DATA + 0x2000, 513, true);
+        d.chain(0, many);
+        d.notify(0);
+        d.mmio.checkPoint();        // 256 descriptors cost more than a notification serves
+        assertThat(d.get(DATA + 0x2000 + 512, 1)[0]).isEqualTo((byte) VirtioBlock.S_IOERR);
+        assertThat(d.nextUsed(0)[1]).isEqualTo(1);
+        assertThat(d.get(buf, 2 * VirtioBlock.SIZE_MAX)).containsOnly(0);
+        // exactly at the limits: seg_max segments, one of them size_max long, served at a check point
+        Buf[] limit = read(header(2, VirtioBlock.T_IN, 0), buf + VirtioBlock.SIZE_MAX, VirtioBlock.SEG_MAX, 512, status(2));
+        limit[1] = new Buf(buf, VirtioBlock.SIZE_MAX, true);
+        d.chain(0, limit);
+        d.notify(0);
+        d.mmio.checkPoint();
+        assertThat(statusOf(2)).isEqualTo(VirtioBlock.S_OK);
+        assertThat(d.nextUsed(0)[1]).isEqualTo(VirtioBlock.SIZE_MAX + 253 * 512 + 1);
+        assertThat(d.get(buf, VirtioBlock.SIZE_MAX)).containsOnly(7);
+        assertThat(d.r(0x70) & VirtioMmio.DEVICE_NEEDS_RESET).isZero();
+    }
+
+    @Test
+    void aNotificationServesItsBudgetAndCheckPointsServeTheRestInOrder() {
+        d.start(V1, 16);
+        long buf = DATA + 0x10000;
+        int[] heads = new int[3];
+        for (int i = 0; i < 3; i++) {
+            heads[i] = d.chain(0, read(header(i, VirtioBlock.T_IN, 0), buf + 0x10000L * i, 2, 24 * 1024, status(i)));
+        }
+        d.notify(0);
+        // 48 KiB fits the notification's budget of 128 KiB, 96 KiB does too, 144 KiB does not: the
+        // third waits in the ring (each costs its 48 KiB + 17 bytes + 4 descriptors)
+        assertThat(d.usedIdx(0)).isEqualTo(2);
+        assertThat(d.mmio.holdsWork()).isTrue();
+        d.mmio.checkPoint();
+        assertThat(d.usedIdx(0)).isEqualTo(3);
+        assertThat(d.mmio.holdsWork()).isFalse();
+        for (int h : heads) {
+            assertThat(d.nextUsed(0)).containsExactly(h, 48 * 1024 + 1);
+        }
+    }
+
+    @Test
+    void aRepeatedSixteenMebibyteRequestIsServedOncePerCheckPoint() {
+        VirtioDriver big = new VirtioDriver(new VirtioBlock(VirtualDisk.blank(32 << 20), false, "big"));
+        big.start(V1, 256);
+        long hdr = DATA, st = DATA + 0x100, buf = DATA + 0x10000;
+        big.put(hdr, new byte[16]);     // T_IN, sector 0
+        // seg_max segments of size_max, all over the same 64 KiB of RAM: legal, 16 MiB of data
+        int head = big.chain(0, read(hdr, buf, VirtioBlock.SEG_MAX, VirtioBlock.SIZE_MAX, st));
+        for (int i = 1; i < 256; i++) {
+            big.offer(0, head);         // the available ring repeats one head
+        }
+        big.dmaLimit = 64L << 20;
+        big.notify(0);
+        assertThat(big.usedIdx(0)).isZero();
+        assertThat(big.dmaBytes).as("a notification only walks the first chain").isLessThan(8192);
+        long data = (long) VirtioBlock.SEG_MAX * VirtioBlock.SIZE_MAX;
+        for (int k = 1; k <= 3; k++) {
+            long before = big.dmaBytes;
+            big.mmio.checkPoint();
+            assertThat(big.usedIdx(0)).isEqualTo(k);
+            assertThat(big.dmaBytes - before).isBetween(data, data + 8192);
+        }
+        assertThat(big.get(st, 1)[0]).isEqualTo((byte) VirtioBlock.S_OK);
+        assertThat(big.mmio.holdsWork()).isTrue();
+    }
+
+    @Test
+    void theThirtyGibibyteChainOfTheIssueMovesNothing() {
+        // 254 descriptors of 120 MiB over the same RAM, its head 256 times in the ring: about 30 GiB a
+        // chain, which the device once copied within one QueueNotify
+        VirtioDriver hostile = new VirtioDriver(new VirtioBlock(VirtualDisk.blank(32L << 30), false, "x"),
+                new InMemoryPagedImage(128 << 20, 4096));
+        hostile.start(V1, 256);
+        long hdr = DATA, st = DATA + 0x100, buf = VirtioDriver.BASE + (4 << 20);
+        hostile.put(hdr, new byte[16]);
+        int head = hostile.chain(0, read(hdr, buf, VirtioBlock.SEG_MAX, 120 << 20, st));
+        for (int i = 1; i < 256; i++) {
+            hostile.offer(0, head);
+        }
+        hostile.dmaLimit = 64L << 20;
+        hostile.notify(0);
+        for (int k = 0; k < 256; k++) {
+            hostile.mmio.checkPoint();
+        }
+        assertThat(hostile.usedIdx(0)).isEqualTo(256);
+        assertThat(hostile.get(st, 1)[0]).isEqualTo((byte) VirtioBlock.S_IOERR);
+        assertThat(hostile.dmaBytes).as("descriptors and rings only").isLessThan(2L << 20);
     }
 
     @Test

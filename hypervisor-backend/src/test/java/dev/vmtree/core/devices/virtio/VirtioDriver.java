@@ -2,20 +2,25 @@ package dev.vmtree.core.devices.virtio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vmtree.core.devices.GuestMemoryAccess;
 import dev.vmtree.core.devices.RamDma;
 import dev.vmtree.cow.InMemoryPagedImage;
 
 /**
  * A minimal virtio-mmio driver for tests, over 1 MiB of guest RAM at 0x8000_0000: negotiates
  * features, lays out each queue at a fixed place, builds descriptor chains and reads the used ring.
+ * Counts the bytes the device moves through its DMA view ({@link #dmaBytes}); past {@link #dmaLimit}
+ * a DMA throws, so a test of a bound fails at once instead of copying gigabytes.
  */
 final class VirtioDriver {
     static final long BASE = 0x8000_0000L, RAM = 1 << 20;
     static final long DATA = BASE + 0x40000; // buffers live from here on
 
     final InMemoryPagedImage image;
-    final RamDma memory;
+    final RamDma ram;
     final VirtioMmio mmio;
+    long dmaBytes;
+    long dmaLimit = Long.MAX_VALUE;
     boolean irq;
     private final int[] num = new int[4];
     private final int[] nextDesc = new int[4];
@@ -28,8 +33,28 @@ final class VirtioDriver {
 
     VirtioDriver(VirtioDevice device, InMemoryPagedImage image) {
         this.image = image;
-        this.memory = new RamDma(image, BASE);
-        mmio = new VirtioMmio(device, memory, high -> irq = high);
+        this.ram = new RamDma(image, BASE);
+        GuestMemoryAccess counted = new GuestMemoryAccess() {
+            @Override
+            public boolean read(long pa, byte[] dst, int off, int len) {
+                count(len);
+                return ram.read(pa, dst, off, len);
+            }
+
+            @Override
+            public boolean write(long pa, byte[] src, int off, int len) {
+                count(len);
+                return ram.write(pa, src, off, len);
+            }
+        };
+        mmio = new VirtioMmio(device, counted, high -> irq = high);
+    }
+
+    private void count(int len) {
+        dmaBytes += len;
+        if (dmaBytes > dmaLimit) {
+            throw new AssertionError("the device moved more than " + dmaLimit + " bytes");
+        }
     }
 
     /** Takes over another driver's bookkeeping (after restoring its device state and RAM here). */
