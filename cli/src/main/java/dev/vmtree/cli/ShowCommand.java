@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
             "Without REF: the instance's working state (uncommitted), or its base snapshot when it has none."
                 + " Only the small state files are read, never a RAM page.",
             "--json: {kind: \"snapshot\"|\"working\", snapshot, instance, parents, author, date, message, state,"
-                + " backend, kernel, memoryBytes, memoryPagesInUse, instructions, halted, harts: [{hart, pc,"
+                + " backend, kernel, machineType, isa, memoryBytes, memoryPagesInUse, instructions, halted, harts: [{hart, pc,"
                 + " privilege}], disks: [{name, sizeBytes, blockSize, blocks, allocatedBlocks}], replayEvents:"
                 + " {KIND: n}} (see docs/cli.md)."},
         footer = {"", "Examples:", "  vmtree show            # the current instance's working state",
@@ -86,6 +86,7 @@ public final class ShowCommand implements Callable<Integer>, JsonOutput {
             }
             out.println("state         " + id.hex());
             out.println("backend       " + s.backend() + (s.kernel() == null ? "" : " (kernel " + s.kernel() + ")"));
+            out.println("machine       " + s.machineType() + " (" + s.isa() + ")");
             out.println("memory        " + size(s.memoryBytes()) + String.format(" at 0x%x, %,d pages in use",
                     s.ramBase(), ramInUse));
             out.println("instructions  " + String.format("%,d", s.instructions()));
@@ -124,6 +125,7 @@ public final class ShowCommand implements Callable<Integer>, JsonOutput {
                 .field("date", meta == null ? null : meta.time().toString())
                 .field("message", meta == null ? null : meta.message())
                 .field("state", id.hex()).field("backend", s.backend()).field("kernel", s.kernel())
+                .field("machineType", s.machineType()).field("isa", s.isa())
                 .field("memoryBytes", s.memoryBytes()).field("memoryPagesInUse", ramInUse)
                 .field("instructions", s.instructions()).field("halted", s.halted());
         j.name("harts").beginArray();

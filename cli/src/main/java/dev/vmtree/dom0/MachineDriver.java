@@ -87,7 +87,7 @@ public interface MachineDriver {
      */
     record StateSummary(String backend, String kernel, long memoryBytes, String ramImage, long ramBase,
                         List<String> diskImages, List<Long> diskBytes, long instructions, String halted, List<Map<String, Long>> registers,
-                        Map<String, Long> replayEvents) {
+                        Map<String, Long> replayEvents, String machineType, String isa) {
         public StateSummary {
             diskImages = List.copyOf(diskImages);
             diskBytes = List.copyOf(diskBytes);

@@ -256,7 +256,7 @@ public final class CoreDriver implements MachineDriver {
         }
         String halted = es.halted() == null ? null : StateComparison.halt(es);
         return new StateSummary(backend, kernel, es.layout().memoryBytes(), RAM, Bus.RAM_BASE, disks, diskBytes, es.instructions(),
-                halted, registers, events);
+                halted, registers, events, es.layout().type().id(), es.layout().type().isa());
     }
 
     @Override
