@@ -30,12 +30,16 @@ import org.tukaani.xz.XZInputStream;
  * nothing is written until the whole image is known good. Not thread-safe.
  */
 public final class DebImport {
-    /** Modules the platform needs: the virtio-mmio transport, the disk, the entropy source, ext4. */
-    public static final List<String> PLATFORM_MODULES = List.of("virtio_mmio", "virtio_blk", "virtio_rng", "ext4");
-    static final long MAX_KERNEL = 256L << 20;
-    static final long MAX_BUSYBOX = 32L << 20;
-    static final long MAX_MODULE = 64L << 20;
-    static final long MAX_KEPT = 1L << 30;
+    /** Modules the platform needs: ext4, the disk and entropy drivers, then the virtio-mmio transport, whose probe binds them. */
+    public static final List<String> PLATFORM_MODULES = List.of("ext4", "virtio_blk", "virtio_rng", "virtio_mmio");
+    /**
+     * What one import may read: uncompressed tar bytes per package, the kernel, busybox, one
+     * (decompressed) module, and all that is kept in memory. Debian's kernel package: about 140 MB
+     * of tar, a 31 MB kernel, ext4.ko 7 MB.
+     */
+    public record Limits(long data, long kernel, long busybox, long module, long kept) {
+        public static final Limits DEFAULT = new Limits(4L << 30, 256L << 20, 32L << 20, 64L << 20, 1L << 30);
+    }
 
     private static final Pattern KERNEL = Pattern.compile("boot/vmlinux-([^/]+)");
     private static final Pattern MODULE = Pattern.compile("(?:usr/)?lib/modules/([^/]+)/kernel/(.+/)?([^/]+)\\.ko(\\.xz|\\.zst)?");
@@ -51,6 +55,11 @@ public final class DebImport {
     private final Map<String, StoredModule> modules = new TreeMap<>();
     private final Map<String, Set<String>> builtin = new TreeMap<>();
     private long kept;
+    private final Limits limits;
+
+    private DebImport(Limits limits) {
+        this.limits = limits;
+    }
 
     private record StoredModule(String release, String path, String compression, byte[] bytes) {}
 
@@ -59,10 +68,14 @@ public final class DebImport {
 
     /** Reads every package and builds the image; {@link PackageException} names the file at fault. */
     public static Result of(List<Path> debs, String imageName) throws PackageException, IOException {
-        DebImport d = new DebImport();
+        return of(debs, imageName, Limits.DEFAULT);
+    }
+
+    static Result of(List<Path> debs, String imageName, Limits limits) throws PackageException, IOException {
+        DebImport d = new DebImport(limits);
         for (Path deb : debs) {
             try {
-                DebPackage.read(deb, (e, in) -> d.take(deb, e, in));
+                DebPackage.read(deb, limits.data(), (e, in) -> d.take(deb, e, in));
             } catch (PackageException e) {
                 throw new PackageException(deb + ": " + e.getMessage(), e);
             }
@@ -77,16 +90,16 @@ public final class DebImport {
                 throw new PackageException("a second kernel " + e.path() + " (already have vmlinux-" + release + " from "
                         + kernelFrom.getFileName() + "); import one kernel package at a time");
             }
-            kernel = bytes(e, in, MAX_KERNEL);
+            kernel = bytes(e, in, limits.kernel());
             release = m.group(1);
             kernelFrom = deb;
         } else if ((m = MODULE.matcher(e.path())).matches()) {
             String name = ModInfo.normalize(m.group(3));
             String compression = m.group(4) == null ? "" : m.group(4);
             modules.putIfAbsent(m.group(1) + "/" + name, new StoredModule(m.group(1), e.path(), compression,
-                    bytes(e, in, MAX_MODULE)));
+                    bytes(e, in, limits.module())));
         } else if ((m = BUILTIN.matcher(e.path())).matches()) {
-            String text = new String(bytes(e, in, MAX_MODULE), StandardCharsets.UTF_8);
+            String text = new String(bytes(e, in, limits.module()), StandardCharsets.UTF_8);
             Set<String> names = builtin.computeIfAbsent(m.group(1), k -> new LinkedHashSet<>());
             for (String line : text.split("\n")) {
                 String file = line.substring(line.lastIndexOf('/') + 1);
@@ -99,7 +112,7 @@ public final class DebImport {
                 throw new PackageException("a second busybox " + e.path() + " (already have one from "
                         + busyboxFrom.getFileName() + ")");
             }
-            busybox = bytes(e, in, MAX_BUSYBOX);
+            busybox = bytes(e, in, limits.busybox());
             busyboxFrom = deb;
         }
     }
@@ -110,8 +123,9 @@ public final class DebImport {
                     + " vmtree accepts for it");
         }
         kept += e.size();
-        if (kept > MAX_KEPT) {
-            throw new PackageException("the packages hold more than " + MAX_KEPT + " bytes of kernel, modules and busybox");
+        if (kept > limits.kept()) {
+            throw new PackageException("the packages hold more than " + limits.kept()
+                    + " bytes of kernel, modules and busybox");
         }
         byte[] b = in.readNBytes((int) e.size());
         if (b.length != e.size()) {
@@ -221,9 +235,9 @@ public final class DebImport {
         try (InputStream in = m.compression().equals(".xz")
                 ? new XZInputStream(new java.io.ByteArrayInputStream(m.bytes()), DebPackage.XZ_MEMORY_KIB)
                 : new com.github.luben.zstd.ZstdInputStream(new java.io.ByteArrayInputStream(m.bytes()))) {
-            byte[] out = in.readNBytes((int) MAX_MODULE + 1);
-            if (out.length > MAX_MODULE) {
-                throw new PackageException(kernelFrom + ": " + m.path() + " decompresses to more than " + MAX_MODULE
+            byte[] out = in.readNBytes((int) limits.module() + 1);
+            if (out.length > limits.module()) {
+                throw new PackageException(kernelFrom + ": " + m.path() + " decompresses to more than " + limits.module()
                         + " bytes (a decompression bomb?)");
             }
             return out;

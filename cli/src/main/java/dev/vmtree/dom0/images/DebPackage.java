@@ -43,14 +43,20 @@ public final class DebPackage {
 
     /** Reads {@code deb}, handing every regular file of its data archive to {@code visitor}. */
     public static void read(Path deb, Visitor visitor) throws IOException, PackageException {
+        read(deb, MAX_DATA, visitor);
+    }
+
+    /** The same, reading at most {@code maxData} uncompressed tar bytes. */
+    public static void read(Path deb, long maxData, Visitor visitor) throws IOException, PackageException {
         long length = Files.size(deb);
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(deb), 1 << 16)) {
-            read(raw, length, visitor);
+            read(raw, length, maxData, visitor);
         }
     }
 
     /** The same over a stream of {@code length} bytes (tests hand synthetic packages in memory). */
-    public static void read(InputStream raw, long length, Visitor visitor) throws IOException, PackageException {
+    public static void read(InputStream raw, long length, long maxData, Visitor visitor)
+            throws IOException, PackageException {
         ArReader ar = new ArReader(raw, length);
         ArReader.Member first = ar.next();
         if (first == null || !first.name().equals("debian-binary")) {
@@ -69,7 +75,7 @@ public final class DebPackage {
                     throw new PackageException("two data archives in one package");
                 }
                 data = true;
-                readData(m.name(), ar.data(), visitor);
+                readData(m.name(), ar.data(), maxData, visitor);
             }
         }
         if (!data) {
@@ -77,7 +83,7 @@ public final class DebPackage {
         }
     }
 
-    private static void readData(String member, InputStream in, Visitor visitor) throws IOException, PackageException {
+    private static void readData(String member, InputStream in, long maxData, Visitor visitor) throws IOException, PackageException {
         InputStream tar;
         try {
             tar = switch (member) {
@@ -91,15 +97,16 @@ public final class DebPackage {
         } catch (IOException e) {
             throw new PackageException("damaged " + member + ": " + reason(e), e);
         }
-        Bounded bounded = new Bounded(tar, MAX_DATA, member);
+        Bounded bounded = new Bounded(tar, maxData, member);
         try (TarArchiveInputStream t = new TarArchiveInputStream(bounded)) {
             for (TarArchiveEntry e = t.getNextEntry(); e != null; e = t.getNextEntry()) {
                 String path = path(e.getName());
                 if (!e.isFile()) {
                     continue;
                 }
-                if (e.getSize() < 0 || e.getSize() > MAX_DATA) {
-                    throw new PackageException("damaged " + member + ": " + path + " claims " + e.getSize() + " bytes");
+                if (e.getSize() < 0 || e.getSize() > maxData) {
+                    throw new PackageException(member + ": " + path + " claims " + e.getSize() + " bytes, more than the "
+                            + maxData + " one package may unpack to");
                 }
                 visitor.file(new FileEntry(path, e.getSize(), e.getMode()), t);
             }

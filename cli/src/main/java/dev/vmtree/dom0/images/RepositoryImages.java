@@ -118,7 +118,8 @@ public final class RepositoryImages {
         checkName(name);
         try {
             Path blobs = dir.resolve(BLOBS);
-            Files.createDirectories(blobs);
+            ownerOnlyDirectory(dir);
+            ownerOnlyDirectory(blobs);
             Blob k = blob(blobs, kernel);
             Blob i = blob(blobs, initrd);
             Stored s = new Stored(name, description, release, k, i, bootargs, memory, modules, sources);
@@ -139,6 +140,18 @@ public final class RepositoryImages {
             return gone;
         } catch (IOException e) {
             throw ToolstackException.failed("cannot remove image " + name + " from " + dir + ": " + e.getMessage());
+        }
+    }
+
+    /** Like the rest of .vmtree, only its owner may read the images (docs/security.md). */
+    private static void ownerOnlyDirectory(Path d) throws IOException {
+        if (!Files.isDirectory(d)) {
+            Files.createDirectories(d);
+        }
+        try {
+            Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // the store's own directories are equally unprotected there
         }
     }
 
