@@ -57,7 +57,7 @@ public final class Images {
                 null, null)) {
             r = DebImport.of(debs, name);
         } catch (PackageException e) {
-            throw ToolstackException.badInput(e.getMessage());
+            throw ToolstackException.failed(e.getMessage()); // the file's fault, not the command line's
         } catch (IOException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read the packages: "
                     + IoErrors.reason(e), e);
