@@ -57,7 +57,8 @@ public final class Images {
                 null, null)) {
             r = DebImport.of(debs, name);
         } catch (PackageException e) {
-            throw ToolstackException.failed(e.getMessage()); // the file's fault, not the command line's
+            // an input file that cannot be used (docs/cli.md "Exit status" 4), not a usage error
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage(), e);
         } catch (IOException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read the packages: "
                     + IoErrors.reason(e), e);

@@ -71,7 +71,7 @@ class ImportDebCommandTest {
         List<String> before = tree(dir);
         for (Path bad : List.of(evil, text, arm)) {
             Dom0Fixture.Result r = f.vm("image", "import-deb", bad.toString(), b.toString());
-            assertThat(r.exit()).as(bad.toString()).isEqualTo(ExitCodes.FAILURE);
+            assertThat(r.exit()).as(bad.toString()).isEqualTo(ExitCodes.CANNOT_RUN);
             assertThat(r.err()).startsWith("vmtree: " + bad + ": ").endsWith("\n");
             assertThat(r.err().lines().count()).isEqualTo(1);
             assertThat(r.out()).isEmpty();
