@@ -191,6 +191,8 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance rm" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance use" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image list" ];    then _picocli_vmtree_image; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image import-deb" ];    then _picocli_vmtree_image; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image remove" ];    then _picocli_vmtree_image; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk ls" ];    then _picocli_vmtree_disk; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk export" ];    then _picocli_vmtree_disk; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk serve" ];    then _picocli_vmtree_disk; return $?; fi
@@ -239,25 +241,29 @@ function _complete_vmtree() {
   local cmds34=(instance rm)
   local cmds35=(instance use)
   local cmds36=(image list)
-  local cmds37=(disk ls)
-  local cmds38=(disk export)
-  local cmds39=(disk serve)
-  local cmds40=(store put)
-  local cmds41=(store cat)
-  local cmds42=(bench store)
-  local cmds43=(bench cow)
-  local cmds44=(bench core)
-  local cmds45=(bench dom0)
+  local cmds37=(image import-deb)
+  local cmds38=(image remove)
+  local cmds39=(disk ls)
+  local cmds40=(disk export)
+  local cmds41=(disk serve)
+  local cmds42=(store put)
+  local cmds43=(store cat)
+  local cmds44=(bench store)
+  local cmds45=(bench cow)
+  local cmds46=(bench core)
+  local cmds47=(bench dom0)
 
-  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_bench_core; return $?; fi
-  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
-  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_disk_export; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
+  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_disk_export; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_image_remove; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_image_importdeb; return $?; fi
   if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_image_list; return $?; fi
   if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_instance_use; return $?; fi
   if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
@@ -435,7 +441,7 @@ function _picocli_vmtree_create() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--from' '--kernel' '--image' '--firmware' '--initrd' '--memory' '--harts' '--disk-size' '--disk-image' '--append' '-C'"
+  local arg_opts="'--from' '--kernel' '--image' '--firmware' '--initrd' '--memory' '--harts' '--disk-size' '--disk-image' '--append' '--mkfs' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -480,6 +486,9 @@ function _picocli_vmtree_create() {
       return $?
       ;;
     '--append')
+      return
+      ;;
+    '--mkfs')
       return
       ;;
     '-C')
@@ -847,7 +856,7 @@ function _picocli_vmtree_image() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="list"
+  local commands="list import-deb remove"
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -1582,6 +1591,76 @@ function _picocli_vmtree_instance_use() {
 
 # Generates completions for the options and subcommands of the `list` subcommand.
 function _picocli_vmtree_image_list() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `import-deb` subcommand.
+function _picocli_vmtree_image_importdeb() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--name' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--name')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "import-deb" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `remove` subcommand.
+function _picocli_vmtree_image_remove() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
