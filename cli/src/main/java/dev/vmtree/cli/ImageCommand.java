@@ -42,6 +42,7 @@ public final class ImageCommand implements Runnable {
                 catalog = catalog.with(new RepositoryImages(top.resolve(Repository.DIR)));
             }
             var images = catalog.available();
+            catalog.damaged().forEach(d -> spec.commandLine().getErr().println("vmtree: " + d));
             if (Dom0Cli.json(spec)) {
                 Json j = new Json().beginArray();
                 images.forEach(i -> j.beginObject().field("name", i.name()).field("description", i.description())
@@ -104,7 +105,7 @@ public final class ImageCommand implements Runnable {
     @Command(name = "remove", mixinStandardHelpOptions = true,
             description = "Remove an image imported into this repository (machines created from it keep running:"
                     + " their snapshots hold everything they booted).")
-    static final class Remove implements Callable<Integer> {
+    static final class Remove implements Callable<Integer>, JsonOutput {
         @Spec
         CommandSpec spec;
 
@@ -117,7 +118,11 @@ public final class ImageCommand implements Runnable {
                 if (!ts.images().repository().remove(name)) {
                     throw new CliException(ExitCodes.FAILURE, "no image '" + name + "' in this repository");
                 }
-                Dom0Cli.say(spec, "removed image " + name);
+                if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("removed", name).endObject());
+                } else {
+                    Dom0Cli.say(spec, "removed image " + name);
+                }
                 return ExitCodes.OK;
             }
         }

@@ -56,6 +56,11 @@ public final class ImageCatalog {
         this.repository = repository;
     }
 
+    /** The one-line complaints about damaged repository image records (none without a repository). */
+    public List<String> damaged() {
+        return repository == null ? List.of() : repository.listing().damaged();
+    }
+
     /** This catalog with {@code repository}'s images too. */
     public ImageCatalog with(RepositoryImages repository) {
         return new ImageCatalog(home, repository);
@@ -115,6 +120,9 @@ public final class ImageCatalog {
 
     /** The image called {@code name}, or FAILED naming what is available. */
     public Image get(String name) {
+        if (repository != null && !builtIn(name) && name.matches("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")) {
+            repository.find(name); // a damaged record says so rather than "no image"
+        }
         return available().stream().filter(i -> i.name().equals(name)).findFirst()
                 .orElseThrow(() -> ToolstackException.failed("no image '" + name + "' (available: "
                         + (available().isEmpty() ? "none in " + (home == null ? "an unknown installation" : home)

@@ -83,6 +83,38 @@ class ImportDebCommandTest {
     }
 
     @Test
+    void aDamagedImageSaysSoAndHidesNothingElse() throws Exception {
+        Dom0Fixture f = new Dom0Fixture(dir).init();
+        Path k = Files.write(dir.resolve("linux.deb"), TestDebsAccess.kernelDeb());
+        Path b = Files.write(dir.resolve("busybox.deb"), TestDebsAccess.busyboxDeb());
+        f.vm("image", "import-deb", k.toString(), b.toString()).ok();
+        f.vm("image", "import-deb", "--name", "two", k.toString(), b.toString()).ok();
+        Path record = f.repo.resolve(".vmtree/images/two");
+        Files.writeString(record, Files.readString(record).replace("memory 268435456", "memory 268435457"));
+        Dom0Fixture.Result list = f.vm("image", "list").ok();
+        assertThat(list.out()).contains("debian").doesNotContain("two ");
+        assertThat(list.err()).isEqualTo("vmtree: image 'two' in the repository is damaged: its record is not a vmtree"
+                + " image record or fails its checksum (import it again with `vmtree image import-deb`)\n");
+        Dom0Fixture.Result create = f.vm("create", "vm", "--image", "two");
+        assertThat(create.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
+        assertThat(create.err()).startsWith("vmtree: image 'two' in the repository is damaged");
+        f.vm("create", "vm", "--image", "debian").ok();
+        // a blob whose bytes changed is caught before it boots
+        f.vm("image", "import-deb", "--name", "two", k.toString(), b.toString()).ok();
+        try (var s = Files.list(f.repo.resolve(".vmtree/images/.blobs"))) {
+            for (Path blob : s.toList()) {
+                byte[] bytes = Files.readAllBytes(blob);
+                bytes[bytes.length / 2] ^= 1;
+                Files.write(blob, bytes);
+            }
+        }
+        Dom0Fixture.Result flipped = f.vm("create", "vm2", "--image", "two");
+        assertThat(flipped.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
+        assertThat(flipped.err()).contains("does not hold what the record names");
+        assertThat(f.vm("branch").ok().out()).doesNotContain("vm2");
+    }
+
+    @Test
     void namesAreChecked() throws Exception {
         Dom0Fixture f = new Dom0Fixture(dir).init();
         Path b = Files.write(dir.resolve("busybox.deb"), TestDebsAccess.busyboxDeb());

@@ -72,23 +72,41 @@ public final class RepositoryImages {
         }
     }
 
-    /** The images of this repository, by name; a damaged record is reported as CANNOT_RUN. */
+    /** What {@link #listing} found: the readable images by name, and one line per damaged record. */
+    public record Listing(List<Stored> images, List<String> damaged) {
+        public Listing {
+            images = List.copyOf(images);
+            damaged = List.copyOf(damaged);
+        }
+    }
+
+    /** The readable images of this repository, by name (a damaged record is left out: see {@link #listing}). */
     public List<Stored> list() {
+        return listing().images();
+    }
+
+    /** Every record: one damaged image never hides the others (or the built-in ones). */
+    public Listing listing() {
         if (!Files.isDirectory(dir)) {
-            return List.of();
+            return new Listing(List.of(), List.of());
         }
         List<Stored> out = new ArrayList<>();
+        List<String> damaged = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir)) {
             for (Path p : s.sorted().toList()) {
                 String n = p.getFileName().toString();
                 if (NAME.matcher(n).matches() && !n.endsWith(".tmp") && Files.isRegularFile(p)) {
-                    out.add(read(p));
+                    try {
+                        out.add(read(p));
+                    } catch (ToolstackException e) {
+                        damaged.add(e.getMessage());
+                    }
                 }
             }
         } catch (IOException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot list " + dir + ": " + e.getMessage(), e);
         }
-        return out;
+        return new Listing(out, damaged);
     }
 
     public Optional<Stored> find(String name) {
@@ -167,13 +185,13 @@ public final class RepositoryImages {
     /** Deletes blobs (and leftover .tmp files) that no readable record names. */
     private void prune() throws IOException {
         Set<String> named = new HashSet<>();
-        try {
-            for (Stored s : list()) {
-                named.add(s.kernel().sha256());
-                named.add(s.initrd().sha256());
-            }
-        } catch (ToolstackException damaged) {
+        Listing all = listing();
+        if (!all.damaged().isEmpty()) {
             return; // a record we cannot read may name any blob: delete none
+        }
+        for (Stored s : all.images()) {
+            named.add(s.kernel().sha256());
+            named.add(s.initrd().sha256());
         }
         Path blobs = dir.resolve(BLOBS);
         if (!Files.isDirectory(blobs)) {
