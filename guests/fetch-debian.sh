@@ -46,14 +46,17 @@ O=(-o "Dir::Etc::SourceList=$D/sources.list" -o Dir::Etc::SourceParts=/dev/null
    -o "Dir::State::Lists=$D/lists" -o "Dir::State::status=$D/status" -o "Dir::Cache=$D/cache"
    -o APT::Architecture=riscv64 -o APT::Architectures=riscv64)
 
-apt-get "${O[@]}" -qq update > "$D/update.log" 2>&1 \
-  || fail "cannot read the package lists from $MIRROR ($(grep -m1 -E '^(E|W):' "$D/update.log" || tail -1 "$D/update.log"))"
-K=$(apt-cache "${O[@]}" depends linux-image-riscv64 2>/dev/null \
+# apt-get update exits 0 even when the mirror cannot be reached; its E: and "W: Failed" lines say so
+bad='^(E:|W: (Failed|Some index))'
+if ! apt-get "${O[@]}" -qq update > "$D/update.log" 2>&1 || grep -q -E "$bad" "$D/update.log"; then
+  fail "cannot read the package lists from $MIRROR ($(grep -m1 -E "$bad" "$D/update.log" || tail -1 "$D/update.log"))"
+fi
+K=$( (apt-cache "${O[@]}" depends linux-image-riscv64 2>/dev/null || true) \
     | sed -n 's/.*Depends: \(linux-image-[0-9].*-riscv64\).*/\1/p' | head -1)
 [ -n "$K" ] || fail "no linux-image-*-riscv64 in $MIRROR stable (linux-image-riscv64 names none)"
 mkdir -p "$cache"
 (cd "$D/cache/archives/partial" && apt-get "${O[@]}" -qq download "$K" busybox-static) > "$D/download.log" 2>&1 \
-  || fail "cannot download $K and busybox-static from $MIRROR ($(grep -m1 -E '^(E|W):' "$D/download.log" || tail -1 "$D/download.log"))"
+  || fail "cannot download $K and busybox-static from $MIRROR ($(grep -m1 -E '^E:' "$D/download.log" || tail -1 "$D/download.log"))"
 # Into the cache only when complete: a rename within one file system after the whole download.
 for f in "$D"/cache/archives/partial/*.deb; do
   cp "$f" "$cache/.$(basename "$f").tmp"

@@ -46,6 +46,16 @@ class ImportDebCommandTest {
         assertThat(f.vm("image", "list").ok().out()).contains("debian").contains("other");
         // the kernel is stored once; each initramfs names its image (prompt, hostname)
         assertThat(Files.list(f.repo.resolve(".vmtree/images/.blobs")).count()).isEqualTo(3);
+        for (Path p : List.of(f.repo.resolve(".vmtree/images"), f.repo.resolve(".vmtree/images/.blobs"))) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+                    .isEqualTo("rwx------");
+        }
+        try (Stream<Path> s = Files.walk(f.repo.resolve(".vmtree/images"))) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+                        .as(p.toString()).isEqualTo("rw-------");
+            }
+        }
 
         String json = f.vm("--json", "create", "vm", "--image", "debian").ok().out();
         assertThat(Dom0Fixture.field(json, "instance")).isEqualTo("vm");
