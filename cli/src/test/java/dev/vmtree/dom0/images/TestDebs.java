@@ -110,6 +110,18 @@ final class TestDebs {
         return elf(ModInfo.EM_RISCV, ".modinfo", String.join("\0", modinfo).concat("\0").getBytes(StandardCharsets.UTF_8));
     }
 
+    /** {@code ko} with a signature appended as scripts/sign-file does (PKCS#7 id type 2, a 264-byte blob). */
+    static byte[] signed(byte[] ko) {
+        ByteBuffer b = ByteBuffer.allocate(ko.length + 264 + 12 + ModuleSignature.MARKER.length);
+        b.put(ko);
+        byte[] sig = new byte[264];
+        java.util.Arrays.fill(sig, (byte) 0x5a);
+        b.put(sig);
+        b.put(new byte[] {0, 0, 2, 0, 0, 0, 0, 0}).putInt(264); // big-endian sig_len
+        b.put(ModuleSignature.MARKER);
+        return b.array();
+    }
+
     /** A stand-in for busybox: a RISC-V ELF with a .text section and its version string. */
     static byte[] busybox() {
         return elf(ModInfo.EM_RISCV, ".text", "BusyBox v1.36.1 (test)".getBytes(StandardCharsets.US_ASCII));
@@ -132,7 +144,8 @@ final class TestDebs {
         String dir = "./usr/lib/modules/" + RELEASE + "/kernel/";
         f.put("./boot/vmlinux-" + RELEASE, kernel(0x5064, 4096));
         f.put("./boot/config-" + RELEASE, "CONFIG_TEST=y\n".getBytes(StandardCharsets.US_ASCII));
-        f.put(dir + "fs/ext4/ext4.ko.xz", xz(module("name=ext4", "depends=jbd2,mbcache,crc16", "softdep=pre: crypto-crc32c")));
+        f.put(dir + "fs/ext4/ext4.ko.xz", xz(signed(module("name=ext4", "depends=jbd2,mbcache,crc16",
+                "softdep=pre: crypto-crc32c"))));
         f.put(dir + "fs/jbd2/jbd2.ko.xz", xz(module("name=jbd2", "depends=", "softdep=pre: crypto-crc32c")));
         f.put(dir + "fs/mbcache.ko.xz", xz(module("name=mbcache", "depends=")));
         f.put(dir + "lib/crc16.ko.xz", xz(module("name=crc16", "depends=")));
