@@ -70,8 +70,22 @@ class DebianImageTest {
         Path disk = dir.resolve("disk.img");
         f.vm("disk", "export", "--format", "raw", "vm", disk.toString()).ok();
         assertThat(MkfsCommandTest.fsck(disk)).startsWith("0\n");
-        if (MkfsCommandTest.tool("debugfs") != null) {
+        boolean debugfs = MkfsCommandTest.tool("debugfs") != null;
+        if (debugfs) {
             assertThat(MkfsCommandTest.debugfs(disk, "cat /f")).isEqualTo("hello\n");
+        }
+        // the file system travels with the snapshots: not there before the run, there again after
+        f.vm("checkout", "-b", "before", "vm~1").ok();
+        Path before = dir.resolve("before.img");
+        f.vm("disk", "export", "--format", "raw", before.toString()).ok();
+        assertThat(MkfsCommandTest.fsck(before)).startsWith("0\n");
+        f.vm("checkout", "vm").ok();
+        Path after = dir.resolve("after.img");
+        f.vm("disk", "export", "--format", "raw", after.toString()).ok();
+        assertThat(Files.readAllBytes(after)).isEqualTo(Files.readAllBytes(disk));
+        if (debugfs) {
+            assertThat(MkfsCommandTest.debugfs(before, "cat /f")).isEmpty(); // "File not found" goes to stderr
+            assertThat(MkfsCommandTest.debugfs(after, "cat /f")).isEqualTo("hello\n");
         }
     }
 }
