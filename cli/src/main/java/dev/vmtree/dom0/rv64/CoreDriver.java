@@ -97,6 +97,9 @@ public final class CoreDriver implements MachineDriver {
         MachineConfig config;
         try {
             config = new MachineConfig(spec.memoryBytes(), spec.harts(), machineMode, spec.bootargs(), disks, false, true);
+            if (config.type().linuxDevices()) {
+                config = config.withClockBase(spec.clockBase());
+            }
         } catch (IllegalArgumentException e) {
             throw ToolstackException.badInput(e.getMessage());
         }
@@ -109,6 +112,7 @@ public final class CoreDriver implements MachineDriver {
         } catch (LoadException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage(), e);
         }
+        m.initializeGenerationId(spec.generationId());
         String definition = "vmtree-machine 1\nbackend " + NAME + "\nkernel " + spec.kernel().getFileName() + "\n";
         return new CoreMachine(m, console, ram, diskImages, ReplayLog.empty(0), definition);
     }
@@ -250,13 +254,18 @@ public final class CoreDriver implements MachineDriver {
                     case ReplayEvent.RegisterWrite r -> "register write";
                     case ReplayEvent.DiskWrite d -> "disk write";
                     case ReplayEvent.DiskZeroes z -> "disk write";
+                    case ReplayEvent.GenerationChange g -> "generation change";
                 };
                 events.merge(kind, 1L, Long::sum);
             }
         }
         String halted = es.halted() == null ? null : StateComparison.halt(es);
         return new StateSummary(backend, kernel, es.layout().memoryBytes(), RAM, Bus.RAM_BASE, disks, diskBytes, es.instructions(),
-                halted, registers, events, es.layout().type().id(), es.layout().type().isa());
+                halted, registers, events, es.layout().type().id(), es.layout().type().isa(),
+                es.layout().type().linuxDevices() ? java.time.Instant.EPOCH.plusNanos(es.layout().clockBase()).toString()
+                        : null,
+                es.devices().generationId() == null ? null
+                        : java.util.HexFormat.of().formatHex(es.devices().generationId().id()));
     }
 
     @Override

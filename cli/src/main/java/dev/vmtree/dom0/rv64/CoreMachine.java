@@ -187,6 +187,7 @@ final class CoreMachine implements MachineDriver.Replay {
                     disk(z.disk()).writeZeroes(z.offset(), z.length());
                     log(z);
                 }
+                case ReplayEvent.GenerationChange g -> changeGeneration(g.id());
                 case ReplayEvent.Input i -> throw new AssertionError("input is not an edit");
             }
         }
@@ -362,6 +363,20 @@ final class CoreMachine implements MachineDriver.Replay {
         machine.memory().writeRam(address, data, 0, data.length);
         machine.memory().invalidateCode();
         log(new ReplayEvent.MemoryWrite(machine.instructions(), address, data));
+    }
+
+    @Override
+    public boolean changeGeneration(byte[] id) {
+        if (!machine.setGenerationId(id)) {
+            return false;
+        }
+        log(new ReplayEvent.GenerationChange(machine.instructions(), id));
+        return true;
+    }
+
+    @Override
+    public byte[] generationId() {
+        return machine.generationId();
     }
 
     private ToolstackException outsideRam(long address, int length) {
