@@ -1211,7 +1211,7 @@ function _picocli_vmtree_debug() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--replay' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '--gdb' '--checkpoint-interval' '-C'"
 
   type compopt &>/dev/null && compopt +o default

@@ -52,10 +52,14 @@ public interface MachineDriver {
      * checkpoints every {@code checkpointInterval} instructions. Calls {@code ready} with the bound
      * address once listening, guest output goes to {@code console}, {@code log} hears one line per
      * event; returns when the debugger has left. The session works on the machine in memory only:
-     * nothing is stored.
+     * nothing is stored. With a {@code replayLog} (encoded; null: none) the machine's outside input
+     * comes from that log instead of the console, at its instruction counts: the session re-lives how
+     * the log's snapshot came to be. Edits in the log at its first instruction are applied before the
+     * session; a log with later edits is refused (BAD_INPUT).
      */
-    void debug(LiveMachine m, java.net.InetAddress host, int port, long checkpointInterval, Console console,
-               java.util.function.Consumer<java.net.InetSocketAddress> ready, java.util.function.Consumer<String> log);
+    void debug(LiveMachine m, byte[] replayLog, java.net.InetAddress host, int port, long checkpointInterval,
+               Console console, java.util.function.Consumer<java.net.InetSocketAddress> ready,
+               java.util.function.Consumer<String> log);
 
     /** The StateId of a stored state, as the core defines it (docs/format.md), without running anything. */
     StateId stateId(StoredState state);

@@ -177,14 +177,19 @@ public final class CoreDriver implements MachineDriver {
     }
 
     @Override
-    public void debug(LiveMachine m, java.net.InetAddress host, int port, long checkpointInterval, Console console,
-                      java.util.function.Consumer<java.net.InetSocketAddress> ready, java.util.function.Consumer<String> log) {
+    public void debug(LiveMachine m, byte[] replayLog, java.net.InetAddress host, int port, long checkpointInterval,
+                      Console console, java.util.function.Consumer<java.net.InetSocketAddress> ready,
+                      java.util.function.Consumer<String> log) {
         CoreMachine cm = (CoreMachine) m;
         SwitchableConsole c = cm.console();
         c.attach(console);
+        dev.vmtree.core.input.ExternalInput input = new LiveInput(c);
+        if (replayLog != null) {
+            input = cm.inputFrom(decodeLog(replayLog));
+        }
         GdbServer server;
         try {
-            server = GdbServer.start(host, port, cm.machine(), c, new LiveInput(c),
+            server = GdbServer.start(host, port, cm.machine(), c, input,
                     new GdbServer.Options(checkpointInterval, log));
         } catch (java.io.IOException e) {
             throw ToolstackException.failed("cannot listen on " + host.getHostAddress() + ":" + port + ": " + e.getMessage());
@@ -200,6 +205,14 @@ public final class CoreDriver implements MachineDriver {
             throw ToolstackException.failed(e.getMessage());
         } finally {
             c.flush();
+        }
+    }
+
+    private static ReplayLog decodeLog(byte[] bytes) {
+        try {
+            return ReplayLog.decode(bytes);
+        } catch (CorruptDataException e) {
+            throw corrupt(e.getMessage());
         }
     }
 
