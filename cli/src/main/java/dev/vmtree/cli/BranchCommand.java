@@ -10,11 +10,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code vmtree branch [NAME [START]] | -d NAME | -m OLD NEW}. */
+/** {@code vmtree branch [NAME [START]] | -d NAME | -D NAME | -m OLD NEW | -c OLD NEW}. */
 @Command(name = "branch", mixinStandardHelpOptions = true,
         description = {"List branches ('*' marks the current instance's branch), create one at START"
-                + " (default HEAD: the current instance's base), delete one, or rename one.",
-            "A branch an instance is on cannot be deleted; one whose snapshots nothing else reaches only with -D."})
+                + " (default HEAD: the current instance's base), delete, rename or copy one.",
+            "A branch an instance is on cannot be deleted; one whose snapshots nothing else reaches only with -D.",
+            "-m and -c keep the branch's whole reflog under the new name (as git does), so what it kept from gc stays"
+                + " kept; -m moves the instances on the branch, -c leaves them where they are."})
 public final class BranchCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
@@ -29,8 +31,11 @@ public final class BranchCommand implements Callable<Integer>, JsonOutput {
         @Option(names = "-D", paramLabel = "NAME", description = "Delete branch NAME even if nothing else reaches its snapshots.")
         String forceDelete;
 
-        @Option(names = "-m", arity = "2", paramLabel = "NAME", description = "Rename branch OLD to NEW.")
+        @Option(names = "-m", arity = "2", paramLabel = "NAME", description = "Rename branch OLD to NEW, with its reflog.")
         String[] rename;
+
+        @Option(names = "-c", arity = "2", paramLabel = "NAME", description = "Copy branch OLD to NEW, with its reflog.")
+        String[] copy;
     }
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Branch to create.")
@@ -43,7 +48,7 @@ public final class BranchCommand implements Callable<Integer>, JsonOutput {
     public Integer call() {
         try (Toolstack ts = Dom0Cli.open(spec)) {
             if (mode != null && name != null) {
-                throw new CliException(ExitCodes.USAGE, "-d, -D and -m take no further NAME");
+                throw new CliException(ExitCodes.USAGE, "-d, -D, -m and -c take no further NAME");
             }
             if (mode != null && (mode.delete != null || mode.forceDelete != null)) {
                 String n = mode.delete != null ? mode.delete : mode.forceDelete;
@@ -52,6 +57,14 @@ public final class BranchCommand implements Callable<Integer>, JsonOutput {
                     Dom0Cli.printJson(spec, new Json().beginObject().field("name", n).field("deleted", was.hex()).endObject());
                 } else {
                     Dom0Cli.say(spec, "deleted branch " + n + " (was " + was.shortHex() + ")");
+                }
+            } else if (mode != null && mode.copy != null) {
+                var head = ts.refs().copyBranch(mode.copy[0], mode.copy[1]);
+                if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", mode.copy[1]).field("head", head.hex())
+                            .field("copiedFrom", mode.copy[0]).endObject());
+                } else {
+                    Dom0Cli.say(spec, "copied branch " + mode.copy[0] + " to " + mode.copy[1]);
                 }
             } else if (mode != null) {
                 ts.refs().renameBranch(mode.rename[0], mode.rename[1]);
