@@ -91,8 +91,12 @@ public final class BranchCommand implements Callable<Integer>, JsonOutput {
     }
 
     private void list(Toolstack ts) {
-        String mine = ts.instances().currentName().map(n -> ts.instances().get(n).branch()).orElse(null);
         var branches = ts.refs().branches();
+        var listing = ts.instances().scan();
+        Dom0Cli.warnDamaged(spec, listing.damaged());     // their instances are missing from the lists below
+        String current = ts.instances().currentName().orElse(null);
+        String mine = listing.sound().stream().filter(r -> r.name().equals(current)).map(r -> r.branch())
+                .findFirst().orElse(null);
         if (Dom0Cli.json(spec)) {
             Json j = new Json().beginArray();
             for (Refs.Branch b : branches) {

@@ -31,8 +31,9 @@ public final class Refs {
     /** A tag and the snapshot it names. */
     public record Tag(String name, SnapshotId target) {}
 
+    /** Every branch and the instances on it (a damaged record is on none: {@link Instances#scan} tells of it). */
     public List<Branch> branches() {
-        List<InstanceRecord> all = ts.instances().list();
+        List<InstanceRecord> all = ts.instances().scan().sound();
         List<Branch> out = new ArrayList<>();
         for (var e : ts.repository().refs().entrySet()) {
             if (e.getKey().startsWith(HEADS)) {
