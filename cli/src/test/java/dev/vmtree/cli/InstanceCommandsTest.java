@@ -199,6 +199,11 @@ class InstanceCommandsTest {
         assertThat(branch.err()).isEqualTo(warning);
         f.vm("show", "main").ok();
         f.vm("du").ok();
+        // what moves refs across instances waits for the repair: the damaged record might name that branch
+        f.vm("branch", "other", "main").ok();
+        Dom0Fixture.Result delete = f.vm("branch", "-d", "other");
+        assertThat(delete.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
+        assertThat(delete.err()).isEqualTo("vmtree: " + damaged + "\n");
 
         Dom0Fixture.Result fsck = f.vm("fsck");
         assertThat(fsck.exit()).isEqualTo(1);
