@@ -173,7 +173,7 @@ public final class InstanceCommand implements Runnable, JsonOutput {
                     + " rebuilding a corrupt Git index from HEAD: at REF with --to (a branch name is followed, as by"
                     + " checkout), else at the base snapshot the instance's gc root names, on the branch the damaged"
                     + " record names if that branch exists and reaches that base, otherwise detached.",
-                "Uncommitted state cannot be trusted from a damaged record: if it held some, --discard is needed and"
+                "A working state cannot be trusted from a damaged record: if it had one, --discard is needed and"
                     + " that state is dropped (status 5 without it). A sound record is refused: use checkout."})
     static final class Repair implements Runnable, JsonOutput {
         @Spec

@@ -98,9 +98,9 @@ final class Moves {
                 .filter(x -> x.name().equals(Instances.ROOT_PREFIX + name)).findFirst().orElse(null);
         boolean heldWork = remains.working() || (root != null && (!root.trees().isEmpty() || !root.chunks().isEmpty()));
         if (heldWork && !discard) {
-            throw new ToolstackException(ToolstackException.Kind.DIRTY, "instance " + name + " held uncommitted state"
-                    + " that its damaged record (" + damaged.reason() + ") cannot give back; repair it with --discard to"
-                    + " drop that state (its pages stay in the store until the next gc)");
+            throw new ToolstackException(ToolstackException.Kind.DIRTY, "instance " + name + " had a working state"
+                    + " (maybe uncommitted) that its damaged record (" + damaged.reason() + ") cannot give back; repair it"
+                    + " with --discard to drop that state (its pages stay in the store until the next gc)");
         }
         SnapshotId base;
         String branch;

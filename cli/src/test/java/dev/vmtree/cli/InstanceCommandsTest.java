@@ -267,9 +267,9 @@ class InstanceCommandsTest {
         flipAByteOf("vm1");
         Dom0Fixture.Result r = f.vm("instance", "repair", "vm1");
         assertThat(r.exit()).isEqualTo(ExitCodes.DIRTY);
-        assertThat(r.err()).isEqualTo("vmtree: instance vm1 held uncommitted state that its damaged record (checksum"
-                + " mismatch) cannot give back; repair it with --discard to drop that state (its pages stay in the store"
-                + " until the next gc)\n");
+        assertThat(r.err()).isEqualTo("vmtree: instance vm1 had a working state (maybe uncommitted) that its damaged"
+                + " record (checksum mismatch) cannot give back; repair it with --discard to drop that state (its pages"
+                + " stay in the store until the next gc)\n");
         try (var repo = dev.vmtree.store.Repository.open(f.repo)) {
             assertThat(repo.chunks().contains(w.images().get("ram").root())).as("nothing dropped yet").isTrue();
         }
