@@ -185,10 +185,14 @@ class InstanceCommandsTest {
         assertThat(f.vm("--json", "instance", "list").ok().out())
                 .startsWith("[{\"name\":\"vm1\",\"current\":true,\"damaged\":\"checksum mismatch\"},{\"name\":\"vm2\"");
 
-        Dom0Fixture.Result status = f.vm("status");
-        assertThat(status.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
-        assertThat(status.err()).isEqualTo("vmtree: " + damaged + "\n");
+        // status reports the damage as the instance's state; what needs the record (run, commit, ...) fails with it
+        assertThat(f.vm("status").ok().out()).isEqualTo("instance vm1 (current)\nstate    " + damaged + "\n");
+        assertThat(f.vm("--json", "status").ok().out().trim())
+                .isEqualTo("{\"instance\":\"vm1\",\"current\":true,\"damaged\":\"checksum mismatch\"}");
         f.vm("status", "-i", "vm2").ok();
+        Dom0Fixture.Result commit = f.vm("commit", "-m", "x");
+        assertThat(commit.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
+        assertThat(commit.err()).isEqualTo("vmtree: " + damaged + "\n");
 
         String warning = "vmtree: warning: instance vm1 left out: " + damaged + "\n";
         Dom0Fixture.Result log = f.vm("log", "--oneline").ok();
