@@ -21,6 +21,10 @@ import java.util.stream.Stream;
  * (its base snapshot, working images and state files), registered <em>before</em> the record is
  * written and unregistered <em>after</em> it is deleted, so gc never drops what a record names.
  *
+ * <p>A record that does not decode is {@link Damaged}: reading it throws {@link DamagedRecordException}
+ * (whose message names the repair), {@link #scan} reads past it for views, {@link #remove} drops it
+ * with force, and {@code Toolstack.repairInstance} rewrites it. Its gc root stays until then.
+ *
  * <p>Threading: writes run inside a {@link WriteTransaction} (the repository's one-writer lock);
  * reads take no lock and see each record whole (files are replaced atomically).
  */

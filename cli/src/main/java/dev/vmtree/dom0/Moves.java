@@ -112,7 +112,7 @@ final class Moves {
             label = rev;
         } else {
             base = root != null && root.snapshots().size() == 1 ? root.snapshots().getFirst()
-                    : remains.base() != null && ts.repository().resolve(remains.base().hex()).isPresent() ? remains.base()
+                    : remains.base() != null && isSnapshot(remains.base()) ? remains.base()
                     : null;
             if (base == null) {
                 throw ToolstackException.failed("cannot tell which snapshot instance " + name + " stood on; repair it"
@@ -131,6 +131,15 @@ final class Moves {
             ts.instances().save(tx, repaired);
         }
         return new Result(repaired, null);
+    }
+
+    /** True when {@code id} (read from a damaged record) names a snapshot in the store. */
+    private boolean isSnapshot(SnapshotId id) {
+        try {
+            return ts.repository().resolve(id.hex()).isPresent();
+        } catch (dev.vmtree.store.StoreException e) {
+            return false;
+        }
     }
 
     /** A branch named by a damaged record is kept only if it exists and reaches the base (else: detached). */

@@ -256,7 +256,15 @@ class InstanceCommandsTest {
         assertThat(f.vm("instance", "repair", "vm2").ok().out())
                 .isEqualTo("repaired instance vm2: at " + second.shortHex() + " (detached)\n");
 
+        // with no gc root to say where it stood, a damaged base line is no guide: REF must be given
         flipAByteOf("vm2");
+        try (var repo = dev.vmtree.store.Repository.open(f.repo); WriteTransaction tx = repo.beginWrite()) {
+            assertThat(tx.unregisterRoot("instance/vm2")).isTrue();
+        }
+        Dom0Fixture.Result lost = f.vm("instance", "repair", "vm2");
+        assertThat(lost.exit()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(lost.err()).isEqualTo("vmtree: cannot tell which snapshot instance vm2 stood on; repair it with"
+                + " --to REF\n");
         assertThat(f.vm("--json", "instance", "repair", "vm2", "--to", "main").ok().out().trim())
                 .isEqualTo("{\"instance\":\"vm2\",\"snapshot\":\"" + second.hex() + "\",\"branch\":\"main\","
                         + "\"state\":\"" + Dom0Fixture.field(f.vm("--json", "status", "-i", "vm2").ok().out(), "headState")
