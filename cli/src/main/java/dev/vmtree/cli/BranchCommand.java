@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code vmtree branch [NAME [START]] | -d NAME | -D NAME | -m OLD NEW | -c OLD NEW}. */
+/** {@code vmtree branch [NAME [START]] | -d NAME | -D NAME | -m [OLD] NEW | -c [OLD] NEW}. */
 @Command(name = "branch", mixinStandardHelpOptions = true,
         description = {"List branches ('*' marks the current instance's branch), create one at START"
                 + " (default HEAD: the current instance's base), delete, rename or copy one.",
@@ -31,10 +31,12 @@ public final class BranchCommand implements Callable<Integer>, JsonOutput {
         @Option(names = "-D", paramLabel = "NAME", description = "Delete branch NAME even if nothing else reaches its snapshots.")
         String forceDelete;
 
-        @Option(names = "-m", arity = "2", paramLabel = "NAME", description = "Rename branch OLD to NEW, with its reflog.")
+        @Option(names = "-m", arity = "1..2", paramLabel = "NAME", description = "Rename branch [OLD] to NEW, with its"
+                + " reflog (OLD defaults to the current instance's branch).")
         String[] rename;
 
-        @Option(names = "-c", arity = "2", paramLabel = "NAME", description = "Copy branch OLD to NEW, with its reflog.")
+        @Option(names = "-c", arity = "1..2", paramLabel = "NAME", description = "Copy branch [OLD] to NEW, with its"
+                + " reflog (OLD defaults to the current instance's branch).")
         String[] copy;
     }
 
@@ -59,21 +61,23 @@ public final class BranchCommand implements Callable<Integer>, JsonOutput {
                     Dom0Cli.say(spec, "deleted branch " + n + " (was " + was.shortHex() + ")");
                 }
             } else if (mode != null && mode.copy != null) {
-                var head = ts.refs().copyBranch(mode.copy[0], mode.copy[1]);
+                String[] names = oldAndNew(ts, mode.copy);
+                var head = ts.refs().copyBranch(names[0], names[1]);
                 if (Dom0Cli.json(spec)) {
-                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", mode.copy[1]).field("head", head.hex())
-                            .field("copiedFrom", mode.copy[0]).endObject());
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", names[1]).field("head", head.hex())
+                            .field("copiedFrom", names[0]).endObject());
                 } else {
-                    Dom0Cli.say(spec, "copied branch " + mode.copy[0] + " to " + mode.copy[1]);
+                    Dom0Cli.say(spec, "copied branch " + names[0] + " to " + names[1]);
                 }
             } else if (mode != null) {
-                ts.refs().renameBranch(mode.rename[0], mode.rename[1]);
+                String[] names = oldAndNew(ts, mode.rename);
+                ts.refs().renameBranch(names[0], names[1]);
                 if (Dom0Cli.json(spec)) {
-                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", mode.rename[1])
-                            .field("head", ts.refs().branchHead(mode.rename[1]).map(h -> h.hex()).orElse(null))
-                            .field("renamedFrom", mode.rename[0]).endObject());
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", names[1])
+                            .field("head", ts.refs().branchHead(names[1]).map(h -> h.hex()).orElse(null))
+                            .field("renamedFrom", names[0]).endObject());
                 } else {
-                    Dom0Cli.say(spec, "renamed branch " + mode.rename[0] + " to " + mode.rename[1]);
+                    Dom0Cli.say(spec, "renamed branch " + names[0] + " to " + names[1]);
                 }
             } else if (name != null) {
                 Refs.Branch b = ts.refs().createBranch(name, start);
@@ -88,6 +92,19 @@ public final class BranchCommand implements Callable<Integer>, JsonOutput {
             }
             return 0;
         }
+    }
+
+    /** {@code -m/-c [OLD] NEW}: OLD defaults to the current instance's branch, as git's to the current branch. */
+    private static String[] oldAndNew(Toolstack ts, String[] given) {
+        if (given.length == 2) {
+            return given;
+        }
+        var cur = ts.instances().current();
+        if (cur.branch() == null) {
+            throw new CliException(ExitCodes.FAILURE, "instance " + cur.name() + " is detached (on no branch); name the"
+                    + " branch: vmtree branch -m OLD NEW");
+        }
+        return new String[] {cur.branch(), given[0]};
     }
 
     private void list(Toolstack ts) {

@@ -92,6 +92,14 @@ class RefCommandsTest {
         assertThat(f.vm("branch").ok().out()).contains("* trunk").doesNotContain("main");
         assertThat(f.vm("instance", "list").ok().out()).contains("vm1").contains("trunk");
         assertThat(f.vm("reflog", "trunk").ok().out()).contains("trunk@{0}: branch: renamed main to trunk");
+        // as in git, one name renames (or copies) the current branch
+        assertThat(f.vm("branch", "-m", "stem").ok().out()).isEqualTo("renamed branch trunk to stem\n");
+        assertThat(f.vm("branch", "-c", "stem2").ok().out()).isEqualTo("copied branch stem to stem2\n");
+        assertThat(f.vm("branch").ok().out()).contains("* stem ").contains("  stem2 ").doesNotContain("trunk");
+        f.vm("checkout", "--discard", c.hex()).ok();
+        Dom0Fixture.Result detached = f.vm("branch", "-m", "other");
+        assertThat(detached.exit()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(detached.err()).startsWith("vmtree: instance vm1 is detached (on no branch); name the branch");
     }
 
     /**
