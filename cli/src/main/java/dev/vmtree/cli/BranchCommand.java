@@ -96,6 +96,9 @@ public final class BranchCommand implements Callable<Integer>, JsonOutput {
 
     /** {@code -m/-c [OLD] NEW}: OLD defaults to the current instance's branch, as git's to the current branch. */
     private static String[] oldAndNew(Toolstack ts, String[] given) {
+        if (given.length > 2) {
+            throw new CliException(ExitCodes.USAGE, "-m and -c take [OLD] NEW, once");
+        }
         if (given.length == 2) {
             return given;
         }

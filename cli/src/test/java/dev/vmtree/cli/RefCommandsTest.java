@@ -100,6 +100,9 @@ class RefCommandsTest {
         Dom0Fixture.Result detached = f.vm("branch", "-m", "other");
         assertThat(detached.exit()).isEqualTo(ExitCodes.FAILURE);
         assertThat(detached.err()).startsWith("vmtree: instance vm1 is detached (on no branch); name the branch");
+        Dom0Fixture.Result twice = f.vm("branch", "-m", "stem", "x", "-m", "y", "z");
+        assertThat(twice.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(twice.err()).startsWith("vmtree: -m and -c take [OLD] NEW, once");
     }
 
     /**
