@@ -190,6 +190,7 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance remove" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance rm" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance use" ];    then _picocli_vmtree_instance; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance repair" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image list" ];    then _picocli_vmtree_image; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image import-deb" ];    then _picocli_vmtree_image; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image remove" ];    then _picocli_vmtree_image; return $?; fi
@@ -240,31 +241,33 @@ function _complete_vmtree() {
   local cmds33=(instance remove)
   local cmds34=(instance rm)
   local cmds35=(instance use)
-  local cmds36=(image list)
-  local cmds37=(image import-deb)
-  local cmds38=(image remove)
-  local cmds39=(disk ls)
-  local cmds40=(disk export)
-  local cmds41=(disk serve)
-  local cmds42=(store put)
-  local cmds43=(store cat)
-  local cmds44=(bench store)
-  local cmds45=(bench cow)
-  local cmds46=(bench core)
-  local cmds47=(bench dom0)
+  local cmds36=(instance repair)
+  local cmds37=(image list)
+  local cmds38=(image import-deb)
+  local cmds39=(image remove)
+  local cmds40=(disk ls)
+  local cmds41=(disk export)
+  local cmds42=(disk serve)
+  local cmds43=(store put)
+  local cmds44=(store cat)
+  local cmds45=(bench store)
+  local cmds46=(bench cow)
+  local cmds47=(bench core)
+  local cmds48=(bench dom0)
 
-  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_bench_core; return $?; fi
-  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
-  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_disk_export; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_image_remove; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_image_importdeb; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_disk_export; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_image_remove; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_image_importdeb; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_instance_repair; return $?; fi
   if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_instance_use; return $?; fi
   if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
   if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
@@ -441,7 +444,7 @@ function _picocli_vmtree_create() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--from' '--kernel' '--image' '--firmware' '--initrd' '--memory' '--harts' '--disk-size' '--disk-image' '--append' '--mkfs' '-C'"
+  local arg_opts="'--from' '--kernel' '--image' '--firmware' '--initrd' '--memory' '--harts' '--disk-size' '--disk-image' '--append' '--mkfs' '--clock-base' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -489,6 +492,9 @@ function _picocli_vmtree_create() {
       return
       ;;
     '--mkfs')
+      return
+      ;;
+    '--clock-base')
       return
       ;;
     '-C')
@@ -626,7 +632,7 @@ function _picocli_vmtree_checkout() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--discard' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--discard' '--new-generation' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '-b' '-C'"
 
   type compopt &>/dev/null && compopt +o default
@@ -662,7 +668,7 @@ function _picocli_vmtree_rollback() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--discard' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--discard' '--new-generation' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '-C'"
 
   type compopt &>/dev/null && compopt +o default
@@ -826,7 +832,7 @@ function _picocli_vmtree_instance() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="list add remove rm use"
+  local commands="list add remove rm use repair"
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -888,7 +894,7 @@ function _picocli_vmtree_branch() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-d' '-D' '-m' '-C'"
+  local arg_opts="'-d' '-D' '-m' '-c' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -900,6 +906,9 @@ function _picocli_vmtree_branch() {
       return
       ;;
     '-m')
+      return
+      ;;
+    '-c')
       return
       ;;
     '-C')
@@ -1217,7 +1226,7 @@ function _picocli_vmtree_debug() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--replay' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '--gdb' '--checkpoint-interval' '-C'"
 
   type compopt &>/dev/null && compopt +o default
@@ -1572,6 +1581,39 @@ function _picocli_vmtree_instance_use() {
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `repair` subcommand.
+function _picocli_vmtree_instance_repair() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--discard' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--to' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--to')
+      return
+      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames

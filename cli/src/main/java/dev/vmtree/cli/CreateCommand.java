@@ -1,5 +1,6 @@
 package dev.vmtree.cli;
 
+import dev.vmtree.dom0.GenerationId;
 import dev.vmtree.dom0.ImageCatalog;
 import dev.vmtree.dom0.MachineDriver.MachineSpec;
 import dev.vmtree.dom0.Machines;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Spec;
             "  vmtree create linux --kernel Image --initrd rootfs.cpio --memory 512M \\",
             "      --harts 2 --append console=ttyS0",
             "  vmtree create web --kernel kernel.elf --disk-image debian.qcow2",
-            "  vmtree create vm --image debian --disk-size 64M --mkfs ext4", "  vmtree create trial --from kv~2"})
+            "  vmtree create vm --image debian --disk-size 64M --mkfs ext4", "  vmtree create trial --from kv~2",
+            "  vmtree create repro --image kvshell --clock-base 2026-01-01T00:00:00Z"})
 public final class CreateCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
@@ -70,6 +72,12 @@ public final class CreateCommand implements Callable<Integer>, JsonOutput {
             + " default disk) with this file system through the host's mke2fs: ext4, ext3 or ext2.")
     String mkfs;
 
+    @Option(names = "--clock-base", paramLabel = "TIME", description = "What the guest's real-time clock reads at"
+            + " instruction 0 (it then advances with virtual time, so replay stays exact): an ISO-8601 instant"
+            + " (2026-01-01T00:00:00Z), a date (2026-01-01, midnight UTC), @SECONDS since the epoch, or now."
+            + " Default: the host clock now. Stored with the machine.")
+    String clockBase;
+
     @Override
     public Integer call() {
         try (Toolstack ts = Dom0Cli.open(spec)) {
@@ -77,7 +85,8 @@ public final class CreateCommand implements Callable<Integer>, JsonOutput {
             Machines.Created c;
             if (from != null) {
                 if (kernel != null || image != null || firmware != null || initrd != null || memory != null
-                        || harts != null || diskSize != null || diskImage != null || append != null || mkfs != null) {
+                        || harts != null || diskSize != null || diskImage != null || append != null
+                        || clockBase != null || mkfs != null) {
                     throw new CliException(ExitCodes.USAGE, "--from takes the machine as it is: no --kernel, --image,"
                             + " --memory or other machine options");
                 }
@@ -90,7 +99,7 @@ public final class CreateCommand implements Callable<Integer>, JsonOutput {
                     Path formatted = Mkfs.format(ts.repository().storeDirectory(), mkfs, s.diskBytes());
                     try {
                         c = machines.create(name, new MachineSpec(s.memoryBytes(), s.harts(), s.kernel(), s.boot(),
-                                s.firmware(), s.initrd(), 0, formatted, s.bootargs()));
+                                s.firmware(), s.initrd(), 0, formatted, s.bootargs(), s.clockBase(), s.generationId()));
                     } finally {
                         try {
                             java.nio.file.Files.deleteIfExists(formatted);
@@ -156,6 +165,8 @@ public final class CreateCommand implements Callable<Integer>, JsonOutput {
         if (mkfs != null && disk == 0) {
             throw new CliException(ExitCodes.USAGE, "--mkfs needs a disk to format: give --disk-size SIZE");
         }
-        return new MachineSpec(mem, n, program, boot, firmware, ramdisk, disk, diskImage, bootargs);
+        long clock = MachineValues.clockBase("--clock-base", clockBase == null ? "now" : clockBase);
+        return new MachineSpec(mem, n, program, boot, firmware, ramdisk, disk, diskImage, bootargs, clock,
+                GenerationId.random().bytes());
     }
 }

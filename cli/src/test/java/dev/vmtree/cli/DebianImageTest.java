@@ -54,7 +54,7 @@ class DebianImageTest {
 
         f.vm("create", "vm", "--image", "debian", "--disk-size", "64M", "--mkfs", "ext4").ok();
         Path input = Files.writeString(dir.resolve("input"),
-                "echo hello > /mnt/f; sync; uname -r\ncat /mnt/f\numount /mnt\npoweroff -f\n");
+                "echo hello > /mnt/f; sync; uname -r\ncat /mnt/f\ndate -u +year=%Y\numount /mnt\npoweroff -f\n");
         long start = System.nanoTime();
         Dom0Fixture.Result run = f.vm("run", "--input", input.toString(), "--max-instructions", "8000000000").ok();
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
@@ -63,6 +63,8 @@ class DebianImageTest {
                 .contains("init: /dev/vda mounted at /mnt")
                 .contains("debian:/# echo hello > /mnt/f; sync; uname -r\r\n" + release + "\r\n")
                 .contains("debian:/# cat /mnt/f\r\nhello\r\n")
+                // the kernel set its clock from the RTC, whose base create took from the host clock
+                .contains("year=" + java.time.Year.now(java.time.ZoneOffset.UTC) + "\r\n")
                 .contains("reboot: Power down");
         assertThat(run.err()).contains("(the guest powered off)");
 
