@@ -53,8 +53,9 @@ class DebianImageTest {
         assertThat(f.vm("image", "list").ok().out()).contains("debian ").contains(release);
 
         f.vm("create", "vm", "--image", "debian", "--disk-size", "64M", "--mkfs", "ext4").ok();
-        Path input = Files.writeString(dir.resolve("input"),
-                "echo hello > /mnt/f; sync; uname -r\ncat /mnt/f\ndate -u +year=%Y\numount /mnt\npoweroff -f\n");
+        // the first line is empty on purpose: the first byte typed may be lost (docs/linux.md "Known limits")
+        Path input = Files.writeString(dir.resolve("input"), "\n"
+                + "echo hello > /mnt/f; sync; uname -r\ncat /mnt/f\ndate -u +year=%Y\numount /mnt\npoweroff -f\n");
         long start = System.nanoTime();
         Dom0Fixture.Result run = f.vm("run", "--input", input.toString(), "--max-instructions", "8000000000").ok();
         long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
