@@ -2,6 +2,7 @@ package dev.vmtree.dom0;
 
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.SnapshotId;
+import dev.vmtree.store.DamagedObjectException;
 import dev.vmtree.store.StoreException;
 import dev.vmtree.store.WriteTransaction;
 import java.nio.file.Path;
@@ -173,6 +174,8 @@ public final class Toolstack implements AutoCloseable {
         }
         try {
             return repo.resolve(expr).orElseThrow(() -> unknown(rev));
+        } catch (DamagedObjectException e) {
+            throw e; // a damaged commit on the way is not an unknown revision
         } catch (StoreException e) {
             if (e.getMessage() != null && e.getMessage().contains("ambiguous")) {
                 throw ToolstackException.failed("ambiguous revision '" + rev + "': give more hex digits");

@@ -196,7 +196,7 @@ public final class ChunkStore implements AutoCloseable {
         try {
             return readAt(loc, false);
         } catch (ChunkCodec.DamagedRecordException e) {
-            throw new StoreException("chunk " + id.shortHex() + " is damaged: " + e.getMessage() + " ("
+            throw new DamagedObjectException("chunk " + id.shortHex() + " is damaged: " + e.getMessage() + " ("
                     + packPath(loc.pack().name()) + " at offset " + loc.offset() + ")");
         }
     }
@@ -286,7 +286,7 @@ public final class ChunkStore implements AutoCloseable {
                     action.accept(i, ChunkCodec.decode(buf, (int) (l.offset() - start),
                             l.pack().index().recordLength(l.entry()), ids[i], false));
                 } catch (ChunkCodec.DamagedRecordException e) {
-                    throw new StoreException("chunk " + ids[i].shortHex() + " is damaged: " + e.getMessage() + " ("
+                    throw new DamagedObjectException("chunk " + ids[i].shortHex() + " is damaged: " + e.getMessage() + " ("
                             + packPath(l.pack().name()) + " at offset " + l.offset() + ")");
                 }
             }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 
@@ -167,7 +168,7 @@ final class Gc {
     private Set<ChunkId> mark() {
         RootSet roots = RootSet.of(repo);
         Set<ChunkId> live = new HashSet<>();
-        try (RevWalk rw = new RevWalk(repo.meta().git())) {
+        try (ObjectReader reader = repo.meta().newVerifyingReader(); RevWalk rw = new RevWalk(reader)) {
             for (SnapshotId s : roots.snapshots().keySet()) {
                 rw.markStart(rw.parseCommit(ObjectId.fromString(s.hex())));
             }
