@@ -3,6 +3,7 @@ package dev.vmtree.dom0;
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.SnapshotId;
 import dev.vmtree.store.DamagedObjectException;
+import dev.vmtree.store.GcReport;
 import dev.vmtree.store.StoreException;
 import dev.vmtree.store.WriteTransaction;
 import java.nio.file.Path;
@@ -144,6 +145,16 @@ public final class Toolstack implements AutoCloseable {
      */
     public InstanceRecord rollback(String instance, String rev, boolean discard) {
         return new Moves(this).rollback(instance, rev, discard).instance();
+    }
+
+    /**
+     * The store's gc, which first asks (under the writer lock) what this layer cannot account for:
+     * any instance record fsck reports as damaged, or whose gc root is missing or different, stops
+     * it before anything is deleted.
+     */
+    public GcReport gc(Duration expire) {
+        return repo.gc(expire, LOCK_TIMEOUT, notices, () -> instances.verify().stream()
+                .filter(p -> !p.harmless()).map(Instances.Problem::text).toList());
     }
 
     /** Space used by the repository, per kind of file and per branch, tag and instance. */

@@ -101,9 +101,14 @@ public final class ChunkStore implements AutoCloseable {
         List<DamagedFile> damaged = new ArrayList<>();
         List<String> names;
         try {
-            names = fs.list(dir);
+            names = new ArrayList<>(fs.list(dir));
         } catch (IOException e) {
             throw new StoreException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        if (names.isEmpty() && !fs.exists(dir)) {
+            // Every chunk lives here: carrying on would report each one missing, or let a write start afresh.
+            throw new StoreException("damaged repository: " + dir + " is missing (it holds every chunk); restore it"
+                    + " from a backup, or recreate it empty (mkdir) and run `vmtree fsck` to see what is lost");
         }
         names.sort(null);
         for (String file : names) {

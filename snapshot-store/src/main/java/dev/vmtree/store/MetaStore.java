@@ -302,8 +302,10 @@ final class MetaStore implements AutoCloseable {
                 out.add(new LogEntry(orNull(e.getOldId()), orNull(e.getNewId()), e.getWho().getWhenAsInstant(),
                         e.getComment()));
             }
-        } catch (IOException e) {
-            throw new StoreException("cannot read the reflog of " + ref + " in " + gitDir + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            // JGit throws unchecked exceptions (InvalidObjectIdException) for a garbage line.
+            throw new StoreException("damaged reflog " + gitDir.resolve("logs").resolve(refName(ref)) + ": " + e.getMessage()
+                    + " (run `vmtree fsck`)", e);
         }
         return out;
     }
