@@ -77,6 +77,12 @@ final class MetaStore implements AutoCloseable {
             repo.getConfig().load();
             return new MetaStore(gitDir, repo);
         } catch (Exception e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof org.eclipse.jgit.errors.ConfigInvalidException && t.getCause() == null) {
+                    throw new StoreException("damaged repository: " + gitDir.resolve("config") + " cannot be parsed ("
+                            + t.getMessage() + "); fix it, or restore the settings docs/format.md lists", e);
+                }
+            }
             throw new StoreException("damaged repository: cannot open " + gitDir + ": " + e.getMessage(), e);
         }
     }

@@ -183,6 +183,15 @@ class IntegrityChecksTest {
     }
 
     @Test
+    void aBrokenMetaGitConfigIsNamed() throws Exception {
+        Path config = dir.resolve(".vmtree/meta.git/config");
+        Files.writeString(config, "[broken\n", StandardOpenOption.APPEND);
+        assertThatThrownBy(() -> Repository.open(dir)).isInstanceOf(StoreException.class)
+                .hasMessage("damaged repository: " + config + " cannot be parsed (Bad section entry: broken); fix it,"
+                        + " or restore the settings docs/format.md lists");
+    }
+
+    @Test
     void aHealthyRepositoryHasNothingToAccountFor() {
         try (Repository repo = Repository.open(dir)) {
             assertThat(IntegrityChecks.find(repo)).isEmpty();
