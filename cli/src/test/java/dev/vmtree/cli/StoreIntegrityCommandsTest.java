@@ -204,6 +204,12 @@ class StoreIntegrityCommandsTest {
         ObjectId head = imagesBlob("refs/heads/kv");
         loose(head).toFile().setWritable(true);
         Files.copy(loose(imagesBlob("refs/heads/kv~1")), loose(head), StandardCopyOption.REPLACE_EXISTING);
+        // the instance stands on the damaged snapshot (clean): running it reads that snapshot
+        for (String[] cmd : new String[][] {{"run", "--max-instructions", "1000"}, {"show"}, {"mem", "read", "0x80001000", "4"}}) {
+            Dom0Fixture.Result r = f.vm(cmd);
+            assertThat(r.exit()).as(String.join(" ", cmd)).isEqualTo(ExitCodes.CANNOT_RUN);
+            assertThat(r.err()).as(String.join(" ", cmd)).contains("git object " + head.name()).hasLineCount(1);
+        }
         f.vm("checkout", "--discard", "kv~1").ok(); // the parent still reads
         for (String[] cmd : new String[][] {{"show", "kv"}, {"mem", "read", "kv", "0x80001000", "4"}, {"checkout", "kv"},
                 {"disk", "ls", "kv"}}) {

@@ -70,11 +70,11 @@ public final class VerifyingObjectReader extends ObjectReader {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new DamagedObjectException("git object " + id.name() + " in " + gitDir + " is unreadable ("
-                    + e.getMessage() + ") (run `vmtree fsck`)", e);
+                    + e.getMessage() + ")", e);
         }
         if (!formatter.idFor(type, bytes).equals(id)) {
             throw new DamagedObjectException("git object " + id.name() + " in " + gitDir
-                    + " is damaged: its content does not match its id (run `vmtree fsck`)");
+                    + " is damaged: its content does not match its id");
         }
         return new ObjectLoader.SmallObject(type, bytes);
     }

@@ -63,7 +63,7 @@ class VerifiedReadsTest {
         try (Repository repo = Repository.open(dir)) {
             assertThatThrownBy(() -> repo.readSnapshot(head)).isInstanceOf(DamagedObjectException.class)
                     .hasMessageContaining(victim.name()).hasMessageContaining("does not match its id")
-                    .hasMessageContaining("vmtree fsck").hasMessageNotContaining("\n");
+                    .hasMessageNotContaining("\n");
             assertThat(repo.readSnapshot(parent).content().images()).containsKey("ram"); // the rest still reads
             assertThat(repo.fsck().problems()).anyMatch(p -> p.object().equals("git object " + victim.name()));
             assertThatThrownBy(() -> repo.gc(Duration.ZERO, Duration.ofSeconds(5), m -> {}))
