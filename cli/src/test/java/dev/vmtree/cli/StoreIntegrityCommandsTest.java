@@ -60,6 +60,10 @@ class StoreIntegrityCommandsTest {
         r = f.vm("mem", "write", "0x80001004", "01");
         assertThat(r.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
         assertThat(r.err()).contains(store("roots") + " is missing");
+        r = f.vm("run", "--max-instructions", "1000"); // refused before it runs, not when it saves
+        assertThat(r.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
+        assertThat(r.err()).isEqualTo("vmtree: damaged repository: " + store("roots") + " is missing (run `vmtree fsck`)\n");
+        assertThat(store("roots")).doesNotExist();
 
         assertThat(f.vm("fsck", "--rebuild-roots").ok().out()).contains("rebuilt").contains("1 instance records")
                 .contains("1 instances: ok");
