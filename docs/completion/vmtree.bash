@@ -435,7 +435,7 @@ function _picocli_vmtree_create() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--from' '--kernel' '--image' '--firmware' '--initrd' '--memory' '--harts' '--disk-size' '--disk-image' '--append' '-C'"
+  local arg_opts="'--from' '--kernel' '--image' '--firmware' '--initrd' '--memory' '--harts' '--disk-size' '--disk-image' '--append' '--clock-base' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -480,6 +480,9 @@ function _picocli_vmtree_create() {
       return $?
       ;;
     '--append')
+      return
+      ;;
+    '--clock-base')
       return
       ;;
     '-C')
@@ -617,7 +620,7 @@ function _picocli_vmtree_checkout() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--discard' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--discard' '--new-generation' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '-b' '-C'"
 
   type compopt &>/dev/null && compopt +o default
@@ -653,7 +656,7 @@ function _picocli_vmtree_rollback() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--discard' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--discard' '--new-generation' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '-C'"
 
   type compopt &>/dev/null && compopt +o default
@@ -1208,7 +1211,7 @@ function _picocli_vmtree_debug() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--replay' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '--gdb' '--checkpoint-interval' '-C'"
 
   type compopt &>/dev/null && compopt +o default

@@ -1,6 +1,7 @@
 package dev.vmtree.cli;
 
 import dev.vmtree.dom0.InstanceLock;
+import dev.vmtree.dom0.GenerationId;
 import dev.vmtree.dom0.InstanceRecord;
 import dev.vmtree.dom0.StateId;
 import dev.vmtree.dom0.Toolstack;
@@ -102,7 +103,9 @@ public final class InstanceCommand implements Runnable, JsonOutput {
                 SnapshotId base = ts.resolve(ref);
                 StateId state = ts.machines().machineStateId(base, ref);
                 String branch = !detach && ts.refs().branches().stream().anyMatch(b -> b.name().equals(ref)) ? ref : null;
-                InstanceRecord r = new InstanceRecord(name, base, branch, state, null, Instant.now());
+                // another machine from one snapshot: its own generation ID when it first runs (docs/security.md)
+                InstanceRecord r = new InstanceRecord(name, base, branch, state, null, Instant.now(),
+                        GenerationId.random());
                 try (WriteTransaction tx = ts.beginWrite()) {
                     ts.instances().add(tx, r);
                 }

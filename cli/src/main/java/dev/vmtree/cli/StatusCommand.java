@@ -61,7 +61,8 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
                 j.field("dirty", r.dirty()).name("dirtyPages").beginObject();
                 dirty.forEach(j::field);
                 j.endObject().field("instructionsSinceHead", since)
-                        .field("workingState", r.currentState() == null ? null : r.currentState().hex());
+                        .field("workingState", r.currentState() == null ? null : r.currentState().hex())
+                        .field("newGenerationPending", r.pendingGeneration() != null);
                 Dom0Cli.printJson(spec, j.endObject());
                 return ExitCodes.OK;
             }
@@ -71,6 +72,9 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
             String subject = ts.history().log(java.util.List.of(r.base()), 1).getFirst().subject();
             out.println("head     " + r.base().shortHex() + " " + subject);
             out.println("state    " + state);
+            if (r.pendingGeneration() != null) {
+                out.println("         (gets a fresh VM generation ID when it next runs)");
+            }
             if (r.working() != null) {
                 StringBuilder sb = new StringBuilder();
                 dirty.forEach((k, v) -> {

@@ -32,6 +32,9 @@ final class InstanceFile {
         if (r.branch() != null) {
             sb.append("branch ").append(r.branch()).append('\n');
         }
+        if (r.pendingGeneration() != null) {
+            sb.append("generation ").append(r.pendingGeneration().hex()).append('\n');
+        }
         WorkingState w = r.working();
         if (w != null) {
             sb.append("working ").append(w.stateId().hex()).append(' ').append(w.instructionsSinceBase()).append('\n');
@@ -66,6 +69,7 @@ final class InstanceFile {
         SnapshotId base = null;
         StateId baseState = null;
         StateId working = null;
+        GenerationId generation = null;
         long instructions = 0;
         Map<String, PageTreeRoot> images = new LinkedHashMap<>();
         Map<String, ChunkId> files = new LinkedHashMap<>();
@@ -78,6 +82,7 @@ final class InstanceFile {
                 case "base" -> base = new SnapshotId(f[1]);
                 case "base-state" -> baseState = new StateId(f[1]);
                 case "branch" -> branch = f[1];
+                case "generation" -> generation = new GenerationId(f[1]);
                 case "working" -> {
                     working = new StateId(f[1]);
                     instructions = Long.parseLong(f[2]);
@@ -92,7 +97,7 @@ final class InstanceFile {
             throw new IllegalArgumentException("missing name, base or created line");
         }
         WorkingState w = working == null ? null : new WorkingState(working, images, files, instructions);
-        return new InstanceRecord(name, base, branch, baseState, w, created);
+        return new InstanceRecord(name, base, branch, baseState, w, created, generation);
     }
 
     private static int crc(byte[] b) {

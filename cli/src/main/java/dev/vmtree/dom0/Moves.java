@@ -28,7 +28,7 @@ final class Moves {
         boolean branch = ts.repository().refs().containsKey(Refs.HEADS + name);
         SnapshotId to = resolveFrom(r, rev);
         InstanceRecord moved = new InstanceRecord(r.name(), to, branch ? name : null, ts.machines().machineStateId(to, rev),
-                null, r.created());
+                null, r.created(), r.pendingGeneration());
         try (WriteTransaction tx = ts.beginWrite()) {
             ts.instances().save(tx, moved);
         }
@@ -46,7 +46,8 @@ final class Moves {
             if (!ref.ok()) {
                 throw ToolstackException.failed("branch '" + branch + "' already exists");
             }
-            InstanceRecord moved = new InstanceRecord(r.name(), at, branch, state, null, r.created());
+            InstanceRecord moved = new InstanceRecord(r.name(), at, branch, state, null, r.created(),
+                    r.pendingGeneration());
             ts.instances().save(tx, moved);
             return new Result(moved, ref);
         }
@@ -70,7 +71,8 @@ final class Moves {
                     throw ToolstackException.failed("branch '" + r.branch() + "' moved meanwhile; try again");
                 }
             }
-            InstanceRecord moved = new InstanceRecord(r.name(), to, r.branch(), state, null, r.created());
+            InstanceRecord moved = new InstanceRecord(r.name(), to, r.branch(), state, null, r.created(),
+                    r.pendingGeneration());
             ts.instances().save(tx, moved);
             return new Result(moved, ref);
         }
