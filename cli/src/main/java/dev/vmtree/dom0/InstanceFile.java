@@ -100,6 +100,37 @@ final class InstanceFile {
         return new InstanceRecord(name, base, branch, baseState, w, created, generation);
     }
 
+    /**
+     * What can still be read from a record that failed {@link #decode}, line by line, each field
+     * on its own and unchecked: hints for {@code instance repair}, which verifies each against the
+     * store before it uses one. Null fields could not be read.
+     *
+     * @param working true when the damaged record names a working state (or its remains suggest one)
+     */
+    record Remains(String branch, SnapshotId base, Instant created, boolean working) {}
+
+    static Remains salvage(byte[] bytes) {
+        String branch = null;
+        SnapshotId base = null;
+        Instant created = null;
+        boolean working = false;
+        for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+            String[] f = line.split(" ");
+            try {
+                switch (f[0]) {
+                    case "branch" -> branch = f.length == 2 ? f[1] : null;
+                    case "base" -> base = f.length == 2 ? new SnapshotId(f[1]) : null;
+                    case "created" -> created = f.length == 2 ? Instant.parse(f[1]) : null;
+                    case "working", "image", "file" -> working = true;
+                    default -> { }
+                }
+            } catch (RuntimeException e) {
+                // this line is damaged; the others may not be
+            }
+        }
+        return new Remains(branch, base, created, working);
+    }
+
     private static int crc(byte[] b) {
         CRC32C c = new CRC32C();
         c.update(b, 0, b.length);
