@@ -191,6 +191,12 @@ public final class Machines {
      * when it will run or change it.
      */
     public LiveMachine open(InstanceRecord r) {
+        try {
+            // What runs is saved through the instance's gc root: refuse now, not after the run, if it cannot be.
+            ts.repository().extraRoots();
+        } catch (StoreException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage(), e);
+        }
         LiveMachine m;
         if (r.working() != null) {
             m = driver.restore(ts.repository(), workingState(r.working()));
