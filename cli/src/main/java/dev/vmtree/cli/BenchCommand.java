@@ -12,7 +12,8 @@ import picocli.CommandLine.Spec;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Run a benchmark and print medians beside a peer tool measured in the same run.",
-        subcommands = {BenchStoreCommand.class, BenchCowCommand.class, BenchCoreCommand.class, BenchDom0Command.class})
+        subcommands = {BenchStoreCommand.class, BenchCowCommand.class, BenchCoreCommand.class, BenchDom0Command.class,
+            BenchLinuxCommand.class})
 public final class BenchCommand implements Runnable {
 
     @Spec
