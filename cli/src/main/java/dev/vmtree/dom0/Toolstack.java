@@ -73,6 +73,50 @@ public final class Toolstack implements AutoCloseable {
         this.notices = notices;
     }
 
+    /** Tells the user something through {@link #setNotices} (a warning, a recovery made). */
+    void notice(String message) {
+        notices.accept(message);
+    }
+
+    /**
+     * Takes instance {@code instance} (null: the current one) for one read-modify-write: its lock, its
+     * record, compare-and-swap saves ({@link InstanceSession}); LOCKED while another holder has it.
+     * {@code activity} says what for ("run", "commit"), shown by status meanwhile.
+     */
+    public InstanceSession session(String instance, String activity) {
+        return InstanceSession.open(this, instance, activity);
+    }
+
+    /**
+     * The warning to give when instance {@code r} leaves its detached base for {@code next} (null: it
+     * is removed) and nothing else reaches that base: no branch, tag or other instance, and not
+     * {@code next}. Empty when it is on a branch, stays, or something else keeps the base.
+     */
+    public java.util.Optional<String> leavingBehind(InstanceRecord r, SnapshotId next) {
+        if (!r.detached() || r.base().equals(next)) {
+            return java.util.Optional.empty();
+        }
+        java.util.List<SnapshotId> tips = new java.util.ArrayList<>();
+        repo.refs().forEach((name, id) -> {
+            if (name.startsWith(Refs.HEADS) || name.startsWith(Refs.TAGS)) {
+                tips.add(id);
+            }
+        });
+        instances.list().stream().filter(o -> !o.name().equals(r.name())).forEach(o -> tips.add(o.base()));
+        if (next != null) {
+            tips.add(next);
+        }
+        if (history().isAncestorOfAny(r.base(), tips)) {
+            return java.util.Optional.empty();
+        }
+        String subject = history().log(java.util.List.of(r.base()), 1).getFirst().subject();
+        String where = next == null ? "" : " It stays in the instance's reflog (`vmtree reflog -i " + r.name()
+                + "`) until gc.reflogExpire.";
+        return java.util.Optional.of("warning: leaving snapshot " + r.base().shortHex() + " (" + subject + ") behind:"
+                + " no branch, tag or other instance reaches it." + where + " To keep it: `vmtree branch NAME "
+                + r.base().shortHex() + "`");
+    }
+
     /** Where long work is reported (default: nowhere). */
     public void setProgress(Progress progress) {
         this.progress = progress;
