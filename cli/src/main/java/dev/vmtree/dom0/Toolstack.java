@@ -88,6 +88,54 @@ public final class Toolstack implements AutoCloseable {
     }
 
     /**
+     * Finishes what a killed command left half done on instance {@code instance} (null: the current
+     * one) when no process holds it, as opening a session does; read-only commands (status, reflog)
+     * call it so that they show the truth. Does nothing while the instance is held.
+     */
+    public void recover(String instance) {
+        String name = instances.resolve(instance).name();
+        if (instances.holder(name) instanceof InstanceLock.Holder.Running) {
+            return;
+        }
+        try (InstanceSession s = session(name, "recover")) {
+            // opening the session did the work
+        } catch (ToolstackException e) {
+            if (e.kind() != ToolstackException.Kind.LOCKED) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * How far instance {@code r} is behind its branch: the number of snapshots from its base to the
+     * branch's head when the base is an ancestor of it (0: at the head), -1 when the branch went
+     * elsewhere (rolled back or rewritten), or when the instance is detached or its branch is gone.
+     */
+    public int behind(InstanceRecord r) {
+        if (r.branch() == null) {
+            return -1;
+        }
+        SnapshotId head = refs.branchHead(r.branch()).orElse(null);
+        if (head == null) {
+            return -1;
+        }
+        if (head.equals(r.base())) {
+            return 0;
+        }
+        if (!history().isAncestorOfAny(r.base(), java.util.List.of(head))) {
+            return -1;
+        }
+        int n = 0;
+        for (History.Entry e : history().log(java.util.List.of(head), 0)) {
+            if (e.id().equals(r.base())) {
+                return n;
+            }
+            n++;
+        }
+        return n;
+    }
+
+    /**
      * The warning to give when instance {@code r} leaves its detached base for {@code next} (null: it
      * is removed) and nothing else reaches that base: no branch, tag or other instance, and not
      * {@code next}. Empty when it is on a branch, stays, or something else keeps the base.
