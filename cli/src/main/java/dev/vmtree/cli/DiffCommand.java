@@ -186,7 +186,7 @@ public final class DiffCommand implements Callable<Integer>, JsonOutput {
     private Json json(Side a, Side b, List<RegisterChange> registers, List<String> devices, List<ImageDifference> images,
                       StateSummary sa) {
         Json j = new Json().beginObject();
-        side(j.name("from"), a, from);
+        side(j.name("from"), a, from == null ? "HEAD" : from);
         side(j.name("to"), b, to);
         j.field("identical", a.id().equals(b.id()));
         j.name("registers").beginObject().field("count", registers.size());

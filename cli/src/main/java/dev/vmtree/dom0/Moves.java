@@ -46,12 +46,21 @@ final class Moves {
         }
     }
 
+    /**
+     * Creates branch {@code branch} at {@code start} (null: the instance's base) and puts the instance
+     * on it. Started at the base, the instance keeps its working state (as git keeps the work tree),
+     * so uncommitted changes can be moved onto a new branch before committing them.
+     */
     Result checkoutNewBranch(String instance, String branch, String start, boolean discard) {
-        try (InstanceSession s = movable(instance, discard, "check out")) {
+        Refs.checkName("branch", branch);
+        try (InstanceSession s = ts.session(instance, "check out")) {
             InstanceRecord r = s.record();
             String from = start == null ? r.base().hex() : start;
-            Refs.checkName("branch", branch);
             SnapshotId at = resolveFrom(r, from);
+            boolean keep = at.equals(r.base()) && !discard;
+            if (!keep) {
+                refuseDirty(r, discard, "check out");
+            }
             StateId state = ts.machines().machineStateId(at, start == null ? "the base" : start);
             try (WriteTransaction tx = ts.beginWrite()) {
                 r = s.reread(tx);
@@ -59,7 +68,8 @@ final class Moves {
                 if (!ref.ok()) {
                     throw ToolstackException.failed("branch '" + branch + "' already exists");
                 }
-                InstanceRecord moved = s.save(tx, new InstanceRecord(r.name(), at, branch, state, null, r.created()));
+                InstanceRecord moved = s.save(tx, new InstanceRecord(r.name(), at, branch, state,
+                        keep ? r.working() : null, r.created()));
                 s.moveHead(tx, at, "checkout: moving from " + position(r) + " to " + branch);
                 warnIfLeaving(r, at);
                 return new Result(moved, ref);
@@ -101,13 +111,20 @@ final class Moves {
      */
     private InstanceSession movable(String instance, boolean discard, String verb) {
         InstanceSession s = ts.session(instance, verb);
-        InstanceRecord r = s.record();
-        if (r.dirty() && !discard) {
+        try {
+            refuseDirty(s.record(), discard, verb);
+        } catch (RuntimeException e) {
             s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    private static void refuseDirty(InstanceRecord r, boolean discard, String verb) {
+        if (r.dirty() && !discard) {
             throw new ToolstackException(ToolstackException.Kind.DIRTY, "instance " + r.name()
                     + " has uncommitted state; commit it first, or " + verb + " with --discard to drop it");
         }
-        return s;
     }
 
     /** Where the instance stands, as a checkout reflog entry names it: its branch, else its base's full id. */
