@@ -32,15 +32,21 @@ final class InstanceRecovery {
         this.session = session;
     }
 
+    /** True when {@code r} needs recovering (read-only: takes no lock). */
+    static boolean needed(Toolstack ts, InstanceRecord r) {
+        String head = Instances.headRef(r.name());
+        return interruptedCommit(ts, r) != null || (head != null && !r.base().equals(ts.repository().refs().get(head)));
+    }
+
     void run() {
         InstanceRecord r = session.record();
-        String head = Instances.headRef(r.name());
-        if (interruptedCommit(r) == null && (head == null || r.base().equals(ts.repository().refs().get(head)))) {
+        if (!needed(ts, r)) {
             return; // the usual case: nothing to do, and no write lock taken
         }
+        String head = Instances.headRef(r.name());
         try (WriteTransaction tx = ts.beginWrite()) {
             r = session.reread(tx);
-            SnapshotId committed = interruptedCommit(r);
+            SnapshotId committed = interruptedCommit(ts, r);
             if (committed != null) {
                 String subject = ts.history().log(List.of(committed), 1).getFirst().subject();
                 session.save(tx, new InstanceRecord(r.name(), committed, r.branch(), r.working().stateId(), null,
@@ -59,7 +65,7 @@ final class InstanceRecovery {
     }
 
     /** The snapshot an interrupted commit of {@code r} left its branch at, or null when that did not happen. */
-    private SnapshotId interruptedCommit(InstanceRecord r) {
+    private static SnapshotId interruptedCommit(Toolstack ts, InstanceRecord r) {
         if (r.branch() == null || !r.dirty()) {
             return null;
         }

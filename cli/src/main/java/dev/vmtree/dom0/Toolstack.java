@@ -90,11 +90,14 @@ public final class Toolstack implements AutoCloseable {
     /**
      * Finishes what a killed command left half done on instance {@code instance} (null: the current
      * one) when no process holds it, as opening a session does; read-only commands (status, reflog)
-     * call it so that they show the truth. Does nothing while the instance is held.
+     * call it so that they show the truth. Takes the instance's lock only when there is something to
+     * recover (so a status polled while a run starts does not get in its way); does nothing while the
+     * instance is held.
      */
     public void recover(String instance) {
-        String name = instances.resolve(instance).name();
-        if (instances.holder(name) instanceof InstanceLock.Holder.Running) {
+        InstanceRecord r = instances.resolve(instance);
+        String name = r.name();
+        if (!InstanceRecovery.needed(this, r) || instances.holder(name) instanceof InstanceLock.Holder.Running) {
             return;
         }
         try (InstanceSession s = session(name, "recover")) {
