@@ -53,7 +53,7 @@ final class Moves {
      */
     Result checkoutNewBranch(String instance, String branch, String start, boolean discard) {
         Refs.checkName("branch", branch);
-        try (InstanceSession s = ts.session(instance, "check out")) {
+        try (InstanceSession s = ts.session(instance, "checkout")) {
             InstanceRecord r = s.record();
             String from = start == null ? r.base().hex() : start;
             SnapshotId at = resolveFrom(r, from);
@@ -110,7 +110,7 @@ final class Moves {
      * {@code discard}); the caller closes it.
      */
     private InstanceSession movable(String instance, boolean discard, String verb) {
-        InstanceSession s = ts.session(instance, verb);
+        InstanceSession s = ts.session(instance, verb.replace(" ", ""));   // "checkout", "rollback"
         try {
             refuseDirty(s.record(), discard, verb);
         } catch (RuntimeException e) {
