@@ -192,6 +192,26 @@ class InstanceSessionTest {
         f.vm("fsck").ok();
     }
 
+    /** Item 4: removing an instance that alone reaches its detached snapshot says so; a new one of that name starts afresh. */
+    @Test
+    void removingTheOnlyInstanceOnADetachedSnapshotWarns() {
+        f.vm("instance", "add", "vm2", "main").ok();
+        memWrite("vm1", "one");
+        memWrite("vm2", "two");
+        f.vm("commit", "-i", "vm1", "-m", "from vm1").ok();
+        SnapshotId detached = new SnapshotId(Dom0Fixture.field(f.vm("--json", "commit", "-i", "vm2", "-m", "from vm2")
+                .ok().out(), "snapshot"));
+        Dom0Fixture.Result removed = f.vm("instance", "remove", "vm2").ok();
+        assertThat(removed.err()).startsWith("vmtree: warning: leaving snapshot " + detached.shortHex() + " (from vm2)"
+                + " behind").endsWith("To keep it: `vmtree branch NAME " + detached.shortHex() + "` (it goes at the next"
+                + " gc)\n");
+        f.vm("instance", "add", "vm2", "main").ok();
+        assertThat(f.vm("reflog", "-i", "vm2").ok().out()).endsWith(" HEAD@{0}: instance: created at "
+                + f.vm("--json", "status", "-i", "vm2").ok().out().replaceAll(".*\"head\":\"([0-9a-f]{12}).*", "$1").trim()
+                + " on branch main\n");
+        f.vm("fsck").ok();
+    }
+
     /** Item 4: leaving a detached snapshot that a branch reaches says nothing. */
     @Test
     void leavingADetachedSnapshotABranchReachesSaysNothing() {
