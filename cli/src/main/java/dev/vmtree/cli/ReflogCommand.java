@@ -39,8 +39,13 @@ public final class ReflogCommand implements Callable<Integer>, JsonOutput {
             String full;
             String shown;
             if (head) {
-                String name = ts.instances().resolve(instance).name();
-                ts.recover(name);
+                String name;
+                try {
+                    name = ts.instances().resolve(instance).name();
+                    ts.recover(name);
+                } catch (Instances.DamagedRecordException e) {
+                    name = e.damaged().name();   // a view: the reflog is still readable (and says where it stood)
+                }
                 full = Instances.headRef(name);
                 if (full == null) {
                     throw new CliException(ExitCodes.FAILURE, "instance " + name + " keeps no reflog (its name is not a"

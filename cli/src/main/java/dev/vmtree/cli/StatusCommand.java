@@ -2,6 +2,7 @@ package dev.vmtree.cli;
 
 import dev.vmtree.dom0.InstanceLock;
 import dev.vmtree.dom0.InstanceRecord;
+import dev.vmtree.dom0.Instances;
 import dev.vmtree.dom0.MachineDriver.StoredState;
 import dev.vmtree.dom0.Machines;
 import dev.vmtree.dom0.Toolstack;
@@ -22,7 +23,10 @@ import picocli.CommandLine.Spec;
                 + " from the head, instructions run since it, and a hint naming the command that saves or moves it.",
             "A commit that a kill interrupted is finished first (see docs/cli.md, \"Instance sessions\").",
             "--json: {instance, current, branch, behind, head, headState, state, running, served, halted, pid,"
-                + " dirty, dirtyPages: {IMAGE: n}, instructionsSinceHead, workingState}."})
+                + " dirty, dirtyPages: {IMAGE: n}, instructionsSinceHead, workingState,"
+                + " newGenerationPending}.",
+            "A damaged instance record is reported as such (state: the damage and how to repair it; --json:"
+                + " {instance, current, damaged: REASON}), with status 0."})
 public final class StatusCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
@@ -33,8 +37,13 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
     @Override
     public Integer call() {
         try (Toolstack ts = Dom0Cli.open(spec)) {
-            ts.recover(instance);
-            InstanceRecord r = ts.instances().resolve(instance);
+            InstanceRecord r;
+            try {
+                ts.recover(instance);
+                r = ts.instances().resolve(instance);
+            } catch (Instances.DamagedRecordException e) {
+                return damaged(ts, e.damaged());
+            }
             boolean current = ts.instances().currentName().map(r.name()::equals).orElse(false);
             InstanceLock.Holder holder = ts.instances().holder(r.name());
             InstanceLock.Holder.Running held = holder instanceof InstanceLock.Holder.Running run ? run : null;
@@ -79,7 +88,8 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
                 j.field("dirty", r.dirty()).name("dirtyPages").beginObject();
                 dirty.forEach(j::field);
                 j.endObject().field("instructionsSinceHead", since)
-                        .field("workingState", r.currentState() == null ? null : r.currentState().hex());
+                        .field("workingState", r.currentState() == null ? null : r.currentState().hex())
+                        .field("newGenerationPending", r.pendingGeneration() != null);
                 Dom0Cli.printJson(spec, j.endObject());
                 return ExitCodes.OK;
             }
@@ -95,6 +105,9 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
             String subject = ts.history().log(java.util.List.of(r.base()), 1).getFirst().subject();
             out.println("head     " + r.base().shortHex() + " " + subject);
             out.println("state    " + state);
+            if (r.pendingGeneration() != null) {
+                out.println("         (gets a fresh VM generation ID when it next runs)");
+            }
             if (r.working() != null) {
                 StringBuilder sb = new StringBuilder();
                 dirty.forEach((k, v) -> {
@@ -135,5 +148,19 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
             return "`vmtree checkout" + i + " " + r.branch() + "` moves it to the branch's head";
         }
         return null;
+    }
+
+    /** A damaged record's status is that it is damaged, and how to repair it: one line, not a failure. */
+    private int damaged(Toolstack ts, Instances.Damaged d) {
+        boolean current = ts.instances().currentName().map(d.name()::equals).orElse(false);
+        if (Dom0Cli.json(spec)) {
+            Dom0Cli.printJson(spec, new Json().beginObject().field("instance", d.name()).field("current", current)
+                    .field("damaged", d.reason()).endObject());
+        } else {
+            PrintWriter out = Dom0Cli.out(spec);
+            out.println("instance " + d.name() + (current ? " (current)" : ""));
+            out.println("state    " + d.describe());
+        }
+        return ExitCodes.OK;
     }
 }

@@ -153,7 +153,7 @@ public final class Toolstack implements AutoCloseable {
                 tips.add(id);
             }
         });
-        instances.list().stream().filter(o -> !o.name().equals(r.name())).forEach(o -> tips.add(o.base()));
+        instances.scan().sound().stream().filter(o -> !o.name().equals(r.name())).forEach(o -> tips.add(o.base()));
         if (next != null) {
             tips.add(next);
         }
@@ -238,6 +238,14 @@ public final class Toolstack implements AutoCloseable {
      */
     public InstanceRecord rollback(String instance, String rev, boolean discard) {
         return new Moves(this).rollback(instance, rev, discard).instance();
+    }
+
+    /**
+     * Rewrites the damaged record of instance {@code name}: at {@code rev} when given, else where
+     * its gc root says it stood; an uncommitted state it held is dropped, only with {@code discard}.
+     */
+    public InstanceRecord repairInstance(String name, String rev, boolean discard) {
+        return new Moves(this).repair(name, rev, discard).instance();
     }
 
     /** Space used by the repository, per kind of file and per branch, tag and instance. */
