@@ -50,7 +50,7 @@ final class InstanceRecovery {
             if (committed != null) {
                 String subject = ts.history().log(List.of(committed), 1).getFirst().subject();
                 session.save(tx, new InstanceRecord(r.name(), committed, r.branch(), r.working().stateId(), null,
-                        r.created()));
+                        r.created(), r.pendingGeneration()));
                 session.moveHead(tx, committed, "commit: " + subject + " (finished after an interrupted commit)");
                 ts.notice("finished the interrupted commit of instance " + r.name() + ": branch " + r.branch()
                         + " was already at " + committed.shortHex() + ", which holds exactly its working state");
