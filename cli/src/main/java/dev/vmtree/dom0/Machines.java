@@ -191,6 +191,12 @@ public final class Machines {
      * when it will run or change it.
      */
     public LiveMachine open(InstanceRecord r) {
+        try {
+            // What runs is saved through the instance's gc root: refuse now, not after the run, if it cannot be.
+            ts.repository().extraRoots();
+        } catch (StoreException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage(), e);
+        }
         LiveMachine m;
         if (r.working() != null) {
             m = driver.restore(ts.repository(), workingState(r.working()));
@@ -232,11 +238,13 @@ public final class Machines {
              Progress.Task p = ts.progress().begin("storing " + m.dirtyPages() + " changed pages", "chunks",
                      tx.chunks()::newChunks)) {
             WorkingState w = m.persist(tx, instructionsSinceBase);
+            GenerationId opened = session.record().pendingGeneration();   // what open() gave the machine
             InstanceRecord saved = session.reread(tx).withWorking(w);
+            // open(r) gave the machine r's pending ID (or found it could not take one: no device, or
+            // powered off), so a save of that machine settles it; one asked for since stays pending
             GenerationId pending = saved.pendingGeneration();
-            byte[] now = m.generationId();
-            if (pending != null && (now == null || java.util.Arrays.equals(now, pending.bytes()))) {
-                saved = saved.withPendingGeneration(null);      // delivered (or the machine has no device)
+            if (pending != null && pending.equals(opened)) {
+                saved = saved.withPendingGeneration(null);
             }
             return session.save(tx, saved);
         }
