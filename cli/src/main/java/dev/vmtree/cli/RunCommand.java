@@ -1,7 +1,7 @@
 package dev.vmtree.cli;
 
 import dev.vmtree.dom0.Durations;
-import dev.vmtree.dom0.InstanceLock;
+import dev.vmtree.dom0.InstanceSession;
 import dev.vmtree.dom0.InstanceRecord;
 import dev.vmtree.dom0.MachineDriver;
 import dev.vmtree.dom0.MachineDriver.LiveMachine;
@@ -63,18 +63,17 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Toolstack ts = Dom0Cli.open(spec)) {
-            InstanceRecord r = ts.instances().resolve(instance);
-            try (InstanceLock lock = ts.instances().lock(r.name())) {
-                r = ts.instances().get(r.name());
+            try (InstanceSession session = ts.session(instance, "run")) {
+                InstanceRecord r = session.record();
                 Machines machines = ts.machines();
                 try (LiveMachine m = machines.open(r)) {
-                    return run(ts, machines, r, m, budget, limit, out, err);
+                    return run(session, machines, r, m, budget, limit, out, err);
                 }
             }
         }
     }
 
-    private int run(Toolstack ts, Machines machines, InstanceRecord r, LiveMachine m, long budget, Duration limit,
+    private int run(InstanceSession session, Machines machines, InstanceRecord r, LiveMachine m, long budget, Duration limit,
                     PrintWriter out, PrintWriter err) {
         boolean terminal = input == null && Tty.interactive();
         TerminalConsole console = console(out, terminal, m);
@@ -105,7 +104,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 tty.close();
             }
         }
-        InstanceRecord saved = machines.suspend(r, m, Machines.sinceBase(r) + outcome.instructions());
+        InstanceRecord saved = machines.suspend(session, m, Machines.sinceBase(r) + outcome.instructions());
         restore("INT", previousInt);
         restore("TERM", previousTerm);
         out.flush();
