@@ -122,6 +122,10 @@ class LinuxTreeTest {
         f.vm("checkout", "-i", "lx", "--discard", "lx").ok();
 
         assertThat(f.vm("replay", one, "--verify").ok().out()).contains("identical");
+        // bisect with a console condition replays the run that printed it, to its instruction
+        String json = f.vm("--json", "bisect", booted, one, "--run", "console contains 'one'").ok().out();
+        assertThat(Dom0Fixture.field(json, "first")).isEqualTo(one);
+        assertThat(Long.parseLong(Dom0Fixture.field(json, "instruction"))).isPositive();
     }
 
     @Test
