@@ -257,8 +257,8 @@ public final class DiskCommand implements Runnable {
 
         private void serve(Endpoint at, Duration idle, NbdExport export, String label) {
             CountDownLatch stop = new CountDownLatch(1);
-            var previousInt = RunCommand.handle("INT", stop::countDown);
-            var previousTerm = RunCommand.handle("TERM", stop::countDown);
+            var previousInt = ConsoleSession.handle("INT", stop::countDown);
+            var previousTerm = ConsoleSession.handle("TERM", stop::countDown);
             try (NbdServer server = NbdServer.start(at.host(), at.port(), List.of(export), idle)) {
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("nbd://" + server.address().getAddress().getHostAddress() + ":" + server.port() + "/"
@@ -290,8 +290,8 @@ public final class DiskCommand implements Runnable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
-                RunCommand.restore("INT", previousInt);
-                RunCommand.restore("TERM", previousTerm);
+                ConsoleSession.restore("INT", previousInt);
+                ConsoleSession.restore("TERM", previousTerm);
             }
         }
     }

@@ -17,6 +17,7 @@ import java.util.concurrent.BlockingQueue;
  * writes), input from a stream read by a daemon thread into a queue so the machine never blocks on
  * it. On a terminal the detach key {@value #DETACH_NAME} (0x1d) is not given to the guest: it
  * calls {@code onDetach}. The end of the stream ends the input ({@link MachineDriver.Console#END}).
+ * Used by {@code run} and {@code exec} alike (through {@link ConsoleSession}).
  */
 final class TerminalConsole implements MachineDriver.Console {
     static final int DETACH = 0x1d;
@@ -31,18 +32,30 @@ final class TerminalConsole implements MachineDriver.Console {
     private final CharBuffer chars = CharBuffer.allocate(8192);
     private volatile boolean ended;
 
+    private final InputStream in;
+    private final boolean detach;
+    private final Runnable onDetach;
+    private boolean started;
+
     /**
-     * @param in       input bytes (null: none at all)
+     * @param in       input bytes (null: none at all); read from the first time the guest asks for
+     *                 input, so a guest that never reads leaves the stream alone
      * @param detach   whether the detach key is special (interactive terminals)
      * @param onDetach called on the reader thread when the detach key arrives
      */
     TerminalConsole(PrintWriter out, InputStream in, boolean detach, Runnable onDetach) {
         this.out = out;
+        this.in = in;
+        this.detach = detach;
+        this.onDetach = onDetach;
         if (in == null) {
             ended = true;
-            return;
         }
-        Thread reader = Thread.ofPlatform().daemon().name("vmtree-console-input").start(() -> {
+    }
+
+    private void startReader() {
+        started = true;
+        Thread reader = Thread.ofPlatform().daemon().name("vmtree-console-input").unstarted(() -> {
             try {
                 int c;
                 while ((c = in.read()) >= 0) {
@@ -62,15 +75,19 @@ final class TerminalConsole implements MachineDriver.Console {
             }
         });
         reader.setUncaughtExceptionHandler((t, e) -> ended = true);
+        reader.start();
     }
 
-    /** The input of a whole file, then its end. */
+    /** The input of a whole byte array, then its end. */
     static TerminalConsole ofBytes(PrintWriter out, byte[] bytes) {
         return new TerminalConsole(out, new java.io.ByteArrayInputStream(bytes), false, () -> {});
     }
 
     @Override
     public int poll() {
+        if (!started && !ended) {
+            startReader();
+        }
         if (ended && input.isEmpty()) {
             return END;
         }

@@ -117,11 +117,26 @@ public interface MachineDriver {
     enum StopCause {
         POWER_OFF, BUDGET, TIMEOUT, DETACH, SIGNAL, GUEST_FAULT,
         /** Every hart waits for input that will never come (the input file ended, or no input at all). */
-        IDLE
+        IDLE,
+        /**
+         * The input ended, the guest took all of it, and it has printed nothing for the run's idle
+         * time of virtual time ({@code run --idle}): an idle Linux keeps timers armed, so IDLE never comes.
+         */
+        QUIET,
+        /** A hart can never make progress: it takes the same exception at its own trap vector again and again. */
+        STUCK
     }
 
-    /** The end of one {@link LiveMachine#run}: why, how many instructions it retired, the guest's exit status if it powered off. */
-    record RunOutcome(StopCause cause, long instructions, int guestExitCode) {}
+    /**
+     * The end of one {@link LiveMachine#run}: why, how many instructions it retired, the guest's exit
+     * status if it powered off, and what the backend says about the stop (which hart is stuck, and
+     * how), or null.
+     */
+    record RunOutcome(StopCause cause, long instructions, int guestExitCode, String detail) {
+        public RunOutcome(StopCause cause, long instructions, int guestExitCode) {
+            this(cause, instructions, guestExitCode, null);
+        }
+    }
 
     /** The console as a run sees it: input bytes (each delivered one becomes a ReplayLog event) and output. */
     interface Console {
@@ -180,7 +195,17 @@ public interface MachineDriver {
          * Runs until the guest powers off, {@code maxInstructions} more retire (negative: no limit; 0 runs
          * nothing), or a stop is requested.
          */
-        RunOutcome run(long maxInstructions, Console console);
+        default RunOutcome run(long maxInstructions, Console console) {
+            return run(maxInstructions, null, console);
+        }
+
+        /**
+         * {@link #run(long, Console)}, and with {@code idle} not null also stops ({@link StopCause#QUIET})
+         * once the console's input has ended, the guest has taken all of it, and neither an input byte
+         * nor guest output has come for {@code idle} of virtual time. The moment is decided from
+         * instruction counts (the virtual clock), never from the wall clock.
+         */
+        RunOutcome run(long maxInstructions, java.time.Duration idle, Console console);
 
         /** Asks a running {@link #run} to stop after the current instruction; callable from any thread. */
         void requestStop(StopCause cause);

@@ -85,6 +85,7 @@ public final class Machine {
     private int current;
     private StopReason stop;
     private long stopDetail;
+    private TrapLoop trapLoop;
     /** Set from any thread by {@link #interrupt}; read once per run-loop step (at most CHECK_INTERVAL instructions). */
     private volatile boolean interrupted;
 
@@ -183,6 +184,11 @@ public final class Machine {
         }
         inputListener.accept(new InputEvent(at, InputEvent.Kind.CONSOLE, new byte[] {incoming[0]}));
         return incoming[0] & 0xFF;
+    }
+
+    /** Console bytes taken from outside that no device or SBI call has accepted yet. */
+    public int heldInputBytes() {
+        return inputLength;
     }
 
     /** Where outside input comes from from now on (a live source, or a ReplayLog being replayed). */
@@ -346,6 +352,11 @@ public final class Machine {
         interrupted = false;
     }
 
+    /** Where the last run that ended {@link StopReason#TRAP_LOOP} found a hart stuck; null if none did. */
+    public TrapLoop trapLoop() {
+        return trapLoop;
+    }
+
     /** The stop request still pending after a run, if the guest ended (SHUTDOWN etc.); null while it can run. */
     public StopReason stopped() {
         return stop;
@@ -357,8 +368,8 @@ public final class Machine {
      * called (then the result says BUDGET_EXHAUSTED: the caller knows why it asked).
      */
     public RunResult run(long budget) {
-        if (stop == StopReason.IDLE || stop == StopReason.BREAKPOINT) {
-            stop = null;            // neither is a state: a later run looks for input again, or goes on
+        if (stop == StopReason.IDLE || stop == StopReason.BREAKPOINT || stop == StopReason.TRAP_LOOP) {
+            stop = null;            // none is a state: a later run looks for input again, or goes on
         }
         memory.checkEpoch();
         long start = instructions;
@@ -611,6 +622,14 @@ public final class Machine {
         @Override
         public void breakpoint(Hart hart) {
             requestStop(StopReason.BREAKPOINT, hart.id);
+        }
+
+        @Override
+        public void trapLoop(Hart hart, long cause, long tval, int privilege) {
+            if (stop == null) {
+                trapLoop = new TrapLoop(hart.id, cause, tval, hart.pc(), privilege, now());
+            }
+            requestStop(StopReason.TRAP_LOOP, hart.id);
         }
     }
 }

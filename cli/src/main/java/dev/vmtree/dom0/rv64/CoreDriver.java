@@ -61,9 +61,11 @@ public final class CoreDriver implements MachineDriver {
 
     @Override
     public LiveMachine create(MachineSpec spec) {
-        byte[] kernel = MachineValues.readInput("kernel", spec.kernel());
-        byte[] firmware = spec.firmware() == null ? null : MachineValues.readInput("firmware", spec.firmware());
-        byte[] initrd = spec.initrd() == null ? null : MachineValues.readInput("initrd", spec.initrd());
+        byte[] kernel = MachineValues.readProgram("kernel", spec.kernel(), spec.memoryBytes());
+        byte[] firmware = spec.firmware() == null ? null
+                : MachineValues.readProgram("firmware", spec.firmware(), spec.memoryBytes());
+        byte[] initrd = spec.initrd() == null ? null
+                : MachineValues.readRamImage("initrd", spec.initrd(), spec.memoryBytes());
         PersistentImage ram = PersistentImage.create(spec.memoryBytes(), RAM_PAGE);
         List<PersistentImage> diskImages = new ArrayList<>();
         List<Platform.Disk> disks = new ArrayList<>();

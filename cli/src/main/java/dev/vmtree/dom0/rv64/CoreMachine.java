@@ -36,7 +36,7 @@ import java.util.Map;
  */
 final class CoreMachine implements MachineDriver.Replay {
     /** Instructions per slice: a few milliseconds of guest time between looks at stop requests. */
-    static final long SLICE = 1L << 21;
+    static final long SLICE = CoreRun.SLICE;
 
     private final Machine machine;
     private final SwitchableConsole console;
@@ -45,7 +45,7 @@ final class CoreMachine implements MachineDriver.Replay {
     private final long logStart;
     private final List<ReplayEvent> log;
     private final String definition;
-    private volatile MachineDriver.StopCause requested;
+    private final CoreRun runner;
     /** While replaying a log: its input, and its edits not applied yet (in log order). */
     private ReplayInput replayInput;
     private final ArrayDeque<ReplayEvent> edits = new ArrayDeque<>();
@@ -60,6 +60,7 @@ final class CoreMachine implements MachineDriver.Replay {
         this.logStart = replay.start();
         this.log = new ArrayList<>(replay.events());
         this.definition = definition;
+        this.runner = new CoreRun(machine, console);
         machine.setInputListener(e -> log(new ReplayEvent.Input(e)));
     }
 
@@ -84,34 +85,9 @@ final class CoreMachine implements MachineDriver.Replay {
     }
 
     @Override
-    public MachineDriver.RunOutcome run(long maxInstructions, MachineDriver.Console out) {
+    public MachineDriver.RunOutcome run(long maxInstructions, java.time.Duration idle, MachineDriver.Console out) {
         HostMemory.checkGuestRam(machine.config().memoryBytes());     // refuse now, not by OutOfMemoryError later
-        console.attach(out);
-        requested = null;
-        machine.clearInterrupt();
-        long start = machine.instructions();
-        long end = maxInstructions < 0 || start + maxInstructions < start ? Long.MAX_VALUE : start + maxInstructions;
-        try {
-            while (true) {
-                MachineDriver.StopCause stop = requested;
-                if (stop != null) {
-                    return outcome(stop, start, 0);
-                }
-                // a budget of 0 still asks the core once, which retires nothing but says whether the guest is off
-                RunResult r = machine.run(Math.min(SLICE, end - machine.instructions()));
-                MachineDriver.StopCause why = causeOf(r);
-                if (why != null) {
-                    MachineDriver.StopCause asked = requested;
-                    return outcome(why == MachineDriver.StopCause.IDLE && asked != null ? asked : why, start,
-                            why == MachineDriver.StopCause.GUEST_FAULT ? (int) r.detail() : 0);
-                }
-                if (machine.instructions() >= end) {
-                    return outcome(MachineDriver.StopCause.BUDGET, start, 0);
-                }
-            }
-        } finally {
-            console.flush();
-        }
+        return runner.run(maxInstructions, idle, out);
     }
 
     /** Switches to replaying {@code replay}: input only from it, its edits applied by {@link #replayTo}. */
@@ -136,7 +112,7 @@ final class CoreMachine implements MachineDriver.Replay {
         }
         HostMemory.checkGuestRam(machine.config().memoryBytes());
         console.attach(out);
-        requested = null;
+        runner.clearRequest();
         machine.clearInterrupt();
         long start = machine.instructions();
         // a pc to stop at is a breakpoint in the core's decoder: the replay runs at full speed
@@ -149,6 +125,7 @@ final class CoreMachine implements MachineDriver.Replay {
                 if (now >= target) {
                     return outcome(MachineDriver.StopCause.BUDGET, start, 0);
                 }
+                MachineDriver.StopCause requested = runner.requested();
                 if (requested != null) {
                     return outcome(requested, start, 0);
                 }
@@ -275,14 +252,8 @@ final class CoreMachine implements MachineDriver.Replay {
         return machine.currentHart();
     }
 
-    /** Why a core run ended, as Dom0 names it; null when it only used up its budget. */
     private static MachineDriver.StopCause causeOf(RunResult r) {
-        return switch (r.reason()) {
-            case SHUTDOWN, REBOOT -> MachineDriver.StopCause.POWER_OFF;
-            case GUEST_FAILURE -> MachineDriver.StopCause.GUEST_FAULT;
-            case IDLE -> MachineDriver.StopCause.IDLE;
-            case BUDGET_EXHAUSTED, BREAKPOINT -> null;     // Dom0 sets no breakpoints; the debugger has its own loop
-        };
+        return CoreRun.causeOf(r);
     }
 
     private MachineDriver.RunOutcome outcome(MachineDriver.StopCause cause, long start, int code) {
@@ -291,11 +262,7 @@ final class CoreMachine implements MachineDriver.Replay {
 
     @Override
     public void requestStop(MachineDriver.StopCause cause) {
-        if (requested == null) {
-            requested = cause;
-        }
-        machine.interrupt();
-        console.wake();
+        runner.requestStop(cause);
     }
 
     @Override
