@@ -67,8 +67,7 @@ final class ConsoleSession implements AutoCloseable {
         if (input.equals("-")) {
             return new ConsoleSession(new TerminalConsole(out, System.in, false, () -> {}), false, stop, timeout);
         }
-        TerminalConsole file = new TerminalConsole(out, MachineValues.openStream("--input", Path.of(input)), false,
-                () -> {});
+        TerminalConsole file = TerminalConsole.ofFile(out, MachineValues.openStream("--input", Path.of(input)));
         return new ConsoleSession(file, false, stop, timeout);
     }
 
@@ -94,6 +93,7 @@ final class ConsoleSession implements AutoCloseable {
         }
         closed = true;
         console.flush();
+        console.closeInput();
         if (timer != null) {
             timer.shutdownNow();
         }

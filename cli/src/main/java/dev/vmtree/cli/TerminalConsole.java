@@ -36,6 +36,10 @@ final class TerminalConsole implements MachineDriver.Console {
     private final boolean detach;
     private final Runnable onDetach;
     private boolean started;
+    /** A file is read on the machine's thread (it never blocks for long), so its bytes are there at the first poll. */
+    private final boolean direct;
+    private final byte[] buffer;
+    private int bufferPos, bufferEnd;
 
     /**
      * @param in       input bytes (null: none at all); read from the first time the guest asks for
@@ -44,13 +48,28 @@ final class TerminalConsole implements MachineDriver.Console {
      * @param onDetach called on the reader thread when the detach key arrives
      */
     TerminalConsole(PrintWriter out, InputStream in, boolean detach, Runnable onDetach) {
+        this(out, in, detach, onDetach, false);
+    }
+
+    private TerminalConsole(PrintWriter out, InputStream in, boolean detach, Runnable onDetach, boolean direct) {
         this.out = out;
         this.in = in;
         this.detach = detach;
         this.onDetach = onDetach;
+        this.direct = direct;
+        this.buffer = direct ? new byte[8192] : null;
         if (in == null) {
             ended = true;
         }
+    }
+
+    /**
+     * The input of a file (or any stream that never waits for a writer), read on the machine's
+     * thread as the guest asks: every byte is there the first time the guest looks, so the same
+     * file gives the same run, with no race against a reader thread.
+     */
+    static TerminalConsole ofFile(PrintWriter out, InputStream in) {
+        return new TerminalConsole(out, in, false, () -> {}, true);
     }
 
     private void startReader() {
@@ -80,11 +99,35 @@ final class TerminalConsole implements MachineDriver.Console {
 
     /** The input of a whole byte array, then its end. */
     static TerminalConsole ofBytes(PrintWriter out, byte[] bytes) {
-        return new TerminalConsole(out, new java.io.ByteArrayInputStream(bytes), false, () -> {});
+        return ofFile(out, new java.io.ByteArrayInputStream(bytes));
+    }
+
+    private int pollDirect() {
+        if (bufferPos == bufferEnd) {
+            if (ended) {
+                return END;
+            }
+            int n;
+            try {
+                n = in.read(buffer);
+            } catch (IOException e) {
+                n = -1;
+            }
+            if (n <= 0) {
+                ended = true;
+                return END;
+            }
+            bufferPos = 0;
+            bufferEnd = n;
+        }
+        return buffer[bufferPos++] & 0xFF;
     }
 
     @Override
     public int poll() {
+        if (direct) {
+            return pollDirect();
+        }
         if (!started && !ended) {
             startReader();
         }
@@ -128,5 +171,16 @@ final class TerminalConsole implements MachineDriver.Console {
     @Override
     public void flush() {
         out.flush();
+    }
+
+    /** Closes a file being read directly; a stream read by the reader thread (standard input) stays open. */
+    void closeInput() {
+        if (direct && in != null) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // read-only: nothing lost
+            }
+        }
     }
 }
