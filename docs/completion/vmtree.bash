@@ -507,7 +507,7 @@ function _picocli_vmtree_run() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-i' '--max-instructions' '--timeout' '--input' '-C'"
+  local arg_opts="'-i' '--max-instructions' '--timeout' '--input' '--idle' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -522,6 +522,9 @@ function _picocli_vmtree_run() {
       return
       ;;
     '--input')
+      return
+      ;;
+    '--idle')
       return
       ;;
     '-C')
@@ -1248,7 +1251,7 @@ function _picocli_vmtree_exec() {
 
   local commands=""
   local flag_opts="'--m-mode' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--memory' '--harts' '--firmware' '--initrd' '--append' '--max-instructions' '-C'"
+  local arg_opts="'--memory' '--harts' '--firmware' '--initrd' '--append' '--max-instructions' '--idle' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1275,6 +1278,9 @@ function _picocli_vmtree_exec() {
       return
       ;;
     '--max-instructions')
+      return
+      ;;
+    '--idle')
       return
       ;;
     '-C')
