@@ -41,7 +41,7 @@ public final class Durations {
                 default -> throw new NumberFormatException();
             };
         } catch (RuntimeException e) {
-            throw ToolstackException.badInput("bad duration '" + text + "' (use e.g. 90d, 12h, 30m, 45s, 500ms, 0)");
+            throw ToolstackException.badInput("bad duration '" + text + "' (use e.g. 90d, 12h, 30m, 45s, 0)");
         }
     }
 
