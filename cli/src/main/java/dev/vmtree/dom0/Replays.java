@@ -63,15 +63,12 @@ public final class Replays {
      * reached state becomes a new instance of that name, detached at the parent with the replayed
      * state as its working state (dirty unless it equals the parent), committed like any other.
      */
-    public Result replay(String rev, Stop stop, String toInstance) {
-        if (toInstance != null) {
-            InstanceRecord.checkName(toInstance);
-            if (ts.instances().find(toInstance).isPresent()) {
-                throw ToolstackException.failed("instance '" + toInstance + "' already exists");
-            }
-        }
+    /** Where a snapshot came from: itself, its first parent's state and the ReplayLog between them. */
+    public record Origin(SnapshotId snapshot, StoredState state, SnapshotId parentId, StoredState parent, byte[] log) {}
+
+    /** The origin of snapshot {@code rev}; FAILED for a root snapshot or one without a log. */
+    public Origin origin(String rev) {
         Machines machines = ts.machines();
-        MachineDriver driver = machines.driver();
         SnapshotId id = ts.resolve(rev);
         StoredState state = machines.machineState(id, rev);
         Snapshot snap = read(id);
@@ -85,6 +82,24 @@ public final class Replays {
         if (log == null) {
             throw ToolstackException.failed(rev + " (" + id.shortHex() + ") carries no ReplayLog");
         }
+        return new Origin(id, state, parentId, parent, log);
+    }
+
+    public Result replay(String rev, Stop stop, String toInstance) {
+        if (toInstance != null) {
+            InstanceRecord.checkName(toInstance);
+            if (ts.instances().find(toInstance).isPresent()) {
+                throw ToolstackException.failed("instance '" + toInstance + "' already exists");
+            }
+        }
+        Machines machines = ts.machines();
+        MachineDriver driver = machines.driver();
+        Origin o = origin(rev);
+        SnapshotId id = o.snapshot();
+        StoredState state = o.state();
+        SnapshotId parentId = o.parentId();
+        StoredState parent = o.parent();
+        byte[] log = o.log();
         long from = driver.summarize(parent).instructions();
         long end = driver.summarize(state).instructions();
         long target = stop.instructions() < 0 ? end : stop.instructions();

@@ -99,6 +99,9 @@ public final class CoreDriver implements MachineDriver {
         MachineConfig config;
         try {
             config = new MachineConfig(spec.memoryBytes(), spec.harts(), machineMode, spec.bootargs(), disks, false, true);
+            if (config.type().linuxDevices()) {
+                config = config.withClockBase(spec.clockBase());
+            }
         } catch (IllegalArgumentException e) {
             throw ToolstackException.badInput(e.getMessage());
         }
@@ -111,6 +114,7 @@ public final class CoreDriver implements MachineDriver {
         } catch (LoadException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage(), e);
         }
+        m.initializeGenerationId(spec.generationId());
         String definition = "vmtree-machine 1\nbackend " + NAME + "\nkernel " + spec.kernel().getFileName() + "\n";
         return new CoreMachine(m, console, ram, diskImages, ReplayLog.empty(0), definition);
     }
@@ -175,14 +179,19 @@ public final class CoreDriver implements MachineDriver {
     }
 
     @Override
-    public void debug(LiveMachine m, java.net.InetAddress host, int port, long checkpointInterval, Console console,
-                      java.util.function.Consumer<java.net.InetSocketAddress> ready, java.util.function.Consumer<String> log) {
+    public void debug(LiveMachine m, byte[] replayLog, java.net.InetAddress host, int port, long checkpointInterval,
+                      Console console, java.util.function.Consumer<java.net.InetSocketAddress> ready,
+                      java.util.function.Consumer<String> log) {
         CoreMachine cm = (CoreMachine) m;
         SwitchableConsole c = cm.console();
         c.attach(console);
+        dev.vmtree.core.input.ExternalInput input = new LiveInput(c);
+        if (replayLog != null) {
+            input = cm.inputFrom(decodeLog(replayLog));
+        }
         GdbServer server;
         try {
-            server = GdbServer.start(host, port, cm.machine(), c, new LiveInput(c),
+            server = GdbServer.start(host, port, cm.machine(), c, input,
                     new GdbServer.Options(checkpointInterval, log));
         } catch (java.io.IOException e) {
             throw ToolstackException.failed("cannot listen on " + host.getHostAddress() + ":" + port + ": " + e.getMessage());
@@ -198,6 +207,14 @@ public final class CoreDriver implements MachineDriver {
             throw ToolstackException.failed(e.getMessage());
         } finally {
             c.flush();
+        }
+    }
+
+    private static ReplayLog decodeLog(byte[] bytes) {
+        try {
+            return ReplayLog.decode(bytes);
+        } catch (CorruptDataException e) {
+            throw corrupt(e.getMessage());
         }
     }
 
@@ -252,13 +269,18 @@ public final class CoreDriver implements MachineDriver {
                     case ReplayEvent.RegisterWrite r -> "register write";
                     case ReplayEvent.DiskWrite d -> "disk write";
                     case ReplayEvent.DiskZeroes z -> "disk write";
+                    case ReplayEvent.GenerationChange g -> "generation change";
                 };
                 events.merge(kind, 1L, Long::sum);
             }
         }
         String halted = es.halted() == null ? null : StateComparison.halt(es);
         return new StateSummary(backend, kernel, es.layout().memoryBytes(), RAM, Bus.RAM_BASE, disks, diskBytes, es.instructions(),
-                halted, registers, events, es.layout().type().id(), es.layout().type().isa());
+                halted, registers, events, es.layout().type().id(), es.layout().type().isa(),
+                es.layout().type().linuxDevices() ? java.time.Instant.EPOCH.plusNanos(es.layout().clockBase()).toString()
+                        : null,
+                es.devices().generationId() == null ? null
+                        : java.util.HexFormat.of().formatHex(es.devices().generationId().id()));
     }
 
     @Override

@@ -17,8 +17,8 @@ import java.util.List;
  * ("ReplayLog"). Immutable.
  */
 public record ReplayLog(long start, List<ReplayEvent> events) {
-    /** The newest version; a log is written as version 1 unless it holds an event only version 2 has. */
-    public static final int VERSION = 2;
+    /** The newest version; a log is written in the oldest version that holds all its events. */
+    public static final int VERSION = 3;
     static final byte[] MAGIC = {'V', 'M', 'R', 'L'};
     static final int MAX_EVENTS = 1 << 24, MAX_DATA = 1 << 24, MAX_NAME = 64;
 
@@ -62,7 +62,8 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         out.writeBytes(MAGIC);
-        out.write(events.stream().anyMatch(e -> e instanceof ReplayEvent.DiskZeroes) ? 2 : 1);
+        out.write(events.stream().anyMatch(e -> e instanceof ReplayEvent.GenerationChange) ? 3
+                : events.stream().anyMatch(e -> e instanceof ReplayEvent.DiskZeroes) ? 2 : 1);
         u64(out, b, start);
         u32(out, b, events.size());
         for (ReplayEvent e : events) {
@@ -98,6 +99,11 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
                     u32(out, b, z.disk());
                     u64(out, b, z.offset());
                     u64(out, b, z.length());
+                }
+                case ReplayEvent.GenerationChange g -> {
+                    out.write(7);
+                    u64(out, b, e.at());
+                    out.writeBytes(g.id());
                 }
             }
         }
@@ -138,6 +144,14 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
                             throw new IllegalArgumentException("replay log: event kind 6 needs version 2 (event " + i + ")");
                         }
                         yield new ReplayEvent.DiskZeroes(at, in.getInt(), in.getLong(), in.getLong());
+                    }
+                    case 7 -> {
+                        if (version < 3) {
+                            throw new IllegalArgumentException("replay log: event kind 7 needs version 3 (event " + i + ")");
+                        }
+                        byte[] id = new byte[16];
+                        in.get(id);
+                        yield new ReplayEvent.GenerationChange(at, id);
                     }
                     default -> throw new IllegalArgumentException("replay log: unknown event kind " + kind + " (event " + i + ")");
                 });

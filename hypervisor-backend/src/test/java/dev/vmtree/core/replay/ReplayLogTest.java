@@ -38,8 +38,22 @@ class ReplayLogTest {
         byte[] c = V1.with(new ReplayEvent.DiskZeroes(7000, 0, 0, 512)).encode();
         c[4] = 1;
         assertThatThrownBy(() -> ReplayLog.decode(c)).hasMessageContaining("needs version 2");
-        c[4] = 3;
-        assertThatThrownBy(() -> ReplayLog.decode(c)).hasMessageContaining("version 3 is not supported");
+        c[4] = 4;
+        assertThatThrownBy(() -> ReplayLog.decode(c)).hasMessageContaining("version 4 is not supported");
+    }
+
+    @Test
+    void aGenerationChangeNeedsVersionThreeAndRoundTrips() {
+        byte[] id = new byte[16];
+        id[0] = 1;
+        id[15] = (byte) 0xff;
+        ReplayLog v3 = V1.with(new ReplayEvent.GenerationChange(9000, id));
+        byte[] c = v3.encode();
+        assertThat(c[4]).isEqualTo((byte) 3);
+        assertThat(ReplayLog.decode(c)).isEqualTo(v3);
+        c[4] = 2;
+        assertThatThrownBy(() -> ReplayLog.decode(c)).hasMessageContaining("needs version 3");
+        assertThat(V1.encode()[4]).as("logs without one stay version 1").isEqualTo((byte) 1);
     }
 
     @Test
