@@ -28,26 +28,28 @@ final class ConsoleSession implements AutoCloseable {
     private final SignalHandler previousInt, previousTerm;
     private final ScheduledExecutorService timer;
     private volatile int signalStatus;
-    private boolean closed;
+    private boolean released, closed;
 
     private ConsoleSession(TerminalConsole console, boolean terminal, Consumer<StopCause> stop, Duration timeout) {
         this.console = console;
         this.terminal = terminal;
         this.tty = terminal ? Tty.raw() : null;
-        this.previousInt = handle("INT", () -> {
-            signalStatus = 130;
-            stop.accept(StopCause.SIGNAL);
-        });
-        this.previousTerm = handle("TERM", () -> {
-            signalStatus = 143;
-            stop.accept(StopCause.SIGNAL);
-        });
+        this.previousInt = handle("INT", () -> signalled(130, stop));
+        this.previousTerm = handle("TERM", () -> signalled(143, stop));
         if (timeout != null) {
             timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().factory());
             timer.schedule(() -> stop.accept(StopCause.TIMEOUT), timeout.toMillis(), TimeUnit.MILLISECONDS);
         } else {
             timer = null;
         }
+    }
+
+    /** The first signal names the status; any asks the machine to stop (a no-op once it has). */
+    private synchronized void signalled(int status, Consumer<StopCause> stop) {
+        if (signalStatus == 0) {
+            signalStatus = status;
+        }
+        stop.accept(StopCause.SIGNAL);
     }
 
     /**
@@ -85,13 +87,16 @@ final class ConsoleSession implements AutoCloseable {
         return signalStatus;
     }
 
-    /** Puts the terminal back and the signal handlers; idempotent. */
-    @Override
-    public void close() {
-        if (closed) {
+    /**
+     * Ends the console: output flushed, an input file closed, the timer stopped, the terminal put
+     * back; the signal handlers stay, so a second SIGTERM cannot cut what the command does next
+     * (run's suspend). Idempotent.
+     */
+    void release() {
+        if (released) {
             return;
         }
-        closed = true;
+        released = true;
         console.flush();
         console.closeInput();
         if (timer != null) {
@@ -100,6 +105,16 @@ final class ConsoleSession implements AutoCloseable {
         if (tty != null) {
             tty.close();
         }
+    }
+
+    /** {@link #release}, then the signal handlers put back; idempotent. */
+    @Override
+    public void close() {
+        release();
+        if (closed) {
+            return;
+        }
+        closed = true;
         restore("INT", previousInt);
         restore("TERM", previousTerm);
     }

@@ -80,6 +80,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
     private int run(Toolstack ts, Machines machines, InstanceRecord r, LiveMachine m, long budget, Duration limit,
                     Duration quiet, PrintWriter out, PrintWriter err) {
         RunOutcome outcome;
+        InstanceRecord saved;
         boolean terminal;
         int signal;
         try (ConsoleSession session = ConsoleSession.open(out, input, limit, m::requestStop)) {
@@ -90,9 +91,11 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             }
             // the idle rule needs input that can end: --input; a terminal's never does
             outcome = m.run(budget, input == null ? null : quiet, session.console());
+            session.release();
+            // still under the session's signal handlers: a second SIGTERM does not cut the suspend
+            saved = machines.suspend(r, m, Machines.sinceBase(r) + outcome.instructions());
             signal = session.signalStatus();
         }
-        InstanceRecord saved = machines.suspend(r, m, Machines.sinceBase(r) + outcome.instructions());
         out.flush();
         String why = switch (outcome.cause()) {
             case POWER_OFF -> "the guest powered off";
