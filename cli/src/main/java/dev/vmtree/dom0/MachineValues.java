@@ -177,6 +177,11 @@ public final class MachineValues {
         return read(what, file, regularFile(what, file), limit, limitName, "");
     }
 
+    /** {@link #readFile} bounded only by {@link #MAX_FILE_READ}, for a file of no format vmtree knows a bound of. */
+    public static byte[] readInput(String what, Path file) {
+        return readFile(what, file, MAX_FILE_READ, "the largest file vmtree reads");
+    }
+
     /**
      * A user-named file streamed rather than read whole ({@code --input}): a regular file, opened;
      * CANNOT_RUN when it is not one (a device or pipe: stream it through standard input instead).
