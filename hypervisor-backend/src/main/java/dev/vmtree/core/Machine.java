@@ -82,6 +82,7 @@ public final class Machine {
     private ExternalInput externalInput;
     private Consumer<InputEvent> inputListener = e -> {};
     private long instructions;
+    private long idleInstructions;
     private int current;
     private StopReason stop;
     private long stopDetail;
@@ -396,7 +397,7 @@ public final class Machine {
             if (!h.runnable() && now % CHECK_INTERVAL != 0) {
                 // the first check point after a hart stopped always happens (input may arrive there);
                 // only from a check point may the clock jump further, wherever this run began or ends
-                instructions = Math.min(nextCheck, end);
+                advanceIdle(now, Math.min(nextCheck, end));
                 continue;
             }
             if (!h.runnable()) {
@@ -411,7 +412,7 @@ public final class Machine {
                     requestStop(StopReason.IDLE, 0);
                     break;
                 }
-                instructions = Math.min(Math.max(wake, nextCheck), end);
+                advanceIdle(now, Math.min(Math.max(wake, nextCheck), end));
                 continue;
             }
             int n = h.interpret((int) (Math.min(nextCheck, end) - now));
@@ -432,6 +433,22 @@ public final class Machine {
     /** Global instruction count so far. */
     public long instructions() {
         return instructions;
+    }
+
+    /**
+     * Virtual time (in instructions) this machine object has let pass with no hart able to run (all
+     * waiting in wfi or stopped): the clock moved without executing. Not part of the state; a
+     * difference between two readings depends only on the counts in between, however runs were split.
+     */
+    public long idleInstructions() {
+        return idleInstructions;
+    }
+
+    private void advanceIdle(long now, long to) {
+        if (!anyRunnable()) {
+            idleInstructions += to - now;
+        }
+        instructions = to;
     }
 
     private void checkPoint(long now) {

@@ -15,11 +15,12 @@ import java.time.Duration;
  * requests from any thread (detach, signals, timeout) interrupt the core within one check point;
  * and the idle rule of {@link MachineDriver.LiveMachine#run(long, Duration, MachineDriver.Console)}.
  *
- * <p>The idle rule is decided from instruction counts only: the run stops exactly when the clock
- * reaches the last console activity (a byte the guest wrote or took) plus the idle time, provided
- * the input had ended by then; when the end of input is found later, the run stops at the next
- * step of the core's loop after the guest asked for input (a check point or the hypercall that
- * asked), a global count too. Driven by one thread; {@link #requestStop} from any.
+ * <p>The idle rule is decided from instruction counts only: since the last console activity (a
+ * byte the guest wrote or took), the virtual time that passed with every hart waiting
+ * ({@link Machine#idleInstructions}) must reach the idle time, with the input ended; slices are
+ * cut so the run stops at the first check of the loop where it does. When the end of input is
+ * found mid-slice, the run checks at the next step of the core's loop (a check point or the
+ * hypercall that asked), a global count too. Driven by one thread; {@link #requestStop} from any.
  */
 public final class CoreRun {
     /** Instructions per slice: a few milliseconds of guest time between looks at stop requests. */
@@ -32,7 +33,7 @@ public final class CoreRun {
     public CoreRun(Machine machine, SwitchableConsole console) {
         this.machine = machine;
         this.console = console;
-        console.clock(machine::now);
+        console.clock(machine::now, machine::idleInstructions);
     }
 
     /** Instructions of virtual time in {@code idle} (the timebase's 10 MHz, 10 instructions a tick). */
@@ -66,12 +67,13 @@ public final class CoreRun {
                 long now = machine.instructions();
                 long slice = Math.min(SLICE, end - now);
                 if (idleFor >= 0 && console.inputEnded() && machine.heldInputBytes() == 0) {
-                    long last = console.lastActivity();
-                    long quietUntil = last > Long.MAX_VALUE - idleFor ? Long.MAX_VALUE : last + idleFor;
-                    if (now >= quietUntil) {
+                    // only time the guest spent waiting counts: a silent computation (a kernel loading
+                    // modules) is not idleness; at least the rest must pass before the rule can hold
+                    long quiet = machine.idleInstructions() - console.idleAtLastActivity();
+                    if (quiet >= idleFor) {
                         return outcome(StopCause.QUIET, start, 0, null);
                     }
-                    slice = Math.min(slice, quietUntil - now);
+                    slice = Math.min(slice, idleFor - quiet);
                 }
                 // a budget of 0 still asks the core once, which retires nothing but says whether the guest is off
                 RunResult r = machine.run(slice);

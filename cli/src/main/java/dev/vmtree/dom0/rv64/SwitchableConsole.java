@@ -23,8 +23,8 @@ public final class SwitchableConsole implements Console {
     private int outLength;
     private int pushedBack = -1;
     private volatile boolean stopping;
-    private LongSupplier clock = () -> 0;
-    private long lastActivity;
+    private LongSupplier clock = () -> 0, idleClock = () -> 0;
+    private long lastActivity, idleAtActivity;
     private boolean inputEnded;
     private Runnable onInputEnd;
 
@@ -36,12 +36,21 @@ public final class SwitchableConsole implements Console {
         this.target = console;
         this.stopping = false;
         this.inputEnded = false;
-        this.lastActivity = clock.getAsLong();
+        activity();
     }
 
-    /** The machine's clock (its global instruction count, exact inside device callbacks). */
-    void clock(LongSupplier clock) {
+    /**
+     * The machine's clock (its global instruction count, exact inside device callbacks) and its
+     * count of idle virtual time ({@code Machine.idleInstructions}).
+     */
+    void clock(LongSupplier clock, LongSupplier idleClock) {
         this.clock = clock;
+        this.idleClock = idleClock;
+    }
+
+    private void activity() {
+        lastActivity = clock.getAsLong();
+        idleAtActivity = idleClock.getAsLong();
     }
 
     /** Called once, on the machine's thread, when the input is first found to have ended (null: nothing). */
@@ -59,6 +68,11 @@ public final class SwitchableConsole implements Console {
         return lastActivity;
     }
 
+    /** The machine's idle count at the last byte written or taken, or at the attach. */
+    long idleAtLastActivity() {
+        return idleAtActivity;
+    }
+
     /** Whether the input has ended and the guest took every byte this console holds. */
     boolean inputEnded() {
         return inputEnded && pushedBack < 0;
@@ -66,7 +80,7 @@ public final class SwitchableConsole implements Console {
 
     @Override
     public void write(int b) {
-        lastActivity = clock.getAsLong();
+        activity();
         out[outLength++] = (byte) b;
         if (outLength == out.length || b == '\n') {
             flush();
@@ -78,7 +92,7 @@ public final class SwitchableConsole implements Console {
         if (pushedBack >= 0) {
             int b = pushedBack;
             pushedBack = -1;
-            lastActivity = clock.getAsLong();
+            activity();
             return b;
         }
         if (target == null) {
@@ -88,7 +102,7 @@ public final class SwitchableConsole implements Console {
         if (c < 0) {
             return -1;
         }
-        lastActivity = clock.getAsLong();
+        activity();
         return c & 0xFF;
     }
 
