@@ -90,8 +90,8 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
 
     @Option(names = "--idle", paramLabel = "DURATION",
             description = "Once standard input has ended and the guest has taken it all, stop with status 1 when the"
-                    + " guest has printed nothing for this much virtual time (derived from instruction counts, so the"
-                    + " moment is the same on every run; default: never, as a silent computation may run long).")
+                    + " guest has printed nothing while its harts waited for this much virtual time (derived from"
+                    + " instruction counts, so the moment is the same on every run; default: never).")
     String idle;
 
     @Override

@@ -54,8 +54,8 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
 
     @Option(names = "--idle", paramLabel = "DURATION", defaultValue = "2s",
             description = "With --input: once the input has ended and the guest has taken it all, suspend when the"
-                    + " guest has printed nothing for this much virtual time (time derived from instruction counts,"
-                    + " so the moment is the same on every run; default: ${DEFAULT-VALUE}).")
+                    + " guest has printed nothing while its harts waited for this much virtual time (time derived"
+                    + " from instruction counts, so the moment is the same on every run; default: ${DEFAULT-VALUE}).")
     String idle;
 
     @Override

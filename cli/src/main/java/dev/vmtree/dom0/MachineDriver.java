@@ -147,8 +147,9 @@ public interface MachineDriver {
         /** Every hart waits for input that will never come (the input file ended, or no input at all). */
         IDLE,
         /**
-         * The input ended, the guest took all of it, and it has printed nothing for the run's idle
-         * time of virtual time ({@code run --idle}): an idle Linux keeps timers armed, so IDLE never comes.
+         * The input ended, the guest took all of it, and it has printed nothing while its harts waited
+         * for the run's idle time of virtual time ({@code run --idle}): an idle Linux keeps timers
+         * armed, so IDLE never comes.
          */
         QUIET,
         /** A hart can never make progress: it takes the same exception at its own trap vector again and again. */
@@ -230,8 +231,8 @@ public interface MachineDriver {
         /**
          * {@link #run(long, Console)}, and with {@code idle} not null also stops ({@link StopCause#QUIET})
          * once the console's input has ended, the guest has taken all of it, and neither an input byte
-         * nor guest output has come for {@code idle} of virtual time. The moment is decided from
-         * instruction counts (the virtual clock), never from the wall clock.
+         * nor guest output has come while {@code idle} of virtual time passed with every hart waiting.
+         * The moment is decided from instruction counts (the virtual clock), never from the wall clock.
          */
         RunOutcome run(long maxInstructions, java.time.Duration idle, Console console);
 
