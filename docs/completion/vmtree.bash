@@ -1002,11 +1002,14 @@ function _picocli_vmtree_reflog() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-C'"
+  local arg_opts="'-i' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '-i')
+      return
+      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames

@@ -171,15 +171,17 @@ public final class BenchDom0Command implements Runnable {
 
     /** Dirties {@code n} random pages of the instance's RAM (one byte each) and suspends it. Returns the persist time. */
     private static long dirty(Toolstack ts, Machines machines, long bytes, int n, SplittableRandom rnd) {
-        InstanceRecord r = ts.instances().get("vm");
-        try (MachineDriver.LiveMachine m = machines.open(r)) {
-            for (int k = 0; k < n; k++) {
-                long page = rnd.nextLong(bytes / 4096);
-                m.writeMemory(0x8000_0000L + page * 4096 + rnd.nextInt(4096), new byte[] {(byte) (1 + rnd.nextInt(255))});
+        try (var session = ts.session("vm", "bench dom0")) {
+            InstanceRecord r = session.record();
+            try (MachineDriver.LiveMachine m = machines.open(r)) {
+                for (int k = 0; k < n; k++) {
+                    long page = rnd.nextLong(bytes / 4096);
+                    m.writeMemory(0x8000_0000L + page * 4096 + rnd.nextInt(4096), new byte[] {(byte) (1 + rnd.nextInt(255))});
+                }
+                long t0 = System.nanoTime();
+                machines.suspend(session, m, Machines.sinceBase(r));
+                return System.nanoTime() - t0;
             }
-            long t0 = System.nanoTime();
-            machines.suspend(r, m, Machines.sinceBase(r));
-            return System.nanoTime() - t0;
         }
     }
 

@@ -12,9 +12,12 @@ import picocli.CommandLine.Spec;
 /** {@code vmtree checkout REF | -b NAME [START]}. */
 @Command(name = "checkout", mixinStandardHelpOptions = true,
         description = {"Point the instance at a snapshot: on a branch name it follows that branch, on anything else"
-                + " it is detached. With -b, create branch NAME at START (default: the instance's base) first.",
+                + " it is detached. With -b, create branch NAME at START (default: the instance's base) first."
+                + " `checkout -` goes back to where the instance was before its last checkout (its reflog says).",
             "Refuses to drop uncommitted state unless --discard, and a running instance. Nothing of the machine"
-                + " is read: pages are faulted in by the next run, so this is O(1) in RAM size."})
+                + " is read: pages are faulted in by the next run, so this is O(1) in RAM size.",
+            "Leaving a detached snapshot that no branch, tag or other instance reaches prints a warning naming it;"
+                + " it stays in the instance's reflog (`vmtree reflog`) until gc.reflogExpire."})
 public final class CheckoutCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
@@ -33,7 +36,7 @@ public final class CheckoutCommand implements Callable<Integer>, JsonOutput {
             + " its ID: the same machine going back, not a new one (docs/security.md, \"Clones\").")
     boolean newGeneration;
 
-    @Parameters(arity = "0..1", paramLabel = "REF", description = "Branch, tag or snapshot (with -b: START).")
+    @Parameters(arity = "0..1", paramLabel = "REF", description = "Branch, tag or snapshot, or - for the previous position (with -b: START).")
     String ref;
 
     @Override

@@ -13,7 +13,9 @@ import picocli.CommandLine.Spec;
         description = {"Snapshot the instance's working state. Its parent is the snapshot the state came from (the"
                 + " instance's base), and the instance's branch moves to it. An unchanged state commits nothing.",
             "If the branch has moved on since the base (another instance committed on it), the snapshot is still"
-                + " made and the instance is left detached on it."})
+                + " made and the instance is left detached on it (`vmtree status` says so beforehand).",
+            "A commit killed after moving the branch is finished by the next command on the instance.",
+            "--json: {instance, snapshot: id|null, created, branch: s|null, state}."})
 public final class CommitCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;

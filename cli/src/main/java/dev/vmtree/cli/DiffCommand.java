@@ -27,24 +27,26 @@ import picocli.CommandLine.Spec;
                 + " (clock, halt, pending input, PLIC, UART, each virtio slot, hidden hart state), memory pages"
                 + " (count and guest-physical address ranges) and disk blocks (count and byte ranges).",
             "With one REF, compare it with where the instance stands now (its working state, else its base"
-                + " snapshot), like `git diff REF`. Cost grows with the differences, not with RAM or disk size.",
+                + " snapshot), like `git diff REF`; with none, compare the instance's head (its base snapshot) with"
+                + " its working state, like `git diff`. Cost grows with the differences, not with RAM or disk size.",
             "--json: {from: {ref, snapshot, state}, to: {...}, identical, registers: {count, changes: [{hart, name,"
                 + " from, to}]}, devices: [s], images: [{name, kind, unit, count, ranges: [{start, end, units}]}]};"
                 + " --stat leaves out changes and ranges (see docs/cli.md)."},
-        footer = {"", "Examples:", "  vmtree diff HEAD             # the working state against its base",
+        footer = {"", "Examples:", "  vmtree diff                  # the working state against its base (HEAD)",
             "  vmtree diff main~1 main --stat", "  vmtree --json diff v1 v2"})
 public final class DiffCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
 
     @Option(names = "-i", paramLabel = "INSTANCE",
-            description = "With one REF: compare with this instance (default: the current one).")
+            description = "With one REF or none: compare with this instance (default: the current one).")
     String instance;
 
     @Option(names = "--stat", description = "Counts only: how many registers, devices, pages and blocks differ.")
     boolean stat;
 
-    @Parameters(index = "0", paramLabel = "REF", description = "The state to compare from.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "REF",
+            description = "The state to compare from (default: the instance's head, its base snapshot).")
     String from;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "REF",
@@ -62,7 +64,8 @@ public final class DiffCommand implements Callable<Integer>, JsonOutput {
         try (Toolstack ts = Dom0Cli.open(spec)) {
             Machines machines = ts.machines();
             MachineDriver driver = machines.driver();
-            Side a = snapshotSide(ts, from);
+            Side a = from != null ? snapshotSide(ts, from) : snapshotSide(ts, "HEAD",
+                    ts.instances().resolve(instance).base());
             Side b;
             if (to != null) {
                 b = snapshotSide(ts, to);
@@ -149,7 +152,10 @@ public final class DiffCommand implements Callable<Integer>, JsonOutput {
     }
 
     private static Side snapshotSide(Toolstack ts, String rev) {
-        SnapshotId id = ts.resolve(rev);
+        return snapshotSide(ts, rev, ts.resolve(rev));
+    }
+
+    private static Side snapshotSide(Toolstack ts, String rev, SnapshotId id) {
         StoredState s = ts.machines().machineState(id, rev);
         return new Side(rev + " (" + id.shortHex() + ")", id, s, ts.machines().driver().stateId(s));
     }
@@ -180,7 +186,7 @@ public final class DiffCommand implements Callable<Integer>, JsonOutput {
     private Json json(Side a, Side b, List<RegisterChange> registers, List<String> devices, List<ImageDifference> images,
                       StateSummary sa) {
         Json j = new Json().beginObject();
-        side(j.name("from"), a, from);
+        side(j.name("from"), a, from == null ? "HEAD" : from);
         side(j.name("to"), b, to);
         j.field("identical", a.id().equals(b.id()));
         j.name("registers").beginObject().field("count", registers.size());

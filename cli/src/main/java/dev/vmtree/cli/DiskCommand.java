@@ -7,7 +7,7 @@ import dev.vmtree.cow.imageio.DiskImages;
 import dev.vmtree.cow.nbd.NbdExport;
 import dev.vmtree.cow.nbd.NbdServer;
 import dev.vmtree.cow.store.StoredImage;
-import dev.vmtree.dom0.InstanceLock;
+import dev.vmtree.dom0.InstanceSession;
 import dev.vmtree.dom0.InstanceRecord;
 import dev.vmtree.dom0.MachineDriver.LiveMachine;
 import dev.vmtree.dom0.MachineDriver.StateSummary;
@@ -232,9 +232,9 @@ public final class DiskCommand implements Runnable {
                     serve(at, idle, NbdExport.readOnly(s.summary().diskImages().get(i), snapshot(ts, s, i)), s.label());
                     return ExitCodes.OK;
                 }
-                InstanceRecord r = ts.instances().resolve(instance);
-                try (InstanceLock lock = ts.instances().lock(r.name())) {
-                    r = ts.instances().get(r.name());
+                try (InstanceSession session = ts.session(instance, "disk serve (NBD on " + at.host().getHostAddress()
+                        + ":" + at.port() + ")")) {
+                    InstanceRecord r = session.record();
                     Machines machines = ts.machines();
                     Source s = source(ts, null, r.name());
                     int i = diskIndex(s, disk);
@@ -245,7 +245,7 @@ public final class DiskCommand implements Runnable {
                             writes.incrementAndGet();
                         }), s.label());
                         if (writes.get() > 0) {
-                            InstanceRecord saved = machines.suspend(r, m, Machines.sinceBase(r));
+                            InstanceRecord saved = machines.suspend(session, m, Machines.sinceBase(r));
                             Dom0Cli.say(spec, "saved " + writes.get() + " write" + (writes.get() == 1 ? "" : "s")
                                     + " in " + r.name() + "'s working state " + saved.working().stateId().shortHex());
                         }

@@ -35,7 +35,8 @@ public final class InstanceCommand implements Runnable, JsonOutput {
         InstanceLock.Holder h = ts.instances().holder(r.name());
         String base = r.dirty() ? "dirty" : "clean";
         return switch (h) {
-            case InstanceLock.Holder.Running run -> "running (pid " + run.pid() + "), " + base;
+            case InstanceLock.Holder.Running run -> (run.serving() ? "served over NBD" : "running") + " (pid " + run.pid()
+                    + "), " + base;
             case InstanceLock.Holder.Stale st -> base + " (stale lock of dead pid " + st.pid() + ")";
             case InstanceLock.Holder.Free f -> base;
         };
@@ -161,7 +162,8 @@ public final class InstanceCommand implements Runnable, JsonOutput {
         @Override
         public void run() {
             try (Toolstack ts = Dom0Cli.open(spec); WriteTransaction tx = ts.beginWrite()) {
-                ts.instances().remove(tx, name, force);
+                ts.instances().remove(tx, name, force).flatMap(was -> ts.leavingBehind(was, null)).ifPresent(w ->
+                        spec.commandLine().getErr().println("vmtree: " + w + " (it goes at the next gc)"));
                 if (Dom0Cli.json(spec)) {
                     Dom0Cli.printJson(spec, new Json().beginObject().field("removed", name).endObject());
                 } else {

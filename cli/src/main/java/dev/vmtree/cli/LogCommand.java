@@ -38,13 +38,21 @@ public final class LogCommand implements Callable<Integer>, JsonOutput {
     @Option(names = {"-n", "--max-count"}, paramLabel = "N", description = "Show at most N snapshots.")
     int max;
 
-    @Parameters(arity = "0..*", paramLabel = "REF", description = "Where to start (branch, tag, snapshot id, REF~N).")
+    @Parameters(arity = "0..*", paramLabel = "REF",
+            description = "Where to start (branch, tag, snapshot id, REF~N); -N is short for -n N, as in git.")
     List<String> refs = new ArrayList<>();
 
     @Override
     public Integer call() {
         if (max < 0) {
             throw new CliException(ExitCodes.USAGE, "-n must not be negative");
+        }
+        for (java.util.Iterator<String> it = refs.iterator(); it.hasNext(); ) {
+            String r = it.next();
+            if (r.matches("-[0-9]{1,9}")) {   // git's `log -3`; picocli hands a negative number over as a REF
+                max = Integer.parseInt(r.substring(1));
+                it.remove();
+            }
         }
         try (Toolstack ts = Dom0Cli.open(spec)) {
             Map<String, SnapshotId> allRefs = ts.repository().refs();

@@ -1,7 +1,7 @@
 package dev.vmtree.cli;
 
 import dev.vmtree.dom0.Durations;
-import dev.vmtree.dom0.InstanceLock;
+import dev.vmtree.dom0.InstanceSession;
 import dev.vmtree.dom0.InstanceRecord;
 import dev.vmtree.dom0.MachineDriver;
 import dev.vmtree.dom0.MachineDriver.LiveMachine;
@@ -66,19 +66,18 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Toolstack ts = Dom0Cli.open(spec)) {
-            InstanceRecord r = ts.instances().resolve(instance);
-            try (InstanceLock lock = ts.instances().lock(r.name())) {
-                r = ts.instances().get(r.name());
+            try (InstanceSession session = ts.session(instance, "run")) {
+                InstanceRecord r = session.record();
                 Machines machines = ts.machines();
                 try (LiveMachine m = machines.open(r)) {
-                    return run(ts, machines, r, m, budget, limit, quiet, out, err);
+                    return run(session, machines, r, m, budget, limit, quiet, out, err);
                 }
             }
         }
     }
 
-    private int run(Toolstack ts, Machines machines, InstanceRecord r, LiveMachine m, long budget, Duration limit,
-                    Duration quiet, PrintWriter out, PrintWriter err) {
+    private int run(InstanceSession instanceSession, Machines machines, InstanceRecord r, LiveMachine m, long budget,
+                    Duration limit, Duration quiet, PrintWriter out, PrintWriter err) {
         RunOutcome outcome;
         InstanceRecord saved;
         boolean terminal;
@@ -93,7 +92,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             outcome = m.run(budget, input == null ? null : quiet, session.console());
             session.release();
             // still under the session's signal handlers: a second SIGTERM does not cut the suspend
-            saved = machines.suspend(r, m, Machines.sinceBase(r) + outcome.instructions());
+            saved = machines.suspend(instanceSession, m, Machines.sinceBase(r) + outcome.instructions());
             signal = session.signalStatus();
         }
         out.flush();

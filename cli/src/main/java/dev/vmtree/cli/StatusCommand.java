@@ -18,10 +18,13 @@ import picocli.CommandLine.Spec;
 
 /** {@code vmtree status}: where an instance stands. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Show the instance's branch (or detached), head snapshot, state (running, suspended, clean or"
-                + " dirty), pages and blocks that differ from the head, and instructions run since it.",
-            "--json: {instance, current, branch, head, headState, state, running, pid, dirty, dirtyPages:"
-                + " {IMAGE: n}, instructionsSinceHead, workingState}.",
+        description = {"Show the instance's branch (or detached) and whether it is behind it, head snapshot, state"
+                + " (running, served over NBD, powered off, suspended, clean or dirty), pages and blocks that differ"
+                + " from the head, instructions run since it, and a hint naming the command that saves or moves it.",
+            "A commit that a kill interrupted is finished first (see docs/cli.md, \"Instance sessions\").",
+            "--json: {instance, current, branch, behind, head, headState, state, running, served, halted, pid,"
+                + " dirty, dirtyPages: {IMAGE: n}, instructionsSinceHead, workingState,"
+                + " newGenerationPending}.",
             "A damaged instance record is reported as such (state: the damage and how to repair it; --json:"
                 + " {instance, current, damaged: REASON}), with status 0."})
 public final class StatusCommand implements Callable<Integer>, JsonOutput {
@@ -36,16 +39,19 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
         try (Toolstack ts = Dom0Cli.open(spec)) {
             InstanceRecord r;
             try {
+                ts.recover(instance);
                 r = ts.instances().resolve(instance);
             } catch (Instances.DamagedRecordException e) {
                 return damaged(ts, e.damaged());
             }
             boolean current = ts.instances().currentName().map(r.name()::equals).orElse(false);
             InstanceLock.Holder holder = ts.instances().holder(r.name());
-            long pid = holder instanceof InstanceLock.Holder.Running run ? run.pid() : -1;
+            InstanceLock.Holder.Running held = holder instanceof InstanceLock.Holder.Running run ? run : null;
+            long pid = held != null ? held.pid() : -1;
+            boolean served = held != null && held.serving();
+            Machines m = ts.machines();
             Map<String, Long> dirty = new LinkedHashMap<>();
             if (r.working() != null) {
-                Machines m = ts.machines();
                 StoredState base = m.snapshotState(r.base());
                 for (var e : r.working().images().entrySet()) {
                     PageTreeRoot b = base.images().get(e.getKey());
@@ -53,14 +59,27 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
                 }
             }
             long dirtyTotal = dirty.values().stream().mapToLong(Long::longValue).sum();
-            String state = pid >= 0 ? "running (pid " + pid + ")" : r.working() == null ? "clean"
-                    : "suspended, " + (r.dirty() ? "dirty" : "clean");
+            String halted = held != null ? null : m.driver().summarize(m.currentState(r)).halted();
+            String cleanOrDirty = r.dirty() ? "dirty" : "clean";
+            String state = held != null ? (served ? "served over NBD" : held.activity() == null
+                    || held.activity().equals("run") ? "running" : "held by `vmtree " + held.activity() + "`")
+                    + " (pid " + pid + ")"
+                    : halted != null ? halted + ", " + cleanOrDirty
+                    : r.working() == null ? "clean" : "suspended, " + cleanOrDirty;
+            int behind = ts.behind(r);
             long since = Machines.sinceBase(r);
             if (Dom0Cli.json(spec)) {
                 Json j = new Json().beginObject().field("instance", r.name()).field("current", current)
-                        .field("branch", r.branch()).field("head", r.base().hex())
+                        .field("branch", r.branch());
+                if (r.branch() == null) {
+                    j.field("behind", (String) null);
+                } else {
+                    j.field("behind", behind);
+                }
+                j.field("head", r.base().hex())
                         .field("headState", r.baseState() == null ? null : r.baseState().hex())
-                        .field("state", state).field("running", pid >= 0);
+                        .field("state", state).field("running", held != null && !served).field("served", served)
+                        .field("halted", halted);
                 if (pid >= 0) {
                     j.field("pid", pid);
                 } else {
@@ -76,7 +95,13 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
             }
             PrintWriter out = Dom0Cli.out(spec);
             out.println("instance " + r.name() + (current ? " (current)" : ""));
-            out.println(r.branch() == null ? "HEAD detached at " + r.base().shortHex() : "on branch " + r.branch());
+            String branchHead = r.branch() == null ? null : ts.refs().branchHead(r.branch()).map(h -> h.shortHex())
+                    .orElse(null);
+            out.println(r.branch() == null ? "HEAD detached at " + r.base().shortHex()
+                    : "on branch " + r.branch() + (behind > 0 ? ", behind it by " + behind + " snapshot"
+                            + (behind == 1 ? "" : "s") + " (" + r.branch() + " is at " + branchHead + ")"
+                    : behind < 0 ? (branchHead == null ? " (the branch no longer exists)"
+                            : ", which has moved elsewhere (to " + branchHead + ", not a descendant of the head)") : ""));
             String subject = ts.history().log(java.util.List.of(r.base()), 1).getFirst().subject();
             out.println("head     " + r.base().shortHex() + " " + subject);
             out.println("state    " + state);
@@ -96,8 +121,33 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
             if (r.currentState() != null) {
                 out.println("stateid  " + r.currentState().hex());
             }
+            String hint = hint(r, current, behind);
+            if (hint != null) {
+                out.println("hint     " + hint);
+            }
             return ExitCodes.OK;
         }
+    }
+
+    /** The command that saves or moves the instance from where it stands, or null when there is nothing to do. */
+    static String hint(InstanceRecord r, boolean current, int behind) {
+        String i = current ? "" : " -i " + r.name();
+        if (r.dirty()) {
+            if (r.branch() == null) {
+                return "`vmtree commit" + i + " -m MSG` snapshots it, still detached; `vmtree checkout" + i
+                        + " -b NAME` first puts it on a new branch";
+            }
+            if (behind != 0) {
+                return r.branch() + " has moved on, so a commit would leave the instance detached: `vmtree checkout"
+                        + i + " -b NAME` first keeps these changes on a new branch (`vmtree checkout" + i
+                        + " --discard " + r.branch() + "` drops them)";
+            }
+            return "`vmtree commit" + i + " -m MSG` snapshots it on " + r.branch();
+        }
+        if (r.branch() != null && behind != 0) {
+            return "`vmtree checkout" + i + " " + r.branch() + "` moves it to the branch's head";
+        }
+        return null;
     }
 
     /** A damaged record's status is that it is damaged, and how to repair it: one line, not a failure. */

@@ -90,10 +90,13 @@ public final class History implements AutoCloseable {
         }
     }
 
-    /** Branch and tag names per snapshot, for decorating a log ("main", "tag: v1"). */
+    /** Branch and tag names per snapshot, for decorating a log ("main", "tag: v1"); instance reflog refs are left out. */
     public static Map<SnapshotId, List<String>> decorations(Map<String, SnapshotId> refs) {
         Map<SnapshotId, List<String>> out = new LinkedHashMap<>();
         refs.forEach((name, id) -> {
+            if (name.startsWith(Instances.HEAD_REFS)) {
+                return;
+            }
             String label = name.startsWith(Refs.HEADS) ? name.substring(Refs.HEADS.length())
                     : name.startsWith(Refs.TAGS) ? "tag: " + name.substring(Refs.TAGS.length()) : name;
             out.computeIfAbsent(id, k -> new ArrayList<>()).add(label);

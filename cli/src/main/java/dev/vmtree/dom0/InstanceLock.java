@@ -15,9 +15,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Marks an instance as held by a process (a {@code vmtree run}): an OS file lock on
- * {@code .vmtree/instances/NAME.lock}, which the kernel drops when the process dies, plus the
- * holder's pid written into the file so others can say who holds it. A file naming a pid whose
+ * Marks an instance as held by a process (a {@code vmtree run}, a {@code disk serve}, or a command's
+ * {@link InstanceSession}): an OS file lock on {@code .vmtree/instances/NAME.lock}, which the kernel
+ * drops when the process dies, plus the holder's pid and what it is doing ("run", "disk serve
+ * nbd://...") written into the file so others can say who holds it and why. A file naming a pid whose
  * process is gone, with no OS lock on it, is a stale lock left by a crash: it is reported as such
  * and taken over silently. The file is never deleted (deleting lock files races with openers); a
  * released lock is an empty file.
@@ -33,12 +34,30 @@ public final class InstanceLock implements AutoCloseable {
         /** Nobody. */
         record Free() implements Holder {}
 
-        /** A live process (pid) holds the OS lock. */
-        record Running(long pid) implements Holder {}
+        /**
+         * A live process (pid) holds the OS lock, doing {@code activity} ("run", "disk serve ...",
+         * "commit"; null when the holder did not say, as a vmtree before sessions).
+         */
+        record Running(long pid, String activity) implements Holder {
+            public Running {
+                activity = activity == null || activity.isBlank() ? null : activity;
+            }
+
+            public Running(long pid) {
+                this(pid, null);
+            }
+
+            /** True when the holder serves the instance's disk over NBD rather than running the guest. */
+            public boolean serving() {
+                return activity != null && activity.startsWith("disk serve");
+            }
+        }
 
         /** The file names a process that is gone and nobody holds the lock: a crash left it. */
         record Stale(long pid) implements Holder {}
     }
+
+    private static final java.util.Map<Path, String> ACTIVITY_HERE = new ConcurrentHashMap<>();
 
     private final Path file;
     private final FileChannel channel;
@@ -55,6 +74,15 @@ public final class InstanceLock implements AutoCloseable {
      * saying which process holds it. Never waits: a running instance stays running for minutes.
      */
     public static InstanceLock acquire(Path file, String name) {
+        return acquire(file, name, "run");
+    }
+
+    /**
+     * As {@link #acquire(Path, String)}, saying what the holder does ({@code activity}, one line) so
+     * that status can tell a running guest from a served disk or a short command.
+     */
+    public static InstanceLock acquire(Path file, String name, String activity) {
+        String what = activity == null ? "" : activity.replace('\n', ' ');
         Path key = file.toAbsolutePath().normalize();
         long me = ProcessHandle.current().pid();
         if (!HELD_HERE.add(key)) {
@@ -72,8 +100,9 @@ public final class InstanceLock implements AutoCloseable {
                 throw locked(name, pid);
             }
             ch.truncate(0);
-            ch.write(ByteBuffer.wrap((me + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+            ch.write(ByteBuffer.wrap((me + "\n" + what + "\n").getBytes(StandardCharsets.UTF_8)), 0);
             ch.force(false);
+            ACTIVITY_HERE.put(key, what);
             return new InstanceLock(key, ch, l);
         } catch (IOException e) {
             cleanup(key, ch);
@@ -89,7 +118,7 @@ public final class InstanceLock implements AutoCloseable {
     public static Holder probe(Path file) {
         Path key = file.toAbsolutePath().normalize();
         if (HELD_HERE.contains(key)) {
-            return new Holder.Running(ProcessHandle.current().pid());
+            return new Holder.Running(ProcessHandle.current().pid(), ACTIVITY_HERE.get(key));
         }
         if (!Files.exists(key)) {
             return new Holder.Free();
@@ -100,10 +129,10 @@ public final class InstanceLock implements AutoCloseable {
             try {
                 l = ch.tryLock();
             } catch (OverlappingFileLockException e) {
-                return new Holder.Running(ProcessHandle.current().pid());
+                return new Holder.Running(ProcessHandle.current().pid(), ACTIVITY_HERE.get(key));
             }
             if (l == null) {
-                return new Holder.Running(pid.orElse(-1));
+                return new Holder.Running(pid.orElse(-1), activityIn(ch));
             }
             l.release();
             if (pid.isPresent() && ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false)) {
@@ -128,10 +157,9 @@ public final class InstanceLock implements AutoCloseable {
                 + "`) first");
     }
 
+    /** The file's first line, the holder's pid (docs/format.md, "Lock file"). */
     private static OptionalLong pidIn(FileChannel ch) throws IOException {
-        ByteBuffer bb = ByteBuffer.allocate(32);
-        ch.read(bb, 0);
-        String s = new String(bb.array(), 0, bb.position(), StandardCharsets.US_ASCII).trim();
+        String s = lines(ch)[0].trim();
         try {
             return s.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(s));
         } catch (NumberFormatException e) {
@@ -139,8 +167,21 @@ public final class InstanceLock implements AutoCloseable {
         }
     }
 
+    /** The file's second line, what the holder does; null when absent. */
+    private static String activityIn(FileChannel ch) throws IOException {
+        String[] l = lines(ch);
+        return l.length > 1 && !l[1].isBlank() ? l[1].trim() : null;
+    }
+
+    private static String[] lines(FileChannel ch) throws IOException {
+        ByteBuffer bb = ByteBuffer.allocate(512);
+        ch.read(bb, 0);
+        return new String(bb.array(), 0, bb.position(), StandardCharsets.UTF_8).split("\n", -1);
+    }
+
     private static void cleanup(Path key, FileChannel ch) {
         HELD_HERE.remove(key);
+        ACTIVITY_HERE.remove(key);
         if (ch != null) {
             try {
                 ch.close();

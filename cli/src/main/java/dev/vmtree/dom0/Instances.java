@@ -2,6 +2,7 @@ package dev.vmtree.dom0;
 
 import dev.vmtree.store.ExtraRoot;
 import dev.vmtree.store.Repository;
+import dev.vmtree.store.SnapshotId;
 import dev.vmtree.store.StoreException;
 import dev.vmtree.store.WriteTransaction;
 import dev.vmtree.store.fs.RealFileLayer;
@@ -32,6 +33,8 @@ import java.util.stream.Stream;
 public final class Instances {
     public static final String DIR = "instances";
     public static final String CURRENT = "CURRENT";
+    /** Where each instance's reflog ref lives: {@code refs/instances/NAME} follows its base (git's HEAD). */
+    public static final String HEAD_REFS = "refs/instances/";
     static final String ROOT_PREFIX = "instance/";
 
     private final Repository repo;
@@ -145,6 +148,37 @@ public final class Instances {
         }
     }
 
+    /** The record file's bytes as stored now, or null when there is none (for compare-and-swap). */
+    byte[] bytes(String name) {
+        Path f = recordFile(name);
+        try {
+            return Files.isRegularFile(f) ? Files.readAllBytes(f) : null;
+        } catch (IOException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The full name of instance {@code name}'s reflog ref, {@code refs/instances/NAME}, or null when
+     * the instance name is not a valid ref name (such as "a..b"): that instance keeps no reflog.
+     */
+    public static String headRef(String name) {
+        String ref = HEAD_REFS + name;
+        return org.eclipse.jgit.lib.Repository.isValidRefName(ref) ? ref : null;
+    }
+
+    /** Moves (or creates) an instance's reflog ref to {@code to}, logging {@code message}. */
+    static void moveHead(Repository repo, WriteTransaction tx, String name, SnapshotId to, String message) {
+        String ref = headRef(name);
+        if (ref == null) {
+            return;
+        }
+        SnapshotId old = repo.refs().get(ref);
+        if (!tx.updateRef(ref, old, to, message).ok()) {
+            throw ToolstackException.failed("cannot move " + ref + " (changed meanwhile); run the command again");
+        }
+    }
+
     public Optional<InstanceRecord> find(String name) {
         Path f = recordFile(name);
         if (!Files.isRegularFile(f)) {
@@ -236,6 +270,8 @@ public final class Instances {
             throw ToolstackException.failed("instance '" + r.name() + "' already exists");
         }
         save(tx, r);
+        moveHead(repo, tx, r.name(), r.base(), "instance: created at " + r.base().shortHex()
+                + (r.branch() == null ? " (detached)" : " on branch " + r.branch()));
         if (currentName().isEmpty()) {
             setCurrent(r.name());
         }
@@ -271,6 +307,11 @@ public final class Instances {
             throw ToolstackException.failed("cannot delete " + recordFile(name) + ": " + e.getMessage());
         }
         tx.unregisterRoot(ROOT_PREFIX + name);
+        String head = headRef(name);
+        SnapshotId at = head == null ? null : repo.refs().get(head);
+        if (at != null) {
+            tx.updateRef(head, at, null, "instance remove: " + name);
+        }
         if (currentName().isEmpty()) {
             setCurrent(null);
         }

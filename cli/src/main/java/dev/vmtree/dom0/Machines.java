@@ -215,14 +215,11 @@ public final class Machines {
 
     /**
      * Gives an instance a fresh generation ID at its next run ({@code --new-generation}): the record
-     * only, under the instance's lock; the machine gets it, as a ReplayLog event, when it next opens.
+     * only, in the instance's session; the machine gets it, as a ReplayLog event, when it next opens.
      */
     public InstanceRecord renewGeneration(String instance) {
-        InstanceRecord r = ts.instances().resolve(instance);
-        try (InstanceLock lock = ts.instances().lock(r.name()); WriteTransaction tx = ts.beginWrite()) {
-            InstanceRecord renewed = ts.instances().get(r.name()).withPendingGeneration(GenerationId.random());
-            ts.instances().save(tx, renewed);
-            return renewed;
+        try (InstanceSession s = ts.session(instance, "new generation"); WriteTransaction tx = ts.beginWrite()) {
+            return s.save(tx, s.reread(tx).withPendingGeneration(GenerationId.random()));
         }
     }
 
@@ -233,39 +230,38 @@ public final class Machines {
 
     /**
      * Saves a machine as the instance's working state: dirty pages and state files go to the store,
-     * then the record (gc root first) names them. Returns the saved record.
+     * then the record (gc root first) names them, by compare-and-swap in the instance's session (which
+     * the caller holds for the whole run). Returns the saved record.
      */
-    public InstanceRecord suspend(InstanceRecord r, LiveMachine m, long instructionsSinceBase) {
+    public InstanceRecord suspend(InstanceSession session, LiveMachine m, long instructionsSinceBase) {
         try (WriteTransaction tx = ts.beginWrite();
              Progress.Task p = ts.progress().begin("storing " + m.dirtyPages() + " changed pages", "chunks",
                      tx.chunks()::newChunks)) {
             WorkingState w = m.persist(tx, instructionsSinceBase);
-            InstanceRecord current = ts.instances().get(r.name());
-            InstanceRecord saved = current.withWorking(w);
+            GenerationId opened = session.record().pendingGeneration();   // what open() gave the machine
+            InstanceRecord saved = session.reread(tx).withWorking(w);
             // open(r) gave the machine r's pending ID (or found it could not take one: no device, or
             // powered off), so a save of that machine settles it; one asked for since stays pending
             GenerationId pending = saved.pendingGeneration();
-            if (pending != null && pending.equals(r.pendingGeneration())) {
+            if (pending != null && pending.equals(opened)) {
                 saved = saved.withPendingGeneration(null);
             }
-            ts.instances().save(tx, saved);
-            return saved;
+            return session.save(tx, saved);
         }
     }
 
     /**
-     * Changes a stopped instance from outside (`mem write`, `reg NAME=VALUE`): takes its lock (LOCKED
-     * when a `run` holds it), restores it, applies {@code change} through the {@link LiveMachine}
-     * (which logs it as a ReplayLog event) and suspends it with the same instruction count, a new
-     * working state. When {@code change} throws, nothing is stored.
+     * Changes a stopped instance from outside (`mem write`, `reg NAME=VALUE`): opens its session
+     * (LOCKED when a `run` or another command holds it), restores it, applies {@code change} through
+     * the {@link LiveMachine} (which logs it as a ReplayLog event) and suspends it with the same
+     * instruction count, a new working state. When {@code change} throws, nothing is stored.
      */
     public InstanceRecord edit(String instance, java.util.function.Consumer<LiveMachine> change) {
-        InstanceRecord r = ts.instances().resolve(instance);
-        try (InstanceLock lock = ts.instances().lock(r.name())) {
-            r = ts.instances().get(r.name());
+        try (InstanceSession s = ts.session(instance, "edit")) {
+            InstanceRecord r = s.record();
             try (LiveMachine m = open(r)) {
                 change.accept(m);
-                return suspend(r, m, sinceBase(r));
+                return suspend(s, m, sinceBase(r));
             }
         }
     }
@@ -287,36 +283,40 @@ public final class Machines {
      * is still written and the instance left detached on it, so nothing is lost.
      */
     public Committed commit(String instance, String message) {
-        InstanceRecord r = ts.instances().resolve(instance);
-        InstanceLock.checkNotRunning(ts.instances().lockFile(r.name()), r.name());
         if (message == null || message.isBlank()) {
             throw ToolstackException.badInput("empty commit message (give -m MSG)");
         }
-        if (r.working() == null || !r.dirty()) {
-            return new Committed(null, r, "nothing to commit: instance " + r.name() + " is at "
-                    + r.base().shortHex() + (r.branch() == null ? "" : " (" + r.branch() + ")"));
-        }
-        SnapshotContent content = content(r.working(), true);
-        Settings.Author a = ts.settings().author();
-        try (WriteTransaction tx = ts.beginWrite()) {
-            SnapshotId id = tx.writeSnapshot(List.of(r.base()), content, message, a.name(), a.email());
-            String branch = r.branch();
-            String notice = null;
-            if (branch != null) {
-                SnapshotId head = ts.refs().branchHead(branch).orElse(null);
-                RefResult ref = head != null && head.equals(r.base())
-                        ? tx.updateRef(Refs.HEADS + branch, head, id, "commit: " + firstLine(message))
-                        : null;
-                if (ref == null || !ref.ok()) {
-                    notice = "branch " + branch + " has moved on since this instance's base; the instance is now"
-                            + " detached at " + id.shortHex() + " (name it with `vmtree branch NAME`)";
-                    branch = null;
-                }
+        try (InstanceSession s = ts.session(instance, "commit")) {
+            InstanceRecord r = s.record();
+            if (r.working() == null || !r.dirty()) {
+                return new Committed(null, r, "nothing to commit: instance " + r.name() + " is at "
+                        + r.base().shortHex() + (r.branch() == null ? "" : " (" + r.branch() + ")"));
             }
-            InstanceRecord saved = new InstanceRecord(r.name(), id, branch, r.working().stateId(), null, r.created(),
-                    r.pendingGeneration());
-            ts.instances().save(tx, saved);
-            return new Committed(id, saved, notice);
+            SnapshotContent content = content(r.working(), true);
+            Settings.Author a = ts.settings().author();
+            try (WriteTransaction tx = ts.beginWrite()) {
+                r = s.reread(tx);
+                SnapshotId id = tx.writeSnapshot(List.of(r.base()), content, message, a.name(), a.email());
+                String branch = r.branch();
+                String notice = null;
+                if (branch != null) {
+                    SnapshotId head = ts.refs().branchHead(branch).orElse(null);
+                    RefResult ref = head != null && head.equals(r.base())
+                            ? tx.updateRef(Refs.HEADS + branch, head, id, "commit: " + firstLine(message))
+                            : null;
+                    if (ref == null || !ref.ok()) {
+                        notice = "branch " + branch + " has moved on since this instance's base; the instance is now"
+                                + " detached at " + id.shortHex() + " (keep it on a branch with `vmtree checkout"
+                                + (ts.instances().currentName().map(r.name()::equals).orElse(false) ? "" : " -i " + r.name())
+                                + " -b NAME`, or `vmtree branch NAME " + id.shortHex() + "`)";
+                        branch = null;
+                    }
+                }
+                InstanceRecord saved = s.save(tx, new InstanceRecord(r.name(), id, branch, r.working().stateId(), null,
+                        r.created(), r.pendingGeneration()));
+                s.moveHead(tx, id, "commit" + (branch == null ? " (detached)" : "") + ": " + firstLine(message));
+                return new Committed(id, saved, notice);
+            }
         }
     }
 

@@ -8,8 +8,10 @@ import dev.vmtree.store.WriteTransaction;
 /**
  * Pointing instances at snapshots: the record half of {@code checkout} and {@code rollback}. Both
  * are O(1) in machine size by design (nothing is read until a run faults pages in), so they need
- * no machine: they refuse a running instance (LOCKED) and one with uncommitted state unless told
- * to discard it (DIRTY), then move refs and rewrite the record under the repository's write lock.
+ * no machine: in the instance's {@link InstanceSession} (LOCKED while another process holds it) they
+ * refuse uncommitted state unless told to discard it (DIRTY), then move refs, rewrite the record by
+ * compare-and-swap and log the move in the instance's reflog, under the repository's write lock.
+ * Leaving a detached snapshot that nothing else reaches is warned about, as git does.
  * The base StateId is read from the snapshot; one that holds no machine (made by `store put`) is
  * refused before anything moves.
  */
@@ -23,34 +25,56 @@ final class Moves {
     /** What a move did: the record as saved, and the ref it moved (null when none moved). */
     record Result(InstanceRecord instance, RefResult ref) {}
 
+    /** What {@code checkout -} goes back to. */
+    static final String PREVIOUS = "-";
+
     Result checkout(String instance, String rev, boolean discard) {
-        InstanceRecord r = movable(instance, discard, "check out");
-        String name = rev.startsWith(Refs.HEADS) ? rev.substring(Refs.HEADS.length()) : rev;
-        boolean branch = ts.repository().refs().containsKey(Refs.HEADS + name);
-        SnapshotId to = resolveFrom(r, rev);
-        InstanceRecord moved = new InstanceRecord(r.name(), to, branch ? name : null, ts.machines().machineStateId(to, rev),
-                null, r.created(), r.pendingGeneration());
-        try (WriteTransaction tx = ts.beginWrite()) {
-            ts.instances().save(tx, moved);
+        try (InstanceSession s = movable(instance, discard, "check out")) {
+            InstanceRecord r = s.record();
+            String target = rev.equals(PREVIOUS) ? previous(r) : rev;
+            String name = target.startsWith(Refs.HEADS) ? target.substring(Refs.HEADS.length()) : target;
+            boolean branch = ts.repository().refs().containsKey(Refs.HEADS + name);
+            SnapshotId to = resolveFrom(r, target);
+            StateId state = ts.machines().machineStateId(to, target);
+            try (WriteTransaction tx = ts.beginWrite()) {
+                r = s.reread(tx);
+                InstanceRecord moved = s.save(tx, new InstanceRecord(r.name(), to, branch ? name : null, state, null,
+                        r.created(), r.pendingGeneration()));
+                s.moveHead(tx, to, "checkout: moving from " + position(r) + " to " + (branch ? name : to.hex()));
+                warnIfLeaving(r, to);
+                return new Result(moved, null);
+            }
         }
-        return new Result(moved, null);
     }
 
+    /**
+     * Creates branch {@code branch} at {@code start} (null: the instance's base) and puts the instance
+     * on it. Started at the base, the instance keeps its working state (as git keeps the work tree),
+     * so uncommitted changes can be moved onto a new branch before committing them.
+     */
     Result checkoutNewBranch(String instance, String branch, String start, boolean discard) {
-        InstanceRecord r = movable(instance, discard, "check out");
-        String from = start == null ? r.base().hex() : start;
         Refs.checkName("branch", branch);
-        SnapshotId at = resolveFrom(r, from);
-        StateId state = ts.machines().machineStateId(at, start == null ? "the base" : start);
-        try (WriteTransaction tx = ts.beginWrite()) {
-            RefResult ref = tx.updateRef(Refs.HEADS + branch, null, at, "branch: created from " + from);
-            if (!ref.ok()) {
-                throw ToolstackException.failed("branch '" + branch + "' already exists");
+        try (InstanceSession s = ts.session(instance, "checkout")) {
+            InstanceRecord r = s.record();
+            String from = start == null ? r.base().hex() : start;
+            SnapshotId at = resolveFrom(r, from);
+            boolean keep = at.equals(r.base()) && !discard;
+            if (!keep) {
+                refuseDirty(r, discard, "check out");
             }
-            InstanceRecord moved = new InstanceRecord(r.name(), at, branch, state, null, r.created(),
-                    r.pendingGeneration());
-            ts.instances().save(tx, moved);
-            return new Result(moved, ref);
+            StateId state = ts.machines().machineStateId(at, start == null ? "the base" : start);
+            try (WriteTransaction tx = ts.beginWrite()) {
+                r = s.reread(tx);
+                RefResult ref = tx.updateRef(Refs.HEADS + branch, null, at, "branch: created from " + from);
+                if (!ref.ok()) {
+                    throw ToolstackException.failed("branch '" + branch + "' already exists");
+                }
+                InstanceRecord moved = s.save(tx, new InstanceRecord(r.name(), at, branch, state,
+                        keep ? r.working() : null, r.created(), r.pendingGeneration()));
+                s.moveHead(tx, at, "checkout: moving from " + position(r) + " to " + branch);
+                warnIfLeaving(r, at);
+                return new Result(moved, ref);
+            }
         }
     }
 
@@ -59,23 +83,27 @@ final class Moves {
      * from the instance's base). The dropped snapshots stay reachable from the reflog until gc.
      */
     Result rollback(String instance, String rev, boolean discard) {
-        InstanceRecord r = movable(instance, discard, "roll back");
-        SnapshotId to = resolveFrom(r, rev == null ? "~1" : rev);
-        StateId state = ts.machines().machineStateId(to, rev == null ? "~1" : rev);
-        try (WriteTransaction tx = ts.beginWrite()) {
-            RefResult ref = null;
-            if (r.branch() != null) {
-                SnapshotId head = ts.refs().branchHead(r.branch()).orElse(null);
-                ref = tx.updateRef(Refs.HEADS + r.branch(), head, to, "rollback: to " + to.shortHex()
-                        + (head == null ? "" : " from " + head.shortHex()));
-                if (!ref.ok()) {
-                    throw ToolstackException.failed("branch '" + r.branch() + "' moved meanwhile; try again");
+        try (InstanceSession s = movable(instance, discard, "roll back")) {
+            InstanceRecord r = s.record();
+            SnapshotId to = resolveFrom(r, rev == null ? "~1" : rev);
+            StateId state = ts.machines().machineStateId(to, rev == null ? "~1" : rev);
+            try (WriteTransaction tx = ts.beginWrite()) {
+                r = s.reread(tx);
+                RefResult ref = null;
+                if (r.branch() != null) {
+                    SnapshotId head = ts.refs().branchHead(r.branch()).orElse(null);
+                    ref = tx.updateRef(Refs.HEADS + r.branch(), head, to, "rollback: to " + to.shortHex()
+                            + (head == null ? "" : " from " + head.shortHex()));
+                    if (!ref.ok()) {
+                        throw ToolstackException.failed("branch '" + r.branch() + "' moved meanwhile; try again");
+                    }
                 }
+                InstanceRecord moved = s.save(tx, new InstanceRecord(r.name(), to, r.branch(), state, null, r.created(),
+                        r.pendingGeneration()));
+                s.moveHead(tx, to, "rollback: to " + to.shortHex() + " from " + r.base().shortHex());
+                warnIfLeaving(r, to);
+                return new Result(moved, ref);
             }
-            InstanceRecord moved = new InstanceRecord(r.name(), to, r.branch(), state, null, r.created(),
-                    r.pendingGeneration());
-            ts.instances().save(tx, moved);
-            return new Result(moved, ref);
         }
     }
 
@@ -131,6 +159,7 @@ final class Moves {
                 throw ToolstackException.failed("instance " + name + " changed meanwhile; try again");
             }
             ts.instances().save(tx, repaired);
+            Instances.moveHead(ts.repository(), tx, name, base, "instance repair: at " + base.shortHex());
         }
         return new Result(repaired, null);
     }
@@ -158,15 +187,53 @@ final class Moves {
         return head != null && ts.history().isAncestorOfAny(base, java.util.List.of(head));
     }
 
-    /** The instance, if no process runs it and it holds nothing uncommitted (or {@code discard}). */
-    private InstanceRecord movable(String instance, boolean discard, String verb) {
-        InstanceRecord r = ts.instances().resolve(instance);
-        InstanceLock.checkNotRunning(ts.instances().lockFile(r.name()), r.name());
+    /**
+     * The instance's session, if no other process holds it and it holds nothing uncommitted (or
+     * {@code discard}); the caller closes it.
+     */
+    private InstanceSession movable(String instance, boolean discard, String verb) {
+        InstanceSession s = ts.session(instance, verb.replace(" ", ""));   // "checkout", "rollback"
+        try {
+            refuseDirty(s.record(), discard, verb);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    private static void refuseDirty(InstanceRecord r, boolean discard, String verb) {
         if (r.dirty() && !discard) {
             throw new ToolstackException(ToolstackException.Kind.DIRTY, "instance " + r.name()
                     + " has uncommitted state; commit it first, or " + verb + " with --discard to drop it");
         }
-        return r;
+    }
+
+    /** Where the instance stands, as a checkout reflog entry names it: its branch, else its base's full id. */
+    private static String position(InstanceRecord r) {
+        return r.branch() != null ? r.branch() : r.base().hex();
+    }
+
+    /** The position before the latest checkout, from the instance's reflog (git's {@code @{-1}}). */
+    private String previous(InstanceRecord r) {
+        String head = Instances.headRef(r.name());
+        if (head != null) {
+            for (var e : ts.repository().reflog(head)) {
+                java.util.regex.Matcher m = CHECKOUT.matcher(e.message());
+                if (m.matches()) {
+                    return m.group(1);
+                }
+            }
+        }
+        throw ToolstackException.failed("no previous position: instance " + r.name() + " has not checked out"
+                + " anything else yet (see `vmtree reflog -i " + r.name() + "`)");
+    }
+
+    private static final java.util.regex.Pattern CHECKOUT = java.util.regex.Pattern.compile(
+            "checkout: moving from (\\S+) to \\S+");
+
+    private void warnIfLeaving(InstanceRecord was, SnapshotId to) {
+        ts.leavingBehind(was, to).ifPresent(ts::notice);
     }
 
     /** A revision, where a leading "~N" or "^" counts from the instance's base. */

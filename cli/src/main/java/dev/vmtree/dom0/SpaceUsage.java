@@ -66,6 +66,9 @@ public record SpaceUsage(Path directory, long packBytes, int packs, long indexBy
         Map<String, List<SnapshotId>> snapshotsOf = new LinkedHashMap<>();
         Map<String, List<PageTreeRoot>> treesOf = new LinkedHashMap<>();
         repo.refs().forEach((name, id) -> {
+            if (name.startsWith(Instances.HEAD_REFS)) {
+                return; // an instance's reflog ref is at its base, counted under "instance: NAME" below
+            }
             String label = name.startsWith(Refs.HEADS) ? name.substring(Refs.HEADS.length())
                     : name.startsWith(Refs.TAGS) ? "tag: " + name.substring(Refs.TAGS.length()) : name;
             snapshotsOf.put(label, List.of(id));

@@ -75,6 +75,101 @@ public final class Toolstack implements AutoCloseable {
         this.notices = notices;
     }
 
+    /** Tells the user something through {@link #setNotices} (a warning, a recovery made). */
+    void notice(String message) {
+        notices.accept(message);
+    }
+
+    /**
+     * Takes instance {@code instance} (null: the current one) for one read-modify-write: its lock, its
+     * record, compare-and-swap saves ({@link InstanceSession}); LOCKED while another holder has it.
+     * {@code activity} says what for ("run", "commit"), shown by status meanwhile.
+     */
+    public InstanceSession session(String instance, String activity) {
+        return InstanceSession.open(this, instance, activity);
+    }
+
+    /**
+     * Finishes what a killed command left half done on instance {@code instance} (null: the current
+     * one) when no process holds it, as opening a session does; read-only commands (status, reflog)
+     * call it so that they show the truth. Takes the instance's lock only when there is something to
+     * recover (so a status polled while a run starts does not get in its way); does nothing while the
+     * instance is held.
+     */
+    public void recover(String instance) {
+        InstanceRecord r = instances.resolve(instance);
+        String name = r.name();
+        if (!InstanceRecovery.needed(this, r) || instances.holder(name) instanceof InstanceLock.Holder.Running) {
+            return;
+        }
+        try (InstanceSession s = session(name, "recover")) {
+            // opening the session did the work
+        } catch (ToolstackException e) {
+            if (e.kind() != ToolstackException.Kind.LOCKED) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * How far instance {@code r} is behind its branch: the number of snapshots from its base to the
+     * branch's head when the base is an ancestor of it (0: at the head), -1 when the branch went
+     * elsewhere (rolled back or rewritten), or when the instance is detached or its branch is gone.
+     */
+    public int behind(InstanceRecord r) {
+        if (r.branch() == null) {
+            return -1;
+        }
+        SnapshotId head = refs.branchHead(r.branch()).orElse(null);
+        if (head == null) {
+            return -1;
+        }
+        if (head.equals(r.base())) {
+            return 0;
+        }
+        if (!history().isAncestorOfAny(r.base(), java.util.List.of(head))) {
+            return -1;
+        }
+        int n = 0;
+        for (History.Entry e : history().log(java.util.List.of(head), 0)) {
+            if (e.id().equals(r.base())) {
+                return n;
+            }
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * The warning to give when instance {@code r} leaves its detached base for {@code next} (null: it
+     * is removed) and nothing else reaches that base: no branch, tag or other instance, and not
+     * {@code next}. Empty when it is on a branch, stays, or something else keeps the base.
+     */
+    public java.util.Optional<String> leavingBehind(InstanceRecord r, SnapshotId next) {
+        if (!r.detached() || r.base().equals(next)) {
+            return java.util.Optional.empty();
+        }
+        java.util.List<SnapshotId> tips = new java.util.ArrayList<>();
+        repo.refs().forEach((name, id) -> {
+            if (name.startsWith(Refs.HEADS) || name.startsWith(Refs.TAGS)) {
+                tips.add(id);
+            }
+        });
+        instances.scan().sound().stream().filter(o -> !o.name().equals(r.name())).forEach(o -> tips.add(o.base()));
+        if (next != null) {
+            tips.add(next);
+        }
+        if (history().isAncestorOfAny(r.base(), tips)) {
+            return java.util.Optional.empty();
+        }
+        String subject = history().log(java.util.List.of(r.base()), 1).getFirst().subject();
+        String where = next == null ? "" : " It stays in the instance's reflog (`vmtree reflog -i " + r.name()
+                + "`) until gc.reflogExpire.";
+        return java.util.Optional.of("warning: leaving snapshot " + r.base().shortHex() + " (" + subject + ") behind:"
+                + " no branch, tag or other instance reaches it." + where + " To keep it: `vmtree branch NAME "
+                + r.base().shortHex() + "`");
+    }
+
     /** Where long work is reported (default: nowhere). */
     public void setProgress(Progress progress) {
         this.progress = progress;

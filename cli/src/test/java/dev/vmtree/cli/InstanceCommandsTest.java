@@ -156,7 +156,7 @@ class InstanceCommandsTest {
         assertThat(InstanceLock.probe(lockFile)).isEqualTo(new InstanceLock.Holder.Stale(p.pid()));
         assertThat(f.vm("instance", "list").ok().out()).contains("stale lock of dead pid " + p.pid());
         try (InstanceLock l = InstanceLock.acquire(lockFile, "vm1")) {
-            assertThat(Files.readString(lockFile).trim()).isEqualTo(Long.toString(ProcessHandle.current().pid()));
+            assertThat(Files.readString(lockFile)).isEqualTo(ProcessHandle.current().pid() + "\nrun\n"); // pid, activity
         }
         assertThat(InstanceLock.probe(lockFile)).isEqualTo(new InstanceLock.Holder.Free());
     }

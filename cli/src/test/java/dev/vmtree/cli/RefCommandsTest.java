@@ -196,7 +196,7 @@ class RefCommandsTest {
 
     @Test
     void reflogListsEveryMoveNewestFirst() {
-        Dom0Fixture.Result r = f.vm("reflog").ok();
+        Dom0Fixture.Result r = f.vm("reflog", "main").ok();   // bare `reflog` is the instance's (HEAD), as in git
         assertThat(r.out()).isEqualTo(c.shortHex() + " main@{0}: commit: third\n"
                 + b.shortHex() + " main@{1}: commit: second\n"
                 + a.shortHex() + " main@{2}: commit: first\n");
