@@ -19,32 +19,32 @@ class ReplayLogTest {
             new ReplayEvent.DiskWrite(6000, 0, 65536, new byte[] {9, 9})));
 
     @Test
-    void roundTripsAndWritesVersionOneUnlessItNeedsTwo() {
-        byte[] b = V1.encode();
+    void theSingleFileEncodingRoundTripsAndWritesVersionOneUnlessItNeedsTwo() {
+        byte[] b = V1.encodeSingleFile();
         assertThat(new String(b, 0, 4)).isEqualTo("VMRL");
         assertThat(b[4]).isEqualTo((byte) 1);
         assertThat(ReplayLog.decode(b)).isEqualTo(V1);
         assertThat(ReplayLog.decode(b).inputs()).hasSize(2);
 
         ReplayLog v2 = V1.with(new ReplayEvent.DiskZeroes(7000, 0, 1 << 20, 1L << 30));
-        byte[] c = v2.encode();
+        byte[] c = v2.encodeSingleFile();
         assertThat(c[4]).isEqualTo((byte) 2);
         assertThat(ReplayLog.decode(c)).isEqualTo(v2);
-        assertThat(ReplayLog.decode(ReplayLog.empty(7).encode())).isEqualTo(ReplayLog.empty(7));
+        assertThat(ReplayLog.decode(ReplayLog.empty(7).encodeSingleFile())).isEqualTo(ReplayLog.empty(7));
     }
 
     @Test
     void aVersionOneFileCannotHoldAVersionTwoEvent() {
-        byte[] c = V1.with(new ReplayEvent.DiskZeroes(7000, 0, 0, 512)).encode();
+        byte[] c = V1.with(new ReplayEvent.DiskZeroes(7000, 0, 0, 512)).encodeSingleFile();
         c[4] = 1;
         assertThatThrownBy(() -> ReplayLog.decode(c)).hasMessageContaining("needs version 2");
-        c[4] = 3;
-        assertThatThrownBy(() -> ReplayLog.decode(c)).hasMessageContaining("version 3 is not supported");
+        c[4] = 4;
+        assertThatThrownBy(() -> ReplayLog.decode(c)).hasMessageContaining("version 4 is not supported");
     }
 
     @Test
     void malformedBytesAreOneLineErrors() {
-        byte[] b = V1.encode();
+        byte[] b = V1.encodeSingleFile();
         for (int cut = 0; cut < b.length; cut++) {
             byte[] t = Arrays.copyOf(b, cut);
             assertThatThrownBy(() -> ReplayLog.decode(t)).isInstanceOf(dev.vmtree.core.CorruptDataException.class)
