@@ -39,12 +39,14 @@ public interface MachineDriver {
     LiveMachine restore(Repository repo, StoredState state);
 
     /**
-     * Restores {@code start} to re-run {@code log}, the ReplayLog of a state that grew from it: outside
-     * input now comes only from the log, and the log's edits (memory, register and disk writes) are
-     * applied at their instruction counts by {@link Replay#replayTo}. Lazy like {@link #restore}.
-     * CANNOT_RUN when the log is corrupt or does not start where {@code start} stands.
+     * Restores {@code start} to re-run the ReplayLog {@code logged} carries ({@code logged} is a state
+     * that grew from {@code start}; its log is its file {@code replay.log} and, from format version 3,
+     * the images holding the log's event list and payloads): outside input now comes only from the
+     * log, and the log's edits (memory, register and disk writes) are applied at their instruction
+     * counts by {@link Replay#replayTo}. Lazy like {@link #restore}. CANNOT_RUN when the log is corrupt
+     * or does not start where {@code start} stands.
      */
-    Replay replay(Repository repo, StoredState start, byte[] log);
+    Replay replay(Repository repo, StoredState start, StoredState logged);
 
     /**
      * Serves a debugger for {@code m} (a machine this driver restored) over the GDB remote serial

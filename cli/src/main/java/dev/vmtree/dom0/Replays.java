@@ -81,8 +81,7 @@ public final class Replays {
         }
         SnapshotId parentId = snap.parents().getFirst();
         StoredState parent = machines.machineState(parentId, rev + "^");
-        byte[] log = state.files().get(Machines.LOG_FILE);
-        if (log == null) {
+        if (!state.files().containsKey(Machines.LOG_FILE)) {
             throw ToolstackException.failed(rev + " (" + id.shortHex() + ") carries no ReplayLog");
         }
         long from = driver.summarize(parent).instructions();
@@ -95,7 +94,7 @@ public final class Replays {
         RunOutcome outcome;
         WorkingState w;
         String divergence;
-        try (Replay m = driver.replay(ts.repository(), parent, log);
+        try (Replay m = driver.replay(ts.repository(), parent, state);
              Progress.Task p = ts.progress().begin("replaying " + rev, "instructions", m::instructions)) {
             outcome = m.replayTo(target, stop.pc(), MachineDriver.Console.DISCARD);
             divergence = m.divergence();

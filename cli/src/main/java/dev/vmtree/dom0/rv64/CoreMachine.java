@@ -315,8 +315,19 @@ final class CoreMachine implements MachineDriver.Replay {
         Map<String, ChunkId> files = new LinkedHashMap<>();
         files.put(CoreDriver.STATE_FILE, tx.chunks().put(state));
         files.put(CoreDriver.DEFINITION_FILE, tx.chunks().put(definition.getBytes(StandardCharsets.UTF_8)));
-        files.put(CoreDriver.LOG_FILE, tx.chunks().put(replayLog().encode()));
+        ReplayLog.Encoded log = replayLog().encode();
+        files.put(CoreDriver.LOG_FILE, tx.chunks().put(log.header()));
+        putStream(tx, images, CoreDriver.LOG_EVENTS, log.events());
+        putStream(tx, images, CoreDriver.LOG_DATA, log.data());
         return new WorkingState(id, images, files, instructionsSinceBase);
+    }
+
+    /** A ReplayLog stream as an image of the state, when not empty (its pages dedup like any other). */
+    private static void putStream(WriteTransaction tx, Map<String, PageTreeRoot> images, String name,
+                                  ReplayLog.Stream s) {
+        if (s.length() > 0) {
+            images.put(name, tx.buildTree(s.imageSize(), ReplayLog.PAGE, i -> s.pages().get(Math.toIntExact(i))));
+        }
     }
 
     /** The log since the state this machine's history started from. */
