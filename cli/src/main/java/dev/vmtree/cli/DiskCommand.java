@@ -225,40 +225,51 @@ public final class DiskCommand implements Runnable {
             }
             at.warnIfReachable(spec.commandLine().getErr(), "--nbd", "NBD server", ref != null ? "can read this disk"
                     : "can read and write this disk");
+            // SIGINT and SIGTERM stop the server; while a failed save is retried, they give it up
+            java.util.concurrent.atomic.AtomicReference<CountDownLatch> signalled =
+                    new java.util.concurrent.atomic.AtomicReference<>(new CountDownLatch(1));
+            var previousInt = RunCommand.handle("INT", () -> signalled.get().countDown());
+            var previousTerm = RunCommand.handle("TERM", () -> signalled.get().countDown());
             try (Toolstack ts = Dom0Cli.open(spec)) {
                 if (ref != null) {
                     Source s = source(ts, ref, null);
                     int i = diskIndex(s, disk);
-                    serve(at, idle, NbdExport.readOnly(s.summary().diskImages().get(i), snapshot(ts, s, i)), s.label());
+                    serve(at, idle, NbdExport.readOnly(s.summary().diskImages().get(i), snapshot(ts, s, i)), s.label(),
+                            signalled.get());
                     return ExitCodes.OK;
                 }
                 InstanceRecord r = ts.instances().resolve(instance);
                 try (InstanceLock lock = ts.instances().lock(r.name())) {
-                    r = ts.instances().get(r.name());
+                    InstanceRecord served = ts.instances().get(r.name());
                     Machines machines = ts.machines();
-                    Source s = source(ts, null, r.name());
+                    Source s = source(ts, null, served.name());
                     int i = diskIndex(s, disk);
                     AtomicLong writes = new AtomicLong();
-                    try (LiveMachine m = machines.open(r)) {
+                    try (LiveMachine m = machines.open(served)) {
                         serve(at, idle, NbdExport.readWrite(s.summary().diskImages().get(i), m.disk(i), (offset, length) -> {
                             m.recordDiskWrite(i, offset, length);
                             writes.incrementAndGet();
-                        }), s.label());
+                        }), s.label(), signalled.get());
                         if (writes.get() > 0) {
-                            InstanceRecord saved = machines.suspend(r, m, Machines.sinceBase(r));
+                            String what = writes.get() + " write" + (writes.get() == 1 ? "" : "s") + " to "
+                                    + served.name() + "'s " + s.summary().diskImages().get(i);
+                            CountDownLatch giveUp = new CountDownLatch(1);
+                            signalled.set(giveUp);
+                            InstanceRecord saved = new Saving(spec.commandLine().getErr()).save(what,
+                                    () -> machines.suspend(served, m, Machines.sinceBase(served)), giveUp);
                             Dom0Cli.say(spec, "saved " + writes.get() + " write" + (writes.get() == 1 ? "" : "s")
-                                    + " in " + r.name() + "'s working state " + saved.working().stateId().shortHex());
+                                    + " in " + served.name() + "'s working state " + saved.working().stateId().shortHex());
                         }
                     }
                 }
                 return ExitCodes.OK;
+            } finally {
+                RunCommand.restore("INT", previousInt);
+                RunCommand.restore("TERM", previousTerm);
             }
         }
 
-        private void serve(Endpoint at, Duration idle, NbdExport export, String label) {
-            CountDownLatch stop = new CountDownLatch(1);
-            var previousInt = RunCommand.handle("INT", stop::countDown);
-            var previousTerm = RunCommand.handle("TERM", stop::countDown);
+        private void serve(Endpoint at, Duration idle, NbdExport export, String label, CountDownLatch stop) {
             try (NbdServer server = NbdServer.start(at.host(), at.port(), List.of(export), idle)) {
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("nbd://" + server.address().getAddress().getHostAddress() + ":" + server.port() + "/"
@@ -289,9 +300,6 @@ public final class DiskCommand implements Runnable {
                         + ": " + e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } finally {
-                RunCommand.restore("INT", previousInt);
-                RunCommand.restore("TERM", previousTerm);
             }
         }
     }

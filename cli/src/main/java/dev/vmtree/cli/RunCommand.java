@@ -13,6 +13,7 @@ import dev.vmtree.dom0.Toolstack;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -105,9 +106,18 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 tty.close();
             }
         }
-        InstanceRecord saved = machines.suspend(r, m, Machines.sinceBase(r) + outcome.instructions());
-        restore("INT", previousInt);
-        restore("TERM", previousTerm);
+        // the run exists only in this process until saved: a failed save is retried, a signal now gives it up
+        CountDownLatch giveUp = new CountDownLatch(1);
+        handle("INT", giveUp::countDown);
+        handle("TERM", giveUp::countDown);
+        InstanceRecord saved;
+        try {
+            saved = new Saving(err).save(r.name() + "'s run of " + String.format("%,d", outcome.instructions())
+                    + " instructions", () -> machines.suspend(r, m, Machines.sinceBase(r) + outcome.instructions()), giveUp);
+        } finally {
+            restore("INT", previousInt);
+            restore("TERM", previousTerm);
+        }
         out.flush();
         String why = switch (outcome.cause()) {
             case POWER_OFF -> "the guest powered off";
