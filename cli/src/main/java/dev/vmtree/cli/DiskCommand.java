@@ -185,7 +185,8 @@ public final class DiskCommand implements Runnable {
                 "With REF, the snapshot's disk, read-only. Without REF (or with -i), the instance's working disk,"
                     + " read-write: the instance is locked while served, every write is recorded in its ReplayLog, and"
                     + " when the server stops the writes are saved as its working state (dirty, committed like any"
-                    + " other).",
+                    + " other). If that save fails, the writes stay in memory and it is retried until it works;"
+                    + " SIGINT or SIGTERM then gives up (status 1).",
                 "It serves until SIGINT or SIGTERM, or with --once until the first client disconnects."},
             footer = {"", "Examples:", "  vmtree disk serve main --nbd 0",
                 "  vmtree disk serve -i dev --nbd 127.0.0.1:10809 &",

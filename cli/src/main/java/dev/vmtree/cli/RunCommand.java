@@ -31,7 +31,8 @@ import sun.misc.SignalHandler;
             "On a terminal every key, Ctrl-C included, goes to the guest; Ctrl-] detaches. Whatever stops the run"
                 + " (guest power-off, --max-instructions, --timeout, detach, SIGINT, SIGTERM, input that ended while"
                 + " the guest waits for more) suspends it: the working state is saved and the next run continues"
-                + " exactly there. SIGKILL loses only the run since the last suspend.",
+                + " exactly there. A save that fails is retried with the machine kept in memory until it works;"
+                + " SIGINT or SIGTERM then gives up (status 1). SIGKILL loses only the run since the last suspend.",
             "Exit status: 0 powered off, detached or waiting for input; 1 guest failure; 3 budget or timeout;"
                 + " 130 SIGINT; 143 SIGTERM (each after a clean suspend); 2 a bad option; 4 no repository or an unreadable"
                 + " --input; 6 instance already running."},
