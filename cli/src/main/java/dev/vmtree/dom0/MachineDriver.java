@@ -194,6 +194,15 @@ public interface MachineDriver {
          */
         WorkingState persist(WriteTransaction tx, long instructionsSinceBase);
 
+        /**
+         * Tells the machine that {@code saved}, what its last {@link #persist} returned, is now
+         * named durably (an instance record or a snapshot), so the next persist stores only what
+         * changed since. Until then every persist stores again all that changed since the last
+         * named state: a save retried after a failure must not build on chunks nothing names, which
+         * a gc may have collected in between.
+         */
+        void persisted(WorkingState saved);
+
         /** Number of harts. */
         int harts();
 

@@ -233,6 +233,7 @@ public final class Machines {
             InstanceRecord current = ts.instances().get(r.name());
             InstanceRecord saved = current.withWorking(w);
             ts.instances().save(tx, saved);
+            m.persisted(w);
             return saved;
         }
     }
