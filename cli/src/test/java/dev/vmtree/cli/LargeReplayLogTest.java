@@ -150,6 +150,9 @@ class LargeReplayLogTest {
         f.vm("gc", "--expire", "0").ok();
         assertThat(allStored(kept, true)).isTrue();
         assertThat(allStored(dropped, true)).as("a reachable log's payloads stay").isTrue();
+        f.vm("rollback", "-i", "t").ok();              // now only tmp's reflog names the snapshot b
+        f.vm("gc").ok();
+        assertThat(allStored(dropped, true)).as("a log reached through a reflog entry stays").isTrue();
 
         f.vm("instance", "remove", "t").ok();
         f.vm("branch", "-D", "tmp").ok();
