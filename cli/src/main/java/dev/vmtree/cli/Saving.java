@@ -51,21 +51,21 @@ final class Saving {
             } catch (RuntimeException e) {
                 String reason = ErrorHandler.message(e);
                 if (!reason.equals(last)) {
-                    err.println("vmtree: cannot save " + what + ": " + reason + "; keeping it in memory and retrying"
-                            + " until the save works (SIGINT or SIGTERM gives up and loses it)");
+                    err.println("vmtree: cannot save " + what + ": " + reason + "; nothing is dropped: the machine stays in"
+                            + " memory and the save is retried until it works (SIGINT or SIGTERM gives up)");
                     err.flush();
                 }
                 last = reason;
                 try {
                     if (giveUp.await(pause.toMillis(), TimeUnit.MILLISECONDS)) {
                         throw new CliException(ExitCodes.FAILURE, "gave up saving " + what + " after " + attempt
-                                + (attempt == 1 ? " attempt" : " attempts") + ": " + reason + "; it is lost, the"
+                                + (attempt == 1 ? " attempt" : " attempts") + ": " + reason + "; not saved, the"
                                 + " instance stays at its last saved state");
                     }
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw new CliException(ExitCodes.FAILURE, "interrupted while saving " + what + ": " + reason
-                            + "; it is lost, the instance stays at its last saved state");
+                            + "; not saved, the instance stays at its last saved state");
                 }
                 pause = pause.multipliedBy(2).compareTo(longestPause) > 0 ? longestPause : pause.multipliedBy(2);
             }

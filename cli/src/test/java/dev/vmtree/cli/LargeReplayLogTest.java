@@ -178,7 +178,7 @@ class LargeReplayLogTest {
             Thread.sleep(50);
         }
         assertThat(rw.errSoFar()).contains("vmtree: cannot save 3 writes to d's disk0: ")
-                .contains("keeping it in memory and retrying");
+                .contains("nothing is dropped: the machine stays in memory and the save is retried");
         assertThat(rw.done()).isNotDone();
         Files.delete(chunks);
         Files.move(away, chunks);

@@ -34,10 +34,10 @@ class SavingTest {
         assertThat(r).isSameAs(SAVED);
         assertThat(calls).hasValue(5);
         assertThat(err.toString().lines()).containsExactly(
-                "vmtree: cannot save the 3 writes to d's disk0: the disk is full; keeping it in memory and retrying until"
-                        + " the save works (SIGINT or SIGTERM gives up and loses it)",
-                "vmtree: cannot save the 3 writes to d's disk0: the lock is held; keeping it in memory and retrying until"
-                        + " the save works (SIGINT or SIGTERM gives up and loses it)",
+                "vmtree: cannot save the 3 writes to d's disk0: the disk is full; nothing is dropped: the machine"
+                        + " stays in memory and the save is retried until it works (SIGINT or SIGTERM gives up)",
+                "vmtree: cannot save the 3 writes to d's disk0: the lock is held; nothing is dropped: the machine"
+                        + " stays in memory and the save is retried until it works (SIGINT or SIGTERM gives up)",
                 "vmtree: saved the 3 writes to d's disk0 after 5 attempts");
     }
 
@@ -59,7 +59,7 @@ class SavingTest {
         }, giveUp)).isInstanceOfSatisfying(CliException.class, e -> {
             assertThat(e.exitCode()).isEqualTo(ExitCodes.FAILURE);
             assertThat(e.getMessage()).startsWith("gave up saving d's run after 3 attempts: internal error")
-                    .endsWith("it is lost, the instance stays at its last saved state").doesNotContain("\n");
+                    .endsWith("; not saved, the instance stays at its last saved state").doesNotContain("\n");
         });
     }
 }
