@@ -33,8 +33,8 @@ import sun.misc.SignalHandler;
                 + " the guest waits for more) suspends it: the working state is saved and the next run continues"
                 + " exactly there. A save that fails is retried with the machine kept in memory until it works;"
                 + " SIGINT or SIGTERM then gives up (status 1). SIGKILL loses only the run since the last suspend.",
-            "Exit status: 0 powered off, detached or waiting for input; 1 guest failure; 3 budget or timeout;"
-                + " 130 SIGINT; 143 SIGTERM (each after a clean suspend); 2 a bad option; 4 no repository or an unreadable"
+            "Exit status: 0 powered off, detached or waiting for input; 1 guest failure or a save given up; 3 budget or"
+                + " timeout; 130 SIGINT; 143 SIGTERM (each after a clean suspend); 2 a bad option; 4 no repository or an unreadable"
                 + " --input; 6 instance already running."},
         footer = {"", "Examples:", "  vmtree run", "  vmtree run --input script.txt --max-instructions 50000000",
             "  echo 'get x' | vmtree run -i other --input -"})
