@@ -190,6 +190,7 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance remove" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance rm" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance use" ];    then _picocli_vmtree_instance; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance repair" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image list" ];    then _picocli_vmtree_image; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk ls" ];    then _picocli_vmtree_disk; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk export" ];    then _picocli_vmtree_disk; return $?; fi
@@ -238,27 +239,29 @@ function _complete_vmtree() {
   local cmds33=(instance remove)
   local cmds34=(instance rm)
   local cmds35=(instance use)
-  local cmds36=(image list)
-  local cmds37=(disk ls)
-  local cmds38=(disk export)
-  local cmds39=(disk serve)
-  local cmds40=(store put)
-  local cmds41=(store cat)
-  local cmds42=(bench store)
-  local cmds43=(bench cow)
-  local cmds44=(bench core)
-  local cmds45=(bench dom0)
+  local cmds36=(instance repair)
+  local cmds37=(image list)
+  local cmds38=(disk ls)
+  local cmds39=(disk export)
+  local cmds40=(disk serve)
+  local cmds41=(store put)
+  local cmds42=(store cat)
+  local cmds43=(bench store)
+  local cmds44=(bench cow)
+  local cmds45=(bench core)
+  local cmds46=(bench dom0)
 
-  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_bench_core; return $?; fi
-  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
-  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_disk_export; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_disk_export; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_instance_repair; return $?; fi
   if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_instance_use; return $?; fi
   if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
   if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
@@ -435,7 +438,7 @@ function _picocli_vmtree_create() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--from' '--kernel' '--image' '--firmware' '--initrd' '--memory' '--harts' '--disk-size' '--disk-image' '--append' '-C'"
+  local arg_opts="'--from' '--kernel' '--image' '--firmware' '--initrd' '--memory' '--harts' '--disk-size' '--disk-image' '--append' '--clock-base' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -480,6 +483,9 @@ function _picocli_vmtree_create() {
       return $?
       ;;
     '--append')
+      return
+      ;;
+    '--clock-base')
       return
       ;;
     '-C')
@@ -617,7 +623,7 @@ function _picocli_vmtree_checkout() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--discard' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--discard' '--new-generation' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '-b' '-C'"
 
   type compopt &>/dev/null && compopt +o default
@@ -653,7 +659,7 @@ function _picocli_vmtree_rollback() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--discard' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--discard' '--new-generation' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '-C'"
 
   type compopt &>/dev/null && compopt +o default
@@ -817,7 +823,7 @@ function _picocli_vmtree_instance() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="list add remove rm use"
+  local commands="list add remove rm use repair"
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -879,7 +885,7 @@ function _picocli_vmtree_branch() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-d' '-D' '-m' '-C'"
+  local arg_opts="'-d' '-D' '-m' '-c' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -891,6 +897,9 @@ function _picocli_vmtree_branch() {
       return
       ;;
     '-m')
+      return
+      ;;
+    '-c')
       return
       ;;
     '-C')
@@ -1208,7 +1217,7 @@ function _picocli_vmtree_debug() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--replay' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '--gdb' '--checkpoint-interval' '-C'"
 
   type compopt &>/dev/null && compopt +o default
@@ -1563,6 +1572,39 @@ function _picocli_vmtree_instance_use() {
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `repair` subcommand.
+function _picocli_vmtree_instance_repair() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--discard' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--to' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--to')
+      return
+      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames

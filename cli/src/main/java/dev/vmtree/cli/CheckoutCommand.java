@@ -28,6 +28,11 @@ public final class CheckoutCommand implements Callable<Integer>, JsonOutput {
     @Option(names = "--discard", description = "Drop the instance's uncommitted state.")
     boolean discard;
 
+    @Option(names = "--new-generation", description = "Give the machine a fresh VM generation ID when it next runs,"
+            + " as if it were a copy (the guest reseeds its random number generator). Without it the machine keeps"
+            + " its ID: the same machine going back, not a new one (docs/security.md, \"Clones\").")
+    boolean newGeneration;
+
     @Parameters(arity = "0..1", paramLabel = "REF", description = "Branch, tag or snapshot (with -b: START).")
     String ref;
 
@@ -41,6 +46,9 @@ public final class CheckoutCommand implements Callable<Integer>, JsonOutput {
                 throw new CliException(ExitCodes.USAGE, "checkout needs REF, or -b NAME [START]");
             } else {
                 r = ts.checkout(instance, ref, discard);
+            }
+            if (newGeneration) {
+                r = ts.machines().renewGeneration(r.name());
             }
             print(spec, r, "now at");
             return ExitCodes.OK;

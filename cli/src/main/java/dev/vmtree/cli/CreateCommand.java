@@ -1,5 +1,6 @@
 package dev.vmtree.cli;
 
+import dev.vmtree.dom0.GenerationId;
 import dev.vmtree.dom0.ImageCatalog;
 import dev.vmtree.dom0.MachineDriver.MachineSpec;
 import dev.vmtree.dom0.Machines;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:", "  vmtree create kv --image kvshell",
             "  vmtree create linux --kernel Image --initrd rootfs.cpio --memory 512M \\",
             "      --harts 2 --append console=ttyS0",
-            "  vmtree create web --kernel kernel.elf --disk-image debian.qcow2", "  vmtree create trial --from kv~2"})
+            "  vmtree create web --kernel kernel.elf --disk-image debian.qcow2", "  vmtree create trial --from kv~2",
+            "  vmtree create repro --image kvshell --clock-base 2026-01-01T00:00:00Z"})
 public final class CreateCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
@@ -62,6 +64,12 @@ public final class CreateCommand implements Callable<Integer>, JsonOutput {
     @Option(names = "--append", paramLabel = "ARGS", description = "Kernel command line (device tree /chosen bootargs).")
     String append;
 
+    @Option(names = "--clock-base", paramLabel = "TIME", description = "What the guest's real-time clock reads at"
+            + " instruction 0 (it then advances with virtual time, so replay stays exact): an ISO-8601 instant"
+            + " (2026-01-01T00:00:00Z), a date (2026-01-01, midnight UTC), @SECONDS since the epoch, or now."
+            + " Default: the host clock now. Stored with the machine.")
+    String clockBase;
+
     @Override
     public Integer call() {
         try (Toolstack ts = Dom0Cli.open(spec)) {
@@ -69,7 +77,8 @@ public final class CreateCommand implements Callable<Integer>, JsonOutput {
             Machines.Created c;
             if (from != null) {
                 if (kernel != null || image != null || firmware != null || initrd != null || memory != null
-                        || harts != null || diskSize != null || diskImage != null || append != null) {
+                        || harts != null || diskSize != null || diskImage != null || append != null
+                        || clockBase != null) {
                     throw new CliException(ExitCodes.USAGE, "--from takes the machine as it is: no --kernel, --image,"
                             + " --memory or other machine options");
                 }
@@ -113,6 +122,8 @@ public final class CreateCommand implements Callable<Integer>, JsonOutput {
         if (diskImage != null) {
             disk = 0;
         }
-        return new MachineSpec(mem, n, program, boot, firmware, initrd, disk, diskImage, append);
+        long clock = MachineValues.clockBase("--clock-base", clockBase == null ? "now" : clockBase);
+        return new MachineSpec(mem, n, program, boot, firmware, initrd, disk, diskImage, append, clock,
+                GenerationId.random().bytes());
     }
 }

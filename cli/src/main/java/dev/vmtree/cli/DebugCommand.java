@@ -42,6 +42,11 @@ public final class DebugCommand implements Callable<Integer> {
             description = "Where to listen for gdb (HOST defaults to 127.0.0.1; port 0 picks a free port).")
     String gdb;
 
+    @Option(names = "--replay", description = "Start at REF's parent and give the machine REF's ReplayLog (its"
+            + " console and entropy input at their instruction counts): the session re-lives how REF came to be, so a"
+            + " breakpoint on code that the logged input reaches (a syscall handler a typed command calls) is hit.")
+    boolean replay;
+
     @Option(names = "--checkpoint-interval", paramLabel = "N", defaultValue = "1048576",
             description = "Instructions between automatic checkpoints for reverse execution (default: ${DEFAULT-VALUE}).")
     long checkpointInterval;
@@ -57,9 +62,22 @@ public final class DebugCommand implements Callable<Integer> {
         at.warnIfReachable(err, "--gdb", "gdb stub", "can read and change the guest's memory and registers");
         try (Toolstack ts = Dom0Cli.open(spec)) {
             Machines machines = ts.machines();
-            Machines.Located located = machines.locate(ref, instance);
-            StoredState state = located.state();
-            String what = located.label();
+            StoredState state;
+            String what;
+            StoredState logged = null;
+            if (replay) {
+                if (ref == null) {
+                    throw new CliException(ExitCodes.USAGE, "--replay needs REF: the snapshot whose making to re-live");
+                }
+                dev.vmtree.dom0.Replays.Origin origin = ts.replays().origin(ref);
+                state = Machines.withoutLog(origin.parent());     // the parent's own log is not replayed: not read
+                logged = origin.state();
+                what = ref + " from its parent, replaying its log";
+            } else {
+                Machines.Located located = machines.locate(ref, instance);
+                state = located.state();
+                what = located.label();
+            }
             boolean quiet = Dom0Cli.quiet(spec);
             MachineDriver.Console console = new MachineDriver.Console() {
                 @Override
@@ -78,7 +96,7 @@ public final class DebugCommand implements Callable<Integer> {
                 }
             };
             try (LiveMachine m = machines.open(state)) {
-                machines.driver().debug(m, at.host(), at.port(), checkpointInterval, console, address -> {
+                machines.driver().debug(ts.repository(), m, logged, at.host(), at.port(), checkpointInterval, console, address -> {
                     out.println("gdb: target remote " + address.getAddress().getHostAddress() + ":" + address.getPort());
                     out.flush();
                     if (!quiet) {

@@ -40,6 +40,23 @@ final class Dom0Cli {
         }
     }
 
+    /** One warning line on stderr per damaged instance record a read-only view went past. */
+    static void warnDamaged(CommandSpec spec, java.util.List<dev.vmtree.dom0.Instances.Damaged> damaged) {
+        for (var d : damaged) {
+            spec.commandLine().getErr().println("vmtree: warning: instance " + d.name() + " left out: " + d.describe());
+        }
+    }
+
+    /** The current instance's record, or empty when there is none or it is damaged (then warned about once). */
+    static java.util.Optional<dev.vmtree.dom0.InstanceRecord> currentOrWarn(CommandSpec spec, Toolstack ts) {
+        try {
+            return ts.instances().currentName().map(ts.instances()::get);
+        } catch (dev.vmtree.dom0.Instances.DamagedRecordException e) {
+            warnDamaged(spec, java.util.List.of(e.damaged()));
+            return java.util.Optional.empty();
+        }
+    }
+
     static void printJson(CommandSpec spec, Json json) {
         out(spec).println(json);
     }

@@ -106,7 +106,7 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
             machine = Boot.boot(config, console, images);
             byte[] generation = new byte[16];
             new java.security.SecureRandom().nextBytes(generation);
-            machine.setGenerationId(generation);
+            machine.initializeGenerationId(generation);
         } catch (LoadException e) {
             throw new CliException(EXIT_CANNOT_RUN, e.getMessage());
         }

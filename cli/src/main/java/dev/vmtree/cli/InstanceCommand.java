@@ -1,7 +1,9 @@
 package dev.vmtree.cli;
 
 import dev.vmtree.dom0.InstanceLock;
+import dev.vmtree.dom0.GenerationId;
 import dev.vmtree.dom0.InstanceRecord;
+import dev.vmtree.dom0.Instances;
 import dev.vmtree.dom0.StateId;
 import dev.vmtree.dom0.Toolstack;
 import dev.vmtree.store.SnapshotId;
@@ -13,12 +15,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code vmtree instance list | add NAME REF | remove NAME | use NAME}: working states at points of the tree. */
+/** {@code vmtree instance list | add NAME REF | remove NAME | use NAME | repair NAME}: working states at points of the tree. */
 @Command(name = "instance", mixinStandardHelpOptions = true,
         description = "Manage instances: working states attached to snapshots, like Git worktrees. Several"
                 + " instances may stand at different points of one tree; one is current (-i picks another).",
         subcommands = {InstanceCommand.List.class, InstanceCommand.Add.class, InstanceCommand.Remove.class,
-            InstanceCommand.Use.class})
+            InstanceCommand.Use.class, InstanceCommand.Repair.class})
 public final class InstanceCommand implements Runnable, JsonOutput {
     @Spec
     CommandSpec spec;
@@ -53,10 +55,24 @@ public final class InstanceCommand implements Runnable, JsonOutput {
         void print(CommandSpec spec) {
             try (Toolstack ts = Dom0Cli.open(spec)) {
                 String current = ts.instances().currentName().orElse(null);
-                var all = ts.instances().list();
+                var listing = ts.instances().scan();
+                var all = listing.sound();
                 if (Dom0Cli.json(spec)) {
                     Json j = new Json().beginArray();
-                    for (InstanceRecord r : all) {
+                    java.util.Map<String, Instances.Damaged> damaged = new java.util.HashMap<>();
+                    listing.damaged().forEach(d -> damaged.put(d.name(), d));
+                    java.util.Map<String, InstanceRecord> sound = new java.util.HashMap<>();
+                    all.forEach(r -> sound.put(r.name(), r));
+                    java.util.SortedSet<String> names = new java.util.TreeSet<>(damaged.keySet());
+                    names.addAll(sound.keySet());
+                    for (String n : names) {
+                        Instances.Damaged d = damaged.get(n);
+                        if (d != null) {
+                            j.beginObject().field("name", n).field("current", n.equals(current))
+                                    .field("damaged", d.reason()).endObject();
+                            continue;
+                        }
+                        InstanceRecord r = sound.get(n);
                         InstanceLock.Holder h = ts.instances().holder(r.name());
                         j.beginObject().field("name", r.name()).field("current", r.name().equals(current))
                                 .field("branch", r.branch()).field("base", r.base().hex())
@@ -68,10 +84,16 @@ public final class InstanceCommand implements Runnable, JsonOutput {
                     Dom0Cli.printJson(spec, j.endArray());
                     return;
                 }
+                java.util.Map<String, String> rows = new java.util.TreeMap<>();
                 for (InstanceRecord r : all) {
-                    Dom0Cli.out(spec).printf("%s %-16s %-20s %s %s%n", r.name().equals(current) ? "*" : " ", r.name(),
-                            r.branch() == null ? "(detached)" : r.branch(), r.base().shortHex(), state(ts, r));
+                    rows.put(r.name(), String.format("%s %-16s %-20s %s %s", r.name().equals(current) ? "*" : " ", r.name(),
+                            r.branch() == null ? "(detached)" : r.branch(), r.base().shortHex(), state(ts, r)));
                 }
+                for (Instances.Damaged d : listing.damaged()) {
+                    rows.put(d.name(), String.format("%s %-16s damaged record (%s): `vmtree instance repair %s`",
+                            d.name().equals(current) ? "*" : " ", d.name(), d.reason(), d.name()));
+                }
+                rows.values().forEach(Dom0Cli.out(spec)::println);
             }
         }
     }
@@ -102,7 +124,9 @@ public final class InstanceCommand implements Runnable, JsonOutput {
                 SnapshotId base = ts.resolve(ref);
                 StateId state = ts.machines().machineStateId(base, ref);
                 String branch = !detach && ts.refs().branches().stream().anyMatch(b -> b.name().equals(ref)) ? ref : null;
-                InstanceRecord r = new InstanceRecord(name, base, branch, state, null, Instant.now());
+                // another machine from one snapshot: its own generation ID when it first runs (docs/security.md)
+                InstanceRecord r = new InstanceRecord(name, base, branch, state, null, Instant.now(),
+                        GenerationId.random());
                 try (WriteTransaction tx = ts.beginWrite()) {
                     ts.instances().add(tx, r);
                 }
@@ -122,7 +146,8 @@ public final class InstanceCommand implements Runnable, JsonOutput {
 
     @Command(name = "remove", aliases = "rm", mixinStandardHelpOptions = true,
             description = "Remove an instance. Refused while a process runs it, and for uncommitted state unless"
-                    + " --force (the dropped state goes at the next gc). Snapshots and branches stay.")
+                    + " --force (the dropped state goes at the next gc); a damaged record counts as uncommitted state."
+                    + " Snapshots and branches stay.")
     static final class Remove implements Runnable, JsonOutput {
         @Spec
         CommandSpec spec;
@@ -130,7 +155,7 @@ public final class InstanceCommand implements Runnable, JsonOutput {
         @Parameters(index = "0", paramLabel = "NAME", description = "The instance to remove.")
         String name;
 
-        @Option(names = {"-f", "--force"}, description = "Drop uncommitted state.")
+        @Option(names = {"-f", "--force"}, description = "Drop uncommitted state (or a damaged record).")
         boolean force;
 
         @Override
@@ -141,6 +166,42 @@ public final class InstanceCommand implements Runnable, JsonOutput {
                     Dom0Cli.printJson(spec, new Json().beginObject().field("removed", name).endObject());
                 } else {
                     Dom0Cli.say(spec, "removed instance " + name);
+                }
+            }
+        }
+    }
+
+    @Command(name = "repair", mixinStandardHelpOptions = true,
+            description = {"Rewrite a damaged instance record (one `instance list` and fsck report as damaged), as"
+                    + " rebuilding a corrupt Git index from HEAD: at REF with --to (a branch name is followed, as by"
+                    + " checkout), else at the base snapshot the instance's gc root names, on the branch the damaged"
+                    + " record names if that branch exists and reaches that base, otherwise detached.",
+                "A working state cannot be trusted from a damaged record: if it had one, --discard is needed and"
+                    + " that state is dropped (status 5 without it). A sound record is refused: use checkout."})
+    static final class Repair implements Runnable, JsonOutput {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "The instance whose record is damaged.")
+        String name;
+
+        @Option(names = "--to", paramLabel = "REF", description = "Where to point it (default: where its gc root says it stood).")
+        String to;
+
+        @Option(names = "--discard", description = "Drop the uncommitted state the damaged record held.")
+        boolean discard;
+
+        @Override
+        public void run() {
+            try (Toolstack ts = Dom0Cli.open(spec)) {
+                InstanceRecord r = ts.repairInstance(name, to, discard);
+                if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("instance", r.name())
+                            .field("snapshot", r.base().hex()).field("branch", r.branch())
+                            .field("state", r.baseState().hex()).endObject());
+                } else {
+                    Dom0Cli.say(spec, "repaired instance " + r.name() + ": at " + r.base().shortHex()
+                            + (r.branch() == null ? " (detached)" : " on branch " + r.branch()));
                 }
             }
         }

@@ -1,6 +1,7 @@
 package dev.vmtree.cli;
 
 import dev.vmtree.dom0.History;
+import dev.vmtree.dom0.InstanceRecord;
 import dev.vmtree.dom0.LogGraph;
 import dev.vmtree.dom0.Toolstack;
 import dev.vmtree.store.SnapshotId;
@@ -51,10 +52,14 @@ public final class LogCommand implements Callable<Integer>, JsonOutput {
             for (String r : refs) {
                 starts.add(ts.resolve(r));
             }
-            SnapshotId head = ts.instances().currentName().map(n -> ts.instances().get(n).base()).orElse(null);
+            // A damaged current record is warned about and leaves no HEAD: the log then starts from every ref.
+            SnapshotId head = Dom0Cli.currentOrWarn(spec, ts).map(InstanceRecord::base).orElse(null);
             if (all || (refs.isEmpty() && head == null)) {
                 starts.addAll(allRefs.values());
-                ts.instances().list().forEach(i -> starts.add(i.base()));
+                var listing = ts.instances().scan();
+                listing.sound().forEach(i -> starts.add(i.base()));
+                String current = ts.instances().currentName().orElse(null);
+                Dom0Cli.warnDamaged(spec, listing.damaged().stream().filter(d -> !d.name().equals(current)).toList());
             } else if (refs.isEmpty()) {
                 starts.add(head);
             }

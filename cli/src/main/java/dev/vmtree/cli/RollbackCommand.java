@@ -25,6 +25,11 @@ public final class RollbackCommand implements Callable<Integer>, JsonOutput {
     @Option(names = "--discard", description = "Drop the instance's uncommitted state.")
     boolean discard;
 
+    @Option(names = "--new-generation", description = "Give the machine a fresh VM generation ID when it next runs,"
+            + " as if it were a copy (the guest reseeds its random number generator). Without it the machine keeps"
+            + " its ID: the same machine going back, not a new one (docs/security.md, \"Clones\").")
+    boolean newGeneration;
+
     @Parameters(arity = "0..1", paramLabel = "REF", description = "Where to go: a snapshot, or ~N (default ~1).")
     String ref;
 
@@ -32,6 +37,9 @@ public final class RollbackCommand implements Callable<Integer>, JsonOutput {
     public Integer call() {
         try (Toolstack ts = Dom0Cli.open(spec)) {
             InstanceRecord r = ts.rollback(instance, ref, discard);
+            if (newGeneration) {
+                r = ts.machines().renewGeneration(r.name());
+            }
             CheckoutCommand.print(spec, r, "rolled back to");
             return ExitCodes.OK;
         }

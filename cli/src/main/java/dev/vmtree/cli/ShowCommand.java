@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
             "Without REF: the instance's working state (uncommitted), or its base snapshot when it has none."
                 + " Only the small state files are read, never a RAM page.",
             "--json: {kind: \"snapshot\"|\"working\", snapshot, instance, parents, author, date, message, state,"
-                + " backend, kernel, machineType, isa, memoryBytes, memoryPagesInUse, instructions, halted, harts: [{hart, pc,"
+                + " backend, kernel, machineType, isa, clockBase, generationId, memoryBytes, memoryPagesInUse, instructions, halted, harts: [{hart, pc,"
                 + " privilege}], disks: [{name, sizeBytes, blockSize, blocks, allocatedBlocks}], replayEvents:"
                 + " {KIND: n}} (see docs/cli.md)."},
         footer = {"", "Examples:", "  vmtree show            # the current instance's working state",
@@ -87,6 +87,12 @@ public final class ShowCommand implements Callable<Integer>, JsonOutput {
             out.println("state         " + id.hex());
             out.println("backend       " + s.backend() + (s.kernel() == null ? "" : " (kernel " + s.kernel() + ")"));
             out.println("machine       " + s.machineType() + " (" + s.isa() + ")");
+            if (s.clockBase() != null) {
+                out.println("clock base    " + s.clockBase() + " (the guest's clock: this plus virtual time)");
+            }
+            if (s.generationId() != null) {
+                out.println("generation    " + s.generationId());
+            }
             out.println("memory        " + size(s.memoryBytes()) + String.format(" at 0x%x, %,d pages in use",
                     s.ramBase(), ramInUse));
             out.println("instructions  " + String.format("%,d", s.instructions()));
@@ -126,6 +132,7 @@ public final class ShowCommand implements Callable<Integer>, JsonOutput {
                 .field("message", meta == null ? null : meta.message())
                 .field("state", id.hex()).field("backend", s.backend()).field("kernel", s.kernel())
                 .field("machineType", s.machineType()).field("isa", s.isa())
+                .field("clockBase", s.clockBase()).field("generationId", s.generationId())
                 .field("memoryBytes", s.memoryBytes()).field("memoryPagesInUse", ramInUse)
                 .field("instructions", s.instructions()).field("halted", s.halted());
         j.name("harts").beginArray();

@@ -2,6 +2,7 @@ package dev.vmtree.cli;
 
 import dev.vmtree.dom0.InstanceLock;
 import dev.vmtree.dom0.InstanceRecord;
+import dev.vmtree.dom0.Instances;
 import dev.vmtree.dom0.MachineDriver.StoredState;
 import dev.vmtree.dom0.Machines;
 import dev.vmtree.dom0.Toolstack;
@@ -20,7 +21,9 @@ import picocli.CommandLine.Spec;
         description = {"Show the instance's branch (or detached), head snapshot, state (running, suspended, clean or"
                 + " dirty), pages and blocks that differ from the head, and instructions run since it.",
             "--json: {instance, current, branch, head, headState, state, running, pid, dirty, dirtyPages:"
-                + " {IMAGE: n}, instructionsSinceHead, workingState}."})
+                + " {IMAGE: n}, instructionsSinceHead, workingState}.",
+            "A damaged instance record is reported as such (state: the damage and how to repair it; --json:"
+                + " {instance, current, damaged: REASON}), with status 0."})
 public final class StatusCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
@@ -31,7 +34,12 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
     @Override
     public Integer call() {
         try (Toolstack ts = Dom0Cli.open(spec)) {
-            InstanceRecord r = ts.instances().resolve(instance);
+            InstanceRecord r;
+            try {
+                r = ts.instances().resolve(instance);
+            } catch (Instances.DamagedRecordException e) {
+                return damaged(ts, e.damaged());
+            }
             boolean current = ts.instances().currentName().map(r.name()::equals).orElse(false);
             InstanceLock.Holder holder = ts.instances().holder(r.name());
             long pid = holder instanceof InstanceLock.Holder.Running run ? run.pid() : -1;
@@ -64,7 +72,8 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
                 j.field("dirty", r.dirty()).name("dirtyPages").beginObject();
                 dirty.forEach(j::field);
                 j.endObject().field("instructionsSinceHead", since)
-                        .field("workingState", r.currentState() == null ? null : r.currentState().hex());
+                        .field("workingState", r.currentState() == null ? null : r.currentState().hex())
+                        .field("newGenerationPending", r.pendingGeneration() != null);
                 Dom0Cli.printJson(spec, j.endObject());
                 return ExitCodes.OK;
             }
@@ -74,6 +83,9 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
             String subject = ts.history().log(java.util.List.of(r.base()), 1).getFirst().subject();
             out.println("head     " + r.base().shortHex() + " " + subject);
             out.println("state    " + state);
+            if (r.pendingGeneration() != null) {
+                out.println("         (gets a fresh VM generation ID when it next runs)");
+            }
             if (r.working() != null) {
                 StringBuilder sb = new StringBuilder();
                 dirty.forEach((k, v) -> {
@@ -89,5 +101,19 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
             }
             return ExitCodes.OK;
         }
+    }
+
+    /** A damaged record's status is that it is damaged, and how to repair it: one line, not a failure. */
+    private int damaged(Toolstack ts, Instances.Damaged d) {
+        boolean current = ts.instances().currentName().map(d.name()::equals).orElse(false);
+        if (Dom0Cli.json(spec)) {
+            Dom0Cli.printJson(spec, new Json().beginObject().field("instance", d.name()).field("current", current)
+                    .field("damaged", d.reason()).endObject());
+        } else {
+            PrintWriter out = Dom0Cli.out(spec);
+            out.println("instance " + d.name() + (current ? " (current)" : ""));
+            out.println("state    " + d.describe());
+        }
+        return ExitCodes.OK;
     }
 }

@@ -32,6 +32,9 @@ final class InstanceFile {
         if (r.branch() != null) {
             sb.append("branch ").append(r.branch()).append('\n');
         }
+        if (r.pendingGeneration() != null) {
+            sb.append("generation ").append(r.pendingGeneration().hex()).append('\n');
+        }
         WorkingState w = r.working();
         if (w != null) {
             sb.append("working ").append(w.stateId().hex()).append(' ').append(w.instructionsSinceBase()).append('\n');
@@ -66,6 +69,7 @@ final class InstanceFile {
         SnapshotId base = null;
         StateId baseState = null;
         StateId working = null;
+        GenerationId generation = null;
         long instructions = 0;
         Map<String, PageTreeRoot> images = new LinkedHashMap<>();
         Map<String, ChunkId> files = new LinkedHashMap<>();
@@ -78,6 +82,7 @@ final class InstanceFile {
                 case "base" -> base = new SnapshotId(f[1]);
                 case "base-state" -> baseState = new StateId(f[1]);
                 case "branch" -> branch = f[1];
+                case "generation" -> generation = new GenerationId(f[1]);
                 case "working" -> {
                     working = new StateId(f[1]);
                     instructions = Long.parseLong(f[2]);
@@ -92,7 +97,38 @@ final class InstanceFile {
             throw new IllegalArgumentException("missing name, base or created line");
         }
         WorkingState w = working == null ? null : new WorkingState(working, images, files, instructions);
-        return new InstanceRecord(name, base, branch, baseState, w, created);
+        return new InstanceRecord(name, base, branch, baseState, w, created, generation);
+    }
+
+    /**
+     * What can still be read from a record that failed {@link #decode}, line by line, each field
+     * on its own and unchecked: hints for {@code instance repair}, which verifies each against the
+     * store before it uses one. Null fields could not be read.
+     *
+     * @param working true when the damaged record names a working state (or its remains suggest one)
+     */
+    record Remains(String branch, SnapshotId base, Instant created, boolean working) {}
+
+    static Remains salvage(byte[] bytes) {
+        String branch = null;
+        SnapshotId base = null;
+        Instant created = null;
+        boolean working = false;
+        for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+            String[] f = line.split(" ");
+            try {
+                switch (f[0]) {
+                    case "branch" -> branch = f.length == 2 ? f[1] : null;
+                    case "base" -> base = f.length == 2 ? new SnapshotId(f[1]) : null;
+                    case "created" -> created = f.length == 2 ? Instant.parse(f[1]) : null;
+                    case "working", "image", "file" -> working = true;
+                    default -> { }
+                }
+            } catch (RuntimeException e) {
+                // this line is damaged; the others may not be
+            }
+        }
+        return new Remains(branch, base, created, working);
     }
 
     private static int crc(byte[] b) {

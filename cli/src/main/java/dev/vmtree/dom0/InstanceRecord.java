@@ -13,15 +13,23 @@ import java.util.regex.Pattern;
  *
  * @param baseState the StateId of the base snapshot when known (null until the core records one)
  * @param working   the saved working state, or null while the instance is exactly its base
+ * @param pendingGeneration a fresh VM generation ID to give the machine when it next comes to life
+ *     (a new instance of a snapshot, or {@code --new-generation}), else null
  */
 public record InstanceRecord(String name, SnapshotId base, String branch, StateId baseState, WorkingState working,
-                             Instant created) {
+                             Instant created, GenerationId pendingGeneration) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
 
     public InstanceRecord {
         checkName(name);
         Objects.requireNonNull(base, "base");
         Objects.requireNonNull(created, "created");
+    }
+
+    /** A record with no generation ID pending. */
+    public InstanceRecord(String name, SnapshotId base, String branch, StateId baseState, WorkingState working,
+                          Instant created) {
+        this(name, base, branch, baseState, working, created, null);
     }
 
     /** Throws BAD_INPUT unless {@code name} is a valid instance name. */
@@ -47,14 +55,18 @@ public record InstanceRecord(String name, SnapshotId base, String branch, StateI
     }
 
     public InstanceRecord withBranch(String newBranch) {
-        return new InstanceRecord(name, base, newBranch, baseState, working, created);
+        return new InstanceRecord(name, base, newBranch, baseState, working, created, pendingGeneration);
     }
 
     public InstanceRecord withBase(SnapshotId newBase, StateId newBaseState) {
-        return new InstanceRecord(name, newBase, branch, newBaseState, working, created);
+        return new InstanceRecord(name, newBase, branch, newBaseState, working, created, pendingGeneration);
     }
 
     public InstanceRecord withWorking(WorkingState newWorking) {
-        return new InstanceRecord(name, base, branch, baseState, newWorking, created);
+        return new InstanceRecord(name, base, branch, baseState, newWorking, created, pendingGeneration);
+    }
+
+    public InstanceRecord withPendingGeneration(GenerationId generation) {
+        return new InstanceRecord(name, base, branch, baseState, working, created, generation);
     }
 }

@@ -21,6 +21,10 @@ import java.util.stream.Stream;
  * (its base snapshot, working images and state files), registered <em>before</em> the record is
  * written and unregistered <em>after</em> it is deleted, so gc never drops what a record names.
  *
+ * <p>A record that does not decode is {@link Damaged}: reading it throws {@link DamagedRecordException}
+ * (whose message names the repair), {@link #scan} reads past it for views, {@link #remove} drops it
+ * with force, and {@code Toolstack.repairInstance} rewrites it. Its gc root stays until then.
+ *
  * <p>Threading: writes run inside a {@link WriteTransaction} (the repository's one-writer lock);
  * reads take no lock and see each record whole (files are replaced atomically).
  */
@@ -51,13 +55,79 @@ public final class Instances {
         return dir.resolve(name + ".lock");
     }
 
-    /** Every instance, sorted by name. */
+    /**
+     * Every instance, sorted by name. Fails on a damaged record ({@link DamagedRecordException}):
+     * what changes refs or records must know every instance; read-only views use {@link #scan}.
+     */
     public List<InstanceRecord> list() {
         List<InstanceRecord> out = new ArrayList<>();
         for (String n : names()) {
             find(n).ifPresent(out::add);
         }
         return out;
+    }
+
+    /** The records that read whole, and the damaged ones, each sorted by name. */
+    public record Listing(List<InstanceRecord> sound, List<Damaged> damaged) {}
+
+    /** Every instance, reading past damaged records (for views: list, log, branch, du). */
+    public Listing scan() {
+        List<InstanceRecord> sound = new ArrayList<>();
+        List<Damaged> damaged = new ArrayList<>();
+        for (String n : names()) {
+            try {
+                find(n).ifPresent(sound::add);
+            } catch (DamagedRecordException e) {
+                damaged.add(e.damaged());
+            }
+        }
+        return new Listing(List.copyOf(sound), List.copyOf(damaged));
+    }
+
+    /**
+     * A record file that does not decode (a flipped byte, a truncation, a newer format): the
+     * instance can only be repaired ({@code instance repair}) or removed ({@code instance remove --force}).
+     */
+    public record Damaged(String name, Path file, String reason) {
+        /** One line saying what is wrong and both ways out. */
+        public String describe() {
+            return "damaged instance record " + file + ": " + reason + "; repair it with `vmtree instance repair "
+                    + name + "` (or drop it: `vmtree instance remove --force " + name + "`)";
+        }
+    }
+
+    /** Thrown when a record is read that is {@link Damaged}; CANNOT_RUN, its message is {@link Damaged#describe}. */
+    public static final class DamagedRecordException extends ToolstackException {
+        private final transient Damaged damaged;
+
+        DamagedRecordException(Damaged damaged, Throwable cause) {
+            super(Kind.CANNOT_RUN, damaged.describe(), cause);
+            this.damaged = damaged;
+        }
+
+        public Damaged damaged() {
+            return damaged;
+        }
+    }
+
+    /** The damaged record of {@code name}, or empty when it reads whole or does not exist. */
+    public Optional<Damaged> damaged(String name) {
+        try {
+            find(name);
+            return Optional.empty();
+        } catch (DamagedRecordException e) {
+            return Optional.of(e.damaged());
+        }
+    }
+
+    /** What is still legible in a damaged record (for repair; every field unverified). */
+    InstanceFile.Remains remains(String name) {
+        Path f = recordFile(name);
+        try {
+            return InstanceFile.salvage(Files.readAllBytes(f));
+        } catch (IOException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + f + ": " + e.getMessage(), e);
+        }
     }
 
     /** The names of the record files, sorted, without reading them. */
@@ -88,8 +158,7 @@ public final class Instances {
         } catch (IOException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + f + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "damaged instance record " + f + ": "
-                    + e.getMessage() + " (run `vmtree fsck`)", e);
+            throw new DamagedRecordException(new Damaged(name, f, e.getMessage() == null ? e.toString() : e.getMessage()), e);
         }
     }
 
@@ -173,12 +242,24 @@ public final class Instances {
 
     /**
      * Deletes an instance: refused while a process holds it, and for a dirty one unless {@code force}
-     * (its working state then stays until gc, unreferenced). The record goes first, then its root.
+     * (its working state then stays until gc, unreferenced). A damaged record, whose state cannot
+     * be told, counts as dirty. The record goes first, then its root. Returns the removed record
+     * (empty for a damaged one).
      */
-    public InstanceRecord remove(WriteTransaction tx, String name, boolean force) {
-        InstanceRecord r = get(name);
+    public Optional<InstanceRecord> remove(WriteTransaction tx, String name, boolean force) {
+        InstanceRecord r;
+        try {
+            r = get(name);
+        } catch (DamagedRecordException e) {
+            if (!force) {
+                throw new ToolstackException(ToolstackException.Kind.DIRTY, "instance " + name + " has a damaged record ("
+                        + e.damaged().reason() + "), so what it held cannot be told; remove it with --force, or repair"
+                        + " it with `vmtree instance repair " + name + "`");
+            }
+            r = null;
+        }
         InstanceLock.checkNotRunning(lockFile(name), name);
-        if (r.dirty() && !force) {
+        if (r != null && r.dirty() && !force) {
             throw new ToolstackException(ToolstackException.Kind.DIRTY, "instance " + name
                     + " has uncommitted state; commit it, or remove with --force to drop it");
         }
@@ -192,7 +273,7 @@ public final class Instances {
         if (currentName().isEmpty()) {
             setCurrent(null);
         }
-        return r;
+        return Optional.ofNullable(r);
     }
 
     /**
@@ -218,6 +299,9 @@ public final class Instances {
                         || !new java.util.HashSet<>(have.chunks()).equals(new java.util.HashSet<>(want.chunks()))) {
                     problems.add(new Problem("instance " + n + ": gc root does not match the record", false));
                 }
+            } catch (DamagedRecordException e) {
+                roots.remove(ROOT_PREFIX + n);      // the root is the damaged record's, not an orphan
+                problems.add(new Problem("instance " + n + ": " + e.getMessage(), false));
             } catch (ToolstackException e) {
                 problems.add(new Problem(e.getMessage(), false));
             }

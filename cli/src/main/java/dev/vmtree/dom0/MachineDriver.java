@@ -54,10 +54,16 @@ public interface MachineDriver {
      * checkpoints every {@code checkpointInterval} instructions. Calls {@code ready} with the bound
      * address once listening, guest output goes to {@code console}, {@code log} hears one line per
      * event; returns when the debugger has left. The session works on the machine in memory only:
-     * nothing is stored.
+     * nothing is stored. With a {@code logged} state (null: none; a state that grew from {@code m}'s,
+     * as for {@link #replay}) the machine's outside input comes from the ReplayLog that state carries,
+     * read from {@code repo}, instead of the console, at its instruction counts: the session re-lives
+     * how that state came to be. Edits in the log at its first instruction are applied before the
+     * session; a log with later edits is refused (BAD_INPUT), a corrupt one is CANNOT_RUN.
      */
-    void debug(LiveMachine m, java.net.InetAddress host, int port, long checkpointInterval, Console console,
-               java.util.function.Consumer<java.net.InetSocketAddress> ready, java.util.function.Consumer<String> log);
+    void debug(Repository repo, LiveMachine m, StoredState logged, java.net.InetAddress host, int port,
+               long checkpointInterval,
+               Console console, java.util.function.Consumer<java.net.InetSocketAddress> ready,
+               java.util.function.Consumer<String> log);
 
     /** The StateId of a stored state, as the core defines it (docs/format.md), without running anything. */
     StateId stateId(StoredState state);
@@ -87,9 +93,14 @@ public interface MachineDriver {
      * @param registers    per hart, every register by key in display order ("pc", "priv" for the privilege level)
      * @param replayEvents events of the state's ReplayLog by kind ("console input", "memory write", ...)
      */
+    /**
+     * What {@code show} prints of a state. {@code clockBase}: the real-time clock at instruction 0 as
+     * an ISO-8601 instant, {@code generationId}: 32 hex digits; both null on machines without them.
+     */
     record StateSummary(String backend, String kernel, long memoryBytes, String ramImage, long ramBase,
                         List<String> diskImages, List<Long> diskBytes, long instructions, String halted, List<Map<String, Long>> registers,
-                        Map<String, Long> replayEvents, String machineType, String isa) {
+                        Map<String, Long> replayEvents, String machineType, String isa, String clockBase,
+                        String generationId) {
         public StateSummary {
             diskImages = List.copyOf(diskImages);
             diskBytes = List.copyOf(diskBytes);
@@ -98,12 +109,31 @@ public interface MachineDriver {
     }
 
     /** What `vmtree create` collects; sizes already parsed (see {@link Sizes}). */
+    /**
+     * A machine to define. {@code clockBase}: the real-time clock's reading at instruction 0 in
+     * nanoseconds since the epoch; {@code generationId}: the VM generation ID it starts with (16 bytes).
+     */
     record MachineSpec(long memoryBytes, int harts, Path kernel, ImageCatalog.Boot boot, Path firmware, Path initrd,
-                       long diskBytes, Path diskImage, String bootargs) {
+                       long diskBytes, Path diskImage, String bootargs, long clockBase, byte[] generationId) {
         public MachineSpec {
             Objects.requireNonNull(kernel, "kernel");
             Objects.requireNonNull(boot, "boot");
             bootargs = bootargs == null ? "" : bootargs;
+            generationId = generationId == null ? new byte[16] : generationId.clone();
+            if (generationId.length != 16) {
+                throw new IllegalArgumentException("a generation ID has 16 bytes");
+            }
+        }
+
+        /** A machine whose clock starts at the epoch and whose generation ID is all zeroes. */
+        public MachineSpec(long memoryBytes, int harts, Path kernel, ImageCatalog.Boot boot, Path firmware, Path initrd,
+                           long diskBytes, Path diskImage, String bootargs) {
+            this(memoryBytes, harts, kernel, boot, firmware, initrd, diskBytes, diskImage, bootargs, 0, null);
+        }
+
+        @Override
+        public byte[] generationId() {
+            return generationId.clone();
         }
     }
 
@@ -236,6 +266,16 @@ public interface MachineDriver {
          * called from another thread than the one driving the machine, one call at a time.
          */
         void recordDiskWrite(int index, long offset, long length);
+
+        /**
+         * Gives the machine a new VM generation ID (16 bytes), logged as a ReplayLog event at the
+         * current instruction count: the guest sees it with an interrupt. False (nothing changed) on
+         * machine types without the device.
+         */
+        boolean changeGeneration(byte[] id);
+
+        /** The machine's VM generation ID, or null on machine types without the device. */
+        byte[] generationId();
 
         @Override
         void close();

@@ -40,6 +40,34 @@ public final class MachineValues {
         return bytes;
     }
 
+    /**
+     * A real-time clock base for {@code option}, in nanoseconds since the epoch: an ISO-8601 instant,
+     * a date (midnight UTC), {@code @SECONDS}, or {@code now} (the host clock). 1970 to 2262, the
+     * range of the goldfish RTC's signed 64-bit nanoseconds.
+     */
+    public static long clockBase(String option, String text) {
+        String t = text.trim();
+        java.time.Instant at;
+        try {
+            if (t.equals("now")) {
+                at = java.time.Instant.now();
+            } else if (t.startsWith("@")) {
+                at = java.time.Instant.ofEpochSecond(Long.parseLong(t.substring(1)));
+            } else if (t.length() == 10) {
+                at = java.time.LocalDate.parse(t).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+            } else {
+                at = java.time.OffsetDateTime.parse(t).toInstant();
+            }
+        } catch (java.time.DateTimeException | NumberFormatException e) {
+            throw ToolstackException.badInput(option + " must be an ISO-8601 time (2026-01-01T00:00:00Z), a date"
+                    + " (2026-01-01), @SECONDS or now: " + text);
+        }
+        if (at.isBefore(java.time.Instant.EPOCH) || at.getEpochSecond() >= Long.MAX_VALUE / 1_000_000_000L) {
+            throw ToolstackException.badInput(option + " must lie between 1970 and 2262: " + text);
+        }
+        return at.getEpochSecond() * 1_000_000_000L + at.getNano();
+    }
+
     /** A hart count for {@code option}: 1 to 64. */
     public static int harts(String option, long n) {
         if (n < 1 || n > MAX_HARTS) {

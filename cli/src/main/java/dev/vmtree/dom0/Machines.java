@@ -164,7 +164,7 @@ public final class Machines {
             SnapshotContent content = content(w, false);
             Settings.Author a = ts.settings().author();
             SnapshotId id = tx.writeSnapshot(List.of(), content, "create " + name, a.name(), a.email());
-            return place(tx, name, id, w.stateId(), "create: " + name);
+            return place(tx, name, id, w.stateId(), "create: " + name, null);
         }
     }
 
@@ -174,7 +174,8 @@ public final class Machines {
         SnapshotId id = ts.resolve(rev);
         StateId state = machineStateId(id, rev);
         try (WriteTransaction tx = ts.beginWrite()) {
-            return place(tx, name, id, state, "branch: created from " + rev);
+            // a second machine from one snapshot: it gets its own generation ID when it first runs
+            return place(tx, name, id, state, "branch: created from " + rev, GenerationId.random());
         }
     }
 
@@ -190,12 +191,13 @@ public final class Machines {
         }
     }
 
-    private Created place(WriteTransaction tx, String name, SnapshotId id, StateId state, String reflog) {
+    private Created place(WriteTransaction tx, String name, SnapshotId id, StateId state, String reflog,
+                          GenerationId pending) {
         RefResult ref = tx.updateRef(Refs.HEADS + name, null, id, reflog);
         if (!ref.ok()) {
             throw ToolstackException.failed("branch '" + name + "' already exists");
         }
-        InstanceRecord r = new InstanceRecord(name, id, name, state, null, Instant.now());
+        InstanceRecord r = new InstanceRecord(name, id, name, state, null, Instant.now(), pending);
         ts.instances().add(tx, r);
         ts.instances().setCurrent(name);
         return new Created(r, id, state);
@@ -209,11 +211,31 @@ public final class Machines {
      * when it will run or change it.
      */
     public LiveMachine open(InstanceRecord r) {
+        LiveMachine m;
         if (r.working() != null) {
-            return driver.restore(ts.repository(), workingState(r.working()));
+            m = driver.restore(ts.repository(), workingState(r.working()));
+        } else {
+            StoredState s = machineState(r.base(), "instance " + r.name() + "'s base");
+            m = driver.restore(ts.repository(), withoutLog(s));
         }
-        StoredState s = machineState(r.base(), "instance " + r.name() + "'s base");
-        return driver.restore(ts.repository(), withoutLog(s));
+        if (r.pendingGeneration() != null) {
+            // the instance's first life as a copy: its own generation ID, logged at this instruction count
+            m.changeGeneration(r.pendingGeneration().bytes());
+        }
+        return m;
+    }
+
+    /**
+     * Gives an instance a fresh generation ID at its next run ({@code --new-generation}): the record
+     * only, under the instance's lock; the machine gets it, as a ReplayLog event, when it next opens.
+     */
+    public InstanceRecord renewGeneration(String instance) {
+        InstanceRecord r = ts.instances().resolve(instance);
+        try (InstanceLock lock = ts.instances().lock(r.name()); WriteTransaction tx = ts.beginWrite()) {
+            InstanceRecord renewed = ts.instances().get(r.name()).withPendingGeneration(GenerationId.random());
+            ts.instances().save(tx, renewed);
+            return renewed;
+        }
     }
 
     /** A stored state (snapshot or working) as a machine, for reading (show, diff, mem read). */
@@ -232,6 +254,11 @@ public final class Machines {
             WorkingState w = m.persist(tx, instructionsSinceBase);
             InstanceRecord current = ts.instances().get(r.name());
             InstanceRecord saved = current.withWorking(w);
+            GenerationId pending = saved.pendingGeneration();
+            byte[] now = m.generationId();
+            if (pending != null && (now == null || java.util.Arrays.equals(now, pending.bytes()))) {
+                saved = saved.withPendingGeneration(null);      // delivered (or the machine has no device)
+            }
             ts.instances().save(tx, saved);
             m.persisted(w);
             return saved;
@@ -298,7 +325,8 @@ public final class Machines {
                     branch = null;
                 }
             }
-            InstanceRecord saved = new InstanceRecord(r.name(), id, branch, r.working().stateId(), null, r.created());
+            InstanceRecord saved = new InstanceRecord(r.name(), id, branch, r.working().stateId(), null, r.created(),
+                    r.pendingGeneration());
             ts.instances().save(tx, saved);
             return new Committed(id, saved, notice);
         }

@@ -31,8 +31,9 @@ public final class Refs {
     /** A tag and the snapshot it names. */
     public record Tag(String name, SnapshotId target) {}
 
+    /** Every branch and the instances on it (a damaged record is on none: {@link Instances#scan} tells of it). */
     public List<Branch> branches() {
-        List<InstanceRecord> all = ts.instances().list();
+        List<InstanceRecord> all = ts.instances().scan().sound();
         List<Branch> out = new ArrayList<>();
         for (var e : ts.repository().refs().entrySet()) {
             if (e.getKey().startsWith(HEADS)) {
@@ -101,25 +102,55 @@ public final class Refs {
         return head;
     }
 
-    /** Renames a branch and moves every instance on it to the new name. */
+    /**
+     * Renames a branch, keeping its whole reflog (git's {@code branch -m}), and moves every instance
+     * on it to the new name. In order: the new name is created with a copy of the old reflog plus a
+     * "renamed" entry, the instances are rewritten, the old name is deleted. A crash in between
+     * leaves both names (each with the full log), never a lost entry.
+     */
     public void renameBranch(String from, String to) {
+        SnapshotId head = startOfCopy(from, to);
+        try (WriteTransaction tx = ts.beginWrite()) {
+            List<InstanceRecord> on = ts.instances().list().stream().filter(r -> from.equals(r.branch())).toList();
+            copy(tx, from, to, head, "branch: renamed " + from + " to " + to);
+            for (InstanceRecord r : on) {
+                ts.instances().save(tx, r.withBranch(to));
+            }
+            if (!tx.updateRef(HEADS + from, head, null, "branch: renamed " + from + " to " + to).ok()) {
+                throw ToolstackException.failed("branch '" + from + "' moved meanwhile; both names now exist");
+            }
+        }
+    }
+
+    /**
+     * Copies a branch with its whole reflog (git's {@code branch -c}); the instances on it stay on
+     * the old name. Returns the head both now point at.
+     */
+    public SnapshotId copyBranch(String from, String to) {
+        SnapshotId head = startOfCopy(from, to);
+        try (WriteTransaction tx = ts.beginWrite()) {
+            copy(tx, from, to, head, "branch: copied " + from + " to " + to);
+        }
+        return head;
+    }
+
+    private SnapshotId startOfCopy(String from, String to) {
         checkName("branch", to);
         SnapshotId head = branchHead(from).orElseThrow(() -> ToolstackException.failed("no branch '" + from + "'"));
         if (branchHead(to).isPresent()) {
             throw ToolstackException.failed("branch '" + to + "' already exists");
         }
-        try (WriteTransaction tx = ts.beginWrite()) {
-            if (!tx.updateRef(HEADS + to, null, head, "branch: renamed " + from + " to " + to).ok()) {
-                throw ToolstackException.failed("cannot create branch '" + to + "'");
-            }
-            for (InstanceRecord r : ts.instances().list()) {
-                if (from.equals(r.branch())) {
-                    ts.instances().save(tx, r.withBranch(to));
-                }
-            }
-            if (!tx.updateRef(HEADS + from, head, null, "branch: renamed " + from + " to " + to).ok()) {
-                throw ToolstackException.failed("branch '" + from + "' moved meanwhile; both names now exist");
-            }
+        return head;
+    }
+
+    private void copy(WriteTransaction tx, String from, String to, SnapshotId head, String message) {
+        RefResult r = tx.copyRef(HEADS + from, HEADS + to, head, message);
+        if (r.status() == RefResult.Status.REJECTED) {
+            throw ToolstackException.failed("cannot name a branch '" + to + "': it clashes with an existing branch"
+                    + " (a branch 'a' and a branch 'a/b' cannot both exist)");
+        }
+        if (!r.ok()) {
+            throw ToolstackException.failed("branch '" + to + "' already exists");
         }
     }
 

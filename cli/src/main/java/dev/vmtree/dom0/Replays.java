@@ -59,6 +59,31 @@ public final class Replays {
     }
 
     /**
+     * Where a snapshot came from: itself, its state and its first parent's. {@code state} carries the
+     * ReplayLog between them (its file {@code replay.log} and, from format version 3, the images
+     * that file names), which {@link MachineDriver#replay} and {@link MachineDriver#debug} read.
+     */
+    public record Origin(SnapshotId snapshot, StoredState state, SnapshotId parentId, StoredState parent) {}
+
+    /** The origin of snapshot {@code rev}; FAILED for a root snapshot or one without a log. */
+    public Origin origin(String rev) {
+        Machines machines = ts.machines();
+        SnapshotId id = ts.resolve(rev);
+        StoredState state = machines.machineState(id, rev);
+        Snapshot snap = read(id);
+        if (snap.parents().isEmpty()) {
+            throw ToolstackException.failed(rev + " (" + id.shortHex() + ") is a root snapshot: its state was made by"
+                    + " `vmtree create`, not by running, so there is nothing to replay");
+        }
+        SnapshotId parentId = snap.parents().getFirst();
+        StoredState parent = machines.machineState(parentId, rev + "^");
+        if (!state.files().containsKey(Machines.LOG_FILE)) {
+            throw ToolstackException.failed(rev + " (" + id.shortHex() + ") carries no ReplayLog");
+        }
+        return new Origin(id, state, parentId, parent);
+    }
+
+    /**
      * Replays snapshot {@code rev} from its parent up to {@code stop}. With {@code toInstance}, the
      * reached state becomes a new instance of that name, detached at the parent with the replayed
      * state as its working state (dirty unless it equals the parent), committed like any other.
@@ -72,18 +97,11 @@ public final class Replays {
         }
         Machines machines = ts.machines();
         MachineDriver driver = machines.driver();
-        SnapshotId id = ts.resolve(rev);
-        StoredState state = machines.machineState(id, rev);
-        Snapshot snap = read(id);
-        if (snap.parents().isEmpty()) {
-            throw ToolstackException.failed(rev + " (" + id.shortHex() + ") is a root snapshot: its state was made by"
-                    + " `vmtree create`, not by running, so there is nothing to replay");
-        }
-        SnapshotId parentId = snap.parents().getFirst();
-        StoredState parent = machines.machineState(parentId, rev + "^");
-        if (!state.files().containsKey(Machines.LOG_FILE)) {
-            throw ToolstackException.failed(rev + " (" + id.shortHex() + ") carries no ReplayLog");
-        }
+        Origin o = origin(rev);
+        SnapshotId id = o.snapshot();
+        StoredState state = o.state();
+        SnapshotId parentId = o.parentId();
+        StoredState parent = o.parent();
         long from = driver.summarize(parent).instructions();
         long end = driver.summarize(state).instructions();
         long target = stop.instructions() < 0 ? end : stop.instructions();

@@ -70,7 +70,7 @@ public record SpaceUsage(Path directory, long packBytes, int packs, long indexBy
                     : name.startsWith(Refs.TAGS) ? "tag: " + name.substring(Refs.TAGS.length()) : name;
             snapshotsOf.put(label, List.of(id));
         });
-        for (InstanceRecord r : ts.instances().list()) {
+        for (InstanceRecord r : ts.instances().scan().sound()) {    // a damaged record's root still keeps its chunks
             String label = "instance: " + r.name();
             snapshotsOf.put(label, List.of(r.base()));
             treesOf.put(label, r.working() == null ? List.of() : List.copyOf(r.working().images().values()));

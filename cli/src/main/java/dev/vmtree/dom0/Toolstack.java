@@ -145,6 +145,14 @@ public final class Toolstack implements AutoCloseable {
         return new Moves(this).rollback(instance, rev, discard).instance();
     }
 
+    /**
+     * Rewrites the damaged record of instance {@code name}: at {@code rev} when given, else where
+     * its gc root says it stood; an uncommitted state it held is dropped, only with {@code discard}.
+     */
+    public InstanceRecord repairInstance(String name, String rev, boolean discard) {
+        return new Moves(this).repair(name, rev, discard).instance();
+    }
+
     /** Space used by the repository, per kind of file and per branch, tag and instance. */
     public SpaceUsage spaceUsage() {
         return SpaceUsage.measure(this);

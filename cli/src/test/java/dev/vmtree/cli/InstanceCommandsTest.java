@@ -161,14 +161,133 @@ class InstanceCommandsTest {
         assertThat(InstanceLock.probe(lockFile)).isEqualTo(new InstanceLock.Holder.Free());
     }
 
+    /** Flips one bit of the record's "base" line, as a bad disk sector or a stray write would. */
+    private Path flipAByteOf(String name) throws Exception {
+        Path rec = f.repo.resolve(".vmtree/instances/" + name);
+        byte[] b = Files.readAllBytes(rec);
+        int at = new String(b, java.nio.charset.StandardCharsets.UTF_8).indexOf("\nbase ") + 12;
+        b[at] ^= 0x01;
+        Files.write(rec, b);
+        return rec;
+    }
+
     @Test
-    void aDamagedRecordIsReportedNotIgnored() throws Exception {
+    void aDamagedRecordLeavesReadOnlyCommandsWorkingAndEachSaysHowToRepairIt() throws Exception {
         f.vm("instance", "add", "vm1", "main").ok();
-        Path rec = f.repo.resolve(".vmtree/instances/vm1");
+        f.vm("instance", "add", "vm2", "main").ok();
+        Path rec = flipAByteOf("vm1");
+        String repair = "; repair it with `vmtree instance repair vm1` (or drop it: `vmtree instance remove --force vm1`)";
+        String damaged = "damaged instance record " + rec + ": checksum mismatch" + repair;
+
+        Dom0Fixture.Result list = f.vm("instance", "list").ok();
+        assertThat(list.out()).contains("* vm1              damaged record (checksum mismatch): `vmtree instance repair vm1`")
+                .contains("  vm2 ").hasLineCount(2);
+        assertThat(f.vm("--json", "instance", "list").ok().out())
+                .startsWith("[{\"name\":\"vm1\",\"current\":true,\"damaged\":\"checksum mismatch\"},{\"name\":\"vm2\"");
+
+        // status reports the damage as the instance's state; what needs the record (run, commit, ...) fails with it
+        assertThat(f.vm("status").ok().out()).isEqualTo("instance vm1 (current)\nstate    " + damaged + "\n");
+        assertThat(f.vm("--json", "status").ok().out().trim())
+                .isEqualTo("{\"instance\":\"vm1\",\"current\":true,\"damaged\":\"checksum mismatch\"}");
+        f.vm("status", "-i", "vm2").ok();
+        Dom0Fixture.Result commit = f.vm("commit", "-m", "x");
+        assertThat(commit.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
+        assertThat(commit.err()).isEqualTo("vmtree: " + damaged + "\n");
+
+        String warning = "vmtree: warning: instance vm1 left out: " + damaged + "\n";
+        Dom0Fixture.Result log = f.vm("log", "--oneline").ok();
+        assertThat(log.out()).contains(base.shortHex());
+        assertThat(log.err()).isEqualTo(warning);
+        Dom0Fixture.Result branch = f.vm("branch").ok();
+        assertThat(branch.out()).contains("main").contains("[vm2]");
+        assertThat(branch.err()).isEqualTo(warning);
+        f.vm("show", "main").ok();
+        f.vm("du").ok();
+        // what moves refs across instances waits for the repair: the damaged record might name that branch
+        f.vm("branch", "other", "main").ok();
+        Dom0Fixture.Result delete = f.vm("branch", "-d", "other");
+        assertThat(delete.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
+        assertThat(delete.err()).isEqualTo("vmtree: " + damaged + "\n");
+
+        Dom0Fixture.Result fsck = f.vm("fsck");
+        assertThat(fsck.exit()).isEqualTo(1);
+        assertThat(fsck.err()).isEqualTo("damaged: instance vm1: " + damaged + "\n");
+    }
+
+    @Test
+    void removeForceDropsADamagedRecordAndPlainRemoveSaysWhy() throws Exception {
+        f.vm("instance", "add", "vm1", "main").ok();
+        f.vm("instance", "add", "vm2", "main").ok();
+        flipAByteOf("vm1");
+        Dom0Fixture.Result plain = f.vm("instance", "remove", "vm1");
+        assertThat(plain.exit()).isEqualTo(ExitCodes.DIRTY);
+        assertThat(plain.err()).isEqualTo("vmtree: instance vm1 has a damaged record (checksum mismatch), so what it held"
+                + " cannot be told; remove it with --force, or repair it with `vmtree instance repair vm1`\n");
+        f.vm("instance", "remove", "--force", "vm1").ok();
+        assertThat(f.vm("instance", "list").ok().out()).doesNotContain("vm1");
+        assertThat(Files.exists(f.repo.resolve(".vmtree/instances/vm1"))).isFalse();
+        Dom0Fixture.Result fsck = f.vm("fsck").ok();
+        assertThat(fsck.err()).isEmpty();
+    }
+
+    @Test
+    void repairPutsADamagedRecordBackWhereItsGcRootSaysItStood() throws Exception {
+        SnapshotId second = f.snapshot(base, "main", "second");
+        f.vm("instance", "add", "vm1", "main~1").ok();   // detached at base
+        f.vm("instance", "add", "vm2", "main").ok();
+        f.vm("branch", "side", "main~1").ok();
+        f.vm("checkout", "-i", "vm1", "side").ok();
+        flipAByteOf("vm1");
+
+        Dom0Fixture.Result r = f.vm("instance", "repair", "vm1").ok();
+        assertThat(r.out()).isEqualTo("repaired instance vm1: at " + base.shortHex() + " on branch side\n");
+        assertThat(f.vm("--json", "status", "-i", "vm1").ok().out()).contains("\"branch\":\"side\"")
+                .contains("\"head\":\"" + base.hex() + "\"").contains("\"dirty\":false");
+        assertThat(f.vm("fsck").ok().err()).isEmpty();
+
+        Dom0Fixture.Result sound = f.vm("instance", "repair", "vm2");
+        assertThat(sound.exit()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(sound.err()).isEqualTo("vmtree: instance vm2 is not damaged; point it elsewhere with"
+                + " `vmtree checkout -i vm2 REF`\n");
+
+        // a branch line that is itself damaged (it names no branch that reaches the base) leaves the instance detached
+        Path rec = f.repo.resolve(".vmtree/instances/vm2");
         Files.writeString(rec, Files.readString(rec).replace("branch main", "branch mainx"));
-        Dom0Fixture.Result r = f.vm("instance", "list");
-        assertThat(r.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
-        assertThat(r.err()).startsWith("vmtree: damaged instance record " + rec + ": checksum mismatch");
+        assertThat(f.vm("instance", "repair", "vm2").ok().out())
+                .isEqualTo("repaired instance vm2: at " + second.shortHex() + " (detached)\n");
+
+        // with no gc root to say where it stood, a damaged base line is no guide: REF must be given
+        flipAByteOf("vm2");
+        try (var repo = dev.vmtree.store.Repository.open(f.repo); WriteTransaction tx = repo.beginWrite()) {
+            assertThat(tx.unregisterRoot("instance/vm2")).isTrue();
+        }
+        Dom0Fixture.Result lost = f.vm("instance", "repair", "vm2");
+        assertThat(lost.exit()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(lost.err()).isEqualTo("vmtree: cannot tell which snapshot instance vm2 stood on; repair it with"
+                + " --to REF\n");
+        assertThat(f.vm("--json", "instance", "repair", "vm2", "--to", "main").ok().out().trim())
+                .isEqualTo("{\"instance\":\"vm2\",\"snapshot\":\"" + second.hex() + "\",\"branch\":\"main\","
+                        + "\"state\":\"" + Dom0Fixture.field(f.vm("--json", "status", "-i", "vm2").ok().out(), "headState")
+                        + "\"}");
+        f.vm("fsck").ok();
+    }
+
+    @Test
+    void repairDropsUncommittedStateOnlyWithDiscard() throws Exception {
+        f.vm("instance", "add", "vm1", "main").ok();
+        WorkingState w = suspend("vm1", (byte) 5);
+        flipAByteOf("vm1");
+        Dom0Fixture.Result r = f.vm("instance", "repair", "vm1");
+        assertThat(r.exit()).isEqualTo(ExitCodes.DIRTY);
+        assertThat(r.err()).isEqualTo("vmtree: instance vm1 had a working state (maybe uncommitted) that its damaged"
+                + " record (checksum mismatch) cannot give back; repair it with --discard to drop that state (its pages"
+                + " stay in the store until the next gc)\n");
+        try (var repo = dev.vmtree.store.Repository.open(f.repo)) {
+            assertThat(repo.chunks().contains(w.images().get("ram").root())).as("nothing dropped yet").isTrue();
+        }
+        f.vm("instance", "repair", "--discard", "vm1").ok();
+        assertThat(f.vm("--json", "status").ok().out()).contains("\"dirty\":false").contains("\"branch\":\"main\"");
+        f.vm("fsck").ok();
     }
 
     @Test

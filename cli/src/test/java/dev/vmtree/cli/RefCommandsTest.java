@@ -92,6 +92,90 @@ class RefCommandsTest {
         assertThat(f.vm("branch").ok().out()).contains("* trunk").doesNotContain("main");
         assertThat(f.vm("instance", "list").ok().out()).contains("vm1").contains("trunk");
         assertThat(f.vm("reflog", "trunk").ok().out()).contains("trunk@{0}: branch: renamed main to trunk");
+        // as in git, one name renames (or copies) the current branch
+        assertThat(f.vm("branch", "-m", "stem").ok().out()).isEqualTo("renamed branch trunk to stem\n");
+        assertThat(f.vm("branch", "-c", "stem2").ok().out()).isEqualTo("copied branch stem to stem2\n");
+        assertThat(f.vm("branch").ok().out()).contains("* stem ").contains("  stem2 ").doesNotContain("trunk");
+        f.vm("checkout", "--discard", c.hex()).ok();
+        Dom0Fixture.Result detached = f.vm("branch", "-m", "other");
+        assertThat(detached.exit()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(detached.err()).startsWith("vmtree: instance vm1 is detached (on no branch); name the branch");
+        Dom0Fixture.Result twice = f.vm("branch", "-m", "stem", "x", "-m", "y", "z");
+        assertThat(twice.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(twice.err()).startsWith("vmtree: -m and -c take [OLD] NEW, once");
+    }
+
+    /**
+     * Writes a snapshot on {@code branch} whose image is data no other snapshot has, then moves the
+     * branch back to {@code back}: only the branch's reflog still names it (as after a rollback).
+     */
+    private dev.vmtree.store.PageTreeRoot snapshotOnlyTheReflogKeeps(String branch, SnapshotId back, int fill) {
+        try (var r = dev.vmtree.store.Repository.open(f.repo); var tx = r.beginWrite()) {
+            var image = tx.buildTree(16 * 4096, 4096, i -> {
+                byte[] p = new byte[4096];
+                java.util.Arrays.fill(p, (byte) (fill + i));
+                return p;
+            });
+            SnapshotId head = r.resolveRef(branch).orElseThrow();
+            SnapshotId d = tx.writeSnapshot(java.util.List.of(head),
+                    new dev.vmtree.store.SnapshotContent(java.util.Map.of(), java.util.Map.of("data", image)), "data " + fill);
+            assertThat(tx.updateRef(branch, head, d, "commit: data").ok()).isTrue();
+            assertThat(tx.updateRef(branch, d, back, "rollback: to " + back.shortHex()).ok()).isTrue();
+            return image;
+        }
+    }
+
+    private boolean stored(dev.vmtree.store.PageTreeRoot image) {
+        try (var r = dev.vmtree.store.Repository.open(f.repo)) {
+            return r.chunks().contains(image.root());
+        }
+    }
+
+    @Test
+    void renamingABranchKeepsItsWholeReflogSoGcKeepsWhatItNames() {
+        f.vm("branch", "side", "main").ok();
+        var image = snapshotOnlyTheReflogKeeps("side", c, 7);
+        String before = f.vm("reflog", "side").ok().out();
+        assertThat(before.lines()).hasSize(3);
+
+        f.vm("branch", "-m", "side", "other").ok();
+        String after = f.vm("reflog", "other").ok().out();
+        assertThat(after.lines()).hasSize(4);
+        assertThat(after.lines().findFirst().orElseThrow()).contains("other@{0}: branch: renamed side to other");
+        // the older entries are side's, in the same order, renamed
+        assertThat(after.lines().skip(1).map(l -> l.replaceFirst("other@", "side@").replaceFirst("@\\{(\\d+)\\}",
+                "@{N}")).toList()).isEqualTo(before.lines().map(l -> l.replaceFirst("@\\{(\\d+)\\}", "@{N}")).toList());
+        assertThat(f.vm("reflog", "side").out()).doesNotContain("data");
+
+        f.vm("gc").ok();
+        assertThat(stored(image)).as("the snapshot only the renamed branch's reflog names").isTrue();
+        f.vm("fsck").ok();
+    }
+
+    @Test
+    void copyingABranchKeepsTheReflogUnderBothNamesAndLeavesInstancesWhereTheyAre() {
+        var image = snapshotOnlyTheReflogKeeps("main", c, 9);
+        String main = f.vm("reflog", "main").ok().out();
+        assertThat(f.vm("branch", "-c", "main", "keep").ok().out()).isEqualTo("copied branch main to keep\n");
+        assertThat(f.vm("reflog", "keep").ok().out().lines().skip(1).count()).isEqualTo(main.lines().count());
+        assertThat(f.vm("reflog", "keep").ok().out()).contains("keep@{0}: branch: copied main to keep");
+        assertThat(f.vm("instance", "list").ok().out()).contains(" main ");
+        assertThat(f.vm("reflog", "main").ok().out()).isEqualTo(main);
+
+        f.vm("instance", "add", "vm2", "keep").ok();
+        f.vm("instance", "remove", "vm1").ok();
+        f.vm("branch", "-D", "main").ok();
+        f.vm("gc").ok();
+        assertThat(stored(image)).as("the copy's reflog still names it").isTrue();
+
+        Dom0Fixture.Result exists = f.vm("branch", "-c", "keep", "keep");
+        assertThat(exists.exit()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(exists.err()).isEqualTo("vmtree: branch 'keep' already exists\n");
+        Dom0Fixture.Result clash = f.vm("branch", "-m", "keep", "keep/sub");
+        assertThat(clash.exit()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(clash.err()).startsWith("vmtree: cannot name a branch 'keep/sub': it clashes").hasLineCount(1);
+        assertThat(f.vm("--json", "branch").ok().out()).contains("\"name\":\"keep\"").doesNotContain("keep/sub");
+        f.vm("fsck").ok();
     }
 
     @Test

@@ -313,6 +313,18 @@ public final class Machine {
         return true;
     }
 
+    /**
+     * Sets the generation ID a freshly booted machine starts with (no interrupt: there is no earlier
+     * ID for the guest to have seen). Returns false on machine types without the device.
+     */
+    public boolean initializeGenerationId(byte[] id) {
+        if (platform.generationId() == null) {
+            return false;
+        }
+        platform.generationId().initial(id);
+        return true;
+    }
+
     /** The VM generation ID, or null on machine types without the device. */
     public byte[] generationId() {
         return platform.generationId() == null ? null : platform.generationId().id();

@@ -300,6 +300,42 @@ final class MetaStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates ref {@code to} at {@code id} with a copy of {@code from}'s whole reflog, then logs the
+     * creation with {@code message} on top, as {@code git branch -m/-c} keep a branch's history: the
+     * snapshots those entries name stay roots for gc. The copy is written whole (temporary file,
+     * fsync, rename, directory fsync) before {@code to} exists, so a crash leaves either no
+     * {@code to} or one with the full log. STALE when {@code to} exists, REJECTED when its name
+     * conflicts with another ref's directory (refs/heads/a against refs/heads/a/b); nothing changes then.
+     */
+    RefResult copyRef(String from, String to, SnapshotId id, String message) {
+        String source = refName(from);
+        String target = refName(to);
+        try {
+            if (git.getRefDatabase().exactRef(target) != null) {
+                return new RefResult(RefResult.Status.STALE, target, null, id);
+            }
+            if (git.getRefDatabase().isNameConflicting(target)) {
+                return new RefResult(RefResult.Status.REJECTED, target, null, id);
+            }
+            Path sourceLog = gitDir.resolve("logs").resolve(source);
+            Path targetLog = gitDir.resolve("logs").resolve(target);
+            boolean copied = false;
+            if (Files.isRegularFile(sourceLog)) {
+                Files.createDirectories(targetLog.getParent());
+                dev.vmtree.store.fs.RealFileLayer.INSTANCE.writeAtomically(targetLog, Files.readAllBytes(sourceLog));
+                copied = true;
+            }
+            RefResult r = updateRef(target, null, id, message);
+            if (!r.ok() && copied) {
+                Files.deleteIfExists(targetLog);
+            }
+            return r;
+        } catch (IOException e) {
+            throw new StoreException("cannot copy " + source + " to " + target + " in " + gitDir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** What JGit wrote for ref {@code name} (the ref, its reflog, packed-refs, their directories) loses group and other bits. */
     private void restrictRef(String name) throws IOException {
         OwnerOnly.restrictUpTo(gitDir.resolve(name), gitDir);

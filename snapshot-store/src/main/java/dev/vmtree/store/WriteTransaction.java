@@ -87,6 +87,15 @@ public final class WriteTransaction implements AutoCloseable {
         return repo.meta().updateRef(ref, expectedOld, newId, reflogMessage);
     }
 
+    /**
+     * Creates {@code to} at {@code id} carrying {@code from}'s whole reflog plus one entry for this
+     * move ({@code git branch -m/-c}); {@code from} is left as it is. STALE when {@code to} exists,
+     * REJECTED when its name clashes with another ref's (a/b against a).
+     */
+    public RefResult copyRef(String from, String to, SnapshotId id, String reflogMessage) {
+        return repo.meta().copyRef(from, to, id, reflogMessage);
+    }
+
     /** The result of {@link #commit}: the new snapshot and how its branch moved. */
     public record CommitResult(SnapshotId snapshot, RefResult ref) {}
 

@@ -40,6 +40,40 @@ class RefsAndLockTest {
     }
 
     @Test
+    void copyRefCarriesTheWholeReflogAndChangesNothingWhenRefused() throws Exception {
+        try (Repository repo = Repository.init(dir); WriteTransaction tx = repo.beginWrite()) {
+            SnapshotId one = tx.commit("main", content(tx, 1), "one").snapshot();
+            SnapshotId two = tx.commit("main", content(tx, 2), "two").snapshot();
+            assertThat(tx.updateRef("main", two, one, "rollback").ok()).isTrue();
+            List<Repository.ReflogEntry> before = repo.reflog("main");
+
+            RefResult copied = tx.copyRef("main", "refs/heads/trunk", one, "branch: renamed main to trunk");
+            assertThat(copied.status()).isEqualTo(RefResult.Status.CREATED);
+            List<Repository.ReflogEntry> after = repo.reflog("trunk");
+            assertThat(after).hasSize(before.size() + 1);
+            assertThat(after.getFirst().message()).isEqualTo("branch: renamed main to trunk");
+            assertThat(after.subList(1, after.size())).isEqualTo(before);
+            assertThat(repo.reflog("main")).isEqualTo(before);
+
+            assertThat(tx.copyRef("main", "trunk", one, "again").status()).isEqualTo(RefResult.Status.STALE);
+            assertThat(repo.reflog("trunk")).isEqualTo(after);
+            assertThat(tx.copyRef("main", "trunk/sub", one, "clash").status()).isEqualTo(RefResult.Status.REJECTED);
+            assertThat(repo.refs()).containsOnlyKeys("refs/heads/main", "refs/heads/trunk");
+            assertThat(dir.resolve(".vmtree/meta.git/logs/refs/heads/trunk")).isRegularFile();
+            // plain git reads the copied log as its own
+            try {
+                Process p = new ProcessBuilder("git", "--git-dir=" + dir.resolve(".vmtree/meta.git"), "reflog", "show",
+                        "--format=%gs", "trunk").start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(p.waitFor()).isZero();
+                assertThat(out.lines().toList()).hasSize(after.size()).first().isEqualTo("branch: renamed main to trunk");
+            } catch (java.io.IOException e) {
+                assumeTrue(!"true".equals(System.getenv("CI")), "git is required in CI");
+            }
+        }
+    }
+
+    @Test
     void plainGitShowsTheHistoryWithoutWarnings() throws Exception {
         try (Repository repo = Repository.init(dir); WriteTransaction tx = repo.beginWrite()) {
             SnapshotId one = tx.commit("main", content(tx, 1), "first snapshot").snapshot();

@@ -100,6 +100,9 @@ public final class CoreDriver implements MachineDriver {
         MachineConfig config;
         try {
             config = new MachineConfig(spec.memoryBytes(), spec.harts(), machineMode, spec.bootargs(), disks, false, true);
+            if (config.type().linuxDevices()) {
+                config = config.withClockBase(spec.clockBase());
+            }
         } catch (IllegalArgumentException e) {
             throw ToolstackException.badInput(e.getMessage());
         }
@@ -112,6 +115,7 @@ public final class CoreDriver implements MachineDriver {
         } catch (LoadException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage(), e);
         }
+        m.initializeGenerationId(spec.generationId());
         String definition = "vmtree-machine 1\nbackend " + NAME + "\nkernel " + spec.kernel().getFileName() + "\n";
         return new CoreMachine(m, console, ram, diskImages, ReplayLog.empty(0), definition);
     }
@@ -176,14 +180,29 @@ public final class CoreDriver implements MachineDriver {
     }
 
     @Override
-    public void debug(LiveMachine m, java.net.InetAddress host, int port, long checkpointInterval, Console console,
-                      java.util.function.Consumer<java.net.InetSocketAddress> ready, java.util.function.Consumer<String> log) {
+    public void debug(Repository repo, LiveMachine m, StoredState logged, java.net.InetAddress host, int port,
+                      long checkpointInterval, Console console,
+                      java.util.function.Consumer<java.net.InetSocketAddress> ready,
+                      java.util.function.Consumer<String> log) {
         CoreMachine cm = (CoreMachine) m;
+        dev.vmtree.core.input.ExternalInput input = null;
+        if (logged != null) {
+            try {
+                input = cm.inputFrom(replayLog(repo, logged));
+            } catch (CorruptDataException e) {
+                throw corrupt(e.getMessage());
+            } catch (StoreException e) {
+                throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage() + " (run `vmtree fsck`)", e);
+            }
+        }
         SwitchableConsole c = cm.console();
         c.attach(console);
+        if (input == null) {
+            input = new LiveInput(c);
+        }
         GdbServer server;
         try {
-            server = GdbServer.start(host, port, cm.machine(), c, new LiveInput(c),
+            server = GdbServer.start(host, port, cm.machine(), c, input,
                     new GdbServer.Options(checkpointInterval, log));
         } catch (java.io.IOException e) {
             throw ToolstackException.failed("cannot listen on " + host.getHostAddress() + ":" + port + ": " + e.getMessage());
@@ -254,7 +273,11 @@ public final class CoreDriver implements MachineDriver {
         }
         String halted = es.halted() == null ? null : StateComparison.halt(es);
         return new StateSummary(backend, kernel, es.layout().memoryBytes(), RAM, Bus.RAM_BASE, disks, diskBytes, es.instructions(),
-                halted, registers, events, es.layout().type().id(), es.layout().type().isa());
+                halted, registers, events, es.layout().type().id(), es.layout().type().isa(),
+                es.layout().type().linuxDevices() ? java.time.Instant.EPOCH.plusNanos(es.layout().clockBase()).toString()
+                        : null,
+                es.devices().generationId() == null ? null
+                        : java.util.HexFormat.of().formatHex(es.devices().generationId().id()));
     }
 
     @Override
@@ -286,7 +309,7 @@ public final class CoreDriver implements MachineDriver {
 
     /** What `show` calls the events of each code (docs/format.md "ReplayLog"): disk zeroes count as disk writes. */
     private static final List<String> EVENT_KINDS = List.of("console input", "entropy input", "memory write",
-            "register write", "disk write", "disk write");
+            "register write", "disk write", "disk write", "generation change");
 
     /**
      * The ReplayLog a stored state carries (it must have the file {@value #LOG_FILE}): a version 1

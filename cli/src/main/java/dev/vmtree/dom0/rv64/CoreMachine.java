@@ -114,6 +114,38 @@ final class CoreMachine implements MachineDriver.Replay {
         }
     }
 
+    /**
+     * The outside input of {@code replay} as a source for a debugging session, after applying its
+     * edits stamped at the machine's present count (a new instance's generation ID). Edits later in
+     * the log would need the session to stop the clock there; they are refused.
+     */
+    dev.vmtree.core.input.ExternalInput inputFrom(ReplayLog replay) {
+        long now = machine.instructions();
+        if (replay.start() != now) {
+            throw new dev.vmtree.core.CorruptDataException("the replay log starts at instruction " + replay.start()
+                    + " but the state it should grow from is at " + now);
+        }
+        for (ReplayEvent e : replay.events()) {
+            if (e instanceof ReplayEvent.Input) {
+                continue;
+            }
+            if (e.at() != now) {
+                throw ToolstackException.badInput("the log edits the machine from outside at instruction " + e.at()
+                        + " (a mem write, reg or disk write); a debugging session replays only input past its start:"
+                        + " use `vmtree replay REF --until N --to-instance NAME` and debug that instance");
+            }
+            switch (e) {
+                case ReplayEvent.MemoryWrite w -> writeMemory(w.address(), w.data());
+                case ReplayEvent.RegisterWrite w -> setRegister(w.hart(), w.register(), w.value());
+                case ReplayEvent.DiskWrite w -> writeDisk(w.disk(), w.offset(), w.data());
+                case ReplayEvent.DiskZeroes z -> disk(z.disk()).writeZeroes(z.offset(), z.length());
+                case ReplayEvent.GenerationChange g -> changeGeneration(g.id());
+                case ReplayEvent.Input i -> throw new AssertionError();
+            }
+        }
+        return new ReplayInput(replay.inputs());
+    }
+
     /** Switches to replaying {@code replay}: input only from it, its edits applied by {@link #replayTo}. */
     void startReplay(ReplayLog replay) {
         if (replay.start() != machine.instructions()) {
@@ -187,6 +219,7 @@ final class CoreMachine implements MachineDriver.Replay {
                     disk(z.disk()).writeZeroes(z.offset(), z.length());
                     log(z);
                 }
+                case ReplayEvent.GenerationChange g -> changeGeneration(g.id());
                 case ReplayEvent.Input i -> throw new AssertionError("input is not an edit");
             }
         }
@@ -396,6 +429,20 @@ final class CoreMachine implements MachineDriver.Replay {
         machine.memory().writeRam(address, data, 0, data.length);
         machine.memory().invalidateCode();
         log(new ReplayEvent.MemoryWrite(machine.instructions(), address, data));
+    }
+
+    @Override
+    public boolean changeGeneration(byte[] id) {
+        if (!machine.setGenerationId(id)) {
+            return false;
+        }
+        log(new ReplayEvent.GenerationChange(machine.instructions(), id));
+        return true;
+    }
+
+    @Override
+    public byte[] generationId() {
+        return machine.generationId();
     }
 
     private ToolstackException outsideRam(long address, int length) {

@@ -26,6 +26,14 @@ public final class VmGenerationId implements MmioDevice {
         this.irq = Objects.requireNonNull(irq, "irq");
     }
 
+    /** Sets the ID a new machine starts with, before its first instruction: no interrupt. */
+    public void initial(byte[] newId) {
+        if (newId.length != ID_BYTES) {
+            throw new IllegalArgumentException("a generation ID has " + ID_BYTES + " bytes, not " + newId.length);
+        }
+        id = newId.clone();
+    }
+
     /** Replaces the ID; a different one raises the interrupt until the guest reads it. */
     public void change(byte[] newId) {
         if (newId.length != ID_BYTES) {

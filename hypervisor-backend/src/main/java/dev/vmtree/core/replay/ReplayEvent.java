@@ -85,4 +85,33 @@ public sealed interface ReplayEvent {
             }
         }
     }
+
+    /**
+     * A fresh VM generation ID given from Dom0 (a new instance's first run, or {@code --new-generation}):
+     * the machine's generation ID device takes these 16 bytes and raises its interrupt, so the guest
+     * reseeds its random number generator.
+     */
+    record GenerationChange(long at, byte[] id) implements ReplayEvent {
+        public GenerationChange {
+            if (id.length != 16) {
+                throw new IllegalArgumentException("a generation ID has 16 bytes, not " + id.length);
+            }
+            id = id.clone();
+        }
+
+        @Override
+        public byte[] id() {
+            return id.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof GenerationChange g && at == g.at && Arrays.equals(id, g.id);
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(at) * 31 + Arrays.hashCode(id);
+        }
+    }
 }

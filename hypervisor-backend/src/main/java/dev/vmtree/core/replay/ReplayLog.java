@@ -96,7 +96,10 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
         return l;
     }
 
-    /** The event code of each kind in every version: 1 console, 2 entropy, 3 memory, 4 register, 5 disk, 6 disk zeroes. */
+    /**
+     * The event code of each kind in every version: 1 console, 2 entropy, 3 memory, 4 register,
+     * 5 disk, 6 disk zeroes, 7 generation change (version 3 only).
+     */
     public static int code(ReplayEvent e) {
         return switch (e) {
             case ReplayEvent.Input i -> i.event().kind().code;
@@ -104,6 +107,7 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
             case ReplayEvent.RegisterWrite r -> 4;
             case ReplayEvent.DiskWrite d -> 5;
             case ReplayEvent.DiskZeroes z -> 6;
+            case ReplayEvent.GenerationChange g -> 7;
         };
     }
 
@@ -155,9 +159,14 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
     /**
      * The single-file encoding of versions 1 and 2 (payloads inline, at most 16 MiB each): version 1
      * unless the log holds an event only version 2 has. vmtree writes version 3; this stays for
-     * tests and tools that make logs as older repositories hold them.
+     * tests and tools that make logs as older repositories hold them. A generation change (kind 7)
+     * came after versions 1 and 2, so a log holding one is refused.
      */
     public byte[] encodeSingleFile() {
+        if (events.stream().anyMatch(e -> e instanceof ReplayEvent.GenerationChange)) {
+            throw new IllegalArgumentException("replay log: a generation change (event kind 7) exists only in version 3,"
+                    + " not in the single-file versions 1 and 2");
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         out.writeBytes(MAGIC);
@@ -198,6 +207,7 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
                     u64(out, b, z.offset());
                     u64(out, b, z.length());
                 }
+                case ReplayEvent.GenerationChange g -> throw new AssertionError("refused above");
             }
         }
         return out.toByteArray();
@@ -245,6 +255,8 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
                         }
                         yield new ReplayEvent.DiskZeroes(at, in.getInt(), in.getLong(), in.getLong());
                     }
+                    case 7 -> throw new IllegalArgumentException("replay log: event kind 7 (a generation change) exists"
+                            + " only in version 3, not in version " + version + " (event " + i + ")");
                     default -> throw new IllegalArgumentException("replay log: unknown event kind " + kind + " (event " + i + ")");
                 });
             }

@@ -19,8 +19,9 @@ import java.util.List;
  */
 final class ReplayLogV3 {
     static final int VERSION = 3;
-    /** Kinds counted in the header: event codes 1..6. */
-    static final int KINDS = 6;
+    /** Kinds counted in the header: event codes 1..7. */
+    static final int KINDS = 7;
+    private static final int GENERATION_ID = 16;
     private static final int HEADER = 5 + 8 * 4 + 1;
     /** The smallest event record (an input event), to refuse counts the stream cannot hold. */
     private static final int MIN_EVENT = 1 + 8 + 4;
@@ -59,6 +60,7 @@ final class ReplayLogV3 {
                     events.u64(z.offset());
                     events.u64(z.length());
                 }
+                case ReplayEvent.GenerationChange g -> events.bytes(g.id());   // 16 bytes: in the list, not a payload
             }
         }
         ReplayLog.Stream ev = events.finish(), da = data.finish();
@@ -189,6 +191,7 @@ final class ReplayLogV3 {
                     }
                     yield new ReplayEvent.DiskZeroes(at, disk, offset, length);
                 }
+                case 7 -> new ReplayEvent.GenerationChange(at, ev.bytes(GENERATION_ID));
                 default -> throw new CorruptDataException("replay log: unknown event kind " + kind + " (event " + i + ")");
             });
         }

@@ -43,6 +43,33 @@ class ReplayLogTest {
     }
 
     @Test
+    void aGenerationChangeRoundTripsInVersionThreeAndIsRefusedInTheSingleFileVersions() {
+        byte[] id = new byte[16];
+        id[0] = 1;
+        id[15] = (byte) 0xff;
+        ReplayLog log = V1.with(new ReplayEvent.GenerationChange(9000, id));
+        ReplayLog.Encoded e = log.encode();
+        assertThat(e.header()[4]).isEqualTo((byte) 3);
+        assertThat(ReplayLogV3Test.decode(e)).isEqualTo(log);
+        assertThat(ReplayLog.header(e.header()).counts()[7]).isEqualTo(1);
+
+        assertThatThrownBy(log::encodeSingleFile).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("only in version 3");
+        // a single-file log with the event as an unreleased build wrote it: kind 7, instruction 9000, the 16 bytes
+        byte[] empty = ReplayLog.empty(100).encodeSingleFile();
+        java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(empty.length + 1 + 8 + 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        f.put(empty).put((byte) 7).putLong(9000).put(id);
+        byte[] c = f.array();
+        c[13] = 1;                                // one event
+        for (int version = 1; version <= 2; version++) {
+            c[4] = (byte) version;
+            assertThatThrownBy(() -> ReplayLog.decode(c)).isInstanceOf(dev.vmtree.core.CorruptDataException.class)
+                    .hasMessageStartingWith("replay log: event kind 7 (a generation change) exists only in version 3")
+                    .message().doesNotContain("\n");
+        }
+    }
+
+    @Test
     void malformedBytesAreOneLineErrors() {
         byte[] b = V1.encodeSingleFile();
         for (int cut = 0; cut < b.length; cut++) {

@@ -23,7 +23,10 @@ class ReplayLogV3Test {
 
     @Test
     void roundTripsEveryKindWithTheCountsInTheHeader() {
-        ReplayLog log = ReplayLogTest.V1.with(new ReplayEvent.DiskZeroes(7000, 0, 1 << 20, 1L << 30));
+        byte[] generation = new byte[16];
+        Arrays.fill(generation, (byte) 0x5a);
+        ReplayLog log = ReplayLogTest.V1.with(new ReplayEvent.DiskZeroes(7000, 0, 1 << 20, 1L << 30))
+                .with(new ReplayEvent.GenerationChange(8000, generation));
         ReplayLog.Encoded e = log.encode();
         assertThat(new String(e.header(), 0, 4)).isEqualTo("VMRL");
         assertThat(e.header()[4]).isEqualTo((byte) 3);
@@ -31,8 +34,8 @@ class ReplayLogV3Test {
         ReplayLog.Header h = ReplayLog.header(e.header());
         assertThat(h.version()).isEqualTo(3);
         assertThat(h.start()).isEqualTo(100);
-        assertThat(h.events()).isEqualTo(6);
-        assertThat(Arrays.copyOfRange(h.counts(), 1, 7)).containsExactly(1, 1, 1, 1, 1, 1);
+        assertThat(h.events()).isEqualTo(7);
+        assertThat(Arrays.copyOfRange(h.counts(), 1, 8)).containsExactly(1, 1, 1, 1, 1, 1, 1);
         assertThat(h.eventBytes()).isEqualTo(e.events().length());
         assertThat(h.dataBytes()).isEqualTo(e.data().length());
 
