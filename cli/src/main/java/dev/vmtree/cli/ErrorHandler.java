@@ -3,6 +3,7 @@ package dev.vmtree.cli;
 import dev.vmtree.core.CorruptDataException;
 import dev.vmtree.cow.PageFaultException;
 import dev.vmtree.dom0.ToolstackException;
+import dev.vmtree.store.DamagedObjectException;
 import dev.vmtree.store.StoreException;
 import dev.vmtree.store.fs.IoErrors;
 import java.io.UncheckedIOException;
@@ -44,6 +45,7 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         return switch (ex) {
             case CliException ce -> ce.getMessage();
             case ToolstackException te -> te.getMessage();
+            case DamagedObjectException d -> d.getMessage() + " (run `vmtree fsck`)";
             case StoreException se -> se.getMessage();
             case PageFaultException pf -> pf.getMessage() + " (run `vmtree fsck`)";
             case CorruptDataException cd -> "corrupt data: " + cd.getMessage() + " (run `vmtree fsck`)";

@@ -1,7 +1,7 @@
 package dev.vmtree.cli;
 
 import dev.vmtree.store.GcReport;
-import dev.vmtree.store.Repository;
+import dev.vmtree.dom0.Toolstack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -10,7 +10,9 @@ import picocli.CommandLine.Spec;
 /** {@code vmtree gc}: expires old reflog entries and drops unreachable chunks. */
 @Command(name = "gc", mixinStandardHelpOptions = true,
         description = "Expire reflog entries older than --expire, drop chunks unreachable from refs, reflogs and"
-                + " registered roots, and rewrite the packs (crash-safe).")
+                + " registered roots, and rewrite the packs (crash-safe). Refuses, deleting nothing, while fsck"
+                + " reports anything it cannot account for (a ref, reflog or roots file it cannot read, an instance"
+                + " record without its gc root).")
 public final class GcCommand implements Runnable, JsonOutput {
     @Spec
     CommandSpec spec;
@@ -24,11 +26,12 @@ public final class GcCommand implements Runnable, JsonOutput {
     public void run() {
         var duration = expire != null ? StoreCli.parseDuration(expire)
                 : dev.vmtree.dom0.Toolstack.settingsAt(StoreCli.workingDirectory(spec)).reflogExpire();
-        try (Repository repo = StoreCli.open(spec)) {
+        StoreCli.open(spec).close(); // the store's own "not a repository" / damaged-format errors first
+        try (Toolstack ts = Dom0Cli.open(spec)) {
             GcReport r;
             try (var p = TerminalProgress.forCommand(spec.commandLine().getErr(), Dom0Cli.quiet(spec), Dom0Cli.json(spec))
                     .begin("collecting garbage", null, null)) {
-                r = repo.gc(duration, StoreCli.LOCK_TIMEOUT, m -> spec.commandLine().getErr().println("vmtree: " + m));
+                r = ts.gc(duration); // refused while fsck would find something gc cannot account for
             }
             if (Dom0Cli.json(spec)) {
                 Dom0Cli.printJson(spec, new Json().beginObject().field("chunksKept", r.chunksKept())

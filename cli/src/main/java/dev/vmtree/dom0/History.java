@@ -2,6 +2,7 @@ package dev.vmtree.dom0;
 
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.SnapshotId;
+import dev.vmtree.store.VerifyingObjectReader;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevSort;
 import org.eclipse.jgit.revwalk.RevWalk;
@@ -17,7 +19,8 @@ import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 /**
  * Reads the snapshot history (the commit graph in {@code .vmtree/meta.git}, whose layout
  * docs/format.md fixes as plain Git) without reading snapshot contents: log walks and ancestry
- * questions. Read-only; opens its own JGit handle. Threading: one thread at a time.
+ * questions. Read-only; opens its own JGit handle and reads every commit through a
+ * {@link VerifyingObjectReader}. Threading: one thread at a time.
  */
 public final class History implements AutoCloseable {
     private final org.eclipse.jgit.lib.Repository git;
@@ -46,7 +49,7 @@ public final class History implements AutoCloseable {
      */
     public List<Entry> log(List<SnapshotId> starts, int limit) {
         List<Entry> out = new ArrayList<>();
-        try (RevWalk rw = new RevWalk(git)) {
+        try (ObjectReader reader = VerifyingObjectReader.of(git); RevWalk rw = new RevWalk(reader)) {
             rw.sort(RevSort.TOPO, true);
             rw.sort(RevSort.COMMIT_TIME_DESC, true);
             for (SnapshotId s : starts) {
@@ -73,7 +76,7 @@ public final class History implements AutoCloseable {
 
     /** True when {@code id} is one of {@code tips} or an ancestor of one. */
     public boolean isAncestorOfAny(SnapshotId id, List<SnapshotId> tips) {
-        try (RevWalk rw = new RevWalk(git)) {
+        try (ObjectReader reader = VerifyingObjectReader.of(git); RevWalk rw = new RevWalk(reader)) {
             RevCommit c = rw.parseCommit(ObjectId.fromString(id.hex()));
             for (SnapshotId t : tips) {
                 rw.reset();

@@ -2,6 +2,7 @@ package dev.vmtree.dom0;
 
 import dev.vmtree.store.ExtraRoot;
 import dev.vmtree.store.Repository;
+import dev.vmtree.store.StoreException;
 import dev.vmtree.store.WriteTransaction;
 import dev.vmtree.store.fs.RealFileLayer;
 import java.io.IOException;
@@ -285,19 +286,28 @@ public final class Instances {
     public List<Problem> verify() {
         List<Problem> problems = new ArrayList<>();
         Map<String, ExtraRoot> roots = new java.util.HashMap<>();
-        repo.extraRoots().forEach(r -> roots.put(r.name(), r));
+        boolean rootsReadable = true;
+        try {
+            repo.extraRoots().forEach(r -> roots.put(r.name(), r));
+        } catch (StoreException e) {
+            rootsReadable = false; // the store's fsck names the file and the fix; records are still decoded
+        }
         for (String n : names()) {
             try {
                 InstanceRecord r = get(n);
                 ExtraRoot want = root(r);
                 ExtraRoot have = roots.remove(want.name());
-                if (have == null) {
-                    problems.add(new Problem("instance " + n + ": no gc root registered (gc could drop its working state)",
-                            false));
+                if (!rootsReadable) {
+                    continue;
+                } else if (have == null) {
+                    problems.add(new Problem("instance " + n + ": no gc root registered in " + repo.storeDirectory()
+                            .resolve("roots") + " (gc would drop its working state); register it again with"
+                            + " `vmtree fsck --rebuild-roots`", false));
                 } else if (!new java.util.HashSet<>(have.snapshots()).equals(new java.util.HashSet<>(want.snapshots()))
                         || !new java.util.HashSet<>(have.trees()).equals(new java.util.HashSet<>(want.trees()))
                         || !new java.util.HashSet<>(have.chunks()).equals(new java.util.HashSet<>(want.chunks()))) {
-                    problems.add(new Problem("instance " + n + ": gc root does not match the record", false));
+                    problems.add(new Problem("instance " + n + ": gc root does not match the record; register it again"
+                            + " with `vmtree fsck --rebuild-roots`", false));
                 }
             } catch (DamagedRecordException e) {
                 roots.remove(ROOT_PREFIX + n);      // the root is the damaged record's, not an orphan
@@ -318,6 +328,52 @@ public final class Instances {
             problems.add(new Problem(e.getMessage(), false));
         }
         return problems;
+    }
+
+    /**
+     * Lock files that are not files (a directory where {@code NAME.lock} should be): every command
+     * that takes the instance would fail. For fsck.
+     */
+    public List<Problem> verifyLockFiles() {
+        List<Problem> problems = new ArrayList<>();
+        for (String n : names()) {
+            Path lock = lockFile(n);
+            if (Files.exists(lock, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(lock)) {
+                problems.add(new Problem(lock + " is " + (Files.isDirectory(lock) ? "a directory" : "not a regular file")
+                        + ", not the lock of instance " + n + ": every command on it fails; remove it (the next"
+                        + " command creates it)", false));
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * Rewrites the store's roots from the instance records, after {@code .vmtree/roots} was lost,
+     * damaged or edited: every record that decodes gets its root ({@code instance/NAME}) again, and
+     * roots of other kinds in a readable old file are kept. Returns the records that could not be
+     * read (their roots are kept when the old file names them, else they are not protected).
+     */
+    public List<String> rebuildRoots(WriteTransaction tx) {
+        Map<String, ExtraRoot> byName = new java.util.LinkedHashMap<>();
+        try {
+            repo.extraRoots().forEach(r -> byName.put(r.name(), r));
+        } catch (StoreException e) {
+            // lost or damaged: rebuilt from the records alone
+        }
+        List<String> unreadable = new ArrayList<>();
+        java.util.Set<String> recorded = new java.util.HashSet<>();
+        for (String n : names()) {
+            recorded.add(ROOT_PREFIX + n);
+            try {
+                ExtraRoot r = root(get(n));
+                byName.put(r.name(), r);
+            } catch (ToolstackException e) {
+                unreadable.add(e.getMessage());
+            }
+        }
+        byName.keySet().removeIf(k -> k.startsWith(ROOT_PREFIX) && !recorded.contains(k));
+        tx.replaceRoots(List.copyOf(byName.values()));
+        return unreadable;
     }
 
     /** One finding of {@link #verify}; {@code harmless} ones lose nothing and are warnings. */

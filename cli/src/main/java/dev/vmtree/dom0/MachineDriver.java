@@ -270,7 +270,7 @@ public interface MachineDriver {
         /**
          * Gives the machine a new VM generation ID (16 bytes), logged as a ReplayLog event at the
          * current instruction count: the guest sees it with an interrupt. False (nothing changed) on
-         * machine types without the device.
+         * machine types without the device and on a machine that has powered off.
          */
         boolean changeGeneration(byte[] id);
 

@@ -211,6 +211,12 @@ public final class Machines {
      * when it will run or change it.
      */
     public LiveMachine open(InstanceRecord r) {
+        try {
+            // What runs is saved through the instance's gc root: refuse now, not after the run, if it cannot be.
+            ts.repository().extraRoots();
+        } catch (StoreException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage(), e);
+        }
         LiveMachine m;
         if (r.working() != null) {
             m = driver.restore(ts.repository(), workingState(r.working()));
@@ -254,10 +260,11 @@ public final class Machines {
             WorkingState w = m.persist(tx, instructionsSinceBase);
             InstanceRecord current = ts.instances().get(r.name());
             InstanceRecord saved = current.withWorking(w);
+            // open(r) gave the machine r's pending ID (or found it could not take one: no device, or
+            // powered off), so a save of that machine settles it; one asked for since stays pending
             GenerationId pending = saved.pendingGeneration();
-            byte[] now = m.generationId();
-            if (pending != null && (now == null || java.util.Arrays.equals(now, pending.bytes()))) {
-                saved = saved.withPendingGeneration(null);      // delivered (or the machine has no device)
+            if (pending != null && pending.equals(r.pendingGeneration())) {
+                saved = saved.withPendingGeneration(null);
             }
             ts.instances().save(tx, saved);
             m.persisted(w);

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -145,6 +146,42 @@ public final class Settings {
                 }
             }
         }
+    }
+
+    /**
+     * What fsck says about the configuration: each file that cannot be read or parsed, and each
+     * known key whose value the commands that use it would refuse (gc reads gc.reflogExpire).
+     * Empty when all is well.
+     */
+    public List<String> verify() {
+        List<String> out = new ArrayList<>();
+        boolean readable = true;
+        for (Path f : java.util.Arrays.asList(globalFile, repositoryFile)) {
+            if (f == null) {
+                continue;
+            }
+            try {
+                load(f);
+            } catch (ToolstackException e) {
+                out.add(e.getMessage());
+                readable = false;
+            }
+        }
+        if (!readable) {
+            return out;
+        }
+        for (var check : List.<java.util.Map.Entry<String, Runnable>>of(
+                java.util.Map.entry("gc.reflogExpire", this::reflogExpire),
+                java.util.Map.entry("machine.memory", this::defaultMemory),
+                java.util.Map.entry("machine.harts", this::defaultHarts))) {
+            try {
+                check.getValue().run();
+            } catch (RuntimeException e) {
+                out.add("configuration " + check.getKey() + " = '" + get(check.getKey()).orElse("") + "' is refused: "
+                        + e.getMessage() + " (set it again with `vmtree config " + check.getKey() + " VALUE`)");
+            }
+        }
+        return out;
     }
 
     // ---- typed views -------------------------------------------------------------------------

@@ -2,6 +2,8 @@ package dev.vmtree.dom0;
 
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.SnapshotId;
+import dev.vmtree.store.DamagedObjectException;
+import dev.vmtree.store.GcReport;
 import dev.vmtree.store.StoreException;
 import dev.vmtree.store.WriteTransaction;
 import java.nio.file.Path;
@@ -146,6 +148,16 @@ public final class Toolstack implements AutoCloseable {
     }
 
     /**
+     * The store's gc, which first asks (under the writer lock) what this layer cannot account for:
+     * any instance record fsck reports as damaged, or whose gc root is missing or different, stops
+     * it before anything is deleted.
+     */
+    public GcReport gc(Duration expire) {
+        return repo.gc(expire, LOCK_TIMEOUT, notices, () -> instances.verify().stream()
+                .filter(p -> !p.harmless()).map(Instances.Problem::text).toList());
+    }
+
+    /**
      * Rewrites the damaged record of instance {@code name}: at {@code rev} when given, else where
      * its gc root says it stood; an uncommitted state it held is dropped, only with {@code discard}.
      */
@@ -181,6 +193,8 @@ public final class Toolstack implements AutoCloseable {
         }
         try {
             return repo.resolve(expr).orElseThrow(() -> unknown(rev));
+        } catch (DamagedObjectException e) {
+            throw e; // a damaged commit on the way is not an unknown revision
         } catch (StoreException e) {
             if (e.getMessage() != null && e.getMessage().contains("ambiguous")) {
                 throw ToolstackException.failed("ambiguous revision '" + rev + "': give more hex digits");

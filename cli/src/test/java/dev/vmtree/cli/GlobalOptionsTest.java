@@ -38,7 +38,7 @@ class GlobalOptionsTest {
     void fsckAndGcSpeakJson() {
         Dom0Fixture f = new Dom0Fixture(dir).init();
         f.snapshot(null, "main", "one");
-        assertThat(f.vm("--json", "fsck").ok().out()).startsWith("{\"ok\":true,\"snapshots\":1,").endsWith("\"problems\":[],\"instances\":[],\"allOk\":true}\n");
+        assertThat(f.vm("--json", "fsck").ok().out()).startsWith("{\"ok\":true,\"snapshots\":1,").endsWith("\"problems\":[],\"instances\":[],\"configuration\":[],\"allOk\":true}\n");
         assertThat(f.vm("--json", "gc").ok().out()).startsWith("{\"chunksKept\":");
     }
 

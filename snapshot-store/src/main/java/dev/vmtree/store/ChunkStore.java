@@ -101,9 +101,14 @@ public final class ChunkStore implements AutoCloseable {
         List<DamagedFile> damaged = new ArrayList<>();
         List<String> names;
         try {
-            names = fs.list(dir);
+            names = new ArrayList<>(fs.list(dir));
         } catch (IOException e) {
             throw new StoreException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        if (names.isEmpty() && !fs.exists(dir)) {
+            // Every chunk lives here: carrying on would report each one missing, or let a write start afresh.
+            throw new StoreException("damaged repository: " + dir + " is missing (it holds every chunk); restore it"
+                    + " from a backup, or recreate it empty (mkdir) and run `vmtree fsck` to see what is lost");
         }
         names.sort(null);
         for (String file : names) {
@@ -196,7 +201,7 @@ public final class ChunkStore implements AutoCloseable {
         try {
             return readAt(loc, false);
         } catch (ChunkCodec.DamagedRecordException e) {
-            throw new StoreException("chunk " + id.shortHex() + " is damaged: " + e.getMessage() + " ("
+            throw new DamagedObjectException("chunk " + id.shortHex() + " is damaged: " + e.getMessage() + " ("
                     + packPath(loc.pack().name()) + " at offset " + loc.offset() + ")");
         }
     }
@@ -286,7 +291,7 @@ public final class ChunkStore implements AutoCloseable {
                     action.accept(i, ChunkCodec.decode(buf, (int) (l.offset() - start),
                             l.pack().index().recordLength(l.entry()), ids[i], false));
                 } catch (ChunkCodec.DamagedRecordException e) {
-                    throw new StoreException("chunk " + ids[i].shortHex() + " is damaged: " + e.getMessage() + " ("
+                    throw new DamagedObjectException("chunk " + ids[i].shortHex() + " is damaged: " + e.getMessage() + " ("
                             + packPath(l.pack().name()) + " at offset " + l.offset() + ")");
                 }
             }

@@ -23,7 +23,8 @@ import org.eclipse.jgit.treewalk.CanonicalTreeParser;
 /**
  * Verifies a repository: every Git object reachable from the roots (content hash re-computed),
  * every chunk reachable from their page trees and the extra roots (record checksum, LZ4 data,
- * SHA-256), and every pack index. Each damaged object is reported with the snapshots, refs and
+ * SHA-256), every pack index, and the files gc needs to read to know the roots (refs, reflogs,
+ * {@code roots}, the lock: {@link IntegrityChecks}). Each damaged object is reported with the snapshots, refs and
  * roots that depend on it. Reads only; takes no lock.
  */
 final class Fsck {
@@ -42,14 +43,14 @@ final class Fsck {
     }
 
     FsckReport run() {
-        for (ChunkStore.DamagedFile f : repo.chunks().damagedIndexes()) {
-            problems.add(new FsckReport.Problem(f.file().toString(), f.reason(), List.of()));
-        }
+        problems.addAll(IntegrityChecks.find(repo));
         RootSet roots;
         try {
-            roots = RootSet.of(repo);
+            roots = RootSet.readable(repo);
         } catch (StoreException e) {
-            problems.add(new FsckReport.Problem("roots", e.getMessage(), List.of()));
+            if (problems.stream().noneMatch(p -> e.getMessage().contains(p.object()))) {
+                problems.add(new FsckReport.Problem("roots", e.getMessage(), List.of()));
+            }
             return new FsckReport(problems, 0, 0, 0);
         }
         // Which owners (refs, reflog entries, extra roots) reach each commit, and its own damage.

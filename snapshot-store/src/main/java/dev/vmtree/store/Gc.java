@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 
@@ -24,29 +25,32 @@ import org.eclipse.jgit.revwalk.RevWalk;
  * reachable from the roots, copy the live records into one new pack, publish its index durably,
  * and only then unpublish (delete the index of) and delete the old packs. A crash at any point
  * leaves every live chunk in a published pack; duplicates are harmless. Gc refuses to delete
- * anything when marking meets a damaged or missing object.
+ * anything when marking meets a damaged or missing object, when a file that names roots cannot be
+ * read ({@link IntegrityChecks}), or when the upper layer reports roots it cannot account for.
  */
 final class Gc {
     private final Repository repo;
     private final WriteTransaction tx;
+    private final java.util.function.Supplier<List<String>> upperLayerProblems;
 
-    Gc(Repository repo, WriteTransaction tx) {
+    Gc(Repository repo, WriteTransaction tx, java.util.function.Supplier<List<String>> upperLayerProblems) {
         this.repo = repo;
         this.tx = tx;
+        this.upperLayerProblems = upperLayerProblems;
     }
 
     GcReport run(Duration expire) {
-        // Refuse before touching anything (reflogs included) when the store is visibly damaged.
+        // Refuse before touching anything (reflogs included) when the store is visibly damaged, or
+        // holds a file (ref, reflog, roots) whose meaning gc cannot know: it may keep snapshots alive.
         ChunkStore store = repo.chunks();
         store.refresh();
-        if (!store.damagedIndexes().isEmpty()) {
-            throw new StoreException("gc stopped, nothing deleted: " + store.damagedIndexes().getFirst()
-                    + " (run vmtree fsck)");
+        List<FsckReport.Problem> unaccounted = IntegrityChecks.find(repo);
+        if (!unaccounted.isEmpty()) {
+            throw stopped(unaccounted.stream().map(FsckReport.Problem::toString).toList());
         }
-        try {
-            repo.extraRoots();
-        } catch (StoreException e) {
-            throw new StoreException("gc stopped, nothing deleted: " + e.getMessage(), e);
+        List<String> upper = upperLayerProblems.get();
+        if (!upper.isEmpty()) {
+            throw stopped(upper);
         }
         int expired = expireReflogs(Instant.now().minus(expire));
         Set<ChunkId> live = mark();
@@ -127,6 +131,13 @@ final class Gc {
         return new GcReport(copied.size() + keptLive.size(), dropped, before, after, expired, removed.size());
     }
 
+    private static StoreException stopped(List<String> problems) {
+        String first = problems.getFirst();
+        return new StoreException("gc stopped, nothing deleted: " + first
+                + (problems.size() > 1 ? " (and " + (problems.size() - 1) + " more)" : "")
+                + (first.contains("vmtree fsck") ? "" : " (run `vmtree fsck`)"));
+    }
+
     private static final long SMALL_PACK = 16L << 20;
 
     private static boolean hasGarbage(PackIndex idx, Set<ChunkId> live) {
@@ -167,7 +178,7 @@ final class Gc {
     private Set<ChunkId> mark() {
         RootSet roots = RootSet.of(repo);
         Set<ChunkId> live = new HashSet<>();
-        try (RevWalk rw = new RevWalk(repo.meta().git())) {
+        try (ObjectReader reader = repo.meta().newVerifyingReader(); RevWalk rw = new RevWalk(reader)) {
             for (SnapshotId s : roots.snapshots().keySet()) {
                 rw.markStart(rw.parseCommit(ObjectId.fromString(s.hex())));
             }

@@ -77,6 +77,12 @@ final class MetaStore implements AutoCloseable {
             repo.getConfig().load();
             return new MetaStore(gitDir, repo);
         } catch (Exception e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof org.eclipse.jgit.errors.ConfigInvalidException && t.getCause() == null) {
+                    throw new StoreException("damaged repository: " + gitDir.resolve("config") + " cannot be parsed ("
+                            + t.getMessage() + "); fix it, or restore the settings docs/format.md lists", e);
+                }
+            }
             throw new StoreException("damaged repository: cannot open " + gitDir + ": " + e.getMessage(), e);
         }
     }
@@ -185,16 +191,21 @@ final class MetaStore implements AutoCloseable {
         }
     }
 
+    /** A reader that checks every object against its id ({@link VerifyingObjectReader}). */
+    ObjectReader newVerifyingReader() {
+        return VerifyingObjectReader.of(git);
+    }
+
     Snapshot read(SnapshotId id) {
-        try (RevWalk rw = new RevWalk(git)) {
+        try (ObjectReader reader = newVerifyingReader(); RevWalk rw = new RevWalk(reader)) {
             RevCommit c = rw.parseCommit(ObjectId.fromString(id.hex()));
             Map<String, byte[]> files = new LinkedHashMap<>();
             Map<String, PageTreeRoot> images = Map.of();
-            try (TreeWalk tw = new TreeWalk(git)) {
+            try (TreeWalk tw = new TreeWalk(reader)) {
                 tw.addTree(c.getTree());
                 tw.setRecursive(true);
                 while (tw.next()) {
-                    byte[] bytes = git.open(tw.getObjectId(0), Constants.OBJ_BLOB).getCachedBytes((int) MAX_FILE);
+                    byte[] bytes = reader.open(tw.getObjectId(0), Constants.OBJ_BLOB).getCachedBytes((int) MAX_FILE);
                     if (tw.getPathString().equals(SnapshotContent.IMAGES_FILE)) {
                         images = SnapshotContent.parseImages(new String(bytes, StandardCharsets.UTF_8));
                     } else {
@@ -216,11 +227,53 @@ final class MetaStore implements AutoCloseable {
         }
     }
 
-    /** A commit, ref name ("main", "refs/tags/v1") or unique abbreviation; empty when unknown. */
+    /** A revision's trailing {@code ~N} and {@code ^N} steps, walked here so every commit on the way is verified. */
+    private static final java.util.regex.Pattern STEPS = java.util.regex.Pattern.compile("((?:[~^][0-9]*)*)$");
+
+    /**
+     * A commit, ref name ("main", "refs/tags/v1") or unique abbreviation, optionally followed by
+     * {@code ~N} and {@code ^N} steps; empty when unknown. JGit finds the starting commit by its
+     * name; it and every step are read through a verifying reader, so a swapped commit cannot
+     * redirect them.
+     */
     Optional<SnapshotId> resolve(String rev) {
-        try {
-            ObjectId id = git.resolve(rev + "^{commit}");
-            return Optional.ofNullable(id).map(o -> new SnapshotId(o.name()));
+        java.util.regex.Matcher m = STEPS.matcher(rev);
+        String steps = m.find() ? m.group(1) : "";
+        String base = rev.substring(0, rev.length() - steps.length());
+        try (ObjectReader reader = newVerifyingReader(); RevWalk rw = new RevWalk(reader)) {
+            // "^{commit}" keeps JGit's rules for abbreviations (commits preferred); the id it finds is read again below.
+            ObjectId start = base.isEmpty() ? null : git.resolve(base + "^{commit}");
+            if (start == null) {
+                return Optional.empty();
+            }
+            org.eclipse.jgit.revwalk.RevObject o = rw.peel(rw.parseAny(start));
+            if (!(o instanceof RevCommit c)) {
+                return Optional.empty();
+            }
+            for (int i = 0; i < steps.length(); ) {
+                char op = steps.charAt(i++);
+                int from = i;
+                while (i < steps.length() && Character.isDigit(steps.charAt(i))) {
+                    i++;
+                }
+                int n = from == i ? 1 : Integer.parseInt(steps.substring(from, i));
+                if (op == '~') {
+                    for (int k = 0; k < n && c != null; k++) {
+                        rw.parseHeaders(c);
+                        c = c.getParentCount() == 0 ? null : c.getParent(0);
+                    }
+                } else if (n > 0) {
+                    rw.parseHeaders(c);
+                    c = c.getParentCount() < n ? null : c.getParent(n - 1);
+                }
+                if (c == null) {
+                    return Optional.empty();
+                }
+            }
+            rw.parseHeaders(c);
+            return Optional.of(new SnapshotId(c.name()));
+        } catch (StoreException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new StoreException("cannot resolve '" + rev + "' in " + gitDir + ": " + e.getMessage(), e);
         }
@@ -255,8 +308,10 @@ final class MetaStore implements AutoCloseable {
                 out.add(new LogEntry(orNull(e.getOldId()), orNull(e.getNewId()), e.getWho().getWhenAsInstant(),
                         e.getComment()));
             }
-        } catch (IOException e) {
-            throw new StoreException("cannot read the reflog of " + ref + " in " + gitDir + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            // JGit throws unchecked exceptions (InvalidObjectIdException) for a garbage line.
+            throw new StoreException("damaged reflog " + gitDir.resolve("logs").resolve(refName(ref)) + ": " + e.getMessage()
+                    + " (run `vmtree fsck`)", e);
         }
         return out;
     }

@@ -180,12 +180,16 @@ public final class Repository implements AutoCloseable {
     /** One reflog line: the ref moved from {@code oldId} (null: created) to {@code newId} (null: deleted). */
     public record ReflogEntry(SnapshotId oldId, SnapshotId newId, java.time.Instant time, String message) {}
 
-    /** The roots registered by upper layers. */
+    /**
+     * The roots registered by upper layers. {@link #init} writes the file, so a missing one is
+     * damage (an empty list would let gc drop every instance's working state, and the next
+     * registration would write a file naming one root of many): it throws, as a damaged one does.
+     */
     public List<ExtraRoot> extraRoots() {
         Path f = dir.resolve("roots");
         try {
             if (!fs.exists(f)) {
-                return List.of();
+                throw new StoreException("damaged repository: " + f + " is missing (run `vmtree fsck`)");
             }
             return RootsFile.decode(fs.readAll(f));
         } catch (IOException e) {
@@ -226,8 +230,18 @@ public final class Repository implements AutoCloseable {
 
     /** Drops chunks unreachable from the roots after expiring reflog entries older than {@code expire}. */
     public GcReport gc(Duration expire, Duration lockTimeout, Consumer<String> onWait) {
+        return gc(expire, lockTimeout, onWait, List::of);
+    }
+
+    /**
+     * As above, but first asks the upper layer, under the writer lock, what it cannot account for
+     * (an instance record whose root is not registered): any line stops gc before anything is
+     * deleted, with that line in the message.
+     */
+    public GcReport gc(Duration expire, Duration lockTimeout, Consumer<String> onWait,
+                       java.util.function.Supplier<List<String>> upperLayerProblems) {
         try (WriteTransaction tx = beginWrite(lockTimeout, onWait)) {
-            return new Gc(this, tx).run(expire);
+            return new Gc(this, tx, upperLayerProblems).run(expire);
         }
     }
 

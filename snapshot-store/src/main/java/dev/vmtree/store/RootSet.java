@@ -12,13 +12,34 @@ import java.util.Map;
 record RootSet(Map<SnapshotId, List<String>> snapshots, Map<PageTreeRoot, List<String>> trees,
                Map<ChunkId, List<String>> chunks) {
 
+    /** Every root; throws when a reflog or the roots file cannot be read (gc must not guess). */
     static RootSet of(Repository repo) {
+        return of(repo, false);
+    }
+
+    /**
+     * For fsck, which has reported those files already ({@link IntegrityChecks}): the roots that
+     * can be read, skipping an unreadable reflog or roots file, so the rest is still verified.
+     */
+    static RootSet readable(Repository repo) {
+        return of(repo, true);
+    }
+
+    private static RootSet of(Repository repo, boolean skipUnreadable) {
         Map<SnapshotId, List<String>> snapshots = new LinkedHashMap<>();
         Map<PageTreeRoot, List<String>> trees = new LinkedHashMap<>();
         Map<ChunkId, List<String>> chunks = new LinkedHashMap<>();
         for (var ref : repo.refs().entrySet()) {
             add(snapshots, ref.getValue(), ref.getKey());
-            List<Repository.ReflogEntry> log = repo.reflog(ref.getKey());
+            List<Repository.ReflogEntry> log;
+            try {
+                log = repo.reflog(ref.getKey());
+            } catch (StoreException e) {
+                if (!skipUnreadable) {
+                    throw e;
+                }
+                log = List.of();
+            }
             for (int i = 0; i < log.size(); i++) {
                 Repository.ReflogEntry e = log.get(i);
                 if (e.newId() != null) {
@@ -29,7 +50,16 @@ record RootSet(Map<SnapshotId, List<String>> snapshots, Map<PageTreeRoot, List<S
                 }
             }
         }
-        for (ExtraRoot r : repo.extraRoots()) {
+        List<ExtraRoot> extra;
+        try {
+            extra = repo.extraRoots();
+        } catch (StoreException e) {
+            if (!skipUnreadable) {
+                throw e;
+            }
+            extra = List.of();
+        }
+        for (ExtraRoot r : extra) {
             String owner = "root " + r.name();
             r.snapshots().forEach(s -> add(snapshots, s, owner));
             r.trees().forEach(t -> add(trees, t, owner));

@@ -53,7 +53,11 @@ final class RootsFile {
             throw new IllegalArgumentException("not a vmtree roots file, or truncated");
         }
         byte[] body = text.substring(0, last).getBytes(StandardCharsets.UTF_8);
-        int stored = Integer.parseUnsignedInt(text.substring(last + 7).trim(), 16);
+        String crcText = text.substring(last + 7, text.length() - 1);
+        if (!crcText.matches("[0-9a-f]{8}")) {
+            throw new IllegalArgumentException("malformed checksum line, or text after it");
+        }
+        int stored = Integer.parseUnsignedInt(crcText, 16);
         if (crc(body, body.length) != stored) {
             throw new IllegalArgumentException("checksum mismatch");
         }

@@ -121,6 +121,28 @@ public final class WriteTransaction implements AutoCloseable {
         repo.writeRoots(roots);
     }
 
+    /**
+     * Replaces the whole roots file with {@code roots} (rebuilding it after it was lost or
+     * damaged): their chunks are made durable first; a file that exists but cannot be read is kept
+     * beside it as {@code roots.damaged}.
+     */
+    public void replaceRoots(List<ExtraRoot> roots) {
+        flush();
+        java.nio.file.Path f = repo.storeDirectory().resolve("roots");
+        if (repo.files().exists(f)) {
+            try {
+                repo.extraRoots();
+            } catch (StoreException damaged) {
+                try {
+                    repo.files().writeAtomically(f.resolveSibling("roots.damaged"), repo.files().readAll(f));
+                } catch (IOException e) {
+                    throw new StoreException("cannot keep the damaged " + f + " as roots.damaged: " + e.getMessage(), e);
+                }
+            }
+        }
+        repo.writeRoots(roots);
+    }
+
     /** Removes an extra root; returns false when none had that name. */
     public boolean unregisterRoot(String name) {
         List<ExtraRoot> roots = new ArrayList<>(repo.extraRoots());

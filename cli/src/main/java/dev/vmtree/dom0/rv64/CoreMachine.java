@@ -433,6 +433,9 @@ final class CoreMachine implements MachineDriver.Replay {
 
     @Override
     public boolean changeGeneration(byte[] id) {
+        if (halted()) {
+            return false;       // a powered-off machine sees nothing: it stays exactly as it stopped
+        }
         if (!machine.setGenerationId(id)) {
             return false;
         }
