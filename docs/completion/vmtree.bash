@@ -192,6 +192,8 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance use" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance repair" ];    then _picocli_vmtree_instance; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image list" ];    then _picocli_vmtree_image; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image import-deb" ];    then _picocli_vmtree_image; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} image remove" ];    then _picocli_vmtree_image; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk ls" ];    then _picocli_vmtree_disk; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk export" ];    then _picocli_vmtree_disk; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk serve" ];    then _picocli_vmtree_disk; return $?; fi
@@ -241,25 +243,29 @@ function _complete_vmtree() {
   local cmds35=(instance use)
   local cmds36=(instance repair)
   local cmds37=(image list)
-  local cmds38=(disk ls)
-  local cmds39=(disk export)
-  local cmds40=(disk serve)
-  local cmds41=(store put)
-  local cmds42=(store cat)
-  local cmds43=(bench store)
-  local cmds44=(bench cow)
-  local cmds45=(bench core)
-  local cmds46=(bench dom0)
+  local cmds38=(image import-deb)
+  local cmds39=(image remove)
+  local cmds40=(disk ls)
+  local cmds41=(disk export)
+  local cmds42=(disk serve)
+  local cmds43=(store put)
+  local cmds44=(store cat)
+  local cmds45=(bench store)
+  local cmds46=(bench cow)
+  local cmds47=(bench core)
+  local cmds48=(bench dom0)
 
-  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_bench_core; return $?; fi
-  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
-  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_disk_export; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
+  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_disk_export; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_image_remove; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_image_importdeb; return $?; fi
   if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_image_list; return $?; fi
   if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_instance_repair; return $?; fi
   if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_instance_use; return $?; fi
@@ -438,7 +444,7 @@ function _picocli_vmtree_create() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--from' '--kernel' '--image' '--firmware' '--initrd' '--memory' '--harts' '--disk-size' '--disk-image' '--append' '--clock-base' '-C'"
+  local arg_opts="'--from' '--kernel' '--image' '--firmware' '--initrd' '--memory' '--harts' '--disk-size' '--disk-image' '--append' '--mkfs' '--clock-base' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -483,6 +489,9 @@ function _picocli_vmtree_create() {
       return $?
       ;;
     '--append')
+      return
+      ;;
+    '--mkfs')
       return
       ;;
     '--clock-base')
@@ -853,7 +862,7 @@ function _picocli_vmtree_image() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="list"
+  local commands="list import-deb remove"
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -1624,6 +1633,76 @@ function _picocli_vmtree_instance_repair() {
 
 # Generates completions for the options and subcommands of the `list` subcommand.
 function _picocli_vmtree_image_list() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `import-deb` subcommand.
+function _picocli_vmtree_image_importdeb() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--name' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--name')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "import-deb" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `remove` subcommand.
+function _picocli_vmtree_image_remove() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}

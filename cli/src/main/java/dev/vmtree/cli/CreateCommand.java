@@ -4,6 +4,7 @@ import dev.vmtree.dom0.GenerationId;
 import dev.vmtree.dom0.ImageCatalog;
 import dev.vmtree.dom0.MachineDriver.MachineSpec;
 import dev.vmtree.dom0.Machines;
+import dev.vmtree.dom0.Mkfs;
 import dev.vmtree.dom0.MachineValues;
 import dev.vmtree.dom0.Toolstack;
 import java.nio.file.Path;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:", "  vmtree create kv --image kvshell",
             "  vmtree create linux --kernel Image --initrd rootfs.cpio --memory 512M \\",
             "      --harts 2 --append console=ttyS0",
-            "  vmtree create web --kernel kernel.elf --disk-image debian.qcow2", "  vmtree create trial --from kv~2",
+            "  vmtree create web --kernel kernel.elf --disk-image debian.qcow2",
+            "  vmtree create vm --image debian --disk-size 64M --mkfs ext4", "  vmtree create trial --from kv~2",
             "  vmtree create repro --image kvshell --clock-base 2026-01-01T00:00:00Z"})
 public final class CreateCommand implements Callable<Integer>, JsonOutput {
     @Spec
@@ -39,7 +41,8 @@ public final class CreateCommand implements Callable<Integer>, JsonOutput {
             + " the hypervisor's SBI (or as the payload of --firmware).")
     Path kernel;
 
-    @Option(names = "--image", paramLabel = "IMAGE", description = "A built-in image (see `vmtree image list`).")
+    @Option(names = "--image", paramLabel = "IMAGE", description = "A built-in image or one imported into this"
+            + " repository (see `vmtree image list`).")
     String image;
 
     @Option(names = "--firmware", paramLabel = "FILE", description = "M-mode firmware (OpenSBI fw_dynamic) to boot first.")
@@ -61,8 +64,13 @@ public final class CreateCommand implements Callable<Integer>, JsonOutput {
             description = "Attach a virtio disk imported from FILE (raw or qcow2, detected).")
     Path diskImage;
 
-    @Option(names = "--append", paramLabel = "ARGS", description = "Kernel command line (device tree /chosen bootargs).")
+    @Option(names = "--append", paramLabel = "ARGS", description = "Kernel command line (device tree /chosen bootargs;"
+            + " an imported image has its own default, e.g. console=ttyS0).")
     String append;
+
+    @Option(names = "--mkfs", paramLabel = "TYPE", description = "Format the new disk (--disk-size, or the image's"
+            + " default disk) with this file system through the host's mke2fs: ext4, ext3 or ext2.")
+    String mkfs;
 
     @Option(names = "--clock-base", paramLabel = "TIME", description = "What the guest's real-time clock reads at"
             + " instruction 0 (it then advances with virtual time, so replay stays exact): an ISO-8601 instant"
@@ -78,13 +86,28 @@ public final class CreateCommand implements Callable<Integer>, JsonOutput {
             if (from != null) {
                 if (kernel != null || image != null || firmware != null || initrd != null || memory != null
                         || harts != null || diskSize != null || diskImage != null || append != null
-                        || clockBase != null) {
+                        || clockBase != null || mkfs != null) {
                     throw new CliException(ExitCodes.USAGE, "--from takes the machine as it is: no --kernel, --image,"
                             + " --memory or other machine options");
                 }
                 c = machines.createFrom(name, from);
             } else {
-                c = machines.create(name, spec(ts));
+                MachineSpec s = spec(ts);
+                if (mkfs == null) {
+                    c = machines.create(name, s);
+                } else {
+                    Path formatted = Mkfs.format(ts.repository().storeDirectory(), mkfs, s.diskBytes());
+                    try {
+                        c = machines.create(name, new MachineSpec(s.memoryBytes(), s.harts(), s.kernel(), s.boot(),
+                                s.firmware(), s.initrd(), 0, formatted, s.bootargs(), s.clockBase(), s.generationId()));
+                    } finally {
+                        try {
+                            java.nio.file.Files.deleteIfExists(formatted);
+                        } catch (java.io.IOException ignored) {
+                            // a .tmp file: gc removes it
+                        }
+                    }
+                }
             }
             if (Dom0Cli.json(spec)) {
                 Dom0Cli.printJson(spec, new Json().beginObject().field("instance", name).field("branch", name)
@@ -105,16 +128,33 @@ public final class CreateCommand implements Callable<Integer>, JsonOutput {
         if (diskSize != null && diskImage != null) {
             throw new CliException(ExitCodes.USAGE, "give at most one of --disk-size and --disk-image");
         }
+        if (mkfs != null) {
+            Mkfs.checkType(mkfs);
+            if (diskImage != null) {
+                throw new CliException(ExitCodes.USAGE, "--mkfs formats a new disk: give --disk-size, not --disk-image");
+            }
+        }
         Path program = kernel;
+        Path ramdisk = initrd;
+        String bootargs = append;
         ImageCatalog.Boot boot = ImageCatalog.Boot.SUPERVISOR_ELF;
         long disk = 0;
+        long imageMemory = 0;
         if (image != null) {
-            ImageCatalog.Image img = ImageCatalog.installed().get(image);
+            ImageCatalog.Image img = ts.images().catalog().resolve(image);
             program = img.path();
             boot = img.boot();
             disk = img.defaultDiskBytes();
+            if (ramdisk == null) {
+                ramdisk = img.initrd();
+            }
+            if (bootargs == null) {
+                bootargs = img.bootargs();
+            }
+            imageMemory = img.memoryBytes();
         }
-        long mem = memory == null ? ts.settings().defaultMemory() : MachineValues.memory("--memory", memory);
+        long mem = memory != null ? MachineValues.memory("--memory", memory)
+                : imageMemory != 0 ? imageMemory : ts.settings().defaultMemory();
         int n = harts == null ? ts.settings().defaultHarts() : MachineValues.harts("--harts", harts);
         if (diskSize != null) {
             disk = MachineValues.diskSize("--disk-size", diskSize);
@@ -122,8 +162,11 @@ public final class CreateCommand implements Callable<Integer>, JsonOutput {
         if (diskImage != null) {
             disk = 0;
         }
+        if (mkfs != null && disk == 0) {
+            throw new CliException(ExitCodes.USAGE, "--mkfs needs a disk to format: give --disk-size SIZE");
+        }
         long clock = MachineValues.clockBase("--clock-base", clockBase == null ? "now" : clockBase);
-        return new MachineSpec(mem, n, program, boot, firmware, initrd, disk, diskImage, append, clock,
+        return new MachineSpec(mem, n, program, boot, firmware, ramdisk, disk, diskImage, bootargs, clock,
                 GenerationId.random().bytes());
     }
 }

@@ -101,6 +101,11 @@ public final class Toolstack implements AutoCloseable {
     }
 
     /** The machine operations, over the embedded RV64 core. */
+    /** Image operations: the catalog `create --image` uses, and `image import-deb`. */
+    public Images images() {
+        return new Images(this);
+    }
+
     public Machines machines() {
         if (machines == null) {
             machines = new Machines(this, new dev.vmtree.dom0.rv64.CoreDriver());

@@ -29,7 +29,7 @@ class ImageCommandTest {
         assertThat(r.out()).startsWith("hello ").doesNotContain("kvshell");
         assertThat(Dom0Fixture.run("--json", "image", "list").ok().out().trim()).isEqualTo("[{\"name\":\"hello\","
                 + "\"description\":\"prints a greeting on the console and powers off\",\"path\":\""
-                + dir.resolve("guests/bin/hello.elf") + "\",\"boot\":\"supervisor_elf\"}]");
+                + dir.resolve("guests/bin/hello.elf") + "\",\"boot\":\"supervisor_elf\",\"kind\":\"built-in\"}]");
         assertThat(ImageCatalog.installed().get("hello").path()).isEqualTo(dir.resolve("guests/bin/hello.elf"));
         try {
             ImageCatalog.installed().get("kvshell");
