@@ -13,6 +13,7 @@ import dev.vmtree.dom0.Toolstack;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -30,9 +31,10 @@ import sun.misc.SignalHandler;
             "On a terminal every key, Ctrl-C included, goes to the guest; Ctrl-] detaches. Whatever stops the run"
                 + " (guest power-off, --max-instructions, --timeout, detach, SIGINT, SIGTERM, input that ended while"
                 + " the guest waits for more) suspends it: the working state is saved and the next run continues"
-                + " exactly there. SIGKILL loses only the run since the last suspend.",
-            "Exit status: 0 powered off, detached or waiting for input; 1 guest failure; 3 budget or timeout;"
-                + " 130 SIGINT; 143 SIGTERM (each after a clean suspend); 2 a bad option; 4 no repository or an unreadable"
+                + " exactly there. A save that fails is retried with the machine kept in memory until it works;"
+                + " SIGINT or SIGTERM then gives up (status 1). SIGKILL loses only the run since the last suspend.",
+            "Exit status: 0 powered off, detached or waiting for input; 1 guest failure or a save given up; 3 budget or"
+                + " timeout; 130 SIGINT; 143 SIGTERM (each after a clean suspend); 2 a bad option; 4 no repository or an unreadable"
                 + " --input; 6 instance already running."},
         footer = {"", "Examples:", "  vmtree run", "  vmtree run --input script.txt --max-instructions 50000000",
             "  echo 'get x' | vmtree run -i other --input -"})
@@ -104,9 +106,18 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 tty.close();
             }
         }
-        InstanceRecord saved = machines.suspend(session, m, Machines.sinceBase(r) + outcome.instructions());
-        restore("INT", previousInt);
-        restore("TERM", previousTerm);
+        // the run exists only in this process until saved: a failed save is retried, a signal now gives it up
+        CountDownLatch giveUp = new CountDownLatch(1);
+        handle("INT", giveUp::countDown);
+        handle("TERM", giveUp::countDown);
+        InstanceRecord saved;
+        try {
+            saved = new Saving(err).save(r.name() + "'s run of " + String.format("%,d", outcome.instructions())
+                    + " instructions", () -> machines.suspend(session, m, Machines.sinceBase(r) + outcome.instructions()), giveUp);
+        } finally {
+            restore("INT", previousInt);
+            restore("TERM", previousTerm);
+        }
         out.flush();
         String why = switch (outcome.cause()) {
             case POWER_OFF -> "the guest powered off";
