@@ -12,6 +12,7 @@ import dev.vmtree.dom0.Machines;
 import dev.vmtree.dom0.Toolstack;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,10 +24,12 @@ import picocli.CommandLine.Spec;
                 + " guest console on this terminal or fed from --input.",
             "On a terminal every key, Ctrl-C included, goes to the guest; Ctrl-] detaches. Whatever stops the run"
                 + " (guest power-off, --max-instructions, --timeout, detach, SIGINT, SIGTERM, input that ended while"
-                + " the guest waits for more or prints nothing for --idle, a guest stuck in a trap loop) suspends it: the working state is saved and the next run continues"
-                + " exactly there. SIGKILL loses only the run since the last suspend.",
-            "Exit status: 0 powered off, detached, waiting for input or idle; 1 guest failure, or a hart stuck"
-                + " trapping at its own trap vector; 3 budget or timeout;"
+                + " the guest waits for more or prints nothing for --idle, a guest stuck in a trap loop) suspends it: the"
+                + " working state is saved and the next run continues exactly there. A save that fails is retried with"
+                + " the machine kept in memory until it works; SIGINT or SIGTERM then gives up (status 1). SIGKILL loses"
+                + " only the run since the last suspend.",
+            "Exit status: 0 powered off, detached, waiting for input or idle; 1 guest failure, a hart stuck"
+                + " trapping at its own trap vector, or a save given up; 3 budget or timeout;"
                 + " 130 SIGINT; 143 SIGTERM (each after a clean suspend); 2 a bad option; 4 no repository or an unreadable"
                 + " --input; 6 instance already running."},
         footer = {"", "Examples:", "  vmtree run", "  vmtree run --input script.txt --max-instructions 50000000",
@@ -91,9 +94,15 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             // the idle rule needs input that can end: --input; a terminal's never does
             outcome = m.run(budget, input == null ? null : quiet, session.console());
             session.release();
-            // still under the session's signal handlers: a second SIGTERM does not cut the suspend
-            saved = machines.suspend(instanceSession, m, Machines.sinceBase(r) + outcome.instructions());
             signal = session.signalStatus();
+            // the run exists only in this process until saved: a failed save is retried, a signal now gives it
+            // up (these handlers replace the session's; closing the session puts back what was there before)
+            CountDownLatch giveUp = new CountDownLatch(1);
+            handle("INT", giveUp::countDown);
+            handle("TERM", giveUp::countDown);
+            saved = new Saving(err).save(r.name() + "'s run of " + String.format("%,d", outcome.instructions())
+                    + " instructions", () -> machines.suspend(instanceSession, m,
+                    Machines.sinceBase(r) + outcome.instructions()), giveUp);
         }
         out.flush();
         String why = switch (outcome.cause()) {
@@ -119,6 +128,15 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             case BUDGET, TIMEOUT -> ExitCodes.BUDGET;
             case SIGNAL -> signal == 143 ? 143 : 130;
         };
+    }
+
+    /** Installs a handler for signal {@code name} (see {@link ConsoleSession#handle}); other commands use it too. */
+    static sun.misc.SignalHandler handle(String name, Runnable action) {
+        return ConsoleSession.handle(name, action);
+    }
+
+    static void restore(String name, sun.misc.SignalHandler previous) {
+        ConsoleSession.restore(name, previous);
     }
 
     /** The names {@link MachineDriver.StopCause} values print as (for docs and tests). */

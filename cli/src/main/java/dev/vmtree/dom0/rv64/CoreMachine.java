@@ -302,11 +302,14 @@ final class CoreMachine implements MachineDriver.Replay {
     public WorkingState persist(WriteTransaction tx, long instructionsSinceBase) {
         Map<String, PageTreeRoot> images = new LinkedHashMap<>();
         List<PageTreeRoot> roots = new ArrayList<>();
-        PageTreeRoot r = ram.persist(tx).root();
+        List<PersistentImage.Persisted> staged = new ArrayList<>();
+        staged.add(ram.stage(tx));
+        PageTreeRoot r = staged.getFirst().root();
         images.put(CoreDriver.RAM, r);
         roots.add(r);
         for (int i = 0; i < disks.size(); i++) {
-            PageTreeRoot d = disks.get(i).persist(tx).root();
+            staged.add(disks.get(i).stage(tx));
+            PageTreeRoot d = staged.getLast().root();
             images.put(CoreDriver.diskImage(i), d);
             roots.add(d);
         }
@@ -315,8 +318,39 @@ final class CoreMachine implements MachineDriver.Replay {
         Map<String, ChunkId> files = new LinkedHashMap<>();
         files.put(CoreDriver.STATE_FILE, tx.chunks().put(state));
         files.put(CoreDriver.DEFINITION_FILE, tx.chunks().put(definition.getBytes(StandardCharsets.UTF_8)));
-        files.put(CoreDriver.LOG_FILE, tx.chunks().put(replayLog().encode()));
-        return new WorkingState(id, images, files, instructionsSinceBase);
+        ReplayLog.Encoded log = replayLog().encode();
+        files.put(CoreDriver.LOG_FILE, tx.chunks().put(log.header()));
+        putStream(tx, images, CoreDriver.LOG_EVENTS, log.events());
+        putStream(tx, images, CoreDriver.LOG_DATA, log.data());
+        WorkingState w = new WorkingState(id, images, files, instructionsSinceBase);
+        pending = w;
+        pendingImages = staged;
+        return w;
+    }
+
+    /** The state the last persist returned and its staged images, until {@link #persisted} confirms them. */
+    private WorkingState pending;
+    private List<PersistentImage.Persisted> pendingImages = List.of();
+
+    @Override
+    public void persisted(WorkingState saved) {
+        if (saved != pending) {
+            return;             // not what the last persist returned: nothing to build on
+        }
+        ram.confirm(pendingImages.getFirst());
+        for (int i = 0; i < disks.size(); i++) {
+            disks.get(i).confirm(pendingImages.get(i + 1));
+        }
+        pending = null;
+        pendingImages = List.of();
+    }
+
+    /** A ReplayLog stream as an image of the state, when not empty (its pages dedup like any other). */
+    private static void putStream(WriteTransaction tx, Map<String, PageTreeRoot> images, String name,
+                                  ReplayLog.Stream s) {
+        if (s.length() > 0) {
+            images.put(name, tx.buildTree(s.imageSize(), ReplayLog.PAGE, i -> s.pages().get(Math.toIntExact(i))));
+        }
     }
 
     /** The log since the state this machine's history started from. */
