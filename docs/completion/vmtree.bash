@@ -522,7 +522,7 @@ function _picocli_vmtree_run() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-i' '--max-instructions' '--timeout' '--input' '-C'"
+  local arg_opts="'-i' '--max-instructions' '--timeout' '--input' '--idle' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -537,6 +537,9 @@ function _picocli_vmtree_run() {
       return
       ;;
     '--input')
+      return
+      ;;
+    '--idle')
       return
       ;;
     '-C')
@@ -1269,7 +1272,7 @@ function _picocli_vmtree_exec() {
 
   local commands=""
   local flag_opts="'--m-mode' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--memory' '--harts' '--firmware' '--initrd' '--append' '--max-instructions' '-C'"
+  local arg_opts="'--memory' '--harts' '--firmware' '--initrd' '--append' '--max-instructions' '--idle' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1296,6 +1299,9 @@ function _picocli_vmtree_exec() {
       return
       ;;
     '--max-instructions')
+      return
+      ;;
+    '--idle')
       return
       ;;
     '-C')

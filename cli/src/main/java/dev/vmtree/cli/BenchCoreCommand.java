@@ -206,12 +206,12 @@ public final class BenchCoreCommand implements Runnable {
     }
 
     private static byte[] read(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
+        if (!Files.exists(file)) {
             throw new CliException(4, "cannot read benchmark program " + file
-                    + " (build the guests, or pass --program FILE): " + e.getMessage());
+                    + " (build the guests, or pass --program FILE): No such file or directory");
         }
+        // bounded like every boot file: the benchmark machine has 256 MiB of RAM
+        return dev.vmtree.dom0.MachineValues.readProgram("benchmark program", file, 256L << 20);
     }
 
     private Timing qemuBaseline() {

@@ -64,14 +64,14 @@ public final class DebugCommand implements Callable<Integer> {
             Machines machines = ts.machines();
             StoredState state;
             String what;
-            byte[] log = null;
+            StoredState logged = null;
             if (replay) {
                 if (ref == null) {
                     throw new CliException(ExitCodes.USAGE, "--replay needs REF: the snapshot whose making to re-live");
                 }
                 dev.vmtree.dom0.Replays.Origin origin = ts.replays().origin(ref);
-                state = origin.parent();
-                log = origin.log();
+                state = Machines.withoutLog(origin.parent());     // the parent's own log is not replayed: not read
+                logged = origin.state();
                 what = ref + " from its parent, replaying its log";
             } else {
                 Machines.Located located = machines.locate(ref, instance);
@@ -96,7 +96,7 @@ public final class DebugCommand implements Callable<Integer> {
                 }
             };
             try (LiveMachine m = machines.open(state)) {
-                machines.driver().debug(m, log, at.host(), at.port(), checkpointInterval, console, address -> {
+                machines.driver().debug(ts.repository(), m, logged, at.host(), at.port(), checkpointInterval, console, address -> {
                     out.println("gdb: target remote " + address.getAddress().getHostAddress() + ":" + address.getPort());
                     out.flush();
                     if (!quiet) {

@@ -185,7 +185,8 @@ public final class DiskCommand implements Runnable {
                 "With REF, the snapshot's disk, read-only. Without REF (or with -i), the instance's working disk,"
                     + " read-write: the instance is locked while served, every write is recorded in its ReplayLog, and"
                     + " when the server stops the writes are saved as its working state (dirty, committed like any"
-                    + " other).",
+                    + " other). If that save fails, the writes stay in memory and it is retried until it works;"
+                    + " SIGINT or SIGTERM then gives up (status 1).",
                 "It serves until SIGINT or SIGTERM, or with --once until the first client disconnects."},
             footer = {"", "Examples:", "  vmtree disk serve main --nbd 0",
                 "  vmtree disk serve -i dev --nbd 127.0.0.1:10809 &",
@@ -225,40 +226,51 @@ public final class DiskCommand implements Runnable {
             }
             at.warnIfReachable(spec.commandLine().getErr(), "--nbd", "NBD server", ref != null ? "can read this disk"
                     : "can read and write this disk");
+            // SIGINT and SIGTERM stop the server; while a failed save is retried, they give it up
+            java.util.concurrent.atomic.AtomicReference<CountDownLatch> signalled =
+                    new java.util.concurrent.atomic.AtomicReference<>(new CountDownLatch(1));
+            var previousInt = RunCommand.handle("INT", () -> signalled.get().countDown());
+            var previousTerm = RunCommand.handle("TERM", () -> signalled.get().countDown());
             try (Toolstack ts = Dom0Cli.open(spec)) {
                 if (ref != null) {
                     Source s = source(ts, ref, null);
                     int i = diskIndex(s, disk);
-                    serve(at, idle, NbdExport.readOnly(s.summary().diskImages().get(i), snapshot(ts, s, i)), s.label());
+                    serve(at, idle, NbdExport.readOnly(s.summary().diskImages().get(i), snapshot(ts, s, i)), s.label(),
+                            signalled.get());
                     return ExitCodes.OK;
                 }
                 try (InstanceSession session = ts.session(instance, "disk serve (NBD on " + at.host().getHostAddress()
                         + ":" + at.port() + ")")) {
-                    InstanceRecord r = session.record();
+                    InstanceRecord served = session.record();
                     Machines machines = ts.machines();
-                    Source s = source(ts, null, r.name());
+                    Source s = source(ts, null, served.name());
                     int i = diskIndex(s, disk);
                     AtomicLong writes = new AtomicLong();
-                    try (LiveMachine m = machines.open(r)) {
+                    try (LiveMachine m = machines.open(served)) {
                         serve(at, idle, NbdExport.readWrite(s.summary().diskImages().get(i), m.disk(i), (offset, length) -> {
                             m.recordDiskWrite(i, offset, length);
                             writes.incrementAndGet();
-                        }), s.label());
+                        }), s.label(), signalled.get());
                         if (writes.get() > 0) {
-                            InstanceRecord saved = machines.suspend(session, m, Machines.sinceBase(r));
+                            String what = writes.get() + " write" + (writes.get() == 1 ? "" : "s") + " to "
+                                    + served.name() + "'s " + s.summary().diskImages().get(i);
+                            CountDownLatch giveUp = new CountDownLatch(1);
+                            signalled.set(giveUp);
+                            InstanceRecord saved = new Saving(spec.commandLine().getErr()).save(what,
+                                    () -> machines.suspend(session, m, Machines.sinceBase(served)), giveUp);
                             Dom0Cli.say(spec, "saved " + writes.get() + " write" + (writes.get() == 1 ? "" : "s")
-                                    + " in " + r.name() + "'s working state " + saved.working().stateId().shortHex());
+                                    + " in " + served.name() + "'s working state " + saved.working().stateId().shortHex());
                         }
                     }
                 }
                 return ExitCodes.OK;
+            } finally {
+                RunCommand.restore("INT", previousInt);
+                RunCommand.restore("TERM", previousTerm);
             }
         }
 
-        private void serve(Endpoint at, Duration idle, NbdExport export, String label) {
-            CountDownLatch stop = new CountDownLatch(1);
-            var previousInt = RunCommand.handle("INT", stop::countDown);
-            var previousTerm = RunCommand.handle("TERM", stop::countDown);
+        private void serve(Endpoint at, Duration idle, NbdExport export, String label, CountDownLatch stop) {
             try (NbdServer server = NbdServer.start(at.host(), at.port(), List.of(export), idle)) {
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("nbd://" + server.address().getAddress().getHostAddress() + ":" + server.port() + "/"
@@ -289,9 +301,6 @@ public final class DiskCommand implements Runnable {
                         + ": " + e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } finally {
-                RunCommand.restore("INT", previousInt);
-                RunCommand.restore("TERM", previousTerm);
             }
         }
     }

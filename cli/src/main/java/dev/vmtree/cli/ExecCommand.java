@@ -1,22 +1,18 @@
 package dev.vmtree.cli;
 
 
-import dev.vmtree.core.Console;
 import dev.vmtree.core.Machine;
 import dev.vmtree.core.MachineConfig;
-import dev.vmtree.core.RunResult;
 import dev.vmtree.core.loader.Boot;
 import dev.vmtree.core.loader.LoadException;
+import dev.vmtree.dom0.Durations;
+import dev.vmtree.dom0.MachineDriver.RunOutcome;
 import dev.vmtree.dom0.MachineValues;
-import java.io.IOException;
-import java.io.InputStream;
+import dev.vmtree.dom0.rv64.CoreRun;
+import dev.vmtree.dom0.rv64.SwitchableConsole;
 import java.io.PrintWriter;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -31,20 +27,31 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "exec",
         mixinStandardHelpOptions = true,
-        description = "Run a RISC-V program (ELF or raw binary) on a fresh machine, console on stdin/stdout."
+        description = {"Run a RISC-V program (ELF or raw binary) on a fresh machine, console on stdin/stdout."
                 + " By default the hypervisor serves SBI and the program starts in S-mode with a0 = hart id and"
                 + " a1 = the device tree; with --m-mode it starts in M-mode on bare hardware.",
+            "The console is that of `vmtree run`: output appears as the guest writes it (flushed at every newline"
+                + " and within milliseconds otherwise, and on every way out, SIGINT and SIGTERM included); on a"
+                + " terminal every key, Ctrl-C included, goes to the guest and Ctrl-] quits; otherwise standard"
+                + " input is read as the guest asks for it, and only its end is the end of input. A hart that"
+                + " takes the same exception at its own trap vector again and again (no trap handler) stops the"
+                + " run."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:the guest shut down cleanly (SBI SRST shutdown or reboot, HTIF tohost = 1)",
             "1:the guest reported failure (SRST system failure, HTIF tohost != 1: prints FAIL: test N),"
-                    + " or every hart waits for an interrupt nothing can raise",
+                    + " every hart waits for an interrupt nothing can raise (standard input ended), the guest was"
+                    + " silent for --idle after its input ended, or a hart is stuck trapping at its own trap"
+                    + " vector (the message names the hart, the cause and the instruction count)",
             "2:usage error, or a value out of range (--memory, --harts, --max-instructions)",
             "3:the instruction budget (--max-instructions) ran out",
-            "4:vmtree could not run the program (unreadable or malformed file, a program too big for RAM, ...)"
+            "4:vmtree could not run the program (unreadable or malformed file, not a regular file, a program too"
+                    + " big for RAM, ...)",
+            "130:SIGINT, or Ctrl-] on a terminal; 143: SIGTERM (guest output flushed first)"
         })
 public final class ExecCommand implements java.util.concurrent.Callable<Integer> {
-    static final int EXIT_SHUTDOWN = 0, EXIT_GUEST_FAILURE = 1, EXIT_BUDGET = 3, EXIT_CANNOT_RUN = 4;
+    static final int EXIT_SHUTDOWN = 0, EXIT_GUEST_FAILURE = 1, EXIT_BUDGET = 3, EXIT_CANNOT_RUN = 4,
+            EXIT_INTERRUPTED = 130;
 
     @Spec
     CommandSpec spec;
@@ -81,11 +88,18 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
     @Parameters(paramLabel = "PROGRAM", description = "The program: an ELF64 RISC-V executable or a raw binary.")
     Path program;
 
+    @Option(names = "--idle", paramLabel = "DURATION",
+            description = "Once standard input has ended and the guest has taken it all, stop with status 1 when the"
+                    + " guest has printed nothing while its harts waited for this much virtual time (derived from"
+                    + " instruction counts, so the moment is the same on every run; default: never).")
+    String idle;
+
     @Override
     public Integer call() {
         long memBytes = MachineValues.memory("--memory", memory);
         MachineValues.harts("--harts", harts);
         long budget = MachineValues.budget("--max-instructions", maxInstructions);
+        Duration quiet = idle == null ? null : Durations.parse(idle);
         boolean mMode = machineMode || firmware != null;
         MachineConfig config;
         try {
@@ -97,12 +111,16 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
         }
         dev.vmtree.dom0.HostMemory.checkGuestRam(memBytes);     // CANNOT_RUN (4) before the guest touches the heap
         PrintWriter out = spec.commandLine().getOut();
-        StreamConsole console = new StreamConsole(out, System.in);
+        PrintWriter err = spec.commandLine().getErr();
+        SwitchableConsole console = new SwitchableConsole();
         Machine machine;
         try {
-            Boot.Images images = new Boot.Images(read(program, "program"), program.toString(),
-                    firmware == null ? null : read(firmware, "firmware"), firmware == null ? null : firmware.toString(),
-                    initrd == null ? null : read(initrd, "initrd"), initrd == null ? null : initrd.toString());
+            Boot.Images images = new Boot.Images(MachineValues.readProgram("program", program, memBytes),
+                    program.toString(),
+                    firmware == null ? null : MachineValues.readProgram("firmware", firmware, memBytes),
+                    firmware == null ? null : firmware.toString(),
+                    initrd == null ? null : MachineValues.readRamImage("initrd", initrd, memBytes),
+                    initrd == null ? null : initrd.toString());
             machine = Boot.boot(config, console, images);
             byte[] generation = new byte[16];
             new java.security.SecureRandom().nextBytes(generation);
@@ -110,83 +128,63 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
         } catch (LoadException e) {
             throw new CliException(EXIT_CANNOT_RUN, e.getMessage());
         }
-        RunResult result = machine.run(budget);
-        console.flush();
-        PrintWriter err = spec.commandLine().getErr();
-        return switch (result.reason()) {
-            case SHUTDOWN, REBOOT -> EXIT_SHUTDOWN;
-            case GUEST_FAILURE -> {
+        CoreRun runner = new CoreRun(machine, console);
+        RunOutcome outcome;
+        boolean terminal;
+        int signal;
+        // the console of `run`: this terminal in character mode, or standard input until it ends
+        try (ConsoleSession session = ConsoleSession.open(out, null, null, runner::requestStop)) {
+            terminal = session.terminal();
+            if (terminal && !Dom0Cli.quiet(spec)) {
+                err.println("vmtree: running " + program.getFileName() + " (" + TerminalConsole.DETACH_NAME
+                        + " quits)\r");
+                err.flush();
+            }
+            outcome = runner.run(budget, quiet, session.console());
+            signal = session.signalStatus();
+        }
+        out.flush();
+        String nl = terminal ? "\r\n" : "";
+        return switch (outcome.cause()) {
+            case POWER_OFF -> EXIT_SHUTDOWN;
+            case GUEST_FAULT -> {
                 if (machine.bus().watchedPage() >= 0) {
-                    out.println("FAIL: test " + result.detail());
+                    out.println("FAIL: test " + outcome.guestExitCode());
                 } else {
-                    err.println("vmtree: guest reported system failure (SRST reason " + result.detail() + ")");
+                    err.println(nl + "vmtree: guest reported system failure (SRST reason " + outcome.guestExitCode() + ")");
                 }
                 out.flush();
                 yield EXIT_GUEST_FAILURE;
             }
             case IDLE -> {
-                err.println("vmtree: guest halted: every hart waits for an interrupt nothing can raise");
+                err.println(nl + "vmtree: guest halted: every hart waits for an interrupt nothing can raise");
                 yield EXIT_GUEST_FAILURE;
             }
-            case BUDGET_EXHAUSTED -> {
-                err.println("vmtree: instruction budget of " + maxInstructions + " exhausted");
+            case QUIET -> {
+                err.println(nl + "vmtree: the input ended and the guest printed nothing for " + Durations.format(quiet)
+                        + " of virtual time; stopped after " + String.format("%,d", machine.instructions())
+                        + " instructions");
+                yield EXIT_GUEST_FAILURE;
+            }
+            case STUCK -> {
+                err.println(nl + "vmtree: " + outcome.detail());
+                yield EXIT_GUEST_FAILURE;
+            }
+            case BUDGET -> {
+                err.println(nl + "vmtree: instruction budget of " + maxInstructions + " exhausted");
                 yield EXIT_BUDGET;
             }
-            case BREAKPOINT -> throw new IllegalStateException("exec sets no breakpoints");
+            case DETACH -> {
+                err.println(nl + "vmtree: quit (" + TerminalConsole.DETACH_NAME + ") after "
+                        + String.format("%,d", machine.instructions()) + " instructions");
+                yield EXIT_INTERRUPTED;
+            }
+            case SIGNAL -> {
+                err.println(nl + "vmtree: stopped by " + (signal == 143 ? "SIGTERM" : "SIGINT") + " after "
+                        + String.format("%,d", machine.instructions()) + " instructions");
+                yield signal == 143 ? 143 : EXIT_INTERRUPTED;
+            }
+            case TIMEOUT -> throw new IllegalStateException("exec sets no timeout");
         };
-    }
-
-    private static byte[] read(Path file, String what) {
-        return MachineValues.readInput(what, file);
-    }
-
-    /** Guest console over the command's writer (UTF-8 decoded across calls) and a non-blocking stdin. */
-    static final class StreamConsole implements Console {
-        private final PrintWriter out;
-        private final InputStream in;
-        private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE);
-        private final ByteBuffer pending = ByteBuffer.allocate(8192);
-        private final CharBuffer chars = CharBuffer.allocate(8192);
-
-        StreamConsole(PrintWriter out, InputStream in) {
-            this.out = out;
-            this.in = in;
-        }
-
-        @Override
-        public void write(int b) {
-            pending.put((byte) b);
-            if (b == '\n' || !pending.hasRemaining()) {
-                drain(false);
-            }
-        }
-
-        private void drain(boolean end) {
-            pending.flip();
-            decoder.decode(pending, chars, end);
-            pending.compact();
-            chars.flip();
-            out.append(chars);
-            chars.clear();
-            if (end || pending.position() > 16) {
-                pending.clear(); // undecodable garbage: drop it rather than stall the console
-            }
-        }
-
-        @Override
-        public int read() {
-            try {
-                return in.available() > 0 ? in.read() : -1;
-            } catch (IOException e) {
-                return -1;
-            }
-        }
-
-        @Override
-        public void flush() {
-            drain(false);
-            out.flush();
-        }
     }
 }

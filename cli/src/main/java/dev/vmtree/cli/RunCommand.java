@@ -11,17 +11,12 @@ import dev.vmtree.dom0.MachineValues;
 import dev.vmtree.dom0.Machines;
 import dev.vmtree.dom0.Toolstack;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 /** {@code vmtree run}: run an instance from its working state until something stops it, then suspend. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -29,9 +24,12 @@ import sun.misc.SignalHandler;
                 + " guest console on this terminal or fed from --input.",
             "On a terminal every key, Ctrl-C included, goes to the guest; Ctrl-] detaches. Whatever stops the run"
                 + " (guest power-off, --max-instructions, --timeout, detach, SIGINT, SIGTERM, input that ended while"
-                + " the guest waits for more) suspends it: the working state is saved and the next run continues"
-                + " exactly there. SIGKILL loses only the run since the last suspend.",
-            "Exit status: 0 powered off, detached or waiting for input; 1 guest failure; 3 budget or timeout;"
+                + " the guest waits for more or prints nothing for --idle, a guest stuck in a trap loop) suspends it: the"
+                + " working state is saved and the next run continues exactly there. A save that fails is retried with"
+                + " the machine kept in memory until it works; SIGINT or SIGTERM then gives up (status 1). SIGKILL loses"
+                + " only the run since the last suspend.",
+            "Exit status: 0 powered off, detached, waiting for input or idle; 1 guest failure, a hart stuck"
+                + " trapping at its own trap vector, or a save given up; 3 budget or timeout;"
                 + " 130 SIGINT; 143 SIGTERM (each after a clean suspend); 2 a bad option; 4 no repository or an unreadable"
                 + " --input; 6 instance already running."},
         footer = {"", "Examples:", "  vmtree run", "  vmtree run --input script.txt --max-instructions 50000000",
@@ -53,13 +51,21 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
 
     @Option(names = "--input", paramLabel = "FILE|-",
             description = "Console input from FILE, or '-' for standard input, instead of the terminal; when it"
-                    + " ends and the guest waits for more, the run suspends.")
+                    + " ends and the guest waits for more, or has printed nothing for the --idle time, the run"
+                    + " suspends.")
     String input;
+
+    @Option(names = "--idle", paramLabel = "DURATION", defaultValue = "2s",
+            description = "With --input: once the input has ended and the guest has taken it all, suspend when the"
+                    + " guest has printed nothing while its harts waited for this much virtual time (time derived"
+                    + " from instruction counts, so the moment is the same on every run; default: ${DEFAULT-VALUE}).")
+    String idle;
 
     @Override
     public Integer call() {
         long budget = MachineValues.budget("--max-instructions", maxInstructions);
         Duration limit = timeout == null ? null : Durations.parse(timeout);
+        Duration quiet = Durations.parse(idle);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         try (Toolstack ts = Dom0Cli.open(spec)) {
@@ -67,46 +73,37 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                 InstanceRecord r = session.record();
                 Machines machines = ts.machines();
                 try (LiveMachine m = machines.open(r)) {
-                    return run(session, machines, r, m, budget, limit, out, err);
+                    return run(session, machines, r, m, budget, limit, quiet, out, err);
                 }
             }
         }
     }
 
-    private int run(InstanceSession session, Machines machines, InstanceRecord r, LiveMachine m, long budget, Duration limit,
-                    PrintWriter out, PrintWriter err) {
-        boolean terminal = input == null && Tty.interactive();
-        TerminalConsole console = console(out, terminal, m);
-        Tty tty = terminal ? Tty.raw() : null;
-        if (terminal && !Dom0Cli.quiet(spec)) {
-            err.println("vmtree: running " + r.name() + " (" + TerminalConsole.DETACH_NAME + " detaches)\r");
-            err.flush();
-        }
-        SignalHandler previousInt = handle("INT", () -> m.requestStop(StopCause.SIGNAL));
-        int[] signal = {0};
-        SignalHandler previousTerm = handle("TERM", () -> {
-            signal[0] = 143;
-            m.requestStop(StopCause.SIGNAL);
-        });
-        ScheduledExecutorService timer = null;
-        if (limit != null) {
-            timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().factory());
-            timer.schedule(() -> m.requestStop(StopCause.TIMEOUT), limit.toMillis(), TimeUnit.MILLISECONDS);
-        }
+    private int run(InstanceSession instanceSession, Machines machines, InstanceRecord r, LiveMachine m, long budget,
+                    Duration limit, Duration quiet, PrintWriter out, PrintWriter err) {
         RunOutcome outcome;
-        try {
-            outcome = m.run(budget, console);
-        } finally {
-            if (timer != null) {
-                timer.shutdownNow();
+        InstanceRecord saved;
+        boolean terminal;
+        int signal;
+        try (ConsoleSession session = ConsoleSession.open(out, input, limit, m::requestStop)) {
+            terminal = session.terminal();
+            if (terminal && !Dom0Cli.quiet(spec)) {
+                err.println("vmtree: running " + r.name() + " (" + TerminalConsole.DETACH_NAME + " detaches)\r");
+                err.flush();
             }
-            if (tty != null) {
-                tty.close();
-            }
+            // the idle rule needs input that can end: --input; a terminal's never does
+            outcome = m.run(budget, input == null ? null : quiet, session.console());
+            session.release();
+            signal = session.signalStatus();
+            // the run exists only in this process until saved: a failed save is retried, a signal now gives it
+            // up (these handlers replace the session's; closing the session puts back what was there before)
+            CountDownLatch giveUp = new CountDownLatch(1);
+            handle("INT", giveUp::countDown);
+            handle("TERM", giveUp::countDown);
+            saved = new Saving(err).save(r.name() + "'s run of " + String.format("%,d", outcome.instructions())
+                    + " instructions", () -> machines.suspend(instanceSession, m,
+                    Machines.sinceBase(r) + outcome.instructions()), giveUp);
         }
-        InstanceRecord saved = machines.suspend(session, m, Machines.sinceBase(r) + outcome.instructions());
-        restore("INT", previousInt);
-        restore("TERM", previousTerm);
         out.flush();
         String why = switch (outcome.cause()) {
             case POWER_OFF -> "the guest powered off";
@@ -114,48 +111,32 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             case BUDGET -> "the instruction budget ran out";
             case TIMEOUT -> "the timeout passed";
             case DETACH -> "detached";
-            case SIGNAL -> signal[0] == 143 ? "SIGTERM" : "SIGINT";
+            case SIGNAL -> signal == 143 ? "SIGTERM" : "SIGINT";
             case IDLE -> "the guest waits for input and none is left";
+            case QUIET -> "the input ended and the guest printed nothing for " + Durations.format(quiet)
+                    + " of virtual time";
+            case STUCK -> "the guest is stuck: " + outcome.detail();
         };
-        if (!Dom0Cli.quiet(spec)) {
+        if (!Dom0Cli.quiet(spec) || outcome.cause() == StopCause.STUCK) {
             err.println((terminal ? "\r\n" : "") + "vmtree: suspended " + r.name() + " after "
                     + String.format("%,d", outcome.instructions()) + " instructions (" + why + "); state "
                     + saved.working().stateId().shortHex());
         }
         return switch (outcome.cause()) {
-            case POWER_OFF, DETACH, IDLE -> ExitCodes.OK;
-            case GUEST_FAULT -> ExitCodes.FAILURE;
+            case POWER_OFF, DETACH, IDLE, QUIET -> ExitCodes.OK;
+            case GUEST_FAULT, STUCK -> ExitCodes.FAILURE;
             case BUDGET, TIMEOUT -> ExitCodes.BUDGET;
-            case SIGNAL -> signal[0] == 143 ? 143 : 130;
+            case SIGNAL -> signal == 143 ? 143 : 130;
         };
     }
 
-    private TerminalConsole console(PrintWriter out, boolean terminal, LiveMachine m) {
-        if (input == null) {
-            return new TerminalConsole(out, System.in, terminal, () -> m.requestStop(StopCause.DETACH));
-        }
-        if (input.equals("-")) {
-            return new TerminalConsole(out, System.in, false, () -> {});
-        }
-        return TerminalConsole.ofBytes(out, MachineValues.readInput("--input", Path.of(input)));
+    /** Installs a handler for signal {@code name} (see {@link ConsoleSession#handle}); other commands use it too. */
+    static sun.misc.SignalHandler handle(String name, Runnable action) {
+        return ConsoleSession.handle(name, action);
     }
 
-    static SignalHandler handle(String name, Runnable action) {
-        try {
-            return Signal.handle(new Signal(name), s -> action.run());
-        } catch (IllegalArgumentException e) {
-            return null;     // the signal is reserved here (e.g. by a debugger): run without it
-        }
-    }
-
-    static void restore(String name, SignalHandler previous) {
-        if (previous != null) {
-            try {
-                Signal.handle(new Signal(name), previous);
-            } catch (IllegalArgumentException ignored) {
-                // nothing to restore
-            }
-        }
+    static void restore(String name, sun.misc.SignalHandler previous) {
+        ConsoleSession.restore(name, previous);
     }
 
     /** The names {@link MachineDriver.StopCause} values print as (for docs and tests). */

@@ -54,6 +54,9 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
             if (r.working() != null) {
                 StoredState base = m.snapshotState(r.base());
                 for (var e : r.working().images().entrySet()) {
+                    if (Machines.isLogImage(e.getKey())) {
+                        continue;       // the ReplayLog: not machine pages
+                    }
                     PageTreeRoot b = base.images().get(e.getKey());
                     dirty.put(e.getKey(), b == null ? e.getValue().pageCount() : m.differingPages(b, e.getValue(), i -> {}));
                 }

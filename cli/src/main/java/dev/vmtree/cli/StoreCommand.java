@@ -10,6 +10,7 @@ import dev.vmtree.store.fs.IoErrors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
@@ -58,6 +59,11 @@ public final class StoreCommand implements Runnable {
         public void run() {
             Path base = StoreCli.workingDirectory(spec);
             Path in = base.resolve(file);
+            if (Files.exists(in) && !Files.isRegularFile(in)) {
+                // a device or FIFO has no size to check (/dev/zero would read as empty, a FIFO blocks)
+                throw new CliException(ExitCodes.CANNOT_RUN, "cannot read " + in + ": " + (Files.isDirectory(in)
+                        ? "Is a directory" : "not a regular file (a device, pipe or socket has no size to check)"));
+            }
             try (Repository repo = Repository.open(base); RawFilePages pages = new RawFilePages(in, pageSize)) {
                 if (Integer.bitCount(pageSize) != 1) {
                     throw new CliException(2, "--page-size must be a power of two: " + pageSize);

@@ -17,6 +17,7 @@ import java.util.concurrent.BlockingQueue;
  * writes), input from a stream read by a daemon thread into a queue so the machine never blocks on
  * it. On a terminal the detach key {@value #DETACH_NAME} (0x1d) is not given to the guest: it
  * calls {@code onDetach}. The end of the stream ends the input ({@link MachineDriver.Console#END}).
+ * Used by {@code run} and {@code exec} alike (through {@link ConsoleSession}).
  */
 final class TerminalConsole implements MachineDriver.Console {
     static final int DETACH = 0x1d;
@@ -31,18 +32,49 @@ final class TerminalConsole implements MachineDriver.Console {
     private final CharBuffer chars = CharBuffer.allocate(8192);
     private volatile boolean ended;
 
+    private final InputStream in;
+    private final boolean detach;
+    private final Runnable onDetach;
+    private boolean started;
+    /** A file is read on the machine's thread (it never blocks for long), so its bytes are there at the first poll. */
+    private final boolean direct;
+    private final byte[] buffer;
+    private int bufferPos, bufferEnd;
+
     /**
-     * @param in       input bytes (null: none at all)
+     * @param in       input bytes (null: none at all); read from the first time the guest asks for
+     *                 input, so a guest that never reads leaves the stream alone
      * @param detach   whether the detach key is special (interactive terminals)
      * @param onDetach called on the reader thread when the detach key arrives
      */
     TerminalConsole(PrintWriter out, InputStream in, boolean detach, Runnable onDetach) {
+        this(out, in, detach, onDetach, false);
+    }
+
+    private TerminalConsole(PrintWriter out, InputStream in, boolean detach, Runnable onDetach, boolean direct) {
         this.out = out;
+        this.in = in;
+        this.detach = detach;
+        this.onDetach = onDetach;
+        this.direct = direct;
+        this.buffer = direct ? new byte[8192] : null;
         if (in == null) {
             ended = true;
-            return;
         }
-        Thread reader = Thread.ofPlatform().daemon().name("vmtree-console-input").start(() -> {
+    }
+
+    /**
+     * The input of a file (or any stream that never waits for a writer), read on the machine's
+     * thread as the guest asks: every byte is there the first time the guest looks, so the same
+     * file gives the same run, with no race against a reader thread.
+     */
+    static TerminalConsole ofFile(PrintWriter out, InputStream in) {
+        return new TerminalConsole(out, in, false, () -> {}, true);
+    }
+
+    private void startReader() {
+        started = true;
+        Thread reader = Thread.ofPlatform().daemon().name("vmtree-console-input").unstarted(() -> {
             try {
                 int c;
                 while ((c = in.read()) >= 0) {
@@ -62,15 +94,43 @@ final class TerminalConsole implements MachineDriver.Console {
             }
         });
         reader.setUncaughtExceptionHandler((t, e) -> ended = true);
+        reader.start();
     }
 
-    /** The input of a whole file, then its end. */
+    /** The input of a whole byte array, then its end. */
     static TerminalConsole ofBytes(PrintWriter out, byte[] bytes) {
-        return new TerminalConsole(out, new java.io.ByteArrayInputStream(bytes), false, () -> {});
+        return ofFile(out, new java.io.ByteArrayInputStream(bytes));
+    }
+
+    private int pollDirect() {
+        if (bufferPos == bufferEnd) {
+            if (ended) {
+                return END;
+            }
+            int n;
+            try {
+                n = in.read(buffer);
+            } catch (IOException e) {
+                n = -1;
+            }
+            if (n <= 0) {
+                ended = true;
+                return END;
+            }
+            bufferPos = 0;
+            bufferEnd = n;
+        }
+        return buffer[bufferPos++] & 0xFF;
     }
 
     @Override
     public int poll() {
+        if (direct) {
+            return pollDirect();
+        }
+        if (!started && !ended) {
+            startReader();
+        }
         if (ended && input.isEmpty()) {
             return END;
         }
@@ -111,5 +171,16 @@ final class TerminalConsole implements MachineDriver.Console {
     @Override
     public void flush() {
         out.flush();
+    }
+
+    /** Closes a file being read directly; a stream read by the reader thread (standard input) stays open. */
+    void closeInput() {
+        if (direct && in != null) {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // read-only: nothing lost
+            }
+        }
     }
 }

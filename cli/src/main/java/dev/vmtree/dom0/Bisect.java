@@ -202,11 +202,10 @@ public final class Bisect {
             throw ToolstackException.failed(id.shortHex() + " is a root snapshot: it has no run to replay");
         }
         StoredState state = machines.machineState(id, id.shortHex());
-        byte[] log = state.files().get(Machines.LOG_FILE);
-        if (log == null) {
+        if (!state.files().containsKey(Machines.LOG_FILE)) {
             throw ToolstackException.failed(id.shortHex() + " carries no ReplayLog");
         }
-        return driver.replay(ts.repository(), machines.machineState(s.parents().getFirst(), id.shortHex() + "^"), log);
+        return driver.replay(ts.repository(), machines.machineState(s.parents().getFirst(), id.shortHex() + "^"), state);
     }
 
     private long end(SnapshotId id) {

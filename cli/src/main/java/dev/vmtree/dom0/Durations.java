@@ -2,7 +2,10 @@ package dev.vmtree.dom0;
 
 import java.time.Duration;
 
-/** Durations as users type them: {@code 90d}, {@code 12h}, {@code 30m}, {@code 45s}, {@code 0}, or ISO-8601 ({@code PT1H}). */
+/**
+ * Durations as users type them: {@code 90d}, {@code 12h}, {@code 30m}, {@code 45s}, {@code 500ms},
+ * {@code 0}, or ISO-8601 ({@code PT1H}); never negative.
+ */
 public final class Durations {
     private Durations() {}
 
@@ -13,7 +16,18 @@ public final class Durations {
                 return Duration.ZERO;
             }
             if (t.startsWith("P") || t.startsWith("p")) {
-                return Duration.parse(t);
+                Duration d = Duration.parse(t);
+                if (d.isNegative()) {
+                    throw new NumberFormatException();
+                }
+                return d;
+            }
+            if (t.endsWith("ms")) {
+                long ms = Long.parseLong(t.substring(0, t.length() - 2));
+                if (ms < 0) {
+                    throw new NumberFormatException();
+                }
+                return Duration.ofMillis(ms);
             }
             long n = Long.parseLong(t.substring(0, t.length() - 1));
             if (n < 0) {
@@ -29,5 +43,14 @@ public final class Durations {
         } catch (RuntimeException e) {
             throw ToolstackException.badInput("bad duration '" + text + "' (use e.g. 90d, 12h, 30m, 45s, 0)");
         }
+    }
+
+    /** A duration the way {@link #parse} reads it back: "2s", "1500ms", "0". */
+    public static String format(Duration d) {
+        if (d.isZero()) {
+            return "0";
+        }
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
     }
 }

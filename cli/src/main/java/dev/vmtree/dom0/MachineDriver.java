@@ -39,12 +39,14 @@ public interface MachineDriver {
     LiveMachine restore(Repository repo, StoredState state);
 
     /**
-     * Restores {@code start} to re-run {@code log}, the ReplayLog of a state that grew from it: outside
-     * input now comes only from the log, and the log's edits (memory, register and disk writes) are
-     * applied at their instruction counts by {@link Replay#replayTo}. Lazy like {@link #restore}.
-     * CANNOT_RUN when the log is corrupt or does not start where {@code start} stands.
+     * Restores {@code start} to re-run the ReplayLog {@code logged} carries ({@code logged} is a state
+     * that grew from {@code start}; its log is its file {@code replay.log} and, from format version 3,
+     * the images holding the log's event list and payloads): outside input now comes only from the
+     * log, and the log's edits (memory, register and disk writes) are applied at their instruction
+     * counts by {@link Replay#replayTo}. Lazy like {@link #restore}. CANNOT_RUN when the log is corrupt
+     * or does not start where {@code start} stands.
      */
-    Replay replay(Repository repo, StoredState start, byte[] log);
+    Replay replay(Repository repo, StoredState start, StoredState logged);
 
     /**
      * Serves a debugger for {@code m} (a machine this driver restored) over the GDB remote serial
@@ -52,12 +54,14 @@ public interface MachineDriver {
      * checkpoints every {@code checkpointInterval} instructions. Calls {@code ready} with the bound
      * address once listening, guest output goes to {@code console}, {@code log} hears one line per
      * event; returns when the debugger has left. The session works on the machine in memory only:
-     * nothing is stored. With a {@code replayLog} (encoded; null: none) the machine's outside input
-     * comes from that log instead of the console, at its instruction counts: the session re-lives how
-     * the log's snapshot came to be. Edits in the log at its first instruction are applied before the
-     * session; a log with later edits is refused (BAD_INPUT).
+     * nothing is stored. With a {@code logged} state (null: none; a state that grew from {@code m}'s,
+     * as for {@link #replay}) the machine's outside input comes from the ReplayLog that state carries,
+     * read from {@code repo}, instead of the console, at its instruction counts: the session re-lives
+     * how that state came to be. Edits in the log at its first instruction are applied before the
+     * session; a log with later edits is refused (BAD_INPUT), a corrupt one is CANNOT_RUN.
      */
-    void debug(LiveMachine m, byte[] replayLog, java.net.InetAddress host, int port, long checkpointInterval,
+    void debug(Repository repo, LiveMachine m, StoredState logged, java.net.InetAddress host, int port,
+               long checkpointInterval,
                Console console, java.util.function.Consumer<java.net.InetSocketAddress> ready,
                java.util.function.Consumer<String> log);
 
@@ -145,11 +149,27 @@ public interface MachineDriver {
     enum StopCause {
         POWER_OFF, BUDGET, TIMEOUT, DETACH, SIGNAL, GUEST_FAULT,
         /** Every hart waits for input that will never come (the input file ended, or no input at all). */
-        IDLE
+        IDLE,
+        /**
+         * The input ended, the guest took all of it, and it has printed nothing while its harts waited
+         * for the run's idle time of virtual time ({@code run --idle}): an idle Linux keeps timers
+         * armed, so IDLE never comes.
+         */
+        QUIET,
+        /** A hart can never make progress: it takes the same exception at its own trap vector again and again. */
+        STUCK
     }
 
-    /** The end of one {@link LiveMachine#run}: why, how many instructions it retired, the guest's exit status if it powered off. */
-    record RunOutcome(StopCause cause, long instructions, int guestExitCode) {}
+    /**
+     * The end of one {@link LiveMachine#run}: why, how many instructions it retired, the guest's exit
+     * status if it powered off, and what the backend says about the stop (which hart is stuck, and
+     * how), or null.
+     */
+    record RunOutcome(StopCause cause, long instructions, int guestExitCode, String detail) {
+        public RunOutcome(StopCause cause, long instructions, int guestExitCode) {
+            this(cause, instructions, guestExitCode, null);
+        }
+    }
 
     /** The console as a run sees it: input bytes (each delivered one becomes a ReplayLog event) and output. */
     interface Console {
@@ -208,7 +228,17 @@ public interface MachineDriver {
          * Runs until the guest powers off, {@code maxInstructions} more retire (negative: no limit; 0 runs
          * nothing), or a stop is requested.
          */
-        RunOutcome run(long maxInstructions, Console console);
+        default RunOutcome run(long maxInstructions, Console console) {
+            return run(maxInstructions, null, console);
+        }
+
+        /**
+         * {@link #run(long, Console)}, and with {@code idle} not null also stops ({@link StopCause#QUIET})
+         * once the console's input has ended, the guest has taken all of it, and neither an input byte
+         * nor guest output has come while {@code idle} of virtual time passed with every hart waiting.
+         * The moment is decided from instruction counts (the virtual clock), never from the wall clock.
+         */
+        RunOutcome run(long maxInstructions, java.time.Duration idle, Console console);
 
         /** Asks a running {@link #run} to stop after the current instruction; callable from any thread. */
         void requestStop(StopCause cause);
@@ -219,6 +249,15 @@ public interface MachineDriver {
          * as chunks. Returns the new working state; the caller saves it in the instance record.
          */
         WorkingState persist(WriteTransaction tx, long instructionsSinceBase);
+
+        /**
+         * Tells the machine that {@code saved}, what its last {@link #persist} returned, is now
+         * named durably (an instance record or a snapshot), so the next persist stores only what
+         * changed since. Until then every persist stores again all that changed since the last
+         * named state: a save retried after a failure must not build on chunks nothing names, which
+         * a gc may have collected in between.
+         */
+        void persisted(WorkingState saved);
 
         /** Number of harts. */
         int harts();

@@ -4,8 +4,10 @@ import dev.vmtree.core.MachineConfig;
 import dev.vmtree.core.loader.Boot;
 import dev.vmtree.store.fs.IoErrors;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * What a user gives for a machine, checked once for every command that takes it ({@code create},
@@ -136,21 +138,111 @@ public final class MachineValues {
         return n;
     }
 
+    /** The most vmtree reads of one file into memory (a Java array's limit, just under 2 GiB). */
+    public static final long MAX_FILE_READ = Integer.MAX_VALUE - 8;
+
     /**
-     * The bytes of a file a machine is built or fed from ({@code what}: "kernel", "initrd", "--input"
-     * ...); CANNOT_RUN with the system's reason when it cannot be read.
+     * A program a machine boots ({@code what}: "kernel", "program", "firmware"): an ELF file of at
+     * most {@link #MAX_FILE_READ} (it may carry symbols and debug sections beyond what it loads), or
+     * a raw image no larger than the machine's RAM. See {@link #readFile}.
      */
-    public static byte[] readInput(String what, Path file) {
-        try {
-            if (Files.isDirectory(file)) {
-                throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + what + " " + file
-                        + ": Is a directory");
-            }
-            return Files.readAllBytes(file);
+    public static byte[] readProgram(String what, Path file, long ramBytes) {
+        BasicFileAttributes a = regularFile(what, file);
+        byte[] magic = new byte[4];
+        int n;
+        try (InputStream in = Files.newInputStream(file)) {
+            n = in.readNBytes(magic, 0, 4);
         } catch (IOException e) {
-            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + what + " " + file
-                    + ": " + IoErrors.reason(e), e);
+            throw unreadable(what, file, e);
         }
+        boolean elf = n == 4 && magic[0] == 0x7F && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
+        return elf ? read(what, file, a, MAX_FILE_READ, "the largest file vmtree loads", "")
+                : read(what, file, a, ramBytes, "the machine's RAM", "; a raw image is loaded whole: give more --memory");
+    }
+
+    /**
+     * A file placed whole in RAM ({@code what}: "initrd"): at most the machine's RAM. See {@link #readFile}.
+     */
+    public static byte[] readRamImage(String what, Path file, long ramBytes) {
+        return read(what, file, regularFile(what, file), ramBytes, "the machine's RAM", "; give more --memory");
+    }
+
+    /**
+     * The bytes of a user-named file a machine is built from, bounded by {@code limit} (what the
+     * format can need): a regular file only, since a device such as /dev/zero or a pipe never ends
+     * or cannot be sized; refused with one line (CANNOT_RUN) before anything is read when it is
+     * larger, and never read beyond the bound if it grows meanwhile.
+     */
+    public static byte[] readFile(String what, Path file, long limit, String limitName) {
+        return read(what, file, regularFile(what, file), limit, limitName, "");
+    }
+
+    /** {@link #readFile} bounded only by {@link #MAX_FILE_READ}, for a file of no format vmtree knows a bound of. */
+    public static byte[] readInput(String what, Path file) {
+        return readFile(what, file, MAX_FILE_READ, "the largest file vmtree reads");
+    }
+
+    /**
+     * A user-named file streamed rather than read whole ({@code --input}): a regular file, opened;
+     * CANNOT_RUN when it is not one (a device or pipe: stream it through standard input instead).
+     */
+    public static InputStream openStream(String what, Path file) {
+        regularFile(what, file, "; to stream it, use " + what + " - < " + file);
+        try {
+            return Files.newInputStream(file);
+        } catch (IOException e) {
+            throw unreadable(what, file, e);
+        }
+    }
+
+    private static BasicFileAttributes regularFile(String what, Path file) {
+        return regularFile(what, file, "; copy it to a file first");
+    }
+
+    private static BasicFileAttributes regularFile(String what, Path file, String hint) {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (IOException e) {
+            throw unreadable(what, file, e);
+        }
+        if (a.isDirectory()) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + what + " " + file
+                    + ": Is a directory");
+        }
+        if (!a.isRegularFile()) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + what + " " + file
+                    + ": not a regular file (a device, pipe or socket has no size to check)" + hint);
+        }
+        return a;
+    }
+
+    private static byte[] read(String what, Path file, BasicFileAttributes a, long limit, String limitName, String hint) {
+        long bound = Math.min(limit, MAX_FILE_READ);
+        if (a.size() > bound) {
+            throw tooLarge(what, file, a.size(), bound, limitName, hint);
+        }
+        byte[] b;
+        try (InputStream in = Files.newInputStream(file)) {
+            b = in.readNBytes((int) bound + 1);
+        } catch (IOException e) {
+            throw unreadable(what, file, e);
+        }
+        if (b.length > bound) {
+            throw tooLarge(what, file, b.length, bound, limitName, hint);      // it grew while being read
+        }
+        return b;
+    }
+
+    private static ToolstackException tooLarge(String what, Path file, long size, long bound, String limitName,
+                                                String hint) {
+        return new ToolstackException(ToolstackException.Kind.CANNOT_RUN, what + " " + file + " is "
+                + Sizes.human(size) + ", more than " + limitName + " (" + Sizes.human(bound) + ")" + hint);
+    }
+
+    private static ToolstackException unreadable(String what, Path file, IOException e) {
+        return new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot read " + what + " " + file
+                + ": " + IoErrors.reason(e), e);
     }
 
     private static long size(String option, String text) {

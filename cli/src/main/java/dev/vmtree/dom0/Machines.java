@@ -25,8 +25,28 @@ import java.util.Map;
  * <p>Threading: as {@link Toolstack}, one thread at a time.
  */
 public final class Machines {
-    /** Files of a stored state that are not part of the StateId and start afresh at each snapshot. */
-    public static final String LOG_FILE = "replay.log";
+    /**
+     * The ReplayLog of a stored state (docs/format.md "ReplayLog"): the file {@value #LOG_FILE} and,
+     * from format version 3, the images {@value #LOG_EVENTS} (the event list) and {@value #LOG_DATA}
+     * (the payloads), each present when not empty. None of them is part of the StateId; they start
+     * afresh at each snapshot. Being images, the log's pages are chunks that gc, fsck and du follow
+     * like RAM and disk pages, from snapshots, reflogs and working states alike.
+     */
+    public static final String LOG_FILE = "replay.log", LOG_EVENTS = "replay.events", LOG_DATA = "replay.data";
+
+    /** Whether image {@code name} holds part of a ReplayLog rather than machine state. */
+    public static boolean isLogImage(String name) {
+        return name.equals(LOG_EVENTS) || name.equals(LOG_DATA);
+    }
+
+    /** {@code s} without its ReplayLog (the file and its images). */
+    public static StoredState withoutLog(StoredState s) {
+        Map<String, byte[]> files = new HashMap<>(s.files());
+        files.remove(LOG_FILE);
+        Map<String, PageTreeRoot> images = new LinkedHashMap<>(s.images());
+        images.keySet().removeIf(Machines::isLogImage);
+        return new StoredState(files, images);
+    }
 
     private final Toolstack ts;
     private final MachineDriver driver;
@@ -202,9 +222,7 @@ public final class Machines {
             m = driver.restore(ts.repository(), workingState(r.working()));
         } else {
             StoredState s = machineState(r.base(), "instance " + r.name() + "'s base");
-            Map<String, byte[]> files = new HashMap<>(s.files());
-            files.remove(LOG_FILE);
-            m = driver.restore(ts.repository(), new StoredState(files, s.images()));
+            m = driver.restore(ts.repository(), withoutLog(s));
         }
         if (r.pendingGeneration() != null) {
             // the instance's first life as a copy: its own generation ID, logged at this instruction count
@@ -246,7 +264,9 @@ public final class Machines {
             if (pending != null && pending.equals(opened)) {
                 saved = saved.withPendingGeneration(null);
             }
-            return session.save(tx, saved);
+            InstanceRecord result = session.save(tx, saved);
+            m.persisted(w);
+            return result;
         }
     }
 
@@ -322,11 +342,11 @@ public final class Machines {
 
     /** A working state as snapshot content: its files (read back) and images. */
     private SnapshotContent content(WorkingState w, boolean withLog) {
-        Map<String, byte[]> files = new LinkedHashMap<>(workingState(w).files());
+        StoredState s = workingState(w);
         if (!withLog) {
-            files.remove(LOG_FILE);
+            s = withoutLog(s);
         }
-        return new SnapshotContent(files, w.images());
+        return new SnapshotContent(s.files(), s.images());
     }
 
     private static String firstLine(String s) {
@@ -365,12 +385,14 @@ public final class Machines {
     public record ImageDifference(String image, int pageSize, long pages, List<long[]> ranges) {}
 
     /**
-     * Every image of either state, in name order, with its differing pages (an image on one side
-     * only differs in all its pages). Cost grows with the differences, not the image sizes.
+     * Every machine image of either state (not the ReplayLog's), in name order, with its differing
+     * pages (an image on one side only differs in all its pages). Cost grows with the differences,
+     * not the image sizes.
      */
     public List<ImageDifference> differingImages(StoredState a, StoredState b, boolean withRanges) {
         java.util.TreeSet<String> names = new java.util.TreeSet<>(a.images().keySet());
         names.addAll(b.images().keySet());
+        names.removeIf(Machines::isLogImage);
         List<ImageDifference> out = new java.util.ArrayList<>();
         for (String name : names) {
             PageTreeRoot x = a.images().get(name), y = b.images().get(name);
@@ -393,10 +415,13 @@ public final class Machines {
         return out;
     }
 
-    /** Pages of all images that differ between two stored states (for status). */
+    /** Pages of all machine images (not the ReplayLog's) that differ between two stored states (for status). */
     public long differingPages(StoredState a, StoredState b) {
         long n = 0;
         for (var e : a.images().entrySet()) {
+            if (isLogImage(e.getKey())) {
+                continue;
+            }
             PageTreeRoot other = b.images().get(e.getKey());
             n += other == null ? e.getValue().pageCount() : differingPages(e.getValue(), other, i -> {});
         }

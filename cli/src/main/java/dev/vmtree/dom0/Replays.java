@@ -59,12 +59,11 @@ public final class Replays {
     }
 
     /**
-     * Replays snapshot {@code rev} from its parent up to {@code stop}. With {@code toInstance}, the
-     * reached state becomes a new instance of that name, detached at the parent with the replayed
-     * state as its working state (dirty unless it equals the parent), committed like any other.
+     * Where a snapshot came from: itself, its state and its first parent's. {@code state} carries the
+     * ReplayLog between them (its file {@code replay.log} and, from format version 3, the images
+     * that file names), which {@link MachineDriver#replay} and {@link MachineDriver#debug} read.
      */
-    /** Where a snapshot came from: itself, its first parent's state and the ReplayLog between them. */
-    public record Origin(SnapshotId snapshot, StoredState state, SnapshotId parentId, StoredState parent, byte[] log) {}
+    public record Origin(SnapshotId snapshot, StoredState state, SnapshotId parentId, StoredState parent) {}
 
     /** The origin of snapshot {@code rev}; FAILED for a root snapshot or one without a log. */
     public Origin origin(String rev) {
@@ -78,13 +77,17 @@ public final class Replays {
         }
         SnapshotId parentId = snap.parents().getFirst();
         StoredState parent = machines.machineState(parentId, rev + "^");
-        byte[] log = state.files().get(Machines.LOG_FILE);
-        if (log == null) {
+        if (!state.files().containsKey(Machines.LOG_FILE)) {
             throw ToolstackException.failed(rev + " (" + id.shortHex() + ") carries no ReplayLog");
         }
-        return new Origin(id, state, parentId, parent, log);
+        return new Origin(id, state, parentId, parent);
     }
 
+    /**
+     * Replays snapshot {@code rev} from its parent up to {@code stop}. With {@code toInstance}, the
+     * reached state becomes a new instance of that name, detached at the parent with the replayed
+     * state as its working state (dirty unless it equals the parent), committed like any other.
+     */
     public Result replay(String rev, Stop stop, String toInstance) {
         if (toInstance != null) {
             InstanceRecord.checkName(toInstance);
@@ -99,7 +102,6 @@ public final class Replays {
         StoredState state = o.state();
         SnapshotId parentId = o.parentId();
         StoredState parent = o.parent();
-        byte[] log = o.log();
         long from = driver.summarize(parent).instructions();
         long end = driver.summarize(state).instructions();
         long target = stop.instructions() < 0 ? end : stop.instructions();
@@ -110,7 +112,7 @@ public final class Replays {
         RunOutcome outcome;
         WorkingState w;
         String divergence;
-        try (Replay m = driver.replay(ts.repository(), parent, log);
+        try (Replay m = driver.replay(ts.repository(), parent, state);
              Progress.Task p = ts.progress().begin("replaying " + rev, "instructions", m::instructions)) {
             outcome = m.replayTo(target, stop.pc(), MachineDriver.Console.DISCARD);
             divergence = m.divergence();

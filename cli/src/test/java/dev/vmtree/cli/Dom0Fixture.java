@@ -55,7 +55,18 @@ final class Dom0Fixture {
     }
 
     /** A command running in the background; {@code out} streams its standard output as it comes. */
-    record Started(java.util.concurrent.CompletableFuture<Result> done, java.io.BufferedReader out) {}
+    record Started(java.util.concurrent.CompletableFuture<Result> done, java.io.BufferedReader out, StringWriter err) {
+        Started(java.util.concurrent.CompletableFuture<Result> done, java.io.BufferedReader out) {
+            this(done, out, new StringWriter());
+        }
+
+        /** What the command has written to stderr so far. */
+        String errSoFar() {
+            synchronized (err.getBuffer()) {
+                return err.toString();
+            }
+        }
+    }
 
     /** Starts {@code vmtree -C REPO args...} on another thread (for servers: read their first line, then connect). */
     Started start(String... args) throws java.io.IOException {
@@ -78,7 +89,7 @@ final class Dom0Fixture {
             }
         });
         return new Started(done, new java.io.BufferedReader(new java.io.InputStreamReader(in,
-                java.nio.charset.StandardCharsets.UTF_8)));
+                java.nio.charset.StandardCharsets.UTF_8)), err);
     }
 
     static Result run(String... args) {

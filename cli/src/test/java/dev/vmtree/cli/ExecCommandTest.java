@@ -19,7 +19,8 @@ class ExecCommandTest {
 
     record Result(int status, String out, String err) {}
 
-    static Result exec(String... args) {
+    /** Runs exec in-process with an empty standard input (exec reads it as the guest asks). */
+    static synchronized Result exec(String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
         CommandLine cl = VmtreeCommand.commandLine();
         cl.setOut(new PrintWriter(out, true));
@@ -27,8 +28,14 @@ class ExecCommandTest {
         String[] full = new String[args.length + 1];
         full[0] = "exec";
         System.arraycopy(args, 0, full, 1, args.length);
-        int status = cl.execute(full);
-        return new Result(status, out.toString(), err.toString());
+        java.io.InputStream saved = System.in;
+        System.setIn(new java.io.ByteArrayInputStream(new byte[0]));
+        try {
+            int status = cl.execute(full);
+            return new Result(status, out.toString(), err.toString());
+        } finally {
+            System.setIn(saved);
+        }
     }
 
     static int addi(int rd, int rs1, int imm) {
@@ -120,6 +127,44 @@ class ExecCommandTest {
         assertThat(small.err()).contains("--memory must be a multiple of 4K from 128K to 64G: 64K");
         Result harts = exec("--harts", "0", file("q.bin", words(LOOP)).toString());
         assertThat(harts.status()).isEqualTo(2);
+    }
+
+    static Path guest(String name) {
+        return Path.of(System.getProperty("vmtree.project.root"), "guests", "bin", name);
+    }
+
+    @Test
+    void aTextFileTakenAsARawProgramStopsWithStatus1NamingTheStuckHart() throws Exception {
+        Path text = file("text.txt", "hello, this is a text file and not a program\n".getBytes());
+        // the budget only keeps a regression from spinning for ever: before, it was the only way out (status 3)
+        Result r = exec("--max-instructions", "200000000", text.toString());
+        assertThat(r.status()).as(r.err()).isEqualTo(1);
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(r.err()).startsWith("vmtree: hart 0 is stuck at instruction ")
+                .contains("instruction access fault").contains("S-mode trap vector 0x0");
+    }
+
+    @Test
+    void aSupervisorGuestStartedInMachineModeStopsAtItsFirstUnhandledTrap() throws Exception {
+        // hello.elf calls SBI with ecall; in M-mode with no firmware that traps to mtvec = 0
+        Result r = exec("--m-mode", "--max-instructions", "200000000", guest("hello.elf").toString());
+        assertThat(r.status()).as(r.err()).isEqualTo(1);
+        assertThat(r.err()).contains("hart 0 is stuck").contains("M-mode trap vector 0x0");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("at instruction ([0-9,]+)").matcher(r.err());
+        assertThat(m.find()).isTrue();
+        assertThat(Long.parseLong(m.group(1).replace(",", ""))).isLessThan(1_000_000);
+        assertThat(exec("--m-mode", "--max-instructions", "200000000", guest("hello.elf").toString()).err())
+                .as("the same every time").isEqualTo(r.err());
+    }
+
+    @Test
+    void execIdleStopsASilentGuestOnceItsInputEndedAndOnlyWhenAsked() throws Exception {
+        Path ticker = file("ticker.bin", RawPrograms.echoWithTicker());
+        Result quiet = exec("--idle", "1s", "--max-instructions", "1000000000", ticker.toString());
+        assertThat(quiet.status()).as(quiet.err()).isEqualTo(1);
+        assertThat(quiet.err()).contains("the input ended and the guest printed nothing for 1s of virtual time");
+        Result budget = exec("--max-instructions", "300000000", ticker.toString());
+        assertThat(budget.status()).as("no --idle: a silent guest may compute for long").isEqualTo(3);
     }
 
     @Test

@@ -6,6 +6,9 @@ import dev.vmtree.core.input.InputEvent;
 import dev.vmtree.core.loader.ElfLoader;
 import dev.vmtree.core.replay.ReplayEvent;
 import dev.vmtree.core.replay.ReplayLog;
+import dev.vmtree.dom0.MachineDriver;
+import dev.vmtree.dom0.rv64.CoreDriver;
+import dev.vmtree.store.PageTreeRoot;
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.Snapshot;
 import dev.vmtree.store.SnapshotContent;
@@ -151,35 +154,85 @@ class ReplayCommandTest {
         assertThat(r.err().strip()).contains("replay log").contains("bad magic").doesNotContain("\n")
                 .doesNotContain("Exception");
         // a log that claims to start elsewhere than the parent stands
-        alteredFile("misplaced", b -> {
-            ReplayLog log = ReplayLog.decode(b);
-            return new ReplayLog(log.start() + 1, log.events().stream()
-                    .filter(e -> e.at() >= log.start() + 1).toList()).encode();
-        });
+        alteredLog("misplaced", log -> new ReplayLog(log.start() + 1, log.events().stream()
+                .filter(e -> e.at() >= log.start() + 1).toList()), true);
         r = f.vm("replay", "misplaced");
         assertThat(r.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
         assertThat(r.err().strip()).contains("starts at instruction").doesNotContain("\n");
+        // a version 3 header whose event list image is gone
+        alteredSnapshot("no-events", (files, images) -> images.remove("replay.events"));
+        r = f.vm("replay", "no-events", "--verify");
+        assertThat(r.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
+        assertThat(r.err().strip()).contains("replay log").contains("replay.events").doesNotContain("\n");
         f.vm("replay", "kv", "--verify").ok();
         f.vm("fsck").ok();
     }
 
-    /** Tags a copy of kv (same parent, same images) whose replay.log file is {@code change}d. */
-    private void alteredFile(String tag, UnaryOperator<byte[]> change) {
+    @Test
+    void aLogInTheSingleFileFormatOfOlderVersionsStillReplays() {
+        alteredLog("old-format", log -> log, false);
+        try (Repository repo = Repository.open(f.repo)) {
+            Snapshot s = repo.readSnapshot(repo.resolveRef("refs/tags/old-format").orElseThrow());
+            assertThat(s.content().files().get("replay.log")[4]).isEqualTo((byte) 1);
+            assertThat(s.content().images()).doesNotContainKeys("replay.events", "replay.data");
+        }
+        assertThat(f.vm("show", "old-format").ok().out()).contains("console input").contains("memory write");
+        assertThat(f.vm("replay", "old-format", "--verify").ok().out()).contains("identical");
+    }
+
+    /** Tags a copy of kv (same parent, same machine images) whose files and images are {@code change}d. */
+    private void alteredSnapshot(String tag, java.util.function.BiConsumer<Map<String, byte[]>, Map<String, PageTreeRoot>> change) {
+        alteredSnapshot(tag, (tx, files, images) -> change.accept(files, images));
+    }
+
+    interface Change {
+        void apply(WriteTransaction tx, Map<String, byte[]> files, Map<String, PageTreeRoot> images);
+    }
+
+    private void alteredSnapshot(String tag, Change change) {
         try (Repository repo = Repository.open(f.repo); WriteTransaction tx = repo.beginWrite()) {
             SnapshotId kv = repo.resolveRef("refs/heads/kv").orElseThrow();
             Snapshot s = repo.readSnapshot(kv);
             Map<String, byte[]> files = new HashMap<>(s.content().files());
-            files.put("replay.log", change.apply(s.content().files().get("replay.log")));
-            SnapshotId copy = tx.writeSnapshot(s.parents(), new SnapshotContent(files, s.content().images()), tag);
+            Map<String, PageTreeRoot> images = new HashMap<>(s.content().images());
+            change.apply(tx, files, images);
+            SnapshotId copy = tx.writeSnapshot(s.parents(), new SnapshotContent(files, images), tag);
             assertThat(tx.updateRef("refs/tags/" + tag, null, copy, "test: " + tag).ok()).isTrue();
         }
     }
 
+    /** Tags a copy of kv whose replay.log file is {@code change}d (its images kept). */
+    private void alteredFile(String tag, UnaryOperator<byte[]> change) {
+        alteredSnapshot(tag, (files, images) -> files.put("replay.log", change.apply(files.get("replay.log"))));
+    }
+
+    /**
+     * Tags a copy of kv whose ReplayLog is {@code change}d, stored in format version 3 ({@code v3})
+     * or in the single file of versions 1 and 2.
+     */
+    private void alteredLog(String tag, UnaryOperator<ReplayLog> change, boolean v3) {
+        ReplayLog log;
+        try (Repository repo = Repository.open(f.repo)) {
+            Snapshot s = repo.readSnapshot(repo.resolveRef("refs/heads/kv").orElseThrow());
+            log = change.apply(CoreDriver.replayLog(repo, new MachineDriver.StoredState(s.content().files(),
+                    s.content().images())));
+        }
+        ReplayLog.Encoded e = log.encode();
+        alteredSnapshot(tag, (tx, files, images) -> {
+            files.put("replay.log", v3 ? e.header() : log.encodeSingleFile());
+            images.remove("replay.events");
+            images.remove("replay.data");
+            for (var stream : Map.of("replay.events", e.events(), "replay.data", e.data()).entrySet()) {
+                if (v3 && stream.getValue().length() > 0) {
+                    images.put(stream.getKey(), tx.buildTree(stream.getValue().imageSize(), ReplayLog.PAGE,
+                            i -> stream.getValue().pages().get((int) i)));
+                }
+            }
+        });
+    }
+
     /** Tags a copy of kv (same parent, same images) whose ReplayLog is {@code change}d. */
     private void alteredCopy(String tag, UnaryOperator<List<ReplayEvent>> change) {
-        alteredFile(tag, b -> {
-            ReplayLog log = ReplayLog.decode(b);
-            return new ReplayLog(log.start(), change.apply(log.events())).encode();
-        });
+        alteredLog(tag, log -> new ReplayLog(log.start(), change.apply(log.events())), true);
     }
 }

@@ -82,9 +82,11 @@ public final class Machine {
     private ExternalInput externalInput;
     private Consumer<InputEvent> inputListener = e -> {};
     private long instructions;
+    private long idleInstructions;
     private int current;
     private StopReason stop;
     private long stopDetail;
+    private TrapLoop trapLoop;
     /** Set from any thread by {@link #interrupt}; read once per run-loop step (at most CHECK_INTERVAL instructions). */
     private volatile boolean interrupted;
 
@@ -183,6 +185,11 @@ public final class Machine {
         }
         inputListener.accept(new InputEvent(at, InputEvent.Kind.CONSOLE, new byte[] {incoming[0]}));
         return incoming[0] & 0xFF;
+    }
+
+    /** Console bytes taken from outside that no device or SBI call has accepted yet. */
+    public int heldInputBytes() {
+        return inputLength;
     }
 
     /** Where outside input comes from from now on (a live source, or a ReplayLog being replayed). */
@@ -358,6 +365,11 @@ public final class Machine {
         interrupted = false;
     }
 
+    /** Where the last run that ended {@link StopReason#TRAP_LOOP} found a hart stuck; null if none did. */
+    public TrapLoop trapLoop() {
+        return trapLoop;
+    }
+
     /** The stop request still pending after a run, if the guest ended (SHUTDOWN etc.); null while it can run. */
     public StopReason stopped() {
         return stop;
@@ -369,8 +381,8 @@ public final class Machine {
      * called (then the result says BUDGET_EXHAUSTED: the caller knows why it asked).
      */
     public RunResult run(long budget) {
-        if (stop == StopReason.IDLE || stop == StopReason.BREAKPOINT) {
-            stop = null;            // neither is a state: a later run looks for input again, or goes on
+        if (stop == StopReason.IDLE || stop == StopReason.BREAKPOINT || stop == StopReason.TRAP_LOOP) {
+            stop = null;            // none is a state: a later run looks for input again, or goes on
         }
         memory.checkEpoch();
         long start = instructions;
@@ -385,7 +397,7 @@ public final class Machine {
             if (!h.runnable() && now % CHECK_INTERVAL != 0) {
                 // the first check point after a hart stopped always happens (input may arrive there);
                 // only from a check point may the clock jump further, wherever this run began or ends
-                instructions = Math.min(nextCheck, end);
+                advanceIdle(now, Math.min(nextCheck, end));
                 continue;
             }
             if (!h.runnable()) {
@@ -400,7 +412,7 @@ public final class Machine {
                     requestStop(StopReason.IDLE, 0);
                     break;
                 }
-                instructions = Math.min(Math.max(wake, nextCheck), end);
+                advanceIdle(now, Math.min(Math.max(wake, nextCheck), end));
                 continue;
             }
             int n = h.interpret((int) (Math.min(nextCheck, end) - now));
@@ -421,6 +433,22 @@ public final class Machine {
     /** Global instruction count so far. */
     public long instructions() {
         return instructions;
+    }
+
+    /**
+     * Virtual time (in instructions) this machine object has let pass with no hart able to run (all
+     * waiting in wfi or stopped): the clock moved without executing. Not part of the state; a
+     * difference between two readings depends only on the counts in between, however runs were split.
+     */
+    public long idleInstructions() {
+        return idleInstructions;
+    }
+
+    private void advanceIdle(long now, long to) {
+        if (!anyRunnable()) {
+            idleInstructions += to - now;
+        }
+        instructions = to;
     }
 
     private void checkPoint(long now) {
@@ -623,6 +651,14 @@ public final class Machine {
         @Override
         public void breakpoint(Hart hart) {
             requestStop(StopReason.BREAKPOINT, hart.id);
+        }
+
+        @Override
+        public void trapLoop(Hart hart, long cause, long tval, int privilege) {
+            if (stop == null) {
+                trapLoop = new TrapLoop(hart.id, cause, tval, hart.pc(), privilege, now());
+            }
+            requestStop(StopReason.TRAP_LOOP, hart.id);
         }
     }
 }

@@ -12,6 +12,12 @@ public enum StopReason {
     GUEST_FAILURE,
     /** Every hart waits for an interrupt that nothing will raise: the machine can never run again by itself. */
     IDLE,
+    /**
+     * A hart takes the same exception at its own trap vector again and again (the vector is unset
+     * or faults itself) and can never make progress; {@link Machine#trapLoop} says which and where.
+     * Like IDLE, not a state: a later run goes on, and stops again at the next such trap.
+     */
+    TRAP_LOOP,
     /** A hart is about to execute an instruction at a debugger's breakpoint (it has not run). */
     BREAKPOINT
 }

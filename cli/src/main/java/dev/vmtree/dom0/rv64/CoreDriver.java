@@ -40,13 +40,16 @@ import java.util.Map;
  * The embedded RV64 core as a {@link MachineDriver}. A stored state is the files
  * {@value #STATE_FILE} (the canonical machine state, docs/format.md), {@value #DEFINITION_FILE}
  * (which backend made it, how it was created) and {@value #LOG_FILE} (the ReplayLog since the
- * state it grew from), and the images {@value #RAM} (4 KiB pages) and {@code disk0..} (64 KiB
- * blocks). RAM and disks are faulted in from the store on first touch, so a restore costs O(1)
+ * state it grew from: its header, with its event list and payloads in the images
+ * {@value #LOG_EVENTS} and {@value #LOG_DATA}), and the images {@value #RAM} (4 KiB pages) and
+ * {@code disk0..} (64 KiB blocks). RAM and disks are faulted in from the store on first touch, so a restore costs O(1)
  * in their size. Stateless and thread-safe; each {@link LiveMachine} it returns is not.
  */
 public final class CoreDriver implements MachineDriver {
     public static final String NAME = "rv64-core";
-    public static final String STATE_FILE = "machine.state", DEFINITION_FILE = "machine", LOG_FILE = "replay.log";
+    public static final String STATE_FILE = "machine.state", DEFINITION_FILE = "machine";
+    public static final String LOG_FILE = dev.vmtree.dom0.Machines.LOG_FILE, LOG_EVENTS = dev.vmtree.dom0.Machines.LOG_EVENTS,
+            LOG_DATA = dev.vmtree.dom0.Machines.LOG_DATA;
     public static final String RAM = "ram";
     public static final int RAM_PAGE = 4096;
 
@@ -61,9 +64,11 @@ public final class CoreDriver implements MachineDriver {
 
     @Override
     public LiveMachine create(MachineSpec spec) {
-        byte[] kernel = MachineValues.readInput("kernel", spec.kernel());
-        byte[] firmware = spec.firmware() == null ? null : MachineValues.readInput("firmware", spec.firmware());
-        byte[] initrd = spec.initrd() == null ? null : MachineValues.readInput("initrd", spec.initrd());
+        byte[] kernel = MachineValues.readProgram("kernel", spec.kernel(), spec.memoryBytes());
+        byte[] firmware = spec.firmware() == null ? null
+                : MachineValues.readProgram("firmware", spec.firmware(), spec.memoryBytes());
+        byte[] initrd = spec.initrd() == null ? null
+                : MachineValues.readRamImage("initrd", spec.initrd(), spec.memoryBytes());
         PersistentImage ram = PersistentImage.create(spec.memoryBytes(), RAM_PAGE);
         List<PersistentImage> diskImages = new ArrayList<>();
         List<Platform.Disk> disks = new ArrayList<>();
@@ -135,8 +140,8 @@ public final class CoreDriver implements MachineDriver {
                 diskImages.add(p);
                 disks.add(new VirtualDisk(p.image(), layout.disks().get(i).size()));
             }
-            byte[] log = state.files().get(LOG_FILE);
-            ReplayLog replay = log == null ? ReplayLog.empty(es.instructions()) : ReplayLog.decode(log);
+            ReplayLog replay = state.files().containsKey(LOG_FILE) ? replayLog(repo, state)
+                    : ReplayLog.empty(es.instructions());
             byte[] def = state.files().get(DEFINITION_FILE);
             String definition = def == null ? "vmtree-machine 1\nbackend " + NAME + "\n"
                     : new String(def, StandardCharsets.UTF_8);
@@ -157,16 +162,16 @@ public final class CoreDriver implements MachineDriver {
     }
 
     @Override
-    public Replay replay(Repository repo, StoredState start, byte[] log) {
+    public Replay replay(Repository repo, StoredState start, StoredState logged) {
         ReplayLog replay;
         try {
-            replay = ReplayLog.decode(log);
+            replay = replayLog(repo, logged);
         } catch (CorruptDataException e) {
             throw corrupt(e.getMessage());
+        } catch (StoreException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage() + " (run `vmtree fsck`)", e);
         }
-        Map<String, byte[]> files = new java.util.HashMap<>(start.files());
-        files.remove(LOG_FILE);
-        CoreMachine m = (CoreMachine) restore(repo, new StoredState(files, start.images()));
+        CoreMachine m = (CoreMachine) restore(repo, dev.vmtree.dom0.Machines.withoutLog(start));
         try {
             m.startReplay(replay);
         } catch (CorruptDataException e) {
@@ -177,15 +182,25 @@ public final class CoreDriver implements MachineDriver {
     }
 
     @Override
-    public void debug(LiveMachine m, byte[] replayLog, java.net.InetAddress host, int port, long checkpointInterval,
-                      Console console, java.util.function.Consumer<java.net.InetSocketAddress> ready,
+    public void debug(Repository repo, LiveMachine m, StoredState logged, java.net.InetAddress host, int port,
+                      long checkpointInterval, Console console,
+                      java.util.function.Consumer<java.net.InetSocketAddress> ready,
                       java.util.function.Consumer<String> log) {
         CoreMachine cm = (CoreMachine) m;
+        dev.vmtree.core.input.ExternalInput input = null;
+        if (logged != null) {
+            try {
+                input = cm.inputFrom(replayLog(repo, logged));
+            } catch (CorruptDataException e) {
+                throw corrupt(e.getMessage());
+            } catch (StoreException e) {
+                throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage() + " (run `vmtree fsck`)", e);
+            }
+        }
         SwitchableConsole c = cm.console();
         c.attach(console);
-        dev.vmtree.core.input.ExternalInput input = new LiveInput(c);
-        if (replayLog != null) {
-            input = cm.inputFrom(decodeLog(replayLog));
+        if (input == null) {
+            input = new LiveInput(c);
         }
         GdbServer server;
         try {
@@ -205,14 +220,6 @@ public final class CoreDriver implements MachineDriver {
             throw ToolstackException.failed(e.getMessage());
         } finally {
             c.flush();
-        }
-    }
-
-    private static ReplayLog decodeLog(byte[] bytes) {
-        try {
-            return ReplayLog.decode(bytes);
-        } catch (CorruptDataException e) {
-            throw corrupt(e.getMessage());
         }
     }
 
@@ -254,22 +261,16 @@ public final class CoreDriver implements MachineDriver {
         Map<String, Long> events = new LinkedHashMap<>();
         byte[] log = state.files().get(LOG_FILE);
         if (log != null) {
-            ReplayLog replay;
+            ReplayLog.Header header;
             try {
-                replay = ReplayLog.decode(log);
+                header = ReplayLog.header(log);       // version 3 counts its events in the header: no page is read
             } catch (CorruptDataException e) {
                 throw corrupt(e.getMessage());
             }
-            for (ReplayEvent e : replay.events()) {
-                String kind = switch (e) {
-                    case ReplayEvent.Input i -> i.event().kind().name().toLowerCase(java.util.Locale.ROOT) + " input";
-                    case ReplayEvent.MemoryWrite m -> "memory write";
-                    case ReplayEvent.RegisterWrite r -> "register write";
-                    case ReplayEvent.DiskWrite d -> "disk write";
-                    case ReplayEvent.DiskZeroes z -> "disk write";
-                    case ReplayEvent.GenerationChange g -> "generation change";
-                };
-                events.merge(kind, 1L, Long::sum);
+            for (int code = 1; code < header.counts().length; code++) {
+                if (header.counts()[code] > 0) {
+                    events.merge(EVENT_KINDS.get(code - 1), header.counts()[code], Long::sum);
+                }
             }
         }
         String halted = es.halted() == null ? null : StateComparison.halt(es);
@@ -306,6 +307,46 @@ public final class CoreDriver implements MachineDriver {
             return RegisterNames.ABI.get(Integer.parseInt(key.substring(1)));
         }
         return null;
+    }
+
+    /** What `show` calls the events of each code (docs/format.md "ReplayLog"): disk zeroes count as disk writes. */
+    private static final List<String> EVENT_KINDS = List.of("console input", "entropy input", "memory write",
+            "register write", "disk write", "disk write", "generation change");
+
+    /**
+     * The ReplayLog a stored state carries (it must have the file {@value #LOG_FILE}): a version 1
+     * or 2 file on its own, or a version 3 header with its event list and payloads read from the
+     * images {@value #LOG_EVENTS} and {@value #LOG_DATA}. CorruptDataException when they are
+     * malformed or do not match; StoreException when a page cannot be read.
+     */
+    public static ReplayLog replayLog(Repository repo, StoredState state) {
+        byte[] file = state.files().get(LOG_FILE);
+        if (file == null) {
+            throw new CorruptDataException("replay log: the state has no " + LOG_FILE + " file");
+        }
+        ReplayLog.Header h = ReplayLog.header(file);
+        if (h.version() < 3) {
+            return ReplayLog.decode(file);
+        }
+        return ReplayLog.decode(file, pages(repo, state, LOG_EVENTS, h.eventBytes()),
+                pages(repo, state, LOG_DATA, h.dataBytes()));
+    }
+
+    private static ReplayLog.Pages pages(Repository repo, StoredState state, String image, long bytes) {
+        PageTreeRoot r = state.images().get(image);
+        if (bytes == 0 && r == null) {
+            return null;
+        }
+        if (r == null) {
+            throw new CorruptDataException("replay log: it names " + bytes + " bytes in image " + image
+                    + " but the state has no such image");
+        }
+        if (r.pageSize() != ReplayLog.PAGE || r.size() != Math.ceilDiv(bytes, ReplayLog.PAGE) * ReplayLog.PAGE) {
+            throw new CorruptDataException("replay log: image " + image + " (" + r.size() + " bytes in pages of "
+                    + r.pageSize() + ") cannot hold the " + bytes + " bytes its header names");
+        }
+        dev.vmtree.store.PageTree tree = new dev.vmtree.store.PageTree(repo.chunks(), r);
+        return tree::page;
     }
 
     /** The machine state file of a stored state, decoded; a clear error when missing or corrupt. */

@@ -36,7 +36,7 @@ import java.util.Map;
  */
 final class CoreMachine implements MachineDriver.Replay {
     /** Instructions per slice: a few milliseconds of guest time between looks at stop requests. */
-    static final long SLICE = 1L << 21;
+    static final long SLICE = CoreRun.SLICE;
 
     private final Machine machine;
     private final SwitchableConsole console;
@@ -45,7 +45,7 @@ final class CoreMachine implements MachineDriver.Replay {
     private final long logStart;
     private final List<ReplayEvent> log;
     private final String definition;
-    private volatile MachineDriver.StopCause requested;
+    private final CoreRun runner;
     /** While replaying a log: its input, and its edits not applied yet (in log order). */
     private ReplayInput replayInput;
     private final ArrayDeque<ReplayEvent> edits = new ArrayDeque<>();
@@ -60,6 +60,7 @@ final class CoreMachine implements MachineDriver.Replay {
         this.logStart = replay.start();
         this.log = new ArrayList<>(replay.events());
         this.definition = definition;
+        this.runner = new CoreRun(machine, console);
         machine.setInputListener(e -> log(new ReplayEvent.Input(e)));
     }
 
@@ -84,34 +85,9 @@ final class CoreMachine implements MachineDriver.Replay {
     }
 
     @Override
-    public MachineDriver.RunOutcome run(long maxInstructions, MachineDriver.Console out) {
+    public MachineDriver.RunOutcome run(long maxInstructions, java.time.Duration idle, MachineDriver.Console out) {
         HostMemory.checkGuestRam(machine.config().memoryBytes());     // refuse now, not by OutOfMemoryError later
-        console.attach(out);
-        requested = null;
-        machine.clearInterrupt();
-        long start = machine.instructions();
-        long end = maxInstructions < 0 || start + maxInstructions < start ? Long.MAX_VALUE : start + maxInstructions;
-        try {
-            while (true) {
-                MachineDriver.StopCause stop = requested;
-                if (stop != null) {
-                    return outcome(stop, start, 0);
-                }
-                // a budget of 0 still asks the core once, which retires nothing but says whether the guest is off
-                RunResult r = machine.run(Math.min(SLICE, end - machine.instructions()));
-                MachineDriver.StopCause why = causeOf(r);
-                if (why != null) {
-                    MachineDriver.StopCause asked = requested;
-                    return outcome(why == MachineDriver.StopCause.IDLE && asked != null ? asked : why, start,
-                            why == MachineDriver.StopCause.GUEST_FAULT ? (int) r.detail() : 0);
-                }
-                if (machine.instructions() >= end) {
-                    return outcome(MachineDriver.StopCause.BUDGET, start, 0);
-                }
-            }
-        } finally {
-            console.flush();
-        }
+        return runner.run(maxInstructions, idle, out);
     }
 
     /**
@@ -168,7 +144,7 @@ final class CoreMachine implements MachineDriver.Replay {
         }
         HostMemory.checkGuestRam(machine.config().memoryBytes());
         console.attach(out);
-        requested = null;
+        runner.clearRequest();
         machine.clearInterrupt();
         long start = machine.instructions();
         // a pc to stop at is a breakpoint in the core's decoder: the replay runs at full speed
@@ -181,6 +157,7 @@ final class CoreMachine implements MachineDriver.Replay {
                 if (now >= target) {
                     return outcome(MachineDriver.StopCause.BUDGET, start, 0);
                 }
+                MachineDriver.StopCause requested = runner.requested();
                 if (requested != null) {
                     return outcome(requested, start, 0);
                 }
@@ -308,14 +285,8 @@ final class CoreMachine implements MachineDriver.Replay {
         return machine.currentHart();
     }
 
-    /** Why a core run ended, as Dom0 names it; null when it only used up its budget. */
     private static MachineDriver.StopCause causeOf(RunResult r) {
-        return switch (r.reason()) {
-            case SHUTDOWN, REBOOT -> MachineDriver.StopCause.POWER_OFF;
-            case GUEST_FAILURE -> MachineDriver.StopCause.GUEST_FAULT;
-            case IDLE -> MachineDriver.StopCause.IDLE;
-            case BUDGET_EXHAUSTED, BREAKPOINT -> null;     // Dom0 sets no breakpoints; the debugger has its own loop
-        };
+        return CoreRun.causeOf(r);
     }
 
     private MachineDriver.RunOutcome outcome(MachineDriver.StopCause cause, long start, int code) {
@@ -324,22 +295,21 @@ final class CoreMachine implements MachineDriver.Replay {
 
     @Override
     public void requestStop(MachineDriver.StopCause cause) {
-        if (requested == null) {
-            requested = cause;
-        }
-        machine.interrupt();
-        console.wake();
+        runner.requestStop(cause);
     }
 
     @Override
     public WorkingState persist(WriteTransaction tx, long instructionsSinceBase) {
         Map<String, PageTreeRoot> images = new LinkedHashMap<>();
         List<PageTreeRoot> roots = new ArrayList<>();
-        PageTreeRoot r = ram.persist(tx).root();
+        List<PersistentImage.Persisted> staged = new ArrayList<>();
+        staged.add(ram.stage(tx));
+        PageTreeRoot r = staged.getFirst().root();
         images.put(CoreDriver.RAM, r);
         roots.add(r);
         for (int i = 0; i < disks.size(); i++) {
-            PageTreeRoot d = disks.get(i).persist(tx).root();
+            staged.add(disks.get(i).stage(tx));
+            PageTreeRoot d = staged.getLast().root();
             images.put(CoreDriver.diskImage(i), d);
             roots.add(d);
         }
@@ -348,8 +318,39 @@ final class CoreMachine implements MachineDriver.Replay {
         Map<String, ChunkId> files = new LinkedHashMap<>();
         files.put(CoreDriver.STATE_FILE, tx.chunks().put(state));
         files.put(CoreDriver.DEFINITION_FILE, tx.chunks().put(definition.getBytes(StandardCharsets.UTF_8)));
-        files.put(CoreDriver.LOG_FILE, tx.chunks().put(replayLog().encode()));
-        return new WorkingState(id, images, files, instructionsSinceBase);
+        ReplayLog.Encoded log = replayLog().encode();
+        files.put(CoreDriver.LOG_FILE, tx.chunks().put(log.header()));
+        putStream(tx, images, CoreDriver.LOG_EVENTS, log.events());
+        putStream(tx, images, CoreDriver.LOG_DATA, log.data());
+        WorkingState w = new WorkingState(id, images, files, instructionsSinceBase);
+        pending = w;
+        pendingImages = staged;
+        return w;
+    }
+
+    /** The state the last persist returned and its staged images, until {@link #persisted} confirms them. */
+    private WorkingState pending;
+    private List<PersistentImage.Persisted> pendingImages = List.of();
+
+    @Override
+    public void persisted(WorkingState saved) {
+        if (saved != pending) {
+            return;             // not what the last persist returned: nothing to build on
+        }
+        ram.confirm(pendingImages.getFirst());
+        for (int i = 0; i < disks.size(); i++) {
+            disks.get(i).confirm(pendingImages.get(i + 1));
+        }
+        pending = null;
+        pendingImages = List.of();
+    }
+
+    /** A ReplayLog stream as an image of the state, when not empty (its pages dedup like any other). */
+    private static void putStream(WriteTransaction tx, Map<String, PageTreeRoot> images, String name,
+                                  ReplayLog.Stream s) {
+        if (s.length() > 0) {
+            images.put(name, tx.buildTree(s.imageSize(), ReplayLog.PAGE, i -> s.pages().get(Math.toIntExact(i))));
+        }
     }
 
     /** The log since the state this machine's history started from. */

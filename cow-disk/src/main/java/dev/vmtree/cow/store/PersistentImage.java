@@ -94,6 +94,19 @@ public final class PersistentImage {
      * before the transaction ends, as for any chunk.
      */
     public Persisted persist(WriteTransaction tx) {
+        Persisted p = stage(tx);
+        confirm(p);
+        return p;
+    }
+
+    /**
+     * {@link #persist} in two steps, for a caller whose naming of the root may fail: stores the
+     * pages changed since the last confirmed view and makes them durable, but the image goes on
+     * counting them as changed until {@link #confirm}. A caller that could not name the root just
+     * stages again later, and the new tree holds every page since the last confirmed one, none of
+     * them relying on chunks a gc may have collected meanwhile because nothing named them.
+     */
+    public Persisted stage(WriteTransaction tx) {
         FrozenImage view = image.freeze();
         LongAdder written = new LongAdder();
         java.util.function.LongFunction<byte[]> pages = i -> {
@@ -110,9 +123,13 @@ public final class PersistentImage {
             next = tx.updateTree(root, pages, Arrays.copyOf(dirty, n[0]));
         }
         tx.flush();
-        image.markPersisted(view);
-        root = next;
         return new Persisted(next, written.sum(), view);
+    }
+
+    /** Makes a {@link #stage staged} view the persisted one, now that its root is named; the next stage builds on it. */
+    public void confirm(Persisted staged) {
+        image.markPersisted(staged.view());
+        root = staged.root();
     }
 
     @Override

@@ -656,6 +656,9 @@ public final class Hart {
                         left--;
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
+                        if (exitSlice) {
+                            break loop;     // the trap found the hart stuck (Privileged.stuck)
+                        }
                         continue;
                     }
                     code = c;

@@ -21,4 +21,10 @@ public interface HartHost {
 
     /** {@code hart} reached a debugger's breakpoint: the machine must stop before that instruction. */
     void breakpoint(Hart hart);
+
+    /**
+     * {@code hart} takes the exception {@code cause} at its own trap vector again and again (see
+     * Privileged): the machine must stop after this trap. {@code privilege} is the mode it traps to.
+     */
+    void trapLoop(Hart hart, long cause, long tval, int privilege);
 }

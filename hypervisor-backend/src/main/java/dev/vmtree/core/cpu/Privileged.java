@@ -142,6 +142,9 @@ public final class Privileged {
         long deleg = interrupt ? h.mideleg : h.medeleg;
         h.reservation = -1;
         if (h.priv <= Hart.PRIV_S && ((deleg >>> code) & 1) != 0) {
+            if (!interrupt && (h.stvec & ~3L) == h.pc && h.sepc == h.pc && h.scause == cause && h.stval == tval) {
+                stuck(h, cause, tval, Hart.PRIV_S);
+            }
             h.scause = cause;
             h.sepc = h.pc;
             h.stval = tval;
@@ -153,6 +156,9 @@ public final class Privileged {
             h.priv = Hart.PRIV_S;
             h.pc = (h.stvec & ~3L) + (interrupt && (h.stvec & 3) == 1 ? 4L * code : 0);
         } else {
+            if (!interrupt && (h.mtvec & ~3L) == h.pc && h.mepc == h.pc && h.mcause == cause && h.mtval == tval) {
+                stuck(h, cause, tval, Hart.PRIV_M);
+            }
             h.mcause = cause;
             h.mepc = h.pc;
             h.mtval = tval;
@@ -165,6 +171,20 @@ public final class Privileged {
             h.pc = (h.mtvec & ~3L) + (interrupt && (h.mtvec & 3) == 1 ? 4L * code : 0);
         }
         h.contextChanged();
+    }
+
+    /**
+     * The exception being delivered is the one the handler's first instruction raised last time,
+     * raised there again: the vector itself faults (tvec unset, pointing outside RAM or at
+     * garbage), nothing in between retired, and the trap sends the hart back to the same
+     * instruction with the same registers, so it can never make progress. Decided from the
+     * architectural state alone (xtvec, xepc, xcause, xtval before this trap overwrites them), so
+     * it does not depend on where a run started; costs a few compares per trap, nothing on the
+     * instruction fast path. The trap is still delivered; the machine stops after it.
+     */
+    private static void stuck(Hart h, long cause, long tval, int privilege) {
+        h.exitSlice = true;
+        h.host.trapLoop(h, cause, tval, privilege);
     }
 
     private static final int[] PRIORITY = {

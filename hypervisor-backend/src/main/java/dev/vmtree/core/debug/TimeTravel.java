@@ -214,7 +214,7 @@ public final class TimeTravel {
                     case GUEST_FAILURE -> {
                         return new Outcome(Stop.EXITED, 0, (int) Math.max(1, Math.min(255, r.detail())));
                     }
-                    case IDLE -> {
+                    case IDLE, TRAP_LOOP -> {          // a stuck hart stops the debugger where it is stuck
                         return Outcome.of(Stop.IDLE);
                     }
                     case BREAKPOINT -> {

@@ -13,14 +13,52 @@ import java.util.List;
 /**
  * The ReplayLog of a state (ARCHITECTURE.md): every non-execution change since the state it grew
  * from, which started at instruction {@code start}. A snapshot carries the log from its parent, so
- * replaying the parent with it reproduces the snapshot. File format version 1 in docs/format.md
- * ("ReplayLog"). Immutable.
+ * replaying the parent with it reproduces the snapshot. Immutable.
+ *
+ * <p>Stored as format version 3 (docs/format.md "ReplayLog"): {@link #encode} gives a small header
+ * file and two paged streams, the event list (when and where) and the payloads, which the driver
+ * stores as images so that no log is too big to save. Versions 1 and 2, one self-contained file
+ * with payloads inline, are still read ({@link #decode(byte[])}) and can still be written
+ * ({@link #encodeSingleFile}) for tests that make logs as older repositories hold them.
  */
 public record ReplayLog(long start, List<ReplayEvent> events) {
-    /** The newest version; a log is written in the oldest version that holds all its events. */
-    public static final int VERSION = 3;
+    /** The version {@link #encode} writes. */
+    public static final int VERSION = ReplayLogV3.VERSION;
+    /** Bytes per page of a version 3 stream: the disk block size, so whole-block disk writes share the disk's chunks. */
+    public static final int PAGE = 64 * 1024;
     static final byte[] MAGIC = {'V', 'M', 'R', 'L'};
     static final int MAX_EVENTS = 1 << 24, MAX_DATA = 1 << 24, MAX_NAME = 64;
+
+    /** A paged stream of {@code length} bytes: pages of {@link #PAGE} bytes, the last zero-padded; null for a zero page. */
+    public record Stream(long length, List<byte[]> pages) {
+        public Stream {
+            pages = java.util.Collections.unmodifiableList(new ArrayList<>(pages));
+            if (length < 0 || Math.ceilDiv(length, PAGE) != pages.size()) {
+                throw new IllegalArgumentException(pages.size() + " pages cannot hold a stream of " + length + " bytes");
+            }
+        }
+
+        /** Bytes the stream takes as an image: whole pages. */
+        public long imageSize() {
+            return (long) pages.size() * PAGE;
+        }
+    }
+
+    /** A version 3 log as stored: the header file, the event list and the payloads. */
+    public record Encoded(byte[] header, Stream events, Stream data) {}
+
+    /** Reads page {@code index} of a stored stream: {@link #PAGE} bytes, or null for a zero page. */
+    @FunctionalInterface
+    public interface Pages {
+        byte[] page(long index);
+    }
+
+    /**
+     * What a log file says without its streams: its version, start, event count, the lengths of its
+     * streams (0 for versions 1 and 2, which have none) and, for version 3, the events of each kind
+     * ({@code counts[code]}, codes as {@link #code}); null counts for older versions.
+     */
+    public record Header(int version, long start, long events, long eventBytes, long dataBytes, long[] counts) {}
 
     public ReplayLog {
         if (start < 0) {
@@ -58,12 +96,81 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
         return l;
     }
 
-    public byte[] encode() {
+    /**
+     * The event code of each kind in every version: 1 console, 2 entropy, 3 memory, 4 register,
+     * 5 disk, 6 disk zeroes, 7 generation change (version 3 only).
+     */
+    public static int code(ReplayEvent e) {
+        return switch (e) {
+            case ReplayEvent.Input i -> i.event().kind().code;
+            case ReplayEvent.MemoryWrite m -> 3;
+            case ReplayEvent.RegisterWrite r -> 4;
+            case ReplayEvent.DiskWrite d -> 5;
+            case ReplayEvent.DiskZeroes z -> 6;
+            case ReplayEvent.GenerationChange g -> 7;
+        };
+    }
+
+    /** This log in format version 3: any size. */
+    public Encoded encode() {
+        return ReplayLogV3.encode(this);
+    }
+
+    /** The header of a stored log file of any version; a version 1 or 2 file is decoded whole to count it. */
+    public static Header header(byte[] file) {
+        int version = version(file);
+        if (version == ReplayLogV3.VERSION) {
+            return ReplayLogV3.header(file);
+        }
+        ReplayLog log = decode(file);
+        long[] counts = new long[ReplayLogV3.KINDS + 1];
+        log.events().forEach(e -> counts[code(e)]++);
+        return new Header(version, log.start(), log.events().size(), 0, 0, counts);
+    }
+
+    /**
+     * Decodes a stored log: {@code file} and, for version 3, its two streams ({@code events} and
+     * {@code data} may be null when the header says they are empty, and are ignored for older
+     * versions). Any malformed input is a one-line {@link CorruptDataException}.
+     */
+    public static ReplayLog decode(byte[] file, Pages events, Pages data) {
+        if (version(file) != ReplayLogV3.VERSION) {
+            return decode(file);
+        }
+        return ReplayLogV3.decode(ReplayLogV3.header(file), events, data);
+    }
+
+    private static int version(byte[] file) {
+        if (file.length < MAGIC.length + 1) {
+            throw new CorruptDataException("replay log: truncated at byte " + file.length);
+        }
+        for (int i = 0; i < MAGIC.length; i++) {
+            if (file[i] != MAGIC[i]) {
+                throw new CorruptDataException("replay log: bad magic (not a vmtree replay log)");
+            }
+        }
+        int version = file[MAGIC.length] & 0xFF;
+        if (version < 1 || version > VERSION) {
+            throw new CorruptDataException("replay log: version " + version + " is not supported (1 to " + VERSION + ")");
+        }
+        return version;
+    }
+
+    /**
+     * The single-file encoding of versions 1 and 2 (payloads inline, at most 16 MiB each): version 1
+     * unless the log holds an event only version 2 has. vmtree writes version 3; this stays for
+     * tests and tools that make logs as older repositories hold them. A generation change (kind 7)
+     * came after versions 1 and 2, so a log holding one is refused.
+     */
+    public byte[] encodeSingleFile() {
+        if (events.stream().anyMatch(e -> e instanceof ReplayEvent.GenerationChange)) {
+            throw new IllegalArgumentException("replay log: a generation change (event kind 7) exists only in version 3,"
+                    + " not in the single-file versions 1 and 2");
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
         out.writeBytes(MAGIC);
-        out.write(events.stream().anyMatch(e -> e instanceof ReplayEvent.GenerationChange) ? 3
-                : events.stream().anyMatch(e -> e instanceof ReplayEvent.DiskZeroes) ? 2 : 1);
+        out.write(events.stream().anyMatch(e -> e instanceof ReplayEvent.DiskZeroes) ? 2 : 1);
         u64(out, b, start);
         u32(out, b, events.size());
         for (ReplayEvent e : events) {
@@ -100,17 +207,17 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
                     u64(out, b, z.offset());
                     u64(out, b, z.length());
                 }
-                case ReplayEvent.GenerationChange g -> {
-                    out.write(7);
-                    u64(out, b, e.at());
-                    out.writeBytes(g.id());
-                }
+                case ReplayEvent.GenerationChange g -> throw new AssertionError("refused above");
             }
         }
         return out.toByteArray();
     }
 
-    /** Decodes a log; any malformed input is a one-line {@link CorruptDataException}. */
+    /**
+     * Decodes a single-file log (version 1 or 2); a version 3 header is refused here, as its events
+     * are in streams ({@link #decode(byte[], Pages, Pages)}). Any malformed input is a one-line
+     * {@link CorruptDataException}.
+     */
     public static ReplayLog decode(byte[] bytes) {
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         try {
@@ -120,6 +227,9 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
                 }
             }
             int version = in.get() & 0xFF;
+            if (version == ReplayLogV3.VERSION) {
+                throw new IllegalArgumentException("replay log: version 3 keeps its events in streams this file does not hold");
+            }
             if (version < 1 || version > VERSION) {
                 throw new IllegalArgumentException("replay log: version " + version + " is not supported (1 to " + VERSION
                         + ")");
@@ -145,14 +255,8 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
                         }
                         yield new ReplayEvent.DiskZeroes(at, in.getInt(), in.getLong(), in.getLong());
                     }
-                    case 7 -> {
-                        if (version < 3) {
-                            throw new IllegalArgumentException("replay log: event kind 7 needs version 3 (event " + i + ")");
-                        }
-                        byte[] id = new byte[16];
-                        in.get(id);
-                        yield new ReplayEvent.GenerationChange(at, id);
-                    }
+                    case 7 -> throw new IllegalArgumentException("replay log: event kind 7 (a generation change) exists"
+                            + " only in version 3, not in version " + version + " (event " + i + ")");
                     default -> throw new IllegalArgumentException("replay log: unknown event kind " + kind + " (event " + i + ")");
                 });
             }

@@ -19,23 +19,23 @@ class ReplayLogTest {
             new ReplayEvent.DiskWrite(6000, 0, 65536, new byte[] {9, 9})));
 
     @Test
-    void roundTripsAndWritesVersionOneUnlessItNeedsTwo() {
-        byte[] b = V1.encode();
+    void theSingleFileEncodingRoundTripsAndWritesVersionOneUnlessItNeedsTwo() {
+        byte[] b = V1.encodeSingleFile();
         assertThat(new String(b, 0, 4)).isEqualTo("VMRL");
         assertThat(b[4]).isEqualTo((byte) 1);
         assertThat(ReplayLog.decode(b)).isEqualTo(V1);
         assertThat(ReplayLog.decode(b).inputs()).hasSize(2);
 
         ReplayLog v2 = V1.with(new ReplayEvent.DiskZeroes(7000, 0, 1 << 20, 1L << 30));
-        byte[] c = v2.encode();
+        byte[] c = v2.encodeSingleFile();
         assertThat(c[4]).isEqualTo((byte) 2);
         assertThat(ReplayLog.decode(c)).isEqualTo(v2);
-        assertThat(ReplayLog.decode(ReplayLog.empty(7).encode())).isEqualTo(ReplayLog.empty(7));
+        assertThat(ReplayLog.decode(ReplayLog.empty(7).encodeSingleFile())).isEqualTo(ReplayLog.empty(7));
     }
 
     @Test
     void aVersionOneFileCannotHoldAVersionTwoEvent() {
-        byte[] c = V1.with(new ReplayEvent.DiskZeroes(7000, 0, 0, 512)).encode();
+        byte[] c = V1.with(new ReplayEvent.DiskZeroes(7000, 0, 0, 512)).encodeSingleFile();
         c[4] = 1;
         assertThatThrownBy(() -> ReplayLog.decode(c)).hasMessageContaining("needs version 2");
         c[4] = 4;
@@ -43,22 +43,35 @@ class ReplayLogTest {
     }
 
     @Test
-    void aGenerationChangeNeedsVersionThreeAndRoundTrips() {
+    void aGenerationChangeRoundTripsInVersionThreeAndIsRefusedInTheSingleFileVersions() {
         byte[] id = new byte[16];
         id[0] = 1;
         id[15] = (byte) 0xff;
-        ReplayLog v3 = V1.with(new ReplayEvent.GenerationChange(9000, id));
-        byte[] c = v3.encode();
-        assertThat(c[4]).isEqualTo((byte) 3);
-        assertThat(ReplayLog.decode(c)).isEqualTo(v3);
-        c[4] = 2;
-        assertThatThrownBy(() -> ReplayLog.decode(c)).hasMessageContaining("needs version 3");
-        assertThat(V1.encode()[4]).as("logs without one stay version 1").isEqualTo((byte) 1);
+        ReplayLog log = V1.with(new ReplayEvent.GenerationChange(9000, id));
+        ReplayLog.Encoded e = log.encode();
+        assertThat(e.header()[4]).isEqualTo((byte) 3);
+        assertThat(ReplayLogV3Test.decode(e)).isEqualTo(log);
+        assertThat(ReplayLog.header(e.header()).counts()[7]).isEqualTo(1);
+
+        assertThatThrownBy(log::encodeSingleFile).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("only in version 3");
+        // a single-file log with the event as an unreleased build wrote it: kind 7, instruction 9000, the 16 bytes
+        byte[] empty = ReplayLog.empty(100).encodeSingleFile();
+        java.nio.ByteBuffer f = java.nio.ByteBuffer.allocate(empty.length + 1 + 8 + 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        f.put(empty).put((byte) 7).putLong(9000).put(id);
+        byte[] c = f.array();
+        c[13] = 1;                                // one event
+        for (int version = 1; version <= 2; version++) {
+            c[4] = (byte) version;
+            assertThatThrownBy(() -> ReplayLog.decode(c)).isInstanceOf(dev.vmtree.core.CorruptDataException.class)
+                    .hasMessageStartingWith("replay log: event kind 7 (a generation change) exists only in version 3")
+                    .message().doesNotContain("\n");
+        }
     }
 
     @Test
     void malformedBytesAreOneLineErrors() {
-        byte[] b = V1.encode();
+        byte[] b = V1.encodeSingleFile();
         for (int cut = 0; cut < b.length; cut++) {
             byte[] t = Arrays.copyOf(b, cut);
             assertThatThrownBy(() -> ReplayLog.decode(t)).isInstanceOf(dev.vmtree.core.CorruptDataException.class)
