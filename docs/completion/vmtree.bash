@@ -203,6 +203,7 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench cow" ];    then _picocli_vmtree_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench core" ];    then _picocli_vmtree_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench dom0" ];    then _picocli_vmtree_bench; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench linux" ];    then _picocli_vmtree_bench; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(help)
@@ -254,7 +255,9 @@ function _complete_vmtree() {
   local cmds46=(bench cow)
   local cmds47=(bench core)
   local cmds48=(bench dom0)
+  local cmds49=(bench linux)
 
+  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
   if CompWordsContainsArray "${cmds48[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
   if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_bench_core; return $?; fi
   if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
@@ -1364,7 +1367,7 @@ function _picocli_vmtree_bench() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="store cow core dom0"
+  local commands="store cow core dom0 linux"
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -2112,6 +2115,49 @@ function _picocli_vmtree_bench_dom0() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `linux` subcommand.
+function _picocli_vmtree_bench_linux() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--memory' '--runs' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--memory')
+      return
+      ;;
+    '--runs')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "linux" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
