@@ -18,7 +18,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -162,7 +161,7 @@ public final class BenchCoreCommand implements Runnable {
             w[i] = m.wall;
             c[i] = m.cpu;
         }
-        return new Timing(median(w), median(c));
+        return new Timing(Benches.median(w), Benches.median(c));
     }
 
     /** Medians of two kinds of run, measured alternately. */
@@ -179,7 +178,7 @@ public final class BenchCoreCommand implements Runnable {
             t[2][i] = y.wall;
             t[3][i] = y.cpu;
         }
-        return new Timing[] {new Timing(median(t[0]), median(t[1])), new Timing(median(t[2]), median(t[3]))};
+        return new Timing[] {new Timing(Benches.median(t[0]), Benches.median(t[1])), new Timing(Benches.median(t[2]), Benches.median(t[3]))};
     }
 
     private static Timing finish(Path file, RunResult r, long t0, long c0) {
@@ -188,12 +187,6 @@ public final class BenchCoreCommand implements Runnable {
             throw new CliException(1, file + ": benchmark did not shut down cleanly: " + r.reason());
         }
         return t;
-    }
-
-    private static double median(double[] s) {
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 
     private static Machine boot(Path file, byte[] image) {

@@ -13,14 +13,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -101,9 +97,9 @@ public final class BenchDom0Command implements Runnable {
                 out.printf("machine with %d MiB RAM (%d pages, all non-zero); %d runs after %d warm-up; %d cores%n",
                         memoryMiB, pages, runs, warm, Runtime.getRuntime().availableProcessors());
                 out.printf("in-process medians: branch create %.2f ms, checkout onto it %.2f ms, checkout back %.2f ms,"
-                        + " branch delete %.2f ms%n", median(branch), median(checkout), median(back), median(delete));
+                        + " branch delete %.2f ms%n", Benches.median(branch), Benches.median(checkout), Benches.median(back), Benches.median(delete));
                 out.printf("1%% dirty (%d pages): suspend (persist dirty pages) %.2f ms, commit %.2f ms, together %.2f ms%n",
-                        dirtyPages, median(persist), median(commit), median(sum(persist, commit)));
+                        dirtyPages, Benches.median(persist), Benches.median(commit), Benches.median(sum(persist, commit)));
                 String java = ProcessHandle.current().info().command().orElse("java");
                 List<String> vm = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC",
                         "-cp", System.getProperty("java.class.path"), Main.class.getName(), "-C", dir.toString(), "-q"));
@@ -122,10 +118,10 @@ public final class BenchDom0Command implements Runnable {
                 }
                 out.printf("whole-process medians over %d runs: vmtree branch %.1f ms, vmtree checkout %.1f ms,"
                         + " vmtree commit (1%% dirty) %.1f ms; git branch %.1f ms (branch ratio %.1fx)%n", cliRuns,
-                        median(cliBranch), median(cliCheckout), median(cliCommit), median(gitBranch),
-                        median(cliBranch) / median(gitBranch));
+                        Benches.median(cliBranch), Benches.median(cliCheckout), Benches.median(cliCommit), Benches.median(gitBranch),
+                        Benches.median(cliBranch) / Benches.median(gitBranch));
             } finally {
-                delete(dir);
+                Benches.deleteTree(dir);
             }
         } catch (IOException | InterruptedException e) {
             throw new CliException(ExitCodes.CANNOT_RUN, "bench dom0: " + e.getMessage(), e);
@@ -216,19 +212,5 @@ public final class BenchDom0Command implements Runnable {
             throw new IOException("exit status " + rc + " from " + String.join(" ", command.subList(0, Math.min(3, command.size()))));
         }
         return (t1 - t0) / 1e6;
-    }
-
-    private static double median(double[] xs) {
-        double[] s = xs.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static void delete(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

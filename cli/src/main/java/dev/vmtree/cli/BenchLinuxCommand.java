@@ -88,12 +88,12 @@ public final class BenchLinuxCommand implements Runnable {
                     answer[r] = (seen[0] - t0) / 1e9;
                     vm(null, "checkout", "--discard", "lx");
                 }
-                out.printf("commit after one shell command: median %.3f s (%s)%n", median(commit), list(commit));
+                out.printf("commit after one shell command: median %.3f s (%s)%n", Benches.median(commit), list(commit));
                 out.printf("checkout of the booted snapshot until the shell answers: median %.3f s (%s)%n",
-                        median(answer), list(answer));
+                        Benches.median(answer), list(answer));
                 out.printf("%d runs each; in-process through the commands, Java %s%n", runs, Runtime.version());
             } finally {
-                deleteTree(dir);
+                Benches.deleteTree(dir);
             }
         } catch (IOException e) {
             throw new CliException(1, "bench linux: " + e.getMessage());
@@ -139,26 +139,12 @@ public final class BenchLinuxCommand implements Runnable {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
     private static String list(double[] v) {
         StringBuilder sb = new StringBuilder();
         for (double d : v) {
             sb.append(sb.isEmpty() ? "" : " ").append(String.format("%.3f", d));
         }
         return sb.toString();
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     /** Output to two writers. */

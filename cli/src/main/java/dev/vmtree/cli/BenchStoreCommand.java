@@ -10,15 +10,12 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -68,7 +65,7 @@ public final class BenchStoreCommand implements Runnable {
             long packBytes = 0;
             for (int r = 0; r < runs; r++) {
                 Path dir = base.resolve("run" + r);
-                delete(dir);
+                Benches.deleteTree(dir);
                 SplittableRandom rnd = new SplittableRandom(1000 + r);
                 long[] dirtyPages = rnd.longs(dirtyCount * 2L, 0, pages).distinct().limit(dirtyCount).sorted().toArray();
                 byte[][] v2 = image.clone();
@@ -113,19 +110,19 @@ public final class BenchStoreCommand implements Runnable {
                         ingest[r], mbps(size, ingest[r]), dirty[r], dirtyTree[r], dirtyFlush[r],
                         dirty[r] - dirtyTree[r] - dirtyFlush[r], open[r], read[r], mbps(size, read[r]));
                 out.flush();
-                delete(dir);
+                Benches.deleteTree(dir);
             }
-            double mi = median(ingest);
-            double md = median(dirty);
-            double mr = median(read);
+            double mi = Benches.median(ingest);
+            double md = Benches.median(dirty);
+            double mr = Benches.median(read);
             out.printf("vmtree median: ingest %.0f ms = %.0f MB/s (target >= 600); 1%%-dirty version %.1f ms (target <= 100);"
                     + " read %.0f ms = %.0f MB/s (target >= 800); open %.1f ms; pack %d MB for %d MB%n",
-                    mi, mbps(size, mi), md, mr, mbps(size, mr), median(open), packBytes / 1_000_000, size / 1_000_000);
+                    mi, mbps(size, mi), md, mr, mbps(size, mr), Benches.median(open), packBytes / 1_000_000, size / 1_000_000);
             out.printf("vmtree best:   ingest %.0f MB/s; 1%%-dirty version %.1f ms; read %.0f MB/s%n",
                     mbps(size, min(ingest)), min(dirty), mbps(size, min(read)));
             peers(out, base, image, size);
             if (scratch == null) {
-                delete(base);
+                Benches.deleteTree(base);
             }
         } catch (IOException e) {
             throw new CliException(4, "benchmark scratch directory failed: " + e.getMessage(), e);
@@ -136,7 +133,7 @@ public final class BenchStoreCommand implements Runnable {
     private static void warmUp(Path base) throws IOException {
         byte[][] small = makeImage(16384);
         Path dir = base.resolve("warmup");
-        delete(dir);
+        Benches.deleteTree(dir);
         try (Repository repo = Repository.init(dir)) {
             PageTreeRoot v1;
             try (WriteTransaction tx = repo.beginWrite()) {
@@ -149,7 +146,7 @@ public final class BenchStoreCommand implements Runnable {
             }
             repo.pageTree(v1).readAll((i, p) -> {});
         }
-        delete(dir);
+        Benches.deleteTree(dir);
     }
 
     private void peers(PrintWriter out, Path base, byte[][] image, long size) throws IOException {
@@ -174,7 +171,7 @@ public final class BenchStoreCommand implements Runnable {
                 t[r] = (System.nanoTime() - t0) / 1e6;
             }
             if (ok) {
-                double m = median(t);
+                double m = Benches.median(t);
                 out.printf("peer median: %-40s %.0f ms = %.0f MB/s (one core)%n", String.join(" ", cmd[0], cmd[1]), m, mbps(size, m));
             } else {
                 out.printf("peer %s: not available%n", cmd[0]);
@@ -238,25 +235,5 @@ public final class BenchStoreCommand implements Runnable {
 
     private static double min(double[] v) {
         return Arrays.stream(v).min().orElse(Double.NaN);
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static void delete(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        List<Path> all = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.forEach(all::add);
-        }
-        all.sort(Comparator.reverseOrder());
-        for (Path p : all) {
-            Files.deleteIfExists(p);
-        }
     }
 }

@@ -122,9 +122,7 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
                     initrd == null ? null : MachineValues.readRamImage("initrd", initrd, memBytes),
                     initrd == null ? null : initrd.toString());
             machine = Boot.boot(config, console, images);
-            byte[] generation = new byte[16];
-            new java.security.SecureRandom().nextBytes(generation);
-            machine.initializeGenerationId(generation);
+            machine.initializeGenerationId(dev.vmtree.dom0.GenerationId.random().bytes());
         } catch (LoadException e) {
             throw new CliException(EXIT_CANNOT_RUN, e.getMessage());
         }

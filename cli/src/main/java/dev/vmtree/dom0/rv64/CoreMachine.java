@@ -96,11 +96,8 @@ final class CoreMachine implements MachineDriver.Replay {
      * the log would need the session to stop the clock there; they are refused.
      */
     dev.vmtree.core.input.ExternalInput inputFrom(ReplayLog replay) {
+        checkStart(replay);
         long now = machine.instructions();
-        if (replay.start() != now) {
-            throw new dev.vmtree.core.CorruptDataException("the replay log starts at instruction " + replay.start()
-                    + " but the state it should grow from is at " + now);
-        }
         for (ReplayEvent e : replay.events()) {
             if (e instanceof ReplayEvent.Input) {
                 continue;
@@ -110,24 +107,21 @@ final class CoreMachine implements MachineDriver.Replay {
                         + " (a mem write, reg or disk write); a debugging session replays only input past its start:"
                         + " use `vmtree replay REF --until N --to-instance NAME` and debug that instance");
             }
-            switch (e) {
-                case ReplayEvent.MemoryWrite w -> writeMemory(w.address(), w.data());
-                case ReplayEvent.RegisterWrite w -> setRegister(w.hart(), w.register(), w.value());
-                case ReplayEvent.DiskWrite w -> writeDisk(w.disk(), w.offset(), w.data());
-                case ReplayEvent.DiskZeroes z -> disk(z.disk()).writeZeroes(z.offset(), z.length());
-                case ReplayEvent.GenerationChange g -> changeGeneration(g.id());
-                case ReplayEvent.Input i -> throw new AssertionError();
-            }
+            applyEdit(e);
         }
         return new ReplayInput(replay.inputs());
     }
 
-    /** Switches to replaying {@code replay}: input only from it, its edits applied by {@link #replayTo}. */
-    void startReplay(ReplayLog replay) {
+    private void checkStart(ReplayLog replay) {
         if (replay.start() != machine.instructions()) {
             throw new dev.vmtree.core.CorruptDataException("the replay log starts at instruction " + replay.start()
                     + " but the state it should grow from is at " + machine.instructions());
         }
+    }
+
+    /** Switches to replaying {@code replay}: input only from it, its edits applied by {@link #replayTo}. */
+    void startReplay(ReplayLog replay) {
+        checkStart(replay);
         replayInput = new ReplayInput(replay.inputs());
         machine.setInput(replayInput);
         for (ReplayEvent e : replay.events()) {
@@ -188,17 +182,22 @@ final class CoreMachine implements MachineDriver.Replay {
                 divergence = "the log edits the machine at instruction " + e.at() + " but its clock passed from "
                         + "below to " + now + " without stopping there";
             }
-            switch (e) {
-                case ReplayEvent.MemoryWrite w -> writeMemory(w.address(), w.data());
-                case ReplayEvent.RegisterWrite w -> setRegister(w.hart(), w.register(), w.value());
-                case ReplayEvent.DiskWrite w -> writeDisk(w.disk(), w.offset(), w.data());
-                case ReplayEvent.DiskZeroes z -> {
-                    disk(z.disk()).writeZeroes(z.offset(), z.length());
-                    log(z);
-                }
-                case ReplayEvent.GenerationChange g -> changeGeneration(g.id());
-                case ReplayEvent.Input i -> throw new AssertionError("input is not an edit");
+            applyEdit(e);
+        }
+    }
+
+    /** Applies one edit from a log now, logging it again as the live edit would be. */
+    private void applyEdit(ReplayEvent e) {
+        switch (e) {
+            case ReplayEvent.MemoryWrite w -> writeMemory(w.address(), w.data());
+            case ReplayEvent.RegisterWrite w -> setRegister(w.hart(), w.register(), w.value());
+            case ReplayEvent.DiskWrite w -> writeDisk(w.disk(), w.offset(), w.data());
+            case ReplayEvent.DiskZeroes z -> {
+                disk(z.disk()).writeZeroes(z.offset(), z.length());
+                log(z);
             }
+            case ReplayEvent.GenerationChange g -> changeGeneration(g.id());
+            case ReplayEvent.Input i -> throw new AssertionError("input is not an edit");
         }
     }
 
