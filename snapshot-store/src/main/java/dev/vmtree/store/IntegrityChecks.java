@@ -65,11 +65,8 @@ final class IntegrityChecks {
     /** Every file under refs/ must be a ref JGit lists: 40 hex digits, or "ref: refs/..." (symbolic). */
     private static void checkLooseRefs(Repository repo, Path git, List<FsckReport.Problem> out) {
         Path refs = git.resolve("refs");
-        List<Path> files;
-        try (Stream<Path> s = Files.walk(refs)) {
-            files = s.filter(p -> !Files.isDirectory(p)).sorted().toList();
-        } catch (IOException e) {
-            out.add(problem(refs, "cannot be listed: " + e.getMessage()));
+        List<Path> files = filesUnder(refs, out);
+        if (files == null) {
             return;
         }
         Map<String, SnapshotId> listed;
@@ -128,16 +125,23 @@ final class IntegrityChecks {
         }
     }
 
+    /** The files under {@code dir}, sorted; null (and a problem) when it cannot be listed. */
+    private static List<Path> filesUnder(Path dir, List<FsckReport.Problem> out) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> !Files.isDirectory(p)).sorted().toList();
+        } catch (IOException e) {
+            out.add(problem(dir, "cannot be listed: " + e.getMessage()));
+            return null;
+        }
+    }
+
     /** Every line of every reflog must be an entry: gc keeps the snapshots reflogs name. */
     private static void checkReflogs(Path logs, List<FsckReport.Problem> out) {
         if (!Files.isDirectory(logs)) {
             return;
         }
-        List<Path> files;
-        try (Stream<Path> s = Files.walk(logs)) {
-            files = s.filter(p -> !Files.isDirectory(p)).sorted().toList();
-        } catch (IOException e) {
-            out.add(problem(logs, "cannot be listed: " + e.getMessage()));
+        List<Path> files = filesUnder(logs, out);
+        if (files == null) {
             return;
         }
         for (Path f : files) {

@@ -113,19 +113,24 @@ final class PagedBytes {
             return length - position;
         }
 
+        /** Makes page {@code index} the current one (null: a hole, all zeroes), checking its size. */
+        private void turnTo(long index) {
+            if (index == pageIndex) {
+                return;
+            }
+            page = pages.page(index);
+            if (page != null && page.length != ReplayLog.PAGE) {
+                throw new CorruptDataException("replay log: " + name + " page " + index + " has " + page.length
+                        + " bytes, not " + ReplayLog.PAGE);
+            }
+            pageIndex = index;
+        }
+
         int u8() {
             if (position >= length) {
                 throw new CorruptDataException("replay log: " + name + " truncated at byte " + position);
             }
-            long index = position / ReplayLog.PAGE;
-            if (index != pageIndex) {
-                page = pages.page(index);
-                if (page != null && page.length != ReplayLog.PAGE) {
-                    throw new CorruptDataException("replay log: " + name + " page " + index + " has " + page.length
-                            + " bytes, not " + ReplayLog.PAGE);
-                }
-                pageIndex = index;
-            }
+            turnTo(position / ReplayLog.PAGE);
             int v = page == null ? 0 : page[(int) (position % ReplayLog.PAGE)] & 0xFF;
             position++;
             return v;
@@ -158,14 +163,7 @@ final class PagedBytes {
                 long index = position / ReplayLog.PAGE;
                 int off = (int) (position % ReplayLog.PAGE);
                 int k = (int) Math.min(n - done, ReplayLog.PAGE - off);
-                if (index != pageIndex) {
-                    page = pages.page(index);
-                    if (page != null && page.length != ReplayLog.PAGE) {
-                        throw new CorruptDataException("replay log: " + name + " page " + index + " has " + page.length
-                                + " bytes, not " + ReplayLog.PAGE);
-                    }
-                    pageIndex = index;
-                }
+                turnTo(index);
                 if (page != null) {
                     System.arraycopy(page, off, b, done, k);
                 } else {
