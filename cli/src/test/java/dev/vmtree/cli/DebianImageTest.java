@@ -29,16 +29,25 @@ class DebianImageTest {
 
     @BeforeAll
     static void fetch() throws Exception {
+        debs = packages();
+    }
+
+    /**
+     * The kernel and busybox packages, from guests/fetch-debian.sh (the user's cache after the first
+     * fetch); aborts the calling test, saying why, when they cannot be fetched.
+     */
+    static List<Path> packages() throws Exception {
         Path script = Path.of("..", "guests", "fetch-debian.sh").toAbsolutePath().normalize();
         Process p = new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.PIPE).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            abort("the Debian packages cannot be fetched: " + err.strip());
+            abort("the Debian packages cannot be fetched (guests/fetch-debian.sh): " + err.strip());
         }
-        debs = new ArrayList<>();
-        out.lines().filter(l -> !l.isBlank()).forEach(l -> debs.add(Path.of(l)));
-        assertThat(debs).hasSize(2);
+        List<Path> found = new ArrayList<>();
+        out.lines().filter(l -> !l.isBlank()).forEach(l -> found.add(Path.of(l)));
+        assertThat(found).hasSize(2);
+        return found;
     }
 
     @Test

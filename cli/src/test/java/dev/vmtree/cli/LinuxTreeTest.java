@@ -1,7 +1,6 @@
 package dev.vmtree.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
@@ -43,17 +42,11 @@ class LinuxTreeTest {
     @BeforeAll
     static void bootLinux() throws Exception {
         assumeTrue(MkfsCommandTest.tool("mke2fs") != null, "e2fsprogs is not installed (.ci/install-deps)");
-        Path script = Path.of("..", "guests", "fetch-debian.sh").toAbsolutePath().normalize();
-        Process p = new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.PIPE).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            abort("the Debian packages cannot be fetched (guests/fetch-debian.sh): " + err.strip());
-        }
+        List<Path> debs = DebianImageTest.packages();
         System.setProperty("vmtree.home", Path.of(System.getProperty("vmtree.project.root")).toString());
         f = new Dom0Fixture(dir).init();
         List<String> args = new ArrayList<>(List.of("image", "import-deb"));
-        out.lines().filter(l -> !l.isBlank()).forEach(args::add);
+        debs.forEach(d -> args.add(d.toString()));
         f.vm(args.toArray(String[]::new)).ok();
         f.vm("create", "lx", "--image", "debian", "--memory", "256M", "--disk-size", "64M", "--mkfs", "ext4",
                 "--clock-base", "2026-06-01T00:00:00Z").ok();
