@@ -1,5 +1,6 @@
 package dev.vmtree.core;
 
+import dev.vmtree.core.cpu.Engine;
 import dev.vmtree.core.cpu.Hart;
 import dev.vmtree.core.cpu.HartHost;
 import dev.vmtree.core.cpu.MemorySystem;
@@ -89,6 +90,7 @@ public final class Machine {
     private TrapLoop trapLoop;
     /** Set from any thread by {@link #interrupt}; read once per run-loop step (at most CHECK_INTERVAL instructions). */
     private volatile boolean interrupted;
+    private Engine engine;
 
     /** A machine with fresh zeroed RAM. */
     public Machine(MachineConfig config, Console console) {
@@ -145,6 +147,7 @@ public final class Machine {
                 h.setStopped(h.id != 0);
             }
         }
+        setEngine(Engine.fromEnvironment());
     }
 
     public MachineConfig config() {
@@ -153,6 +156,20 @@ public final class Machine {
 
     public Bus bus() {
         return bus;
+    }
+
+    /** How this machine executes guest code; never part of its state. */
+    public Engine engine() {
+        return engine;
+    }
+
+    /**
+     * Chooses how this machine executes guest code from the next run on (between runs only). The
+     * state a run ends in does not depend on the engine or on when it was changed.
+     */
+    public void setEngine(Engine engine) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+        memory.useEngine(engine);
     }
 
     public MemorySystem memory() {

@@ -50,6 +50,19 @@ public final class MemorySystem {
         return bus;
     }
 
+    /** The engine the harts run under (see {@link Engine}). */
+    private Engine engine = Engine.INTERPRETER;
+
+    /** Switches the engine; called between runs. */
+    public void useEngine(Engine e) {
+        engine = e;
+    }
+
+    /** The current engine. */
+    public Engine engine() {
+        return engine;
+    }
+
     void attach(Tlb tlb) {
         tlbs.add(tlb);
     }
