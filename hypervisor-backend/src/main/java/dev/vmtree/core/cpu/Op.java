@@ -68,6 +68,11 @@ public final class Op {
      * instruction it replaced is kept by the region. Never produced by the decoder.
      */
     public static final int ENTER = 88;
+    /**
+     * Flag bit in a decoded slot, ignored by the interpreter: a translated region already covers
+     * this instruction, or none can start at it, so the translator need not count entries here.
+     */
+    public static final long COVERED = 1L << 31;
     /** C.ADDI with rd = rs1 and so on expand to the base ops; MV expands to ADD with rs1 = x0. */
     public static final int COUNT = 89;
 

@@ -12,12 +12,10 @@ import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
 import java.lang.classfile.attribute.CodeAttribute;
-import java.lang.classfile.instruction.SwitchCase;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +32,8 @@ import java.util.Map;
  * {@link Mmu#storeSlow} on a miss, which return a status: on a trap (or a store that asks for a
  * fresh fetch) the region returns with the count of the instructions that ran, the trapping one
  * included, exactly as the interpreter counts. Jumps to heads of the region go straight there; JALR
- * dispatches through the entry switch when its target stays on the page; anything else exits with
- * the pc.
+ * continues at the entry when it targets it; anything else exits with
+ * the pc. The method has one entry, the plan's: see {@link RegionPlan#heads}.
  */
 final class RegionCompiler {
     private RegionCompiler() {}
@@ -73,6 +71,75 @@ final class RegionCompiler {
 
     /** A compiled region: its code and its size, for the statistics. */
     record Compiled(Translated code, int bytecodeBytes) {}
+
+    /** Regions compiled by this JVM, by content: another machine (or a restore) running the same code reuses them. */
+    private static final int CACHE_MAX = 16384;
+    private static final java.util.LinkedHashMap<Key, Compiled> CACHE = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Compiled> eldest) {
+            return size() > CACHE_MAX;
+        }
+    };
+
+    /**
+     * A plan's content: everything the generated code depends on (the blocks and their decoded
+     * instructions), nothing it does not (the physical page, the machine).
+     */
+    record Key(long[] content, int hash) {
+        static Key of(RegionPlan plan) {
+            int n = 2;
+            for (RegionPlan.Block b : plan.blocks()) {
+                n += 4 + b.count();
+            }
+            long[] c = new long[n];
+            int i = 0;
+            c[i++] = plan.entry();
+            c[i++] = plan.blocks().size();
+            for (RegionPlan.Block b : plan.blocks()) {
+                c[i++] = b.head();
+                c[i++] = b.count();
+                c[i++] = b.end().ordinal();
+                c[i++] = b.next();
+                for (int s : b.slots()) {
+                    c[i++] = plan.decoded()[s];
+                }
+            }
+            return new Key(c, java.util.Arrays.hashCode(c));
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.hash == hash && java.util.Arrays.equals(k.content, content);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+    }
+
+    /** The compiled code of an equal plan made before in this JVM, or null. */
+    static Compiled cached(RegionPlan plan) {
+        synchronized (CACHE) {
+            return CACHE.get(Key.of(plan));
+        }
+    }
+
+    /** Compiles a plan (or takes it from the cache) and remembers it. */
+    static Compiled compileCached(RegionPlan plan) {
+        Key key = Key.of(plan);
+        synchronized (CACHE) {
+            Compiled c = CACHE.get(key);
+            if (c != null) {
+                return c;
+            }
+        }
+        Compiled c = compile(plan);
+        synchronized (CACHE) {
+            CACHE.put(key, c);
+        }
+        return c;
+    }
 
     /** Compiles and loads a plan; blocks are dropped from the end until the method fits. */
     static Compiled compile(RegionPlan plan) {
@@ -178,14 +245,7 @@ final class RegionCompiler {
             }
             b.lconst_0().lstore(EXIT_PC);
             b.labelBinding(dispatch);
-            List<SwitchCase> cases = new ArrayList<>();
-            for (RegionPlan.Block blk : blocks) {
-                if (blk.count() > 0) {
-                    cases.add(SwitchCase.of(blk.head(), heads.get(blk.head())));
-                }
-            }
-            cases.sort((p, q) -> Integer.compare(p.caseValue(), q.caseValue()));
-            b.iload(SLOT).lookupswitch(dispatchMiss, cases);
+            b.iload(SLOT).loadConstant(plan.entry()).if_icmpne(dispatchMiss).goto_(heads.get(plan.entry()));
             for (int i = 0; i < blocks.size(); i++) {
                 block(blocks.get(i), i + 1 < blocks.size() ? blocks.get(i + 1).head() : -1);
             }

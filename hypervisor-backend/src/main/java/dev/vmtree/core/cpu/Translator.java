@@ -42,7 +42,7 @@ final class Translator {
     });
 
     /** Counters for benchmarks and tests. */
-    public record Stats(long requests, long installed, long dropped, long flushes, long failures,
+    public record Stats(long requests, long installed, long reused, long dropped, long flushes, long failures,
                         long compileNanos, long bytecodeBytes, int live) {}
 
     /** One region: a plan, its code once compiled, and where it is installed. */
@@ -79,7 +79,7 @@ final class Translator {
         void compile() {
             long t0 = System.nanoTime();
             try {
-                RegionCompiler.Compiled c = RegionCompiler.compile(plan);
+                RegionCompiler.Compiled c = RegionCompiler.compileCached(plan);
                 bytecodeBytes = c.bytecodeBytes();
                 body = c.code();
             } catch (RuntimeException | LinkageError e) {
@@ -101,7 +101,7 @@ final class Translator {
     private final Region[] byPage;
     private final ConcurrentLinkedQueue<Region> ready = new ConcurrentLinkedQueue<>();
     private int inFlight;
-    private long requests, installed, dropped, flushes, failures, compileNanos, bytecodeBytes;
+    private long requests, installed, dropped, flushes, failures, compileNanos, bytecodeBytes, reused;
 
     Translator(MemorySystem mem, boolean eager) {
         this.mem = mem;
@@ -114,7 +114,7 @@ final class Translator {
     }
 
     Stats stats() {
-        return new Stats(requests, installed, dropped, flushes, failures, compileNanos, bytecodeBytes, live);
+        return new Stats(requests, installed, reused, dropped, flushes, failures, compileNanos, bytecodeBytes, live);
     }
 
     // ---- the interpreter's side ----------------------------------------------------------------
@@ -135,7 +135,8 @@ final class Translator {
 
     /** A page entry at {@code off} of decode page {@code c}: counts it and asks for a region when hot. */
     void entered(long[] c, int off) {
-        if (Op.op(c[off]) == Op.ENTER || !mem.translatable()) {
+        long d = c[off];
+        if ((d & Op.COVERED) != 0 || Op.op(d) == Op.ENTER || !mem.translatable()) {
             return;
         }
         if (!eager && ++c[MemorySystem.CODE_HEAT] < THRESHOLD) {
@@ -155,6 +156,7 @@ final class Translator {
         }
         RegionPlan plan = RegionPlan.plan(mem.readPage(ppn), c, off);
         if (plan == null) {
+            c[off] |= Op.COVERED;     // no region can start here: do not count entries again
             return;
         }
         requests++;
@@ -167,7 +169,12 @@ final class Translator {
         live++;
         r.nextInPage = byPage[ppn];
         byPage[ppn] = r;
-        if (eager) {
+        RegionCompiler.Compiled known = RegionCompiler.cached(plan);
+        if (known != null) {
+            r.body = known.code();          // this code ran before in this JVM: no compilation, no wait
+            reused++;
+            install(r);
+        } else if (eager) {
             r.compile();
             install(r);
         } else {
@@ -212,10 +219,17 @@ final class Translator {
             return;
         }
         long[] c = r.code;
+        for (RegionPlan.Block b : r.plan.blocks()) {
+            for (int s : b.slots()) {
+                if (s != b.head() && (c[s] & ~Op.COVERED) == r.plan.decoded()[s]) {
+                    c[s] |= Op.COVERED;     // inside a block: resumed there, the next head is near
+                }
+            }
+        }
         long enter = Op.ENTER | (long) r.id << 32;
         for (int i = 0; i < r.heads.length; i++) {
             int s = r.heads[i];
-            long d = c[s];
+            long d = c[s] & ~Op.COVERED;
             if (Op.op(d) != Op.ENTER && d == r.plan.decoded()[s]) {
                 r.originals[i] = d;
                 c[s] = enter;
@@ -243,6 +257,13 @@ final class Translator {
             Region r = table[i];
             if (r != null && !r.dead) {
                 if (r.installed && mem.liveCode(r.ppn) == r.code) {
+                    for (RegionPlan.Block b : r.plan.blocks()) {
+                        for (int s : b.slots()) {
+                            if ((r.code[s] & ~Op.COVERED) == r.plan.decoded()[s]) {
+                                r.code[s] &= ~Op.COVERED;
+                            }
+                        }
+                    }
                     for (int k = 0; k < r.heads.length; k++) {
                         if (r.originals[k] != -1) {
                             r.code[r.heads[k]] = r.originals[k];
