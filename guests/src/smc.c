@@ -78,21 +78,26 @@ static const char *const how_name[] = {"sw", "sh low half", "sh high half", "amo
 static u32 words[N];
 static u64 expected[N], out[N];
 
-/* Runs one patch loop over words[]/expected[] and reports the first iteration that saw old code. */
+/* Runs one patch loop over words[]/expected[]; reports the first wrong iteration and how many were. */
 static void run_loop(const char *what, patch_loop *loop, const void *target, u64 fence, u64 how)
 {
+    check_true("3: patched code on the storing page", ((u64)target ^ (u64)smc_page) >> 12 == 0);
     for (int i = 0; i < N; i++)
         out[i] = 0xdead;
     loop(out, words, N, fence, how);
+    int first = -1, wrong = 0;
     for (int i = 0; i < N; i++) {
         if (out[i] != expected[i]) {
-            check_failures++;
-            printf("FAIL 3: %s, %s, %s: iteration %d got 0x%lx expected 0x%lx\n", what, how_name[how],
-                   fence ? "fence.i" : "no fence.i", i, out[i], expected[i]);
-            return;
+            wrong++;
+            if (first < 0)
+                first = i;
         }
     }
-    check_true("3: patched code on the storing page", ((u64)target ^ (u64)smc_page) >> 12 == 0);
+    if (wrong > 0) {
+        check_failures++;
+        printf("FAIL 3: %s, %s, %s: iteration %d got 0x%lx expected 0x%lx (%d of %d iterations wrong)\n",
+               what, how_name[how], fence ? "fence.i" : "no fence.i", first, out[first], expected[first], wrong, N);
+    }
 }
 
 /* Even iterations addi t2, zero, 100 + i; odd ones lui t2, i. */
