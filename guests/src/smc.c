@@ -11,6 +11,9 @@
  *      buffer, a loop on the storing page that patches itself halfway);
  *   5. rewrites done by amoswap.w/amoadd.w, by byte stores and by misaligned stores (one crossing
  *      a page boundary).
+ * Not checked, because it is a property of QEMU's translation blocks rather than of the ISA: on
+ * QEMU 7.2 an instruction straight-line after the store that rewrites it, in the same block, runs
+ * as it was when the block was translated (the old code, even on the block's first execution).
  */
 #include "guest.h"
 
