@@ -46,7 +46,7 @@ class EnginesAgreeTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"churn", "bench-loop", "bench-mem", "rv64i", "c", "mmu"})
+    @ValueSource(strings = {"churn", "bench-loop", "bench-mem", "rv64i", "c", "mmu", "smc"})
     void everyEngineEndsInTheSameStateId(String program) throws Exception {
         String interpreted = runWhole(program, Engine.INTERPRETER);
         assertThat(runWhole(program, Engine.EAGER)).as("eager").isEqualTo(interpreted);
