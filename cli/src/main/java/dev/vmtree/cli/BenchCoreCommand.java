@@ -40,10 +40,10 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "core",
         mixinStandardHelpOptions = true,
-        description = {"Measure guest MIPS of the core (median of runs after warm-up) under each --engine, beside"
-                + " qemu-system-riscv64 (TCG; with --qemu-icount also TCG with -icount shift=0).",
-            "One row per program and engine; after the table, each engine's first run against its median (the"
-                + " warm-up: JIT compilation, and translation for the translator engines)."})
+        description = {"Measure guest MIPS of the core (median of runs after warm-up) per engine, beside qemu-system-riscv64.",
+            "One row per program and --engine; QEMU runs TCG and, with --qemu-icount, also TCG with -icount shift=0,"
+                + " in columns of its own. After the table, each engine's first run against its median (the warm-up:"
+                + " JIT compilation, and translation for the translator engines)."})
 public final class BenchCoreCommand implements Runnable {
 
     @Spec
@@ -53,7 +53,7 @@ public final class BenchCoreCommand implements Runnable {
             description = "Benchmark program(s); default guests/bin/bench-loop.elf and guests/bin/bench-mem.elf.")
     List<Path> programs = new ArrayList<>();
 
-    @Option(names = "--engine", paramLabel = "ENGINE", split = ",",
+    @Option(names = "--engine", paramLabel = "ENGINE", split = ",", completionCandidates = EngineOption.Names.class,
             description = "Engine(s) to measure, comma-separated or repeated: interpreter, translator, eager"
                     + " (default: interpreter,translator; core.engine and VMTREE_ENGINE do not change the list).")
     List<String> engineNames = new ArrayList<>();

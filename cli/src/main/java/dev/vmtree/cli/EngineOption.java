@@ -14,12 +14,22 @@ import picocli.CommandLine.Option;
  */
 final class EngineOption {
     static final String DESCRIPTION = "How the core executes guest code: interpreter, translator (hot code"
-            + " translated to JVM bytecode in the background) or eager (all code translated before it runs)."
-            + " Changes only the speed, never the result; not stored with the machine. Default: the"
-            + " configuration's core.engine, else $VMTREE_ENGINE, else interpreter.";
+            + " translated to JVM bytecode in the background) or eager (every code page translated when it first"
+            + " runs). Changes only the speed, never the result; not stored with the machine. Default: the"
+            + " configuration's core.engine, else $VMTREE_ENGINE, else interpreter. With --debug the command"
+            + " says which engine it chose, and why.";
 
-    @Option(names = "--engine", paramLabel = "ENGINE", description = DESCRIPTION)
+    @Option(names = "--engine", paramLabel = "ENGINE", completionCandidates = Names.class, description = DESCRIPTION)
     String engine;
+
+    /** The engines' names, for shell completion. */
+    static final class Names implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(dev.vmtree.core.cpu.Engine.values()).map(dev.vmtree.core.cpu.Engine::label)
+                    .iterator();
+        }
+    }
 
     /**
      * The engine for a command that opens no repository ({@code exec}), with the configuration of

@@ -60,7 +60,7 @@ public final class VmtreeCommand implements Runnable {
     boolean quiet;
 
     @Option(names = "--debug", scope = ScopeType.INHERIT,
-            description = "Print stack traces with errors, and which engine runs the guest (as VMTREE_DEBUG=1 does).")
+            description = "Print stack traces with errors (as VMTREE_DEBUG=1 does).")
     boolean debug;
 
     /** The directory given with -C, or the current directory. */
