@@ -36,7 +36,7 @@ class GuestProgramsTest {
         List<Guest> guests = new ArrayList<>();
         guests.add(new Guest("hello", List.of(), 0, "Hello from a vmtree guest"));
         guests.add(new Guest("fail", List.of(), 1, "fail: this guest reports a failure on purpose"));
-        for (String name : List.of("rv64i", "m", "a", "c", "zicsr", "mmu", "sbi-base", "sbi-time", "sbi-ipi",
+        for (String name : List.of("rv64i", "m", "a", "c", "zicsr", "smc", "mmu", "sbi-base", "sbi-time", "sbi-ipi",
                 "sbi-rfence", "sbi-srst", "sbi-dbcn", "sbi-legacy", "sbi-hostile", "illegal")) {
             guests.add(new Guest(name, List.of(), 0, name + ": PASS"));
         }

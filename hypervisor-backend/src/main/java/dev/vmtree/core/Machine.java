@@ -432,6 +432,7 @@ public final class Machine {
                 advanceIdle(now, Math.min(Math.max(wake, nextCheck), end));
                 continue;
             }
+            memory.beforeSlice();
             int n = h.interpret((int) (Math.min(nextCheck, end) - now));
             instructions += n;
         }

@@ -12,7 +12,10 @@ final class Atomics {
     static final int AMOADD = 0x00, AMOSWAP = 0x01, LR = 0x02, SC = 0x03, AMOXOR = 0x04, AMOOR = 0x08,
             AMOAND = 0x0C, AMOMIN = 0x10, AMOMAX = 0x14, AMOMINU = 0x18, AMOMAXU = 0x1C;
 
-    /** Executes an AMO/LR/SC; returns true when it trapped (h.pc already at the handler). */
+    /**
+     * Executes an AMO/LR/SC; returns true when the hart must reload its pc: it trapped (h.pc at the
+     * handler) or its store discarded decoded code (h.pc past it, see {@link Mmu#codeChanged}).
+     */
     static boolean execute(Hart h, long d) {
         int imm = Op.imm(d);
         int f5 = imm & 31;
@@ -48,7 +51,7 @@ final class Atomics {
                 h.x[rd] = 1;
             }
             h.reservation = -1;
-            return false;
+            return Mmu.codeChanged(h, h.pc, d);
         }
         long old = mem.load(pa, width);
         if (width == 4) {
@@ -68,6 +71,6 @@ final class Atomics {
         };
         mem.store(pa, width, result);
         h.x[rd] = old;
-        return false;
+        return Mmu.codeChanged(h, h.pc, d);
     }
 }

@@ -87,7 +87,7 @@ public final class Hart {
     private int scratchSlot;
 
     private static long[] sentinels() {
-        long[] a = new long[MemorySystem.CODE_SLOTS + 2];
+        long[] a = new long[MemorySystem.CODE_PAGE_LENGTH];
         java.util.Arrays.fill(a, PAGE_END_SLOT);
         return a;
     }
@@ -377,8 +377,8 @@ public final class Hart {
             long d = code[off];
             left--;
             switch ((int) d & 0xFF) {
-                case ADDI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] + (d >> 32);
-                case LUI -> x[((int) d >>> 9 & 63)] = (d >> 32);
+                case ADDI -> x[((int) d >>> 9 & 63)] = Semantics.add(x[((int) d >>> 15 & 31)], d >> 32);
+                case LUI -> x[((int) d >>> 9 & 63)] = d >> 32;
                 case AUIPC -> x[((int) d >>> 9 & 63)] = base + (off << 1) + (d >> 32);
                 case JAL -> {
                     long pc = base + (off << 1);
@@ -404,7 +404,7 @@ public final class Hart {
                     continue;
                 }
                 case BEQ -> {
-                    if (x[((int) d >>> 15 & 31)] == x[((int) d >>> 20 & 31)]) {
+                    if (Semantics.beq(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)])) {
                         long target = base + (off << 1) + (d >> 32);
                         if (((target ^ base) >>> 12) == 0) {
                             off = ((int) target & 0xFFF) >>> 1;
@@ -416,7 +416,7 @@ public final class Hart {
                     }
                 }
                 case BNE -> {
-                    if (x[((int) d >>> 15 & 31)] != x[((int) d >>> 20 & 31)]) {
+                    if (Semantics.bne(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)])) {
                         long target = base + (off << 1) + (d >> 32);
                         if (((target ^ base) >>> 12) == 0) {
                             off = ((int) target & 0xFFF) >>> 1;
@@ -428,7 +428,7 @@ public final class Hart {
                     }
                 }
                 case BLT -> {
-                    if (x[((int) d >>> 15 & 31)] < x[((int) d >>> 20 & 31)]) {
+                    if (Semantics.blt(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)])) {
                         long target = base + (off << 1) + (d >> 32);
                         if (((target ^ base) >>> 12) == 0) {
                             off = ((int) target & 0xFFF) >>> 1;
@@ -440,7 +440,7 @@ public final class Hart {
                     }
                 }
                 case BGE -> {
-                    if (x[((int) d >>> 15 & 31)] >= x[((int) d >>> 20 & 31)]) {
+                    if (Semantics.bge(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)])) {
                         long target = base + (off << 1) + (d >> 32);
                         if (((target ^ base) >>> 12) == 0) {
                             off = ((int) target & 0xFFF) >>> 1;
@@ -452,7 +452,7 @@ public final class Hart {
                     }
                 }
                 case BLTU -> {
-                    if (Long.compareUnsigned(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]) < 0) {
+                    if (Semantics.bltu(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)])) {
                         long target = base + (off << 1) + (d >> 32);
                         if (((target ^ base) >>> 12) == 0) {
                             off = ((int) target & 0xFFF) >>> 1;
@@ -464,7 +464,7 @@ public final class Hart {
                     }
                 }
                 case BGEU -> {
-                    if (Long.compareUnsigned(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]) >= 0) {
+                    if (Semantics.bgeu(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)])) {
                         long target = base + (off << 1) + (d >> 32);
                         if (((target ^ base) >>> 12) == 0) {
                             off = ((int) target & 0xFFF) >>> 1;
@@ -477,9 +477,9 @@ public final class Hart {
                 }
                 case LD -> {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
-                    int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (t.rTag[i] == va >>> 12 && ((int) va & 0xFFF) <= 0xFF8) {
-                        x[((int) d >>> 9 & 63)] = (long) I64.get(t.rPage[i], (int) va & 0xFFF);
+                    byte[] p = Semantics.readable(t, va, 8);
+                    if (p != null) {
+                        x[((int) d >>> 9 & 63)] = Semantics.ld(p, (int) va & 0xFFF);
                     } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
@@ -488,9 +488,9 @@ public final class Hart {
                 }
                 case LW -> {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
-                    int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (t.rTag[i] == va >>> 12 && ((int) va & 0xFFF) <= 0xFFC) {
-                        x[((int) d >>> 9 & 63)] = (int) I32.get(t.rPage[i], (int) va & 0xFFF);
+                    byte[] p = Semantics.readable(t, va, 4);
+                    if (p != null) {
+                        x[((int) d >>> 9 & 63)] = Semantics.lw(p, (int) va & 0xFFF);
                     } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
@@ -499,33 +499,53 @@ public final class Hart {
                 }
                 case LWU -> {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
-                    int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (t.rTag[i] == va >>> 12 && ((int) va & 0xFFF) <= 0xFFC) {
-                        x[((int) d >>> 9 & 63)] = (int) I32.get(t.rPage[i], (int) va & 0xFFF) & 0xFFFF_FFFFL;
+                    byte[] p = Semantics.readable(t, va, 4);
+                    if (p != null) {
+                        x[((int) d >>> 9 & 63)] = Semantics.lwu(p, (int) va & 0xFFF);
                     } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
                         continue;
                     }
                 }
-                case LH, LHU -> {
+                case LH -> {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
-                    int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (t.rTag[i] == va >>> 12 && ((int) va & 0xFFF) != 0xFFF) {
-                        short v = (short) I16.get(t.rPage[i], (int) va & 0xFFF);
-                        x[((int) d >>> 9 & 63)] = ((int) d & 0xFF) == LH ? v : v & 0xFFFFL;
+                    byte[] p = Semantics.readable(t, va, 2);
+                    if (p != null) {
+                        x[((int) d >>> 9 & 63)] = Semantics.lh(p, (int) va & 0xFFF);
                     } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
                         continue;
                     }
                 }
-                case LB, LBU -> {
+                case LHU -> {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
-                    int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (t.rTag[i] == va >>> 12) {
-                        byte v = t.rPage[i][(int) va & 0xFFF];
-                        x[((int) d >>> 9 & 63)] = ((int) d & 0xFF) == LB ? v : v & 0xFFL;
+                    byte[] p = Semantics.readable(t, va, 2);
+                    if (p != null) {
+                        x[((int) d >>> 9 & 63)] = Semantics.lhu(p, (int) va & 0xFFF);
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        continue;
+                    }
+                }
+                case LB -> {
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
+                    byte[] p = Semantics.readable(t, va, 1);
+                    if (p != null) {
+                        x[((int) d >>> 9 & 63)] = Semantics.lb(p, (int) va & 0xFFF);
+                    } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        continue;
+                    }
+                }
+                case LBU -> {
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
+                    byte[] p = Semantics.readable(t, va, 1);
+                    if (p != null) {
+                        x[((int) d >>> 9 & 63)] = Semantics.lbu(p, (int) va & 0xFFF);
                     } else if (Mmu.loadSlow(this, d, va, base + (off << 1), max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
@@ -534,9 +554,9 @@ public final class Hart {
                 }
                 case SD -> {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
-                    int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (t.wTag[i] == va >>> 12 && ((int) va & 0xFFF) <= 0xFF8) {
-                        I64.set(t.wPage[i], (int) va & 0xFFF, x[((int) d >>> 20 & 31)]);
+                    byte[] p = Semantics.writable(t, va, 8);
+                    if (p != null) {
+                        Semantics.sd(p, (int) va & 0xFFF, x[((int) d >>> 20 & 31)]);
                     } else if (Mmu.storeSlow(this, 8, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
@@ -548,9 +568,9 @@ public final class Hart {
                 }
                 case SW -> {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
-                    int i = (int) (va >>> 12) & Tlb.MASK;
-                    if (t.wTag[i] == va >>> 12 && ((int) va & 0xFFF) <= 0xFFC) {
-                        I32.set(t.wPage[i], (int) va & 0xFFF, (int) x[((int) d >>> 20 & 31)]);
+                    byte[] p = Semantics.writable(t, va, 4);
+                    if (p != null) {
+                        Semantics.sw(p, (int) va & 0xFFF, x[((int) d >>> 20 & 31)]);
                     } else if (Mmu.storeSlow(this, 4, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
@@ -560,17 +580,12 @@ public final class Hart {
                         continue;
                     }
                 }
-                case SH, SB -> {
+                case SH -> {
                     long va = x[((int) d >>> 15 & 31)] + (d >> 32);
-                    int i = (int) (va >>> 12) & Tlb.MASK;
-                    boolean half = ((int) d & 0xFF) == SH;
-                    if (t.wTag[i] == va >>> 12 && (!half || ((int) va & 0xFFF) != 0xFFF)) {
-                        if (half) {
-                            I16.set(t.wPage[i], (int) va & 0xFFF, (short) x[((int) d >>> 20 & 31)]);
-                        } else {
-                            t.wPage[i][(int) va & 0xFFF] = (byte) x[((int) d >>> 20 & 31)];
-                        }
-                    } else if (Mmu.storeSlow(this, half ? 2 : 1, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, max - left)) {
+                    byte[] p = Semantics.writable(t, va, 2);
+                    if (p != null) {
+                        Semantics.sh(p, (int) va & 0xFFF, x[((int) d >>> 20 & 31)]);
+                    } else if (Mmu.storeSlow(this, 2, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, max - left)) {
                         base = this.pc - 4096;
                         off = MemorySystem.CODE_SLOTS;
                         if (exitSlice) {
@@ -579,37 +594,60 @@ public final class Hart {
                         continue;
                     }
                 }
-                case SLTI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] < (d >> 32) ? 1 : 0;
-                case SLTIU -> x[((int) d >>> 9 & 63)] = Long.compareUnsigned(x[((int) d >>> 15 & 31)], (d >> 32)) < 0 ? 1 : 0;
-                case XORI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] ^ (d >> 32);
-                case ORI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] | (d >> 32);
-                case ANDI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] & (d >> 32);
-                case SLLI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] << (d >> 32);
-                case SRLI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] >>> (d >> 32);
-                case SRAI -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] >> (d >> 32);
-                case ADD -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] + x[((int) d >>> 20 & 31)];
-                case SUB -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] - x[((int) d >>> 20 & 31)];
-                case SLL -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] << x[((int) d >>> 20 & 31)];
-                case SLT -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] < x[((int) d >>> 20 & 31)] ? 1 : 0;
-                case SLTU -> x[((int) d >>> 9 & 63)] = Long.compareUnsigned(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]) < 0 ? 1 : 0;
-                case XOR -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] ^ x[((int) d >>> 20 & 31)];
-                case SRL -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] >>> x[((int) d >>> 20 & 31)];
-                case SRA -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] >> x[((int) d >>> 20 & 31)];
-                case OR -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] | x[((int) d >>> 20 & 31)];
-                case AND -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] & x[((int) d >>> 20 & 31)];
-                case ADDIW -> x[((int) d >>> 9 & 63)] = (int) (x[((int) d >>> 15 & 31)] + (d >> 32));
-                case SLLIW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] << (d >> 32);
-                case SRLIW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] >>> (d >> 32);
-                case SRAIW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] >> (d >> 32);
-                case ADDW -> x[((int) d >>> 9 & 63)] = (int) (x[((int) d >>> 15 & 31)] + x[((int) d >>> 20 & 31)]);
-                case SUBW -> x[((int) d >>> 9 & 63)] = (int) (x[((int) d >>> 15 & 31)] - x[((int) d >>> 20 & 31)]);
-                case SLLW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] << x[((int) d >>> 20 & 31)];
-                case SRLW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] >>> x[((int) d >>> 20 & 31)];
-                case SRAW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] >> x[((int) d >>> 20 & 31)];
-                case MUL -> x[((int) d >>> 9 & 63)] = x[((int) d >>> 15 & 31)] * x[((int) d >>> 20 & 31)];
-                case MULW -> x[((int) d >>> 9 & 63)] = (int) x[((int) d >>> 15 & 31)] * (int) x[((int) d >>> 20 & 31)];
-                case MULH, MULHSU, MULHU, DIV, DIVU, REM, REMU, DIVW, DIVUW, REMW, REMUW ->
-                        x[((int) d >>> 9 & 63)] = Alu.muldiv((int) d & 0xFF, x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case SB -> {
+                    long va = x[((int) d >>> 15 & 31)] + (d >> 32);
+                    byte[] p = Semantics.writable(t, va, 1);
+                    if (p != null) {
+                        Semantics.sb(p, (int) va & 0xFFF, x[((int) d >>> 20 & 31)]);
+                    } else if (Mmu.storeSlow(this, 1, va, x[((int) d >>> 20 & 31)], base + (off << 1), d, max - left)) {
+                        base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        if (exitSlice) {
+                            break loop;
+                        }
+                        continue;
+                    }
+                }
+                case SLTI -> x[((int) d >>> 9 & 63)] = Semantics.slt(x[((int) d >>> 15 & 31)], d >> 32);
+                case SLTIU -> x[((int) d >>> 9 & 63)] = Semantics.sltu(x[((int) d >>> 15 & 31)], d >> 32);
+                case XORI -> x[((int) d >>> 9 & 63)] = Semantics.xor(x[((int) d >>> 15 & 31)], d >> 32);
+                case ORI -> x[((int) d >>> 9 & 63)] = Semantics.or(x[((int) d >>> 15 & 31)], d >> 32);
+                case ANDI -> x[((int) d >>> 9 & 63)] = Semantics.and(x[((int) d >>> 15 & 31)], d >> 32);
+                case SLLI -> x[((int) d >>> 9 & 63)] = Semantics.sll(x[((int) d >>> 15 & 31)], d >> 32);
+                case SRLI -> x[((int) d >>> 9 & 63)] = Semantics.srl(x[((int) d >>> 15 & 31)], d >> 32);
+                case SRAI -> x[((int) d >>> 9 & 63)] = Semantics.sra(x[((int) d >>> 15 & 31)], d >> 32);
+                case ADDIW -> x[((int) d >>> 9 & 63)] = Semantics.addw(x[((int) d >>> 15 & 31)], d >> 32);
+                case SLLIW -> x[((int) d >>> 9 & 63)] = Semantics.sllw(x[((int) d >>> 15 & 31)], d >> 32);
+                case SRLIW -> x[((int) d >>> 9 & 63)] = Semantics.srlw(x[((int) d >>> 15 & 31)], d >> 32);
+                case SRAIW -> x[((int) d >>> 9 & 63)] = Semantics.sraw(x[((int) d >>> 15 & 31)], d >> 32);
+                case ADD -> x[((int) d >>> 9 & 63)] = Semantics.add(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case SUB -> x[((int) d >>> 9 & 63)] = Semantics.sub(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case SLL -> x[((int) d >>> 9 & 63)] = Semantics.sll(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case SLT -> x[((int) d >>> 9 & 63)] = Semantics.slt(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case SLTU -> x[((int) d >>> 9 & 63)] = Semantics.sltu(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case XOR -> x[((int) d >>> 9 & 63)] = Semantics.xor(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case SRL -> x[((int) d >>> 9 & 63)] = Semantics.srl(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case SRA -> x[((int) d >>> 9 & 63)] = Semantics.sra(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case OR -> x[((int) d >>> 9 & 63)] = Semantics.or(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case AND -> x[((int) d >>> 9 & 63)] = Semantics.and(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case ADDW -> x[((int) d >>> 9 & 63)] = Semantics.addw(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case SUBW -> x[((int) d >>> 9 & 63)] = Semantics.subw(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case SLLW -> x[((int) d >>> 9 & 63)] = Semantics.sllw(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case SRLW -> x[((int) d >>> 9 & 63)] = Semantics.srlw(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case SRAW -> x[((int) d >>> 9 & 63)] = Semantics.sraw(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case MUL -> x[((int) d >>> 9 & 63)] = Semantics.mul(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case MULW -> x[((int) d >>> 9 & 63)] = Semantics.mulw(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case MULH -> x[((int) d >>> 9 & 63)] = Semantics.mulh(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case MULHSU -> x[((int) d >>> 9 & 63)] = Semantics.mulhsu(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case MULHU -> x[((int) d >>> 9 & 63)] = Semantics.mulhu(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case DIV -> x[((int) d >>> 9 & 63)] = Semantics.div(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case DIVU -> x[((int) d >>> 9 & 63)] = Semantics.divu(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case REM -> x[((int) d >>> 9 & 63)] = Semantics.rem(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case REMU -> x[((int) d >>> 9 & 63)] = Semantics.remu(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case DIVW -> x[((int) d >>> 9 & 63)] = Semantics.divw(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case DIVUW -> x[((int) d >>> 9 & 63)] = Semantics.divuw(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case REMW -> x[((int) d >>> 9 & 63)] = Semantics.remw(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
+                case REMUW -> x[((int) d >>> 9 & 63)] = Semantics.remuw(x[((int) d >>> 15 & 31)], x[((int) d >>> 20 & 31)]);
                 case FLW, FLD, FSW, FSD, FP_OP, FP_FMA -> {
                     this.pc = base + (off << 1);
                     sliceSteps = max - left - 1;
@@ -632,6 +670,27 @@ public final class Hart {
                         off = MemorySystem.CODE_SLOTS;
                         continue;
                     }
+                }
+                case ENTER -> {
+                    // The head of a translated block: the region runs as far as the budget allows.
+                    int l = Translator.enter(this, code, d, base, off, left + 1, max);
+                    if (l == left + 1) {
+                        // It could not cover its first block (or its page changed): step the
+                        // instruction it replaced once from a page of sentinels.
+                        left++;
+                        scratch[scratchSlot] = PAGE_END_SLOT;
+                        scratch[off] = Translator.original(this, d, off);
+                        scratchSlot = off;
+                        code = scratch;
+                        continue;
+                    }
+                    left = l;
+                    base = this.pc - 4096;
+                    off = MemorySystem.CODE_SLOTS;
+                    if (exitSlice) {
+                        break loop;
+                    }
+                    continue;
                 }
                 case UNDECODED -> {
                     left++;
@@ -664,6 +723,9 @@ public final class Hart {
                     code = c;
                     base = pc & ~0xFFFL;
                     off = ((int) pc & 0xFFF) >>> 1;
+                    if (mem.translator != null) {
+                        mem.translator.entered(c, off);
+                    }
                     continue;
                 }
                 default -> {

@@ -23,6 +23,13 @@ import java.util.List;
  */
 public final class MemorySystem {
     static final int CODE_SLOTS = Bus.PAGE_SIZE / 2;
+    /**
+     * Length of a decoded page: the slots, two PAGE_END sentinels (a 2- or 4-byte step off the end
+     * re-fetches), the RAM page index at {@link #CODE_PPN} and the translator's entry count at
+     * {@link #CODE_HEAT}; the interpreter never reads past the sentinels.
+     */
+    static final int CODE_PAGE_LENGTH = CODE_SLOTS + 4;
+    static final int CODE_PPN = CODE_SLOTS + 2, CODE_HEAT = CODE_SLOTS + 3;
     private static final long PAGE_END_SLOT = Op.pack(Op.PAGE_END, false, 0, 0, 0, 0);
 
     final Bus bus;
@@ -52,10 +59,50 @@ public final class MemorySystem {
 
     /** The engine the harts run under (see {@link Engine}). */
     private Engine engine = Engine.INTERPRETER;
+    /** The translation tier, null under the interpreter. */
+    Translator translator;
+    /** Set whenever decoded code is discarded; a store that sets it makes the hart fetch afresh. */
+    boolean codeDiscarded;
 
-    /** Switches the engine; called between runs. */
+    /**
+     * Switches the engine; called between runs. Leaving a translating engine removes every
+     * translation, so the interpreter alone runs from then on.
+     */
     public void useEngine(Engine e) {
+        if (e == engine) {
+            return;
+        }
+        if (e == Engine.INTERPRETER) {
+            translator.dropAll();
+            translator = null;
+        } else if (translator == null) {
+            translator = new Translator(this, e == Engine.EAGER);
+        } else {
+            translator.setEager(e == Engine.EAGER);
+        }
         engine = e;
+    }
+
+    /** The live decoded page of RAM page {@code ppn}, or null. */
+    long[] liveCode(int ppn) {
+        return code[ppn];
+    }
+
+    /** The RAM page the translator may decode: breakpoints keep translation off. */
+    boolean translatable() {
+        return breakpoints == null;
+    }
+
+    /** Translation statistics, or null under the interpreter. */
+    public Translator.Stats translationStats() {
+        return translator == null ? null : translator.stats();
+    }
+
+    /** Installs translations finished in the background (between slices, on the machine's thread). */
+    public void beforeSlice() {
+        if (translator != null) {
+            translator.installReady();
+        }
     }
 
     /** The current engine. */
@@ -100,9 +147,10 @@ public final class MemorySystem {
     long[] codePage(int ppn) {
         long[] c = code[ppn];
         if (c == null) {
-            c = new long[CODE_SLOTS + 2];
+            c = new long[CODE_PAGE_LENGTH];
             c[CODE_SLOTS] = PAGE_END_SLOT; // falling off the page (2- or 4-byte step) re-fetches
             c[CODE_SLOTS + 1] = PAGE_END_SLOT;
+            c[CODE_PPN] = ppn;
             code[ppn] = c;
             for (Tlb t : tlbs) {
                 t.dropWrite(ppn);
@@ -113,6 +161,10 @@ public final class MemorySystem {
 
     private void discardCode(int ppn) {
         code[ppn] = null;
+        codeDiscarded = true;
+        if (translator != null) {
+            translator.dropPage(ppn);
+        }
         for (Tlb t : tlbs) {
             t.dropCode(ppn);
         }
@@ -159,11 +211,11 @@ public final class MemorySystem {
 
     /** fence.i and external code changes: forget every decoded instruction. */
     public void invalidateCode() {
-        for (int i = 0; i < code.length; i++) {
-            if (code[i] != null) {
-                code[i] = null;
-            }
+        if (translator != null) {
+            translator.dropAll();
         }
+        java.util.Arrays.fill(code, null);
+        codeDiscarded = true;
         for (Tlb t : tlbs) {
             t.flush();
         }

@@ -276,7 +276,7 @@ final class Mmu {
                 long pa = (((va + k) >>> 12) == (va >>> 12) ? pa0 + k : (pa1 & ~0xFFFL) + ((va + k) & 0xFFF));
                 mem.store(pa, 1, value >>> (8 * k));
             }
-            return false;
+            return codeChanged(h, pc, d);
         }
         long pa = translate(h, va, WRITE);
         if (pa == -1) {
@@ -298,7 +298,7 @@ final class Mmu {
                 case 4 -> I32.set(page, off, (int) value);
                 default -> I64.set(page, off, value);
             }
-            return false;
+            return codeChanged(h, pc, d);
         }
         mem.fault = false;
         mem.store(pa, size, value);
@@ -312,6 +312,21 @@ final class Mmu {
             h.exitSlice = true;
             return true;
         }
-        return false;
+        return codeChanged(h, pc, d);
+    }
+
+    /**
+     * After a store that completed: when it discarded decoded instructions (its own page's, another
+     * page's, or by DMA), the hart must fetch afresh, as a hart whose instruction cache snoops its
+     * stores would see the new code at the next instruction. Sets the pc past the store and returns
+     * true then.
+     */
+    static boolean codeChanged(Hart h, long pc, long d) {
+        if (!h.mem.codeDiscarded) {
+            return false;
+        }
+        h.mem.codeDiscarded = false;
+        h.pc = pc + Op.length(d);
+        return true;
     }
 }

@@ -63,8 +63,18 @@ public final class Op {
     public static final int FLW = 82, FLD = 83, FSW = 84, FSD = 85;
     /** OP-FP (imm = the instruction; rd is the x destination where there is one) and the four fused multiply-adds. */
     public static final int FP_OP = 86, FP_FMA = 87;
+    /**
+     * The head of a translated block ({@link Translator}): imm = the region's number. The
+     * instruction it replaced is kept by the region. Never produced by the decoder.
+     */
+    public static final int ENTER = 88;
+    /**
+     * Flag bit in a decoded slot, ignored by the interpreter: a translated region already covers
+     * this instruction, or none can start at it, so the translator need not count entries here.
+     */
+    public static final long COVERED = 1L << 31;
     /** C.ADDI with rd = rs1 and so on expand to the base ops; MV expands to ADD with rs1 = x0. */
-    public static final int COUNT = 88;
+    public static final int COUNT = 89;
 
     static long pack(int op, boolean compressed, int rd, int rs1, int rs2, int imm) {
         int r = rd == 0 ? 32 : rd;
