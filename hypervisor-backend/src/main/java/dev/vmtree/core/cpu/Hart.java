@@ -724,7 +724,7 @@ public final class Hart {
                     base = pc & ~0xFFFL;
                     off = ((int) pc & 0xFFF) >>> 1;
                     if (mem.translator != null) {
-                        mem.translator.entered(c, off);
+                        mem.translator.entered(c, off, left == max);
                     }
                     continue;
                 }

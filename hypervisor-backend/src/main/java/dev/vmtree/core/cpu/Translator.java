@@ -29,7 +29,12 @@ import java.util.concurrent.Executors;
  */
 final class Translator {
     /** Page entries at slots without a translation before one is made (translator engine). */
-    static final int THRESHOLD = 24;
+    static final int THRESHOLD = Integer.getInteger("vmtree.translator.threshold", 24);
+    /**
+     * What a slice starting on a page adds to its heat, beside 1 for every other entry: slices
+     * start every {@code Machine.CHECK_INTERVAL} instructions, so this samples where time goes.
+     */
+    static final int SLICE_WEIGHT = Integer.getInteger("vmtree.translator.sliceWeight", 1);
     /** Regions alive at once. */
     static final int LIVE_MAX = 8192;
     /** Regions waiting for the background compiler at once; more requests wait for a later entry. */
@@ -134,12 +139,12 @@ final class Translator {
     }
 
     /** A page entry at {@code off} of decode page {@code c}: counts it and asks for a region when hot. */
-    void entered(long[] c, int off) {
+    void entered(long[] c, int off, boolean sliceStart) {
         long d = c[off];
         if ((d & Op.COVERED) != 0 || Op.op(d) == Op.ENTER || !mem.translatable()) {
             return;
         }
-        if (!eager && ++c[MemorySystem.CODE_HEAT] < THRESHOLD) {
+        if (!eager && (c[MemorySystem.CODE_HEAT] += sliceStart ? SLICE_WEIGHT : 1) < THRESHOLD) {
             return;
         }
         c[MemorySystem.CODE_HEAT] = 0;
