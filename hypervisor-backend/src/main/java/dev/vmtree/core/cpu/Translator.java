@@ -126,11 +126,34 @@ final class Translator {
 
     /** Enters the region of an ENTER slot; returns the steps left ({@code left} when nothing ran). */
     static int enter(Hart h, long[] code, long d, long base, int off, int left, int max) {
-        Region r = h.mem.translator.table[(int) (d >>> 32)];
+        Region[] table = h.mem.translator.table;
+        Region r = table[(int) (d >>> 32)];
         if (r.dead) {
             return left;        // a discarded page the interpreter still held: fetch afresh
         }
-        return r.body.run(h, base, off, left, max);
+        int l = r.body.run(h, base, off, left, max);
+        // Chain: while the pc lands on another region's entry in a page the execute TLB holds,
+        // go straight there instead of through the interpreter's fetch and dispatch.
+        Tlb t = h.tlb;
+        while (l != left && l > 0 && !h.exitSlice) {
+            long pc = h.pc;
+            int i = (int) (pc >>> 12) & Tlb.MASK;
+            if (t.xTag[i] != pc >>> 12) {
+                break;
+            }
+            int slot = ((int) pc & 0xFFF) >>> 1;
+            long e = t.xCode[i][slot];
+            if (Op.op(e) != Op.ENTER) {
+                break;
+            }
+            r = table[(int) (e >>> 32)];
+            if (r.dead) {
+                break;
+            }
+            left = l;
+            l = r.body.run(h, pc & ~0xFFFL, slot, l, max);
+        }
+        return l;
     }
 
     /** The instruction an ENTER slot replaced, for stepping it in the interpreter. */
