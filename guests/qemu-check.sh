@@ -18,7 +18,7 @@ run_s() {   # program, expected console line, extra qemu flags
 run_s hello "Hello from a vmtree guest" ""
 run_s fail "fail: this guest reports a failure on purpose" ""
 for p in rv64i m a c zicsr smc mmu sbi-base sbi-time sbi-ipi sbi-rfence sbi-srst sbi-dbcn sbi-legacy sbi-hostile illegal \
-         bench-loop bench-mem; do
+         bench-loop bench-long bench-mem; do
   run_s "$p" "$p: PASS" ""
 done
 run_s sbi-hsm "sbi-hsm: PASS" "-smp 2"

@@ -44,6 +44,8 @@ class GuestProgramsTest {
         guests.add(new Guest("traps", List.of("--m-mode"), 0, ""));
         guests.add(new Guest("bench-loop", List.of("--max-instructions", BENCH_BUDGET), 3,
                 "bench-loop: start, 160000000 iterations"));
+        guests.add(new Guest("bench-long", List.of("--max-instructions", BENCH_BUDGET), 3,
+                "bench-long: start, 333333333 iterations"));
         guests.add(new Guest("bench-mem", List.of("--max-instructions", BENCH_BUDGET), 3,
                 "bench-mem: start, sieve 4000000 bytes, sort 524288 keys"));
         guests.add(new Guest("planted", List.of(), 0, "planted: total 44999798663, canary 201337"));
