@@ -525,7 +525,8 @@ function _picocli_vmtree_run() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-i' '--max-instructions' '--timeout' '--input' '--idle' '-C'"
+  local arg_opts="'-i' '--max-instructions' '--timeout' '--input' '--idle' '--engine' '-C'"
+  local ENGINE_option_args=("interpreter" "translator" "eager") # --engine values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -544,6 +545,11 @@ function _picocli_vmtree_run() {
       ;;
     '--idle')
       return
+      ;;
+    '--engine')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${ENGINE_option_args[@]}" ) )
+      return $?
       ;;
     '-C')
       local IFS=$'\n'
@@ -1161,7 +1167,8 @@ function _picocli_vmtree_replay() {
 
   local commands=""
   local flag_opts="'--verify' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--until' '--until-pc' '--to-instance' '-C'"
+  local arg_opts="'--until' '--until-pc' '--to-instance' '--engine' '-C'"
+  local ENGINE_option_args=("interpreter" "translator" "eager") # --engine values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1174,6 +1181,11 @@ function _picocli_vmtree_replay() {
       ;;
     '--to-instance')
       return
+      ;;
+    '--engine')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${ENGINE_option_args[@]}" ) )
+      return $?
       ;;
     '-C')
       local IFS=$'\n'
@@ -1200,7 +1212,8 @@ function _picocli_vmtree_bisect() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--run' '--to-instance' '-C'"
+  local arg_opts="'--run' '--to-instance' '--engine' '-C'"
+  local ENGINE_option_args=("interpreter" "translator" "eager") # --engine values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1210,6 +1223,11 @@ function _picocli_vmtree_bisect() {
       ;;
     '--to-instance')
       return
+      ;;
+    '--engine')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${ENGINE_option_args[@]}" ) )
+      return $?
       ;;
     '-C')
       local IFS=$'\n'
@@ -1236,7 +1254,8 @@ function _picocli_vmtree_debug() {
 
   local commands=""
   local flag_opts="'--replay' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-i' '--gdb' '--checkpoint-interval' '-C'"
+  local arg_opts="'-i' '--gdb' '--checkpoint-interval' '--engine' '-C'"
+  local ENGINE_option_args=("interpreter" "translator" "eager") # --engine values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1249,6 +1268,11 @@ function _picocli_vmtree_debug() {
       ;;
     '--checkpoint-interval')
       return
+      ;;
+    '--engine')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${ENGINE_option_args[@]}" ) )
+      return $?
       ;;
     '-C')
       local IFS=$'\n'
@@ -1275,7 +1299,8 @@ function _picocli_vmtree_exec() {
 
   local commands=""
   local flag_opts="'--m-mode' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--memory' '--harts' '--firmware' '--initrd' '--append' '--max-instructions' '--idle' '-C'"
+  local arg_opts="'--memory' '--harts' '--firmware' '--initrd' '--append' '--max-instructions' '--idle' '--engine' '-C'"
+  local ENGINE_option_args=("interpreter" "translator" "eager") # --engine values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -1306,6 +1331,11 @@ function _picocli_vmtree_exec() {
       ;;
     '--idle')
       return
+      ;;
+    '--engine')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${ENGINE_option_args[@]}" ) )
+      return $?
       ;;
     '-C')
       local IFS=$'\n'
@@ -2037,8 +2067,9 @@ function _picocli_vmtree_bench_core() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--no-qemu' '--record' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--program' '--runs' '--warmup' '--qemu' '-C'"
+  local flag_opts="'--no-qemu' '--qemu-icount' '--record' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--program' '--engine' '--runs' '--warmup' '--qemu' '-C'"
+  local ENGINE_option_args=("interpreter" "translator" "eager") # --engine values
 
   type compopt &>/dev/null && compopt +o default
 
@@ -2047,6 +2078,11 @@ function _picocli_vmtree_bench_core() {
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--engine')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${ENGINE_option_args[@]}" ) )
       return $?
       ;;
     '--runs')

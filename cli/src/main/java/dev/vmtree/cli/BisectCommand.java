@@ -7,6 +7,7 @@ import dev.vmtree.dom0.Toolstack;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -45,9 +46,12 @@ public final class BisectCommand implements Callable<Integer>, JsonOutput {
             description = "Keep the first moment as a new instance NAME (detached at its snapshot's parent).")
     String toInstance;
 
+    @Mixin
+    EngineOption engineOption;
+
     @Override
     public Integer call() {
-        try (Toolstack ts = Dom0Cli.open(spec)) {
+        try (Toolstack ts = engineOption.open(spec)) {
             Condition c = Condition.parse(condition, ts.machines().driver());
             PrintWriter out = Dom0Cli.out(spec);
             boolean text = !Dom0Cli.json(spec);

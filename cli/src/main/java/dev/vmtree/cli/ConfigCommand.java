@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
         description = {"Get or set configuration: the repository's .vmtree/config overrides the global"
                 + " ~/.config/vmtree/config (directory overridable with VMTREE_CONFIG_HOME).",
             "Keys: user.name, user.email (snapshot author), gc.reflogExpire (e.g. 90d),"
-                + " machine.memory (e.g. 256M), machine.harts (1-64).",
+                + " machine.memory (e.g. 256M), machine.harts (1-64), core.engine (interpreter, translator or"
+                + " eager: the engine of exec, run, replay, bisect and debug without --engine).",
             "Getting an unset key exits with status 1, as git config does."})
 public final class ConfigCommand implements Callable<Integer>, JsonOutput {
     @Spec

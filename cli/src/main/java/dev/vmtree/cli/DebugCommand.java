@@ -8,6 +8,7 @@ import dev.vmtree.dom0.Toolstack;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -51,6 +52,9 @@ public final class DebugCommand implements Callable<Integer> {
             description = "Instructions between automatic checkpoints for reverse execution (default: ${DEFAULT-VALUE}).")
     long checkpointInterval;
 
+    @Mixin
+    EngineOption engineOption;
+
     @Override
     public Integer call() {
         Endpoint at = Endpoint.parse("--gdb", gdb);
@@ -60,7 +64,7 @@ public final class DebugCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         at.warnIfReachable(err, "--gdb", "gdb stub", "can read and change the guest's memory and registers");
-        try (Toolstack ts = Dom0Cli.open(spec)) {
+        try (Toolstack ts = engineOption.open(spec)) {
             Machines machines = ts.machines();
             StoredState state;
             String what;

@@ -25,6 +25,11 @@ final class Dom0Cli {
         return root(spec).json;
     }
 
+    /** {@code --debug} or VMTREE_DEBUG=1: stack traces with errors, and which engine runs the guest. */
+    static boolean debug(CommandSpec spec) {
+        return root(spec).debug || ErrorHandler.debug();
+    }
+
     static boolean quiet(CommandSpec spec) {
         return root(spec).quiet;
     }

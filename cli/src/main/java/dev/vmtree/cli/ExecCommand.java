@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -43,7 +44,7 @@ import picocli.CommandLine.Spec;
                     + " every hart waits for an interrupt nothing can raise (standard input ended), the guest was"
                     + " silent for --idle after its input ended, or a hart is stuck trapping at its own trap"
                     + " vector (the message names the hart, the cause and the instruction count)",
-            "2:usage error, or a value out of range (--memory, --harts, --max-instructions)",
+            "2:usage error, or a value out of range (--memory, --harts, --max-instructions, --engine)",
             "3:the instruction budget (--max-instructions) ran out",
             "4:vmtree could not run the program (unreadable or malformed file, not a regular file, a program too"
                     + " big for RAM, ...)",
@@ -94,8 +95,12 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
                     + " instruction counts, so the moment is the same on every run; default: never).")
     String idle;
 
+    @Mixin
+    EngineOption engineOption;
+
     @Override
     public Integer call() {
+        dev.vmtree.dom0.EngineChoice choice = engineOption.choose(spec);
         long memBytes = MachineValues.memory("--memory", memory);
         MachineValues.harts("--harts", harts);
         long budget = MachineValues.budget("--max-instructions", maxInstructions);
@@ -122,6 +127,8 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
                     initrd == null ? null : MachineValues.readRamImage("initrd", initrd, memBytes),
                     initrd == null ? null : initrd.toString());
             machine = Boot.boot(config, console, images);
+            machine.setEngine(choice.engine());
+            EngineOption.announce(spec, new dev.vmtree.dom0.EngineChoice(machine.engine(), choice.source()));
             machine.initializeGenerationId(dev.vmtree.dom0.GenerationId.random().bytes());
         } catch (LoadException e) {
             throw new CliException(EXIT_CANNOT_RUN, e.getMessage());

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -55,6 +56,9 @@ public final class ReplayCommand implements Callable<Integer>, JsonOutput {
             description = "Keep the reached state as a new instance NAME (detached at REF's parent).")
     String toInstance;
 
+    @Mixin
+    EngineOption engineOption;
+
     @Override
     public Integer call() {
         Replays.Stop stop = Replays.Stop.AT_SNAPSHOT;
@@ -67,7 +71,7 @@ public final class ReplayCommand implements Callable<Integer>, JsonOutput {
             throw new CliException(ExitCodes.USAGE, "--verify compares with REF itself: it cannot be combined with --until"
                     + " or --until-pc");
         }
-        try (Toolstack ts = Dom0Cli.open(spec)) {
+        try (Toolstack ts = engineOption.open(spec)) {
             Replays.Result r = ts.replays().replay(ref, stop, toInstance);
             boolean failed = verify && !r.verified();
             if (Dom0Cli.json(spec)) {

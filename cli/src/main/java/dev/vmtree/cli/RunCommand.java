@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Spec;
                 + " only the run since the last suspend.",
             "Exit status: 0 powered off, detached, waiting for input or idle; 1 guest failure, a hart stuck"
                 + " trapping at its own trap vector, or a save given up; 3 budget or timeout;"
-                + " 130 SIGINT; 143 SIGTERM (each after a clean suspend); 2 a bad option; 4 no repository or an unreadable"
+                + " 130 SIGINT; 143 SIGTERM (each after a clean suspend); 2 a bad option (--engine included); 4 no repository or an unreadable"
                 + " --input; 6 instance already running."},
         footer = {"", "Examples:", "  vmtree run", "  vmtree run --input script.txt --max-instructions 50000000",
             "  echo 'get x' | vmtree run -i other --input -"})
@@ -61,6 +62,9 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                     + " from instruction counts, so the moment is the same on every run; default: ${DEFAULT-VALUE}).")
     String idle;
 
+    @Mixin
+    EngineOption engineOption;
+
     @Override
     public Integer call() {
         long budget = MachineValues.budget("--max-instructions", maxInstructions);
@@ -68,7 +72,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         Duration quiet = Durations.parse(idle);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Toolstack ts = Dom0Cli.open(spec)) {
+        try (Toolstack ts = engineOption.open(spec)) {
             try (InstanceSession session = ts.session(instance, "run")) {
                 InstanceRecord r = session.record();
                 Machines machines = ts.machines();

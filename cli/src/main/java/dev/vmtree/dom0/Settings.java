@@ -38,7 +38,10 @@ public final class Settings {
             new Key("user.email", "author e-mail recorded in snapshots", v -> nonEmpty("user.email", v)),
             new Key("gc.reflogExpire", "vmtree gc drops reflog entries older than this (default 90d)", Durations::parse),
             new Key("machine.memory", "default RAM of `vmtree create` (default 128M)", Settings::checkMemory),
-            new Key("machine.harts", "default hart count of `vmtree create` (default 1)", Settings::checkHarts));
+            new Key("machine.harts", "default hart count of `vmtree create` (default 1)", Settings::checkHarts),
+            new Key(EngineChoice.SETTING, "engine of exec, run, replay, bisect and debug without --engine:"
+                    + " interpreter, translator or eager (default: VMTREE_ENGINE, else interpreter)",
+                    v -> EngineChoice.parse(EngineChoice.SETTING, v)));
 
     public static final String DEFAULT_REFLOG_EXPIRE = "90d";
     public static final long DEFAULT_MEMORY = 128L << 20;
@@ -150,7 +153,8 @@ public final class Settings {
 
     /**
      * What fsck says about the configuration: each file that cannot be read or parsed, and each
-     * known key whose value the commands that use it would refuse (gc reads gc.reflogExpire).
+     * known key whose value the commands that use it would refuse (gc reads gc.reflogExpire, run
+     * core.engine).
      * Empty when all is well.
      */
     public List<String> verify() {
@@ -173,7 +177,9 @@ public final class Settings {
         for (var check : List.<java.util.Map.Entry<String, Runnable>>of(
                 java.util.Map.entry("gc.reflogExpire", this::reflogExpire),
                 java.util.Map.entry("machine.memory", this::defaultMemory),
-                java.util.Map.entry("machine.harts", this::defaultHarts))) {
+                java.util.Map.entry("machine.harts", this::defaultHarts),
+                java.util.Map.entry(EngineChoice.SETTING,
+                        () -> get(EngineChoice.SETTING).ifPresent(dev.vmtree.core.cpu.Engine::parse)))) {
             try {
                 check.getValue().run();
             } catch (RuntimeException e) {
@@ -201,6 +207,21 @@ public final class Settings {
 
     public int defaultHarts() {
         return get("machine.harts").map(v -> MachineValues.harts("machine.harts", v)).orElse(DEFAULT_HARTS);
+    }
+
+    /**
+     * The engine {@value EngineChoice#SETTING} names, empty when unset; BAD_INPUT (naming the key and
+     * how to fix it) when the file holds a value that names no engine.
+     */
+    public Optional<dev.vmtree.core.cpu.Engine> engine() {
+        return get(EngineChoice.SETTING).map(v -> {
+            try {
+                return dev.vmtree.core.cpu.Engine.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw ToolstackException.badInput("configuration " + EngineChoice.SETTING + ": " + e.getMessage()
+                        + "; set it with `vmtree config " + EngineChoice.SETTING + " ENGINE`, or give --engine");
+            }
+        });
     }
 
     /** Who a snapshot is by; empty fields mean "not configured". */

@@ -31,6 +31,7 @@ public final class Toolstack implements AutoCloseable {
     private Consumer<String> notices = m -> {};
     private History history;
     private Machines machines;
+    private EngineChoice engine;
     private Progress progress = Progress.NONE;
 
     private Toolstack(Repository repo) {
@@ -195,15 +196,35 @@ public final class Toolstack implements AutoCloseable {
         return refs;
     }
 
-    /** The machine operations, over the embedded RV64 core. */
     /** Image operations: the catalog `create --image` uses, and `image import-deb`. */
     public Images images() {
         return new Images(this);
     }
 
+    /**
+     * Chooses the engine every machine of this toolstack runs under (a command's {@code --engine} or
+     * {@code core.engine}, see {@link EngineChoice}); before the first {@link #machines()} only.
+     * Without it, machines run under the environment's engine ({@link EngineChoice#environment}).
+     */
+    public void useEngine(EngineChoice choice) {
+        if (machines != null) {
+            throw new IllegalStateException("the engine is chosen before the first machine");
+        }
+        this.engine = java.util.Objects.requireNonNull(choice, "choice");
+    }
+
+    /** The engine this toolstack's machines run under, and what chose it. */
+    public EngineChoice engine() {
+        if (engine == null) {
+            engine = EngineChoice.environment();
+        }
+        return engine;
+    }
+
+    /** The machine operations, over the embedded RV64 core. */
     public Machines machines() {
         if (machines == null) {
-            machines = new Machines(this, new dev.vmtree.dom0.rv64.CoreDriver());
+            machines = new Machines(this, new dev.vmtree.dom0.rv64.CoreDriver(engine().engine()));
         }
         return machines;
     }

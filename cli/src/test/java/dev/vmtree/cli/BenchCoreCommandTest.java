@@ -3,10 +3,12 @@ package dev.vmtree.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.vmtree.core.cpu.Engine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -43,7 +45,33 @@ class BenchCoreCommandTest {
         Files.write(p, ExecCommandTest.sbiProgram("", 0));
         ExecCommandTest.Result r = bench("--no-qemu", "--runs", "1", "--warmup", "0", "--program", p.toString());
         assertThat(r.status()).as(r.err()).isZero();
-        assertThat(r.out()).contains("count.bin").containsPattern("count\\.bin\\s+7 \\|");
+        // by default one row per engine, interpreter and translator, each with its warm-up line
+        assertThat(r.out()).containsPattern("count\\.bin\\s+interpreter\\s+7 \\|")
+                .containsPattern("count\\.bin\\s+translator\\s+7 \\|").doesNotContain("eager")
+                .containsPattern("count\\.bin\\s+interpreter\\s+first\\s+[0-9.]+ s, median\\s+[0-9.]+ s")
+                .containsPattern("count\\.bin\\s+translator\\s+first\\s+[0-9.]+ s, median\\s+[0-9.]+ s");
+    }
+
+    @Test
+    void enginesAreCommaSeparatedOrRepeatedAndMeasuredInTheOrderGiven() throws Exception {
+        Path p = dir.resolve("count.bin");
+        Files.write(p, ExecCommandTest.sbiProgram("", 0));
+        ExecCommandTest.Result r = bench("--no-qemu", "--runs", "1", "--warmup", "1", "--program", p.toString(),
+                "--engine", "eager", "--engine", "interpreter,eager");
+        assertThat(r.status()).as(r.err()).isZero();
+        List<String> rows = r.out().lines().filter(l -> l.matches("count\\.bin\\s+\\w+\\s+7 \\|.*")).toList();
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0)).containsPattern("^count\\.bin\\s+eager\\s");
+        assertThat(rows.get(1)).containsPattern("^count\\.bin\\s+interpreter\\s");
+        assertThat(r.out()).doesNotContain("translator ");
+        assertThat(BenchCoreCommand.engines(List.of())).containsExactly(Engine.INTERPRETER, Engine.TRANSLATOR);
+    }
+
+    @Test
+    void icountNeedsQemu() {
+        ExecCommandTest.Result r = bench("--no-qemu", "--qemu-icount");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).startsWith("vmtree: --qemu-icount measures QEMU: it cannot be combined with --no-qemu");
     }
 
     @Test
@@ -63,8 +91,12 @@ class BenchCoreCommandTest {
         assumeTrue(qemu, "qemu-system-riscv64 not installed");
         Path p = dir.resolve("q.bin");
         Files.write(p, BenchCoreCommand.shutdownProgram());
-        ExecCommandTest.Result r = bench("--runs", "1", "--warmup", "0", "--program", p.toString());
+        ExecCommandTest.Result r = bench("--runs", "1", "--warmup", "0", "--program", p.toString(), "--qemu-icount",
+                "--engine", "interpreter");
         assertThat(r.status()).as(r.err()).isZero();
-        assertThat(r.out()).contains("qemu boot baseline").contains("q.bin");
+        assertThat(r.out()).contains("qemu boot baseline").contains("qemu -icount shift=0 boot baseline").contains("q.bin")
+                .contains("icount MIPS");
+        // the row: program, engine, instructions | vmtree | qemu | ratio | qemu -icount | ratio
+        assertThat(r.out()).containsPattern("(?m)^q\\.bin\\s+interpreter\\s+[0-9,]+ \\|[^|]+\\|[^|]+\\|[^|]+\\|[^|]+\\|\\s+[0-9.]+$");
     }
 }

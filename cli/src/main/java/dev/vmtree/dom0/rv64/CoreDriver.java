@@ -8,6 +8,7 @@ import dev.vmtree.core.devices.Platform;
 import dev.vmtree.core.input.LiveInput;
 import dev.vmtree.core.loader.Boot;
 import dev.vmtree.core.loader.LoadException;
+import dev.vmtree.core.cpu.Engine;
 import dev.vmtree.core.cpu.RegisterNames;
 import dev.vmtree.core.mem.Bus;
 import dev.vmtree.core.replay.ReplayEvent;
@@ -43,7 +44,8 @@ import java.util.Map;
  * state it grew from: its header, with its event list and payloads in the images
  * {@value #LOG_EVENTS} and {@value #LOG_DATA}), and the images {@value #RAM} (4 KiB pages) and
  * {@code disk0..} (64 KiB blocks). RAM and disks are faulted in from the store on first touch, so a restore costs O(1)
- * in their size. Stateless and thread-safe; each {@link LiveMachine} it returns is not.
+ * in their size. Every machine it makes, restores or replays runs under the driver's {@link Engine},
+ * which is never stored with it. Immutable and thread-safe; each {@link LiveMachine} it returns is not.
  */
 public final class CoreDriver implements MachineDriver {
     public static final String NAME = "rv64-core";
@@ -55,6 +57,23 @@ public final class CoreDriver implements MachineDriver {
 
     public static String diskImage(int index) {
         return "disk" + index;
+    }
+
+    private final Engine engine;
+
+    /** A driver whose machines run under {@code engine}. */
+    public CoreDriver(Engine engine) {
+        this.engine = java.util.Objects.requireNonNull(engine, "engine");
+    }
+
+    /** A driver whose machines run under the environment's engine ({@link Engine#fromEnvironment}). */
+    public CoreDriver() {
+        this(Engine.fromEnvironment());
+    }
+
+    /** The engine every machine of this driver runs under. */
+    public Engine engine() {
+        return engine;
     }
 
     @Override
@@ -117,6 +136,7 @@ public final class CoreDriver implements MachineDriver {
         } catch (LoadException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage(), e);
         }
+        m.setEngine(engine);
         m.initializeGenerationId(spec.generationId());
         String definition = "vmtree-machine 1\nbackend " + NAME + "\nkernel " + spec.kernel().getFileName() + "\n";
         return new CoreMachine(m, console, ram, diskImages, ReplayLog.empty(0), definition);
@@ -153,6 +173,7 @@ public final class CoreDriver implements MachineDriver {
                 // a decoded state the devices refuse (a FIFO longer than theirs, ...) is damaged data too
                 throw corrupt(e.getMessage());
             }
+            m.setEngine(engine);
             return new CoreMachine(m, console, ram, diskImages, replay, definition);
         } catch (CorruptDataException e) {
             throw corrupt(e.getMessage());

@@ -659,6 +659,13 @@ public final class Hart {
                         }
                         continue;
                     }
+                    if (mem.translator != null) {
+                        // translated code stopped before this: fetch the next one afresh, so
+                        // a region there is entered (or counted) rather than interpreted past
+                        base = this.pc + (4 - (((int) d >>> 7) & 2)) - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        continue;
+                    }
                 }
                 case FENCE -> {
                     // One hart at a time over one memory: every access is already ordered.
@@ -667,6 +674,11 @@ public final class Hart {
                     this.pc = base + (off << 1);
                     if (Atomics.execute(this, d)) {
                         base = this.pc - 4096;
+                        off = MemorySystem.CODE_SLOTS;
+                        continue;
+                    }
+                    if (mem.translator != null) {
+                        base = this.pc + 4 - 4096;    // as for floating point above
                         off = MemorySystem.CODE_SLOTS;
                         continue;
                     }
@@ -724,7 +736,7 @@ public final class Hart {
                     base = pc & ~0xFFFL;
                     off = ((int) pc & 0xFFF) >>> 1;
                     if (mem.translator != null) {
-                        mem.translator.entered(c, off);
+                        mem.translator.entered(c, off, left == max);
                     }
                     continue;
                 }

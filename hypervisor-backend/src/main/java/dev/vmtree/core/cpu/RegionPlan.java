@@ -21,7 +21,9 @@ import java.util.List;
  */
 record RegionPlan(int entry, long[] decoded, List<Block> blocks) {
     /** Estimated bytecode bytes of all blocks together, kept under HotSpot's 8000-byte HugeMethodLimit. */
-    static final int CODE_BUDGET = 6000;
+    static final int CODE_BUDGET = Integer.getInteger("vmtree.translator.budget", 3000);
+    /** Instructions per block at most, so one block always fits a method. */
+    static final int MAX_BLOCK = 48;
     static final int SLOTS = MemorySystem.CODE_SLOTS;
 
     /** How a block ends. */
@@ -80,7 +82,11 @@ record RegionPlan(int entry, long[] decoded, List<Block> blocks) {
         while (!work.isEmpty()) {
             int head = work.poll();
             order.add(head);
-            for (int s = head; s < SLOTS; ) {
+            for (int s = head, n = 0; s < SLOTS; n++) {
+                if (n == MAX_BLOCK) {
+                    addHead(isHead, work, s);    // a long straight run continues in another block
+                    break;
+                }
                 long d = decode(page, code, decoded, s);
                 int op = Op.op(d);
                 int next = s + Op.length(d) / 2;
@@ -171,10 +177,11 @@ record RegionPlan(int entry, long[] decoded, List<Block> blocks) {
 
     /** Rough bytecode size of a block as {@link RegionCompiler} emits it. */
     private static int cost(long[] decoded, Block b) {
-        int c = 24;                       // budget check, exit stub, switch case
+        int c = 30;                       // budget check and its exit stub, a jump and its exit stub
         for (int s : b.slots()) {
             int op = Op.op(decoded[s]);
-            c += Semantics.LOAD[op] != null || Semantics.STORE[op] != null ? 70 : op == Op.JALR ? 50 : 14;
+            c += Semantics.LOAD[op] != null || Semantics.STORE[op] != null ? 95 : op == Op.JALR ? 45
+                    : Semantics.BRANCH[op] != null ? 24 : 12;
         }
         return c;
     }

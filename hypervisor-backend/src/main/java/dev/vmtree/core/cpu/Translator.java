@@ -29,7 +29,12 @@ import java.util.concurrent.Executors;
  */
 final class Translator {
     /** Page entries at slots without a translation before one is made (translator engine). */
-    static final int THRESHOLD = 24;
+    static final int THRESHOLD = Integer.getInteger("vmtree.translator.threshold", 24);
+    /**
+     * What a slice starting on a page adds to its heat, beside 1 for every other entry: slices
+     * start every {@code Machine.CHECK_INTERVAL} instructions, so this samples where time goes.
+     */
+    static final int SLICE_WEIGHT = Integer.getInteger("vmtree.translator.sliceWeight", 1);
     /** Regions alive at once. */
     static final int LIVE_MAX = 8192;
     /** Regions waiting for the background compiler at once; more requests wait for a later entry. */
@@ -121,11 +126,34 @@ final class Translator {
 
     /** Enters the region of an ENTER slot; returns the steps left ({@code left} when nothing ran). */
     static int enter(Hart h, long[] code, long d, long base, int off, int left, int max) {
-        Region r = h.mem.translator.table[(int) (d >>> 32)];
+        Region[] table = h.mem.translator.table;
+        Region r = table[(int) (d >>> 32)];
         if (r.dead) {
             return left;        // a discarded page the interpreter still held: fetch afresh
         }
-        return r.body.run(h, base, off, left, max);
+        int l = r.body.run(h, base, off, left, max);
+        // Chain: while the pc lands on another region's entry in a page the execute TLB holds,
+        // go straight there instead of through the interpreter's fetch and dispatch.
+        Tlb t = h.tlb;
+        while (l != left && l > 0 && !h.exitSlice) {
+            long pc = h.pc;
+            int i = (int) (pc >>> 12) & Tlb.MASK;
+            if (t.xTag[i] != pc >>> 12) {
+                break;
+            }
+            int slot = ((int) pc & 0xFFF) >>> 1;
+            long e = t.xCode[i][slot];
+            if (Op.op(e) != Op.ENTER) {
+                break;
+            }
+            r = table[(int) (e >>> 32)];
+            if (r.dead) {
+                break;
+            }
+            left = l;
+            l = r.body.run(h, pc & ~0xFFFL, slot, l, max);
+        }
+        return l;
     }
 
     /** The instruction an ENTER slot replaced, for stepping it in the interpreter. */
@@ -134,12 +162,12 @@ final class Translator {
     }
 
     /** A page entry at {@code off} of decode page {@code c}: counts it and asks for a region when hot. */
-    void entered(long[] c, int off) {
+    void entered(long[] c, int off, boolean sliceStart) {
         long d = c[off];
         if ((d & Op.COVERED) != 0 || Op.op(d) == Op.ENTER || !mem.translatable()) {
             return;
         }
-        if (!eager && ++c[MemorySystem.CODE_HEAT] < THRESHOLD) {
+        if (!eager && (c[MemorySystem.CODE_HEAT] += sliceStart ? SLICE_WEIGHT : 1) < THRESHOLD) {
             return;
         }
         c[MemorySystem.CODE_HEAT] = 0;

@@ -4,6 +4,7 @@ import dev.vmtree.core.Console;
 import dev.vmtree.core.Machine;
 import dev.vmtree.core.RunResult;
 import dev.vmtree.core.StopReason;
+import dev.vmtree.core.cpu.Engine;
 import dev.vmtree.core.cpu.Hart;
 import dev.vmtree.core.input.ExternalInput;
 import dev.vmtree.core.input.InputEvent;
@@ -31,6 +32,7 @@ import java.util.function.Consumer;
  * the watched bytes after each instruction (write watchpoints) and, when they changed, go back one
  * instruction, so the machine stops before the store as a hardware trigger would (gdb then steps
  * over it and shows old and new value). With neither set, {@link #resume} runs in large slices.
+ * Every machine the session restores runs under the engine of the machine it was given.
  * Not thread-safe except {@link #interrupt}.
  */
 public final class TimeTravel {
@@ -58,6 +60,7 @@ public final class TimeTravel {
     private final long start;
     private final Console console;
     private final ExternalInput live;
+    private final Engine engine;
     private final TreeMap<Long, MachineState> checkpoints = new TreeMap<>();
     private final List<InputEvent> recorded = new ArrayList<>();
     private final List<Edit> edits = new ArrayList<>();
@@ -78,6 +81,7 @@ public final class TimeTravel {
         this.interval = checkpointInterval;
         this.console = console;
         this.live = live;
+        this.engine = machine.engine();
         this.start = machine.instructions();
         this.frontier = start;
         checkpoints.put(start, machine.capture());
@@ -372,6 +376,7 @@ public final class TimeTravel {
     }
 
     private void adopt(Machine m) {
+        m.setEngine(engine);        // a restored machine starts under the environment's engine
         this.machine = m;
         if (!breakpoints.isEmpty()) {
             installBreakpoints();
