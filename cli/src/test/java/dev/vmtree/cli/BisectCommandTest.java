@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * canary after the accounts. Its run is cut into eight snapshots; the answer is checked against the
  * ELF's symbols and by replaying to the moments just before and at it.
  */
+@Tag("engines")
 class BisectCommandTest {
     @TempDir
     static Path dir;

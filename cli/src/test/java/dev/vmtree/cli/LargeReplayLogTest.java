@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * saves, commits, replays and is collected by gc like any other data (format version 3,
  * docs/format.md "ReplayLog"); a save that fails keeps the writes and retries (docs/cli.md).
  */
+@Tag("engines")
 class LargeReplayLogTest {
     @TempDir
     Path dir;

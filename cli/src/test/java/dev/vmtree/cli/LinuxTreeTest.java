@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the methods share the repository. StateIds are compared only within this run: Debian's kernel moves.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Tag("engines")
 class LinuxTreeTest {
     @TempDir
     static Path dir;

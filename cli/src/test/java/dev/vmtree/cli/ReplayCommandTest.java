@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code mem write} and a {@code reg} edit replays to its own StateId; an altered log is caught and
  * reported; intermediate moments become instances.
  */
+@Tag("engines")
 class ReplayCommandTest {
     @TempDir
     Path dir;

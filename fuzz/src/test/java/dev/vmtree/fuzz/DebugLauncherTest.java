@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reverse-steps and reverse-continues, and reads the values it expects; the repository is
  * unchanged afterwards.
  */
+@Tag("engines")
 class DebugLauncherTest {
     @TempDir
     Path dir;

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * capture/restore at 100 random points (mid-slice, with interrupts pending) end in one StateId,
  * and another JVM computes the same one.
  */
+@Tag("engines")
 class DeterminismTest {
     static final long LENGTH = 100_000_000L;
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * other seeds with {@code -Dvmtree.fuzz.seed=N}. A mismatch reports the seed, the differing
  * registers or words and a listing of the program.
  */
+@Tag("engines")
 class DifferentialTest {
     static final int PROGRAMS = Integer.getInteger("vmtree.fuzz.programs", 200);
     static final int LENGTH = 200;

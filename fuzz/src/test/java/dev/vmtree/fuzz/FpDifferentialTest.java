@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * frm) and scratch memory under {@code vmtree exec} and qemu-riscv64. Seeds are fixed; run others
  * with {@code -Dvmtree.fuzz.fpSeed=N -Dvmtree.fuzz.fpPrograms=M}.
  */
+@Tag("engines")
 class FpDifferentialTest {
     static final int PROGRAMS = Integer.getInteger("vmtree.fuzz.fpPrograms", 150);
     static final int LENGTH = 300;

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -19,6 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code vmtree exec} in-process and checks its exit status and console verdict. The programs are
  * self-checking and were validated on QEMU, so a failure here is a fault of the core.
  */
+@Tag("engines")
 class GuestProgramsTest {
 
     /** One program: extra exec options, expected exit status and a line its console must contain. */

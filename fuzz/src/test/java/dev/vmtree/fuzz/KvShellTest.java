@@ -14,9 +14,11 @@ import dev.vmtree.cow.disk.VirtualDisk;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The built-in guest guests/bin/kvshell.elf on the core, driven by scripted console input. */
+@Tag("engines")
 class KvShellTest {
 
     record Session(Machine machine, String out, RunResult result) {}

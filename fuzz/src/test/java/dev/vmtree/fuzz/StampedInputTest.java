@@ -19,12 +19,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Outside input reaches a guest only through the machine's stamped input: guests/bin/input.elf
  * asks virtio-rng for entropy, then prints each UART byte with the virtual time it saw it.
  */
+@Tag("engines")
 class StampedInputTest {
     private static final Pattern GOT = Pattern.compile("input: got (.) at (\\d+)");
     private static final Pattern ENTROPY = Pattern.compile("input: entropy asked near \\d+:((?: [0-9a-f]{2})+)");

@@ -6,6 +6,7 @@ import dev.vmtree.core.loader.Boot;
 import dev.vmtree.core.loader.ElfLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * instruction, at the right count, as often as the pc is reached; passing one runs it; and stopping
  * at breakpoints changes nothing the guest can see (the StateId equals an uninterrupted run's).
  */
+@Tag("engines")
 class BreakpointTest {
     static final Path ELF = Path.of(System.getProperty("vmtree.project.root")).resolve("guests/bin/planted.elf");
 

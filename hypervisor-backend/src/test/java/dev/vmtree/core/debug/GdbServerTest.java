@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * packets that must get error replies while the server keeps answering.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
+@Tag("engines")
 class GdbServerTest {
     static final Path ELF = Path.of(System.getProperty("vmtree.project.root")).resolve("guests/bin/planted.elf");
 

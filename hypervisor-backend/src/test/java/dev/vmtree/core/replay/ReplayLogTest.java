@@ -7,9 +7,11 @@ import dev.vmtree.core.input.InputEvent;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The ReplayLog file format (docs/format.md "ReplayLog"): round trips, versions, and hostile bytes. */
+@Tag("engines")
 class ReplayLogTest {
     static final ReplayLog V1 = new ReplayLog(100, List.of(
             new ReplayEvent.Input(new InputEvent(4096, InputEvent.Kind.CONSOLE, "set a 5\n".getBytes())),

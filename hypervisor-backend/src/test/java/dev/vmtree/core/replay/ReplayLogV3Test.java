@@ -9,9 +9,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** ReplayLog format version 3 (docs/format.md "ReplayLog"): a header file and two paged streams. */
+@Tag("engines")
 class ReplayLogV3Test {
     static ReplayLog decode(ReplayLog.Encoded e) {
         return ReplayLog.decode(e.header(), pages(e.events()), pages(e.data()));
