@@ -21,7 +21,7 @@ import java.util.List;
  */
 record RegionPlan(int entry, long[] decoded, List<Block> blocks) {
     /** Estimated bytecode bytes of all blocks together, kept under HotSpot's 8000-byte HugeMethodLimit. */
-    static final int CODE_BUDGET = Integer.getInteger("vmtree.translator.budget", 3000);
+    static final int CODE_BUDGET = Integer.getInteger("vmtree.translator.budget", 1500);
     /** Instructions per block at most, so one block always fits a method. */
     static final int MAX_BLOCK = 48;
     static final int SLOTS = MemorySystem.CODE_SLOTS;

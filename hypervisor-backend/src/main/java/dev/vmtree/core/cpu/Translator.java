@@ -28,13 +28,17 @@ import java.util.concurrent.Executors;
  * <p>Threading: everything but compilation happens on the machine's thread.
  */
 final class Translator {
-    /** Page entries at slots without a translation before one is made (translator engine). */
-    static final int THRESHOLD = Integer.getInteger("vmtree.translator.threshold", 24);
+    /**
+     * Heat a page gathers at slots without a translation before one is made (translator engine):
+     * high, because HotSpot's cost to compile a region (milliseconds) pays only for code that runs
+     * millions of times; measured on the Linux boot (docs/performance.md, "Translator policy").
+     */
+    static final int THRESHOLD = Integer.getInteger("vmtree.translator.threshold", 16384);
     /**
      * What a slice starting on a page adds to its heat, beside 1 for every other entry: slices
      * start every {@code Machine.CHECK_INTERVAL} instructions, so this samples where time goes.
      */
-    static final int SLICE_WEIGHT = Integer.getInteger("vmtree.translator.sliceWeight", 1);
+    static final int SLICE_WEIGHT = Integer.getInteger("vmtree.translator.sliceWeight", 64);
     /** Regions alive at once. */
     static final int LIVE_MAX = 8192;
     /** Regions waiting for the background compiler at once; more requests wait for a later entry. */
