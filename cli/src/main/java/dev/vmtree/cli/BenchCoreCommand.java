@@ -128,6 +128,7 @@ public final class BenchCoreCommand implements Runnable {
         for (Path file : files) {
             byte[] image = read(file);
             long[] count = new long[engines.size()];
+            String[] translated = new String[engines.size()];
             List<Timed> kinds = new ArrayList<>();
             for (int e = 0; e < engines.size(); e++) {
                 Engine engine = engines.get(e);
@@ -138,6 +139,14 @@ public final class BenchCoreCommand implements Runnable {
                     long t0 = System.nanoTime();
                     RunResult r = m.run(-1);
                     count[slot] = r.executed();
+                    var stats = m.memory().translationStats();
+                    if (translated[slot] == null && stats != null) {   // the first run: nothing cached yet
+                        translated[slot] = String.format("%d regions (%d from this JVM's cache), made in %.1f ms"
+                                + " (%.2f ms each, %.1f KiB of bytecode; HotSpot's own compilation not counted)",
+                                stats.installed(), stats.reused(), stats.compileNanos() / 1e6,
+                                stats.compileNanos() / 1e6 / Math.max(1, stats.installed() - stats.reused()),
+                                stats.bytecodeBytes() / 1024.0);
+                    }
                     return finish(file, r, t0, c0);
                 });
                 if (record) {
@@ -195,6 +204,9 @@ public final class BenchCoreCommand implements Runnable {
                 warmups.add(String.format("  %-22s %-11s first %8.3f s, median %8.3f s (cpu; wall %.3f s, %.3f s):"
                         + " first / median %.2fx", file.getFileName(), engines.get(e).label(), m.first().cpu,
                         m.median().cpu, m.first().wall, m.median().wall, m.first().cpu / Math.max(m.median().cpu, 1e-9)));
+                if (translated[e] != null) {
+                    warmups.add("      first run translated " + translated[e]);
+                }
             }
             out.flush();
         }
