@@ -100,6 +100,7 @@ final class Translator {
 
     private final MemorySystem mem;
     private boolean eager;
+    private int liveMax = LIVE_MAX;
     /** Regions by number (the imm of their ENTER slots); a dropped region stays until its number is reused. */
     private Region[] table = new Region[256];
     private int[] free = new int[256];
@@ -120,6 +121,11 @@ final class Translator {
 
     void setEager(boolean eager) {
         this.eager = eager;
+    }
+
+    /** Lowers the cap on live regions (tests: makes the full flush happen early and often). */
+    void limitLive(int max) {
+        liveMax = max;
     }
 
     Stats stats() {
@@ -192,7 +198,7 @@ final class Translator {
             return;
         }
         requests++;
-        if (live >= LIVE_MAX) {
+        if (live >= liveMax) {
             flushes++;
             dropAll();
         }
