@@ -73,7 +73,7 @@ final class RegionCompiler {
     record Compiled(Translated code, int bytecodeBytes) {}
 
     /** Regions compiled by this JVM, by content: another machine (or a restore) running the same code reuses them. */
-    private static final int CACHE_MAX = 16384;
+    private static final int CACHE_MAX = 4096;
     private static final java.util.LinkedHashMap<Key, Compiled> CACHE = new java.util.LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Key, Compiled> eldest) {

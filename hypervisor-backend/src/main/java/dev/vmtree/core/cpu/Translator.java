@@ -40,7 +40,7 @@ final class Translator {
      */
     static final int SLICE_WEIGHT = Integer.getInteger("vmtree.translator.sliceWeight", 64);
     /** Regions alive at once. */
-    static final int LIVE_MAX = 8192;
+    static final int LIVE_MAX = 4096;
     /** Regions waiting for the background compiler at once; more requests wait for a later entry. */
     static final int IN_FLIGHT_MAX = 64;
 
