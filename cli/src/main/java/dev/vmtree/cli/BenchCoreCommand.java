@@ -89,7 +89,7 @@ public final class BenchCoreCommand implements Runnable {
         }
         java.util.LinkedHashSet<Engine> out = new java.util.LinkedHashSet<>();
         for (String n : names) {
-            out.add(EngineChoice.parse("--engine", n));
+            out.add(Engine.parse(EngineChoice.parse("--engine", n)));
         }
         return List.copyOf(out);
     }

@@ -61,7 +61,7 @@ public final class BenchDom0Command implements Runnable {
                 long bytes = (long) memoryMiB << 20;
                 int pages = memoryMiB * 256;
                 Machines machines = ts.machines();
-                machines.create("vm", new MachineDriver.MachineSpec(bytes, 1, program, ImageCatalog.Boot.SUPERVISOR_ELF,
+                machines.create("vm", new MachineDriver.MachineSpec(bytes, 1, program, MachineDriver.Boot.SUPERVISOR_ELF,
                         null, null, 0, null, ""));
                 fillRam(ts, machines, "vm");
                 int warm = Math.max(3, runs / 5);

@@ -2,6 +2,7 @@ package dev.vmtree.cli;
 
 import dev.vmtree.dom0.GenerationId;
 import dev.vmtree.dom0.ImageCatalog;
+import dev.vmtree.dom0.MachineDriver;
 import dev.vmtree.dom0.MachineDriver.MachineSpec;
 import dev.vmtree.dom0.Machines;
 import dev.vmtree.dom0.Mkfs;
@@ -137,7 +138,7 @@ public final class CreateCommand implements Callable<Integer>, JsonOutput {
         Path program = kernel;
         Path ramdisk = initrd;
         String bootargs = append;
-        ImageCatalog.Boot boot = ImageCatalog.Boot.SUPERVISOR_ELF;
+        MachineDriver.Boot boot = MachineDriver.Boot.SUPERVISOR_ELF;
         long disk = 0;
         long imageMemory = 0;
         if (image != null) {

@@ -127,8 +127,8 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
                     initrd == null ? null : MachineValues.readRamImage("initrd", initrd, memBytes),
                     initrd == null ? null : initrd.toString());
             machine = Boot.boot(config, console, images);
-            machine.setEngine(choice.engine());
-            EngineOption.announce(spec, new dev.vmtree.dom0.EngineChoice(machine.engine(), choice.source()));
+            machine.setEngine(dev.vmtree.core.cpu.Engine.parse(choice.engine()));
+            EngineOption.announce(spec, new dev.vmtree.dom0.EngineChoice(machine.engine().label(), choice.source()));
             machine.initializeGenerationId(dev.vmtree.dom0.GenerationId.random().bytes());
         } catch (LoadException e) {
             throw new CliException(EXIT_CANNOT_RUN, e.getMessage());

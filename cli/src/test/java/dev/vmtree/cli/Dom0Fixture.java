@@ -146,7 +146,7 @@ final class Dom0Fixture {
         if (machineFiles == null) {
             try {
                 Path program = java.nio.file.Files.write(dir.resolve("fixture-loop.bin"), new byte[] {0x6f, 0, 0, 0});
-                var spec = new MachineDriver.MachineSpec(4 << 20, 1, program, ImageCatalog.Boot.SUPERVISOR_ELF, null, null,
+                var spec = new MachineDriver.MachineSpec(4 << 20, 1, program, MachineDriver.Boot.SUPERVISOR_ELF, null, null,
                         0, null, "");
                 WorkingState w;
                 try (MachineDriver.LiveMachine m = new CoreDriver().create(spec); WriteTransaction tx = r.beginWrite()) {

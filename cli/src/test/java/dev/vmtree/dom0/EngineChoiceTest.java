@@ -38,32 +38,32 @@ class EngineChoiceTest {
     void theFlagWinsOverTheSettingAndTheEnvironment() {
         System.setProperty(Engine.PROPERTY, "translator");
         settings.set(Settings.Scope.REPOSITORY, "core.engine", "interpreter");
-        assertThat(EngineChoice.choose("eager", settings)).isEqualTo(new EngineChoice(Engine.EAGER, "--engine"));
-        assertThat(EngineChoice.choose(" Eager ", settings).engine()).as("as Engine.parse reads it").isEqualTo(Engine.EAGER);
+        assertThat(EngineChoice.choose("eager", settings)).isEqualTo(new EngineChoice(Engine.EAGER.label(), "--engine"));
+        assertThat(EngineChoice.choose(" Eager ", settings).engine()).as("as Engine.parse reads it").isEqualTo(Engine.EAGER.label());
     }
 
     @Test
     void theSettingWinsOverTheEnvironmentAndTheRepositoryOverTheGlobalFile() {
         System.setProperty(Engine.PROPERTY, "translator");
         settings.set(Settings.Scope.GLOBAL, "core.engine", "interpreter");
-        assertThat(EngineChoice.choose(null, settings)).isEqualTo(new EngineChoice(Engine.INTERPRETER, "core.engine"));
+        assertThat(EngineChoice.choose(null, settings)).isEqualTo(new EngineChoice(Engine.INTERPRETER.label(), "core.engine"));
         settings.set(Settings.Scope.REPOSITORY, "core.engine", "eager");
-        assertThat(EngineChoice.choose(null, settings)).isEqualTo(new EngineChoice(Engine.EAGER, "core.engine"));
+        assertThat(EngineChoice.choose(null, settings)).isEqualTo(new EngineChoice(Engine.EAGER.label(), "core.engine"));
     }
 
     @Test
     void withoutFlagOrSettingTheEnvironmentDecides() {
         System.setProperty(Engine.PROPERTY, "eager");
-        assertThat(EngineChoice.choose(null, settings)).isEqualTo(new EngineChoice(Engine.EAGER, Engine.PROPERTY));
+        assertThat(EngineChoice.choose(null, settings)).isEqualTo(new EngineChoice(Engine.EAGER.label(), Engine.PROPERTY));
         System.clearProperty(Engine.PROPERTY);
         String variable = System.getenv(Engine.ENVIRONMENT);
         EngineChoice none = EngineChoice.choose(null, settings);
         if (variable == null || variable.isBlank()) {
-            assertThat(none).isEqualTo(new EngineChoice(Engine.DEFAULT, "default"));
+            assertThat(none).isEqualTo(new EngineChoice(Engine.DEFAULT.label(), "default"));
         } else {
-            assertThat(none).isEqualTo(new EngineChoice(Engine.parse(variable), Engine.ENVIRONMENT));
+            assertThat(none).isEqualTo(new EngineChoice(Engine.parse(variable).label(), Engine.ENVIRONMENT));
         }
-        assertThat(none.engine()).as("what the core picks by itself").isEqualTo(Engine.fromEnvironment());
+        assertThat(none.engine()).as("what the core picks by itself").isEqualTo(Engine.fromEnvironment().label());
     }
 
     @Test
@@ -90,7 +90,7 @@ class EngineChoiceTest {
                 .hasMessageStartingWith("configuration core.engine: unknown engine 'turbo'")
                 .hasMessageContaining("vmtree config core.engine ENGINE");
         assertThat(EngineChoice.choose("translator", settings).engine()).as("--engine does not read it")
-                .isEqualTo(Engine.TRANSLATOR);
+                .isEqualTo(Engine.TRANSLATOR.label());
         assertThat(settings.verify()).singleElement().asString().startsWith("configuration core.engine = 'turbo' is refused");
     }
 }

@@ -37,7 +37,7 @@ class CoreDriverEngineTest {
     }
 
     static MachineDriver.MachineSpec hello() {
-        return new MachineDriver.MachineSpec(16 << 20, 1, HELLO, ImageCatalog.Boot.SUPERVISOR_ELF, null, null, 0, null, "");
+        return new MachineDriver.MachineSpec(16 << 20, 1, HELLO, MachineDriver.Boot.SUPERVISOR_ELF, null, null, 0, null, "");
     }
 
     static Engine engineOf(MachineDriver.LiveMachine m) {
@@ -127,9 +127,9 @@ class CoreDriverEngineTest {
     void theToolstackGivesItsDriverTheChosenEngine() {
         Engine chosen = twoOthers()[0];
         try (Toolstack ts = Toolstack.init(dir.resolve("repo"))) {
-            ts.useEngine(new EngineChoice(chosen, "--engine"));
+            ts.useEngine(new EngineChoice(chosen.label(), "--engine"));
             assertThat(((CoreDriver) ts.machines().driver()).engine()).isEqualTo(chosen);
-            assertThatThrownBy(() -> ts.useEngine(new EngineChoice(Engine.INTERPRETER, "--engine")))
+            assertThatThrownBy(() -> ts.useEngine(new EngineChoice(Engine.INTERPRETER.label(), "--engine")))
                     .isInstanceOf(IllegalStateException.class);
         }
         try (Toolstack ts = Toolstack.open(dir.resolve("repo"))) {

@@ -29,7 +29,7 @@ class CoreMachinePersistTest {
         Repository.init(dir.resolve("repo")).close();
         try (Repository repo = Repository.open(dir.resolve("repo"));
              MachineDriver.LiveMachine m = new CoreDriver().create(new MachineDriver.MachineSpec(16 << 20, 1, kernel,
-                     ImageCatalog.Boot.SUPERVISOR_ELF, null, null, 1 << 20, null, ""))) {
+                     MachineDriver.Boot.SUPERVISOR_ELF, null, null, 1 << 20, null, ""))) {
             byte[] mark = new byte[4096];
             java.util.Arrays.fill(mark, (byte) 0x5a);
             m.writeMemory(0x8040_0000L, mark);

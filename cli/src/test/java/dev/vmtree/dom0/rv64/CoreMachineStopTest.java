@@ -23,7 +23,7 @@ class CoreMachineStopTest {
         code.putInt(0x00a00513).putInt(0x00100893).putInt(0x00000073).putInt(0x0000006f);
         Path kernel = Files.write(dir.resolve("spin.bin"), code.array());
         MachineDriver.LiveMachine m = new CoreDriver().create(new MachineDriver.MachineSpec(16 << 20, 1, kernel,
-                ImageCatalog.Boot.SUPERVISOR_ELF, null, null, 0, null, ""));
+                MachineDriver.Boot.SUPERVISOR_ELF, null, null, 0, null, ""));
         long[] askedAt = {-1};
         MachineDriver.Console console = new MachineDriver.Console() {
             @Override

@@ -6,7 +6,10 @@ import dev.vmtree.store.WriteTransaction;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The seam between Dom0 (policy) and a hypervisor backend (mechanism): everything the toolstack's
@@ -26,8 +29,34 @@ import java.util.Objects;
  */
 public interface MachineDriver {
 
+    /**
+     * The ReplayLog of a stored state (docs/format.md "ReplayLog"): the file {@value #LOG_FILE} and,
+     * from format version 3, the images {@value #LOG_EVENTS} (the event list) and {@value #LOG_DATA}
+     * (the payloads), each present when not empty. None of them is part of the StateId; they start
+     * afresh at each snapshot. Being images, the log's pages are chunks that gc, fsck and du follow
+     * like RAM and disk pages, from snapshots, reflogs and working states alike.
+     */
+    String LOG_FILE = "replay.log", LOG_EVENTS = "replay.events", LOG_DATA = "replay.data";
+
+    /** Whether image {@code name} holds part of a ReplayLog rather than machine state. */
+    static boolean isLogImage(String name) {
+        return name.equals(LOG_EVENTS) || name.equals(LOG_DATA);
+    }
+
+    /** {@code s} without its ReplayLog (the file and its images). */
+    static StoredState withoutLog(StoredState s) {
+        Map<String, byte[]> files = new HashMap<>(s.files());
+        files.remove(LOG_FILE);
+        Map<String, PageTreeRoot> images = new LinkedHashMap<>(s.images());
+        images.keySet().removeIf(MachineDriver::isLogImage);
+        return new StoredState(files, images);
+    }
+
     /** Name recorded in the machine definition file, so a snapshot names the backend that made it. */
     String name();
+
+    /** What this backend can do beyond the interface's minimum (see {@link Capability}). */
+    Set<Capability> capabilities();
 
     /** Builds a fresh machine from a definition: loads the kernel or image, firmware and initrd, sizes RAM and disk. */
     LiveMachine create(MachineSpec spec);
@@ -113,7 +142,7 @@ public interface MachineDriver {
      * A machine to define. {@code clockBase}: the real-time clock's reading at instruction 0 in
      * nanoseconds since the epoch; {@code generationId}: the VM generation ID it starts with (16 bytes).
      */
-    record MachineSpec(long memoryBytes, int harts, Path kernel, ImageCatalog.Boot boot, Path firmware, Path initrd,
+    record MachineSpec(long memoryBytes, int harts, Path kernel, Boot boot, Path firmware, Path initrd,
                        long diskBytes, Path diskImage, String bootargs, long clockBase, byte[] generationId) {
         public MachineSpec {
             Objects.requireNonNull(kernel, "kernel");
@@ -126,7 +155,7 @@ public interface MachineDriver {
         }
 
         /** A machine whose clock starts at the epoch and whose generation ID is all zeroes. */
-        public MachineSpec(long memoryBytes, int harts, Path kernel, ImageCatalog.Boot boot, Path firmware, Path initrd,
+        public MachineSpec(long memoryBytes, int harts, Path kernel, Boot boot, Path firmware, Path initrd,
                            long diskBytes, Path diskImage, String bootargs) {
             this(memoryBytes, harts, kernel, boot, firmware, initrd, diskBytes, diskImage, bootargs, 0, null);
         }
@@ -136,6 +165,9 @@ public interface MachineDriver {
             return generationId.clone();
         }
     }
+
+    /** How a guest boots: an ELF run in S-mode under the hypervisor's SBI, or bare-metal M-mode. */
+    enum Boot { SUPERVISOR_ELF, MACHINE_ELF }
 
     /** A state as stored: small files by name and images by name. Immutable. */
     record StoredState(Map<String, byte[]> files, Map<String, PageTreeRoot> images) {

@@ -32,20 +32,17 @@ public final class Machines {
      * afresh at each snapshot. Being images, the log's pages are chunks that gc, fsck and du follow
      * like RAM and disk pages, from snapshots, reflogs and working states alike.
      */
-    public static final String LOG_FILE = "replay.log", LOG_EVENTS = "replay.events", LOG_DATA = "replay.data";
+    public static final String LOG_FILE = MachineDriver.LOG_FILE, LOG_EVENTS = MachineDriver.LOG_EVENTS,
+            LOG_DATA = MachineDriver.LOG_DATA;
 
     /** Whether image {@code name} holds part of a ReplayLog rather than machine state. */
     public static boolean isLogImage(String name) {
-        return name.equals(LOG_EVENTS) || name.equals(LOG_DATA);
+        return MachineDriver.isLogImage(name);
     }
 
     /** {@code s} without its ReplayLog (the file and its images). */
     public static StoredState withoutLog(StoredState s) {
-        Map<String, byte[]> files = new HashMap<>(s.files());
-        files.remove(LOG_FILE);
-        Map<String, PageTreeRoot> images = new LinkedHashMap<>(s.images());
-        images.keySet().removeIf(Machines::isLogImage);
-        return new StoredState(files, images);
+        return MachineDriver.withoutLog(s);
     }
 
     private final Toolstack ts;

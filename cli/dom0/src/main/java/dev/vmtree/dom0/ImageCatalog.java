@@ -1,5 +1,6 @@
 package dev.vmtree.dom0;
 
+import dev.vmtree.dom0.MachineDriver.Boot;
 import dev.vmtree.dom0.images.RepositoryImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,9 +15,6 @@ import java.util.Optional;
  * packages). Immutable; thread-safe.
  */
 public final class ImageCatalog {
-
-    /** How a guest boots: an ELF run in S-mode under the hypervisor's SBI, or bare-metal M-mode. */
-    public enum Boot { SUPERVISOR_ELF, MACHINE_ELF }
 
     /**
      * One image: its name, what it is, where its kernel lives ({@code relativePath} under the

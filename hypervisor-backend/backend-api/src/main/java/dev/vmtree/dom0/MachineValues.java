@@ -1,7 +1,5 @@
 package dev.vmtree.dom0;
 
-import dev.vmtree.core.MachineConfig;
-import dev.vmtree.core.loader.Boot;
 import dev.vmtree.store.fs.IoErrors;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,10 +19,15 @@ public final class MachineValues {
 
     /** RAM is made of 4 KiB pages. */
     public static final long MEMORY_UNIT = 4096;
-    /** The least RAM a machine boots in: the boot block (device tree, firmware info) and room below it. */
-    public static final long MIN_MEMORY = Boot.MIN_MEMORY;
-    public static final long MAX_MEMORY = MachineConfig.MAX_MEMORY;
-    public static final int MAX_HARTS = MachineConfig.MAX_HARTS;
+    /**
+     * The least RAM a machine boots in: the boot block (device tree, firmware info) and room below it.
+     * This and the two limits below are the RV64 core's (its Boot.MIN_MEMORY, MachineConfig.MAX_MEMORY
+     * and MAX_HARTS; MachineLimitsTest in cli checks they agree), written out so that Dom0 checks user
+     * input without the core on its class path.
+     */
+    public static final long MIN_MEMORY = 2 * 64 * 1024;
+    public static final long MAX_MEMORY = 64L << 30;
+    public static final int MAX_HARTS = 64;
     /** Disks are counted in virtio-blk sectors of 512 bytes: a guest sees no partial sector. */
     public static final int SECTOR = 512;
     /** The largest virtual disk (a sparse image: only written blocks take space). */

@@ -221,10 +221,13 @@ public final class Toolstack implements AutoCloseable {
         return engine;
     }
 
-    /** The machine operations, over the embedded RV64 core. */
+    /**
+     * The machine operations, over the backend new machines are made with ({@link Backend#DEFAULT},
+     * found on the class path by its name): Dom0 never names a backend's classes.
+     */
     public Machines machines() {
         if (machines == null) {
-            machines = new Machines(this, new dev.vmtree.dom0.rv64.CoreDriver(engine().engine()));
+            machines = new Machines(this, Backend.named(Backend.DEFAULT).driver(engine().engine()));
         }
         return machines;
     }

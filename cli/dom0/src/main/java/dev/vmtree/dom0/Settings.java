@@ -179,7 +179,7 @@ public final class Settings {
                 java.util.Map.entry("machine.memory", this::defaultMemory),
                 java.util.Map.entry("machine.harts", this::defaultHarts),
                 java.util.Map.entry(EngineChoice.SETTING,
-                        () -> get(EngineChoice.SETTING).ifPresent(dev.vmtree.core.cpu.Engine::parse)))) {
+                        () -> get(EngineChoice.SETTING).ifPresent(Backend.named(Backend.DEFAULT)::engine)))) {
             try {
                 check.getValue().run();
             } catch (RuntimeException e) {
@@ -213,10 +213,10 @@ public final class Settings {
      * The engine {@value EngineChoice#SETTING} names, empty when unset; BAD_INPUT (naming the key and
      * how to fix it) when the file holds a value that names no engine.
      */
-    public Optional<dev.vmtree.core.cpu.Engine> engine() {
+    public Optional<String> engine() {
         return get(EngineChoice.SETTING).map(v -> {
             try {
-                return dev.vmtree.core.cpu.Engine.parse(v);
+                return Backend.named(Backend.DEFAULT).engine(v);
             } catch (IllegalArgumentException e) {
                 throw ToolstackException.badInput("configuration " + EngineChoice.SETTING + ": " + e.getMessage()
                         + "; set it with `vmtree config " + EngineChoice.SETTING + " ENGINE`, or give --engine");

@@ -6,7 +6,6 @@ import dev.vmtree.core.MachineConfig;
 import dev.vmtree.core.debug.GdbServer;
 import dev.vmtree.core.devices.Platform;
 import dev.vmtree.core.input.LiveInput;
-import dev.vmtree.core.loader.Boot;
 import dev.vmtree.core.loader.LoadException;
 import dev.vmtree.core.cpu.Engine;
 import dev.vmtree.core.cpu.RegisterNames;
@@ -20,8 +19,8 @@ import dev.vmtree.core.state.StateIds;
 import dev.vmtree.cow.disk.VirtualDisk;
 import dev.vmtree.cow.imageio.DiskImages;
 import dev.vmtree.cow.store.PersistentImage;
-import dev.vmtree.dom0.ImageCatalog;
 import dev.vmtree.cow.disk.DiskImageException;
+import dev.vmtree.dom0.Capability;
 import dev.vmtree.dom0.MachineDriver;
 import dev.vmtree.dom0.MachineValues;
 import dev.vmtree.dom0.StateId;
@@ -50,8 +49,8 @@ import java.util.Map;
 public final class CoreDriver implements MachineDriver {
     public static final String NAME = "rv64-core";
     public static final String STATE_FILE = "machine.state", DEFINITION_FILE = "machine";
-    public static final String LOG_FILE = dev.vmtree.dom0.Machines.LOG_FILE, LOG_EVENTS = dev.vmtree.dom0.Machines.LOG_EVENTS,
-            LOG_DATA = dev.vmtree.dom0.Machines.LOG_DATA;
+    public static final String LOG_FILE = MachineDriver.LOG_FILE, LOG_EVENTS = MachineDriver.LOG_EVENTS,
+            LOG_DATA = MachineDriver.LOG_DATA;
     public static final String RAM = "ram";
     public static final int RAM_PAGE = 4096;
 
@@ -79,6 +78,15 @@ public final class CoreDriver implements MachineDriver {
     @Override
     public String name() {
         return NAME;
+    }
+
+    /** The core's clock is its retired instructions, so it has every capability. */
+    public static final java.util.Set<Capability> CAPABILITIES = java.util.Collections.unmodifiableSet(
+            java.util.EnumSet.allOf(Capability.class));
+
+    @Override
+    public java.util.Set<Capability> capabilities() {
+        return CAPABILITIES;
     }
 
     @Override
@@ -117,7 +125,7 @@ public final class CoreDriver implements MachineDriver {
             diskImages.add(p);
             disks.add(new Platform.Disk(new VirtualDisk(p.image(), spec.diskBytes()), false, "vmtree-disk0"));
         }
-        boolean machineMode = spec.boot() == ImageCatalog.Boot.MACHINE_ELF || firmware != null;
+        boolean machineMode = spec.boot() == MachineDriver.Boot.MACHINE_ELF || firmware != null;
         MachineConfig config;
         try {
             config = new MachineConfig(spec.memoryBytes(), spec.harts(), machineMode, spec.bootargs(), disks, false, true);
@@ -130,7 +138,7 @@ public final class CoreDriver implements MachineDriver {
         SwitchableConsole console = new SwitchableConsole();
         Machine m;
         try {
-            m = Boot.boot(config, ram.image(), console, new Boot.Images(kernel, spec.kernel().toString(), firmware,
+            m = dev.vmtree.core.loader.Boot.boot(config, ram.image(), console, new dev.vmtree.core.loader.Boot.Images(kernel, spec.kernel().toString(), firmware,
                     spec.firmware() == null ? null : spec.firmware().toString(), initrd,
                     spec.initrd() == null ? null : spec.initrd().toString()));
         } catch (LoadException e) {
@@ -192,7 +200,7 @@ public final class CoreDriver implements MachineDriver {
         } catch (StoreException e) {
             throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage() + " (run `vmtree fsck`)", e);
         }
-        CoreMachine m = (CoreMachine) restore(repo, dev.vmtree.dom0.Machines.withoutLog(start));
+        CoreMachine m = (CoreMachine) restore(repo, MachineDriver.withoutLog(start));
         try {
             m.startReplay(replay);
         } catch (CorruptDataException e) {
