@@ -84,6 +84,24 @@ class BackendSeamTest {
     }
 
     @Test
+    void aStoredStateGetsTheDriverOfTheBackendItsDefinitionNames(@org.junit.jupiter.api.io.TempDir Path dir) {
+        try (Toolstack ts = Toolstack.init(dir)) {
+            Machines m = ts.machines();
+            assertThat(m.driverFor(state("vmtree-machine 1\nbackend rv64-core\nkernel hello.elf\n"))).isSameAs(m.driver());
+            assertThat(m.driverFor(new MachineDriver.StoredState(java.util.Map.of(), java.util.Map.of())))
+                    .as("no definition: the default backend").isSameAs(m.driver());
+            assertThatThrownBy(() -> m.driverFor(state("vmtree-machine 1\nbackend qemu-kvm\n")))
+                    .isInstanceOf(ToolstackException.class)
+                    .hasMessageStartingWith("no hypervisor backend 'qemu-kvm' on the class path");
+        }
+    }
+
+    private static MachineDriver.StoredState state(String definition) {
+        return new MachineDriver.StoredState(java.util.Map.of(MachineDriver.DEFINITION_FILE,
+                definition.getBytes(StandardCharsets.UTF_8)), java.util.Map.of());
+    }
+
+    @Test
     void dom0sMachineLimitsAreTheCores() {
         assertThat(MachineValues.MIN_MEMORY).isEqualTo(dev.vmtree.core.loader.Boot.MIN_MEMORY);
         assertThat(MachineValues.MAX_MEMORY).isEqualTo(MachineConfig.MAX_MEMORY);

@@ -57,6 +57,20 @@ public final class Machines {
         return driver;
     }
 
+    /**
+     * The driver for {@code s}: that of the backend its definition file names (found by name, as
+     * {@link Backend#named}; it runs under its own default engine), or {@link #driver} when that is
+     * the one or it names none. CANNOT_RUN when the backend it names is not on the class path.
+     */
+    public MachineDriver driverFor(StoredState s) {
+        String name = MachineDriver.recordedBackend(s);
+        if (name == null || name.equals(driver.name())) {
+            return driver;
+        }
+        Backend b = Backend.named(name);
+        return b.driver(b.defaultEngine());
+    }
+
     // ---- stored states --------------------------------------------------------------------------
 
     /** A snapshot's stored state (its files and images); fails clearly for a snapshot that holds no machine. */
@@ -216,10 +230,11 @@ public final class Machines {
         }
         LiveMachine m;
         if (r.working() != null) {
-            m = driver.restore(ts.repository(), workingState(r.working()));
+            StoredState w = workingState(r.working());
+            m = driverFor(w).restore(ts.repository(), w);
         } else {
             StoredState s = machineState(r.base(), "instance " + r.name() + "'s base");
-            m = driver.restore(ts.repository(), withoutLog(s));
+            m = driverFor(s).restore(ts.repository(), withoutLog(s));
         }
         if (r.pendingGeneration() != null) {
             // the instance's first life as a copy: its own generation ID, logged at this instruction count
@@ -240,7 +255,7 @@ public final class Machines {
 
     /** A stored state (snapshot or working) as a machine, for reading (show, diff, mem read). */
     public LiveMachine open(StoredState s) {
-        return driver.restore(ts.repository(), s);
+        return driverFor(s).restore(ts.repository(), s);
     }
 
     /**

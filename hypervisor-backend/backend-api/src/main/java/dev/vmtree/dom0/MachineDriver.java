@@ -52,6 +52,26 @@ public interface MachineDriver {
         return new StoredState(files, images);
     }
 
+    /**
+     * The machine definition file of a stored state: text whose line {@code backend NAME} names the
+     * backend that made the machine ({@link #name}), so Dom0 finds the driver for any stored state.
+     */
+    String DEFINITION_FILE = "machine";
+
+    /** The backend {@code s}'s definition file names, or null when it names none (or has no such file). */
+    static String recordedBackend(StoredState s) {
+        byte[] def = s.files().get(DEFINITION_FILE);
+        if (def == null) {
+            return null;
+        }
+        for (String line : new String(def, java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            if (line.startsWith("backend ")) {
+                return line.substring(8).trim();
+            }
+        }
+        return null;
+    }
+
     /** Name recorded in the machine definition file, so a snapshot names the backend that made it. */
     String name();
 

@@ -48,7 +48,7 @@ import java.util.Map;
  */
 public final class CoreDriver implements MachineDriver {
     public static final String NAME = "rv64-core";
-    public static final String STATE_FILE = "machine.state", DEFINITION_FILE = "machine";
+    public static final String STATE_FILE = "machine.state", DEFINITION_FILE = MachineDriver.DEFINITION_FILE;
     public static final String LOG_FILE = MachineDriver.LOG_FILE, LOG_EVENTS = MachineDriver.LOG_EVENTS,
             LOG_DATA = MachineDriver.LOG_DATA;
     public static final String RAM = "ram";
