@@ -112,7 +112,9 @@ class InstanceRaceTest {
                 // refused because the move held vm1 (status 6), not caught by the compare-and-swap afterwards
                 // (status 1, "changed by another process"): that would mean the move wrote without the lock
                 assertThat(wrote.exit()).as(where).isEqualTo(ExitCodes.LOCKED);
-                assertThat(error(wrote).getFirst()).as(where).startsWith("vmtree: instance vm1 is running in process");
+                assertThat(error(wrote).getFirst()).as(where).matches("vmtree: instance vm1 is busy in process [0-9]+ \\("
+                        + (move == Move.COMMIT ? "commit" : move == Move.CHECKOUT ? "checkout" : "rollback")
+                        + "\\); run the command again when that is done");
                 assertThat(memRead(null)).as("a refused write left nothing; " + where).isNotEqualTo(value);
             }
             for (Worker.Result r : moved) {
