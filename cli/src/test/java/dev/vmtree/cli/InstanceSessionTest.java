@@ -167,6 +167,48 @@ class InstanceSessionTest {
         assertThat(f.vm("branch").ok().out()).contains("x");
     }
 
+    /**
+     * Issue 15: checkout read the branch before taking the writer lock, so a branch deleted while it
+     * waited was still put in the record: an instance on no branch. The test deletes x meanwhile.
+     */
+    @Test
+    void aCheckoutOfABranchDeletedMeanwhileIsRefused() throws Exception {
+        SnapshotId c = f.snapshot(a, "x", "c");
+        CountDownLatch checkoutWaits = new CountDownLatch(1);
+        CountDownLatch deleted = new CountDownLatch(1);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+        Object outcome;
+        try (threads; Toolstack holder = Toolstack.open(f.repo)) {
+            WriteTransaction held = holder.beginWrite();
+            CompletableFuture<Object> checkingOut = CompletableFuture.supplyAsync(() -> {
+                try (Toolstack ts = Toolstack.open(f.repo)) {
+                    ts.setNotices(m -> {
+                        if (m.startsWith("waiting for")) {
+                            checkoutWaits.countDown();
+                            await(deleted);
+                        }
+                    });
+                    return ts.checkout("vm1", "x", false);
+                } catch (ToolstackException e) {
+                    return e;
+                }
+            }, threads);
+            assertThat(checkoutWaits.await(60, TimeUnit.SECONDS)).as("the checkout waits for the repository lock").isTrue();
+            assertThat(held.updateRef("refs/heads/x", c, null, "branch: deleted").ok()).isTrue();
+            held.close();
+            deleted.countDown();
+            outcome = checkingOut.get(60, TimeUnit.SECONDS);
+        } finally {
+            deleted.countDown();
+        }
+        assertThat(outcome).isInstanceOf(ToolstackException.class);
+        assertThat(((ToolstackException) outcome).getMessage()).isEqualTo("branch 'x' moved or was deleted meanwhile;"
+                + " run the command again");
+        try (Toolstack ts = Toolstack.open(f.repo)) {
+            assertThat(ts.instances().get("vm1").branch()).isEqualTo("main");
+        }
+    }
+
     private static void await(CountDownLatch l) {
         try {
             assertThat(l.await(60, TimeUnit.SECONDS)).isTrue();
