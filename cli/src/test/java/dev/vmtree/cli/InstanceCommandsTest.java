@@ -130,6 +130,20 @@ class InstanceCommandsTest {
         assertThat(f.vm("fsck").ok().out()).contains("ok");
     }
 
+    /** A short command holding the instance is waited out, not killed: the refusal says which and what to do. */
+    @Test
+    void anInstanceHeldByAShortCommandIsBusyNotRunning() {
+        f.vm("instance", "add", "vm1", "main").ok();
+        long me = ProcessHandle.current().pid();
+        try (Toolstack ts = Toolstack.open(f.repo); var held = ts.session("vm1", "commit")) {
+            Dom0Fixture.Result r = f.vm("mem", "write", "0x80001000", "00");
+            assertThat(r.exit()).isEqualTo(ExitCodes.LOCKED);
+            assertThat(r.err()).isEqualTo("vmtree: instance vm1 is busy in process " + me
+                    + " (commit); run the command again when that is done\n");
+        }
+        f.vm("mem", "write", "0x80001000", "00").ok();
+    }
+
     @Test
     void aLockedInstanceNamesTheProcessHoldingIt() {
         f.vm("instance", "add", "vm1", "main").ok();

@@ -126,6 +126,89 @@ class InstanceSessionTest {
         f.vm("fsck").ok();
     }
 
+    /**
+     * Issue 15: `branch -d` looked for instances on the branch before taking the writer lock, so an
+     * instance that checked the branch out while it waited was left on a deleted branch. The test holds
+     * the lock; while the deletion waits for it, the test puts vm1 on branch x (as a checkout would).
+     */
+    @Test
+    void aBranchDeletedWhileAnInstanceChecksItOutIsRefused() throws Exception {
+        f.snapshot(a, "x", "c");
+        CountDownLatch deleteWaits = new CountDownLatch(1);
+        CountDownLatch movedOn = new CountDownLatch(1);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+        Object outcome;
+        try (threads; Toolstack holder = Toolstack.open(f.repo)) {
+            WriteTransaction held = holder.beginWrite();
+            CompletableFuture<Object> deleting = CompletableFuture.supplyAsync(() -> {
+                try (Toolstack ts = Toolstack.open(f.repo)) {
+                    ts.setNotices(m -> {
+                        if (m.startsWith("waiting for")) {
+                            deleteWaits.countDown();
+                            await(movedOn);
+                        }
+                    });
+                    return ts.refs().deleteBranch("x", true);
+                } catch (ToolstackException e) {
+                    return e;
+                }
+            }, threads);
+            assertThat(deleteWaits.await(60, TimeUnit.SECONDS)).as("the deletion waits for the repository lock").isTrue();
+            holder.instances().save(held, holder.instances().get("vm1").withBranch("x"));
+            held.close();
+            movedOn.countDown();
+            outcome = deleting.get(60, TimeUnit.SECONDS);
+        } finally {
+            movedOn.countDown();
+        }
+        assertThat(outcome).isInstanceOf(ToolstackException.class);
+        assertThat(((ToolstackException) outcome).getMessage()).isEqualTo("branch 'x' is in use by instance vm1; check out"
+                + " another branch there or remove the instance first");
+        assertThat(f.vm("branch").ok().out()).contains("x");
+    }
+
+    /**
+     * Issue 15: checkout read the branch before taking the writer lock, so a branch deleted while it
+     * waited was still put in the record: an instance on no branch. The test deletes x meanwhile.
+     */
+    @Test
+    void aCheckoutOfABranchDeletedMeanwhileIsRefused() throws Exception {
+        SnapshotId c = f.snapshot(a, "x", "c");
+        CountDownLatch checkoutWaits = new CountDownLatch(1);
+        CountDownLatch deleted = new CountDownLatch(1);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+        Object outcome;
+        try (threads; Toolstack holder = Toolstack.open(f.repo)) {
+            WriteTransaction held = holder.beginWrite();
+            CompletableFuture<Object> checkingOut = CompletableFuture.supplyAsync(() -> {
+                try (Toolstack ts = Toolstack.open(f.repo)) {
+                    ts.setNotices(m -> {
+                        if (m.startsWith("waiting for")) {
+                            checkoutWaits.countDown();
+                            await(deleted);
+                        }
+                    });
+                    return ts.checkout("vm1", "x", false);
+                } catch (ToolstackException e) {
+                    return e;
+                }
+            }, threads);
+            assertThat(checkoutWaits.await(60, TimeUnit.SECONDS)).as("the checkout waits for the repository lock").isTrue();
+            assertThat(held.updateRef("refs/heads/x", c, null, "branch: deleted").ok()).isTrue();
+            held.close();
+            deleted.countDown();
+            outcome = checkingOut.get(60, TimeUnit.SECONDS);
+        } finally {
+            deleted.countDown();
+        }
+        assertThat(outcome).isInstanceOf(ToolstackException.class);
+        assertThat(((ToolstackException) outcome).getMessage()).isEqualTo("branch 'x' moved or was deleted meanwhile;"
+                + " run the command again");
+        try (Toolstack ts = Toolstack.open(f.repo)) {
+            assertThat(ts.instances().get("vm1").branch()).isEqualTo("main");
+        }
+    }
+
     private static void await(CountDownLatch l) {
         try {
             assertThat(l.await(60, TimeUnit.SECONDS)).isTrue();

@@ -86,7 +86,7 @@ public final class InstanceLock implements AutoCloseable {
         Path key = file.toAbsolutePath().normalize();
         long me = ProcessHandle.current().pid();
         if (!HELD_HERE.add(key)) {
-            throw locked(name, me);
+            throw locked(name, me, ACTIVITY_HERE.get(key));
         }
         FileChannel ch = null;
         try {
@@ -95,9 +95,15 @@ public final class InstanceLock implements AutoCloseable {
                     StandardOpenOption.WRITE), OwnerOnly.file());
             OwnerOnly.restrict(key);
             FileLock l = ch.tryLock();
+            // a holder writes its pid just after taking the lock and empties the file just before leaving
+            // it: within that instant, look again rather than name no one
+            for (int i = 0; l == null && pidIn(ch).isEmpty() && i < 20; i++) {
+                java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+                l = ch.tryLock();
+            }
             if (l == null) {
                 long pid = pidIn(ch).orElse(-1);
-                throw locked(name, pid);
+                throw locked(name, pid, activityIn(ch));
             }
             ch.truncate(0);
             ch.write(ByteBuffer.wrap((me + "\n" + what + "\n").getBytes(StandardCharsets.UTF_8)), 0);
@@ -147,14 +153,22 @@ public final class InstanceLock implements AutoCloseable {
     /** Throws LOCKED when another process (or another holder in this one) has the instance. */
     public static void checkNotRunning(Path file, String name) {
         if (probe(file) instanceof Holder.Running r) {
-            throw locked(name, r.pid());
+            throw locked(name, r.pid(), r.activity());
         }
     }
 
-    static ToolstackException locked(String name, long pid) {
+    /**
+     * LOCKED, saying who holds the instance: a run, a disk serve or a holder that did not say what it
+     * does is to be stopped there; a short command (commit, checkout, mem write...) is only waited out.
+     */
+    static ToolstackException locked(String name, long pid, String activity) {
+        String who = pid < 0 ? "?" : Long.toString(pid);
+        if (activity != null && !activity.isBlank() && !activity.equals("run") && !activity.startsWith("disk serve")) {
+            return new ToolstackException(ToolstackException.Kind.LOCKED, "instance " + name + " is busy in process "
+                    + who + " (" + activity.strip() + "); run the command again when that is done");
+        }
         return new ToolstackException(ToolstackException.Kind.LOCKED, "instance " + name + " is running in process "
-                + (pid < 0 ? "?" : Long.toString(pid)) + "; stop it there (detach or `kill " + (pid < 0 ? "PID" : pid)
-                + "`) first");
+                + who + "; stop it there (detach or `kill " + (pid < 0 ? "PID" : pid) + "`) first");
     }
 
     /** The file's first line, the holder's pid (docs/format.md, "Lock file"). */

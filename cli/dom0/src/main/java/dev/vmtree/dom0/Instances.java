@@ -284,27 +284,33 @@ public final class Instances {
      * (empty for a damaged one).
      */
     public Optional<InstanceRecord> remove(WriteTransaction tx, String name, boolean force) {
+        if (!Files.isRegularFile(recordFile(name))) {
+            get(name);      // says there is no such instance, before a lock file is made for it
+        }
         InstanceRecord r;
-        try {
-            r = get(name);
-        } catch (DamagedRecordException e) {
-            if (!force) {
-                throw new ToolstackException(ToolstackException.Kind.DIRTY, "instance " + name + " has a damaged record ("
-                        + e.damaged().reason() + "), so what it held cannot be told; remove it with --force, or repair"
-                        + " it with `vmtree instance repair " + name + "`");
+        // Held for the whole removal, not only looked at: a run or disk serve starting in between
+        // would otherwise keep an instance whose record is gone, and its save could never land.
+        try (InstanceLock held = InstanceLock.acquire(lockFile(name), name, "instance remove")) {
+            try {
+                r = get(name);
+            } catch (DamagedRecordException e) {
+                if (!force) {
+                    throw new ToolstackException(ToolstackException.Kind.DIRTY, "instance " + name + " has a damaged"
+                            + " record (" + e.damaged().reason() + "), so what it held cannot be told; remove it with"
+                            + " --force, or repair it with `vmtree instance repair " + name + "`");
+                }
+                r = null;
             }
-            r = null;
-        }
-        InstanceLock.checkNotRunning(lockFile(name), name);
-        if (r != null && r.dirty() && !force) {
-            throw new ToolstackException(ToolstackException.Kind.DIRTY, "instance " + name
-                    + " has uncommitted state; commit it, or remove with --force to drop it");
-        }
-        try {
-            Files.delete(recordFile(name));
-            Files.deleteIfExists(lockFile(name));
-        } catch (IOException e) {
-            throw ToolstackException.failed("cannot delete " + recordFile(name) + ": " + e.getMessage());
+            if (r != null && r.dirty() && !force) {
+                throw new ToolstackException(ToolstackException.Kind.DIRTY, "instance " + name
+                        + " has uncommitted state; commit it, or remove with --force to drop it");
+            }
+            try {
+                Files.delete(recordFile(name));
+                Files.deleteIfExists(lockFile(name));
+            } catch (IOException e) {
+                throw ToolstackException.failed("cannot delete " + recordFile(name) + ": " + e.getMessage());
+            }
         }
         tx.unregisterRoot(ROOT_PREFIX + name);
         String head = headRef(name);

@@ -38,6 +38,10 @@ final class Moves {
             StateId state = ts.machines().machineStateId(to, target);
             try (WriteTransaction tx = ts.beginWrite()) {
                 r = s.reread(tx);
+                if (branch && !to.equals(ts.repository().refs().get(Refs.HEADS + name))) {
+                    throw ToolstackException.failed("branch '" + name + "' moved or was deleted meanwhile; run the"
+                            + " command again");
+                }
                 InstanceRecord moved = s.save(tx, new InstanceRecord(r.name(), to, branch ? name : null, state, null,
                         r.created(), r.pendingGeneration()));
                 s.moveHead(tx, to, "checkout: moving from " + position(r) + " to " + (branch ? name : to.hex()));

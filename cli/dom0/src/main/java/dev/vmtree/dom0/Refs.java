@@ -83,17 +83,18 @@ public final class Refs {
      */
     public SnapshotId deleteBranch(String name, boolean force) {
         SnapshotId head = branchHead(name).orElseThrow(() -> ToolstackException.failed("no branch '" + name + "'"));
-        List<String> on = ts.instances().list().stream().filter(r -> name.equals(r.branch()))
-                .map(InstanceRecord::name).toList();
-        if (!on.isEmpty()) {
-            throw ToolstackException.failed("branch '" + name + "' is in use by instance " + String.join(", ", on)
-                    + "; check out another branch there or remove the instance first");
-        }
-        if (!force && !reachedElsewhere(HEADS + name, head)) {
-            throw ToolstackException.failed("branch '" + name + "' has snapshots no other branch, tag or instance"
-                    + " reaches; delete it with --force (they stay in the reflog of nothing and go at the next gc)");
-        }
         try (WriteTransaction tx = ts.beginWrite()) {
+            // under the writer lock: an instance that checks the branch out meanwhile is seen, not left on nothing
+            List<String> on = ts.instances().list().stream().filter(r -> name.equals(r.branch()))
+                    .map(InstanceRecord::name).toList();
+            if (!on.isEmpty()) {
+                throw ToolstackException.failed("branch '" + name + "' is in use by instance " + String.join(", ", on)
+                        + "; check out another branch there or remove the instance first");
+            }
+            if (!force && !reachedElsewhere(HEADS + name, head)) {
+                throw ToolstackException.failed("branch '" + name + "' has snapshots no other branch, tag or instance"
+                        + " reaches; delete it with --force (they stay in the reflog of nothing and go at the next gc)");
+            }
             RefResult r = tx.updateRef(HEADS + name, head, null, "branch: deleted");
             if (!r.ok()) {
                 throw ToolstackException.failed("branch '" + name + "' moved meanwhile; try again");
