@@ -170,21 +170,12 @@ final class Mmu {
         return pa2 == -1 || h.mem.ramPage(pa2) < 0 ? 0 : low | (int) h.mem.load(pa2, 2) << 16;
     }
 
-    private static int loadSize(int op) {
-        return switch (op) {
-            case Op.LB, Op.LBU -> 1;
-            case Op.LH, Op.LHU -> 2;
-            case Op.LW, Op.LWU -> 4;
-            default -> 8;
-        };
-    }
-
     /** A load that missed the TLB fast path. Returns true when a trap was taken (pc in h.pc). */
     static boolean loadSlow(Hart h, long d, long va, long pc, int n) {
         h.pc = pc;
         h.sliceSteps = n - 1;
         int op = Op.op(d);
-        long v = load(h, va, loadSize(op));
+        long v = load(h, va, Semantics.size(op));
         if (h.loadTrapped) {
             return true;
         }

@@ -119,15 +119,14 @@ final class RegionCompiler {
     }
 
     /** The compiled code of an equal plan made before in this JVM, or null. */
-    static Compiled cached(RegionPlan plan) {
+    static Compiled cached(Key key) {
         synchronized (CACHE) {
-            return CACHE.get(Key.of(plan));
+            return CACHE.get(key);
         }
     }
 
-    /** Compiles a plan (or takes it from the cache) and remembers it. */
-    static Compiled compileCached(RegionPlan plan) {
-        Key key = Key.of(plan);
+    /** Compiles the plan whose key is {@code key} (or takes it from the cache) and remembers it. */
+    static Compiled compileCached(Key key, RegionPlan plan) {
         synchronized (CACHE) {
             Compiled c = CACHE.get(key);
             if (c != null) {

@@ -60,6 +60,8 @@ final class Translator {
         final int ppn;
         final long[] code;
         final RegionPlan plan;
+        /** The plan's content, under which the JVM-wide cache keeps its compiled code. */
+        final RegionCompiler.Key key;
         final int[] heads;
         final long[] originals;
         volatile Translated body;
@@ -75,6 +77,7 @@ final class Translator {
             this.ppn = ppn;
             this.code = code;
             this.plan = plan;
+            this.key = RegionCompiler.Key.of(plan);
             this.heads = plan.heads();
             this.originals = new long[heads.length];
         }
@@ -88,7 +91,7 @@ final class Translator {
         void compile() {
             long t0 = System.nanoTime();
             try {
-                RegionCompiler.Compiled c = RegionCompiler.compileCached(plan);
+                RegionCompiler.Compiled c = RegionCompiler.compileCached(key, plan);
                 bytecodeBytes = c.bytecodeBytes();
                 body = c.code();
             } catch (RuntimeException | LinkageError e) {
@@ -207,7 +210,7 @@ final class Translator {
         live++;
         r.nextInPage = byPage[ppn];
         byPage[ppn] = r;
-        RegionCompiler.Compiled known = RegionCompiler.cached(plan);
+        RegionCompiler.Compiled known = RegionCompiler.cached(r.key);
         if (known != null) {
             r.body = known.code();          // this code ran before in this JVM: no compilation, no wait
             reused++;
