@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,11 +22,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * and taken over silently. The file is never deleted (deleting lock files races with openers); a
  * released lock is an empty file.
  *
- * <p>Threading: one holder per instance per JVM, tracked in-process because the JVM refuses a
- * second OS lock on one file.
+ * <p>Threading: one holder per instance per JVM (the daemon runs several commands at once). The
+ * JVM refuses a second OS lock on one file, and closing any descriptor of a file drops every POSIX
+ * lock this process has on it, so holders and looks within the JVM are settled here: a registry
+ * keyed by the lock file's real path (a symlinked or relative path names the same key), and per
+ * key one monitor under which a look opens its own descriptor only while no one here holds the
+ * file. A second acquire in this JVM is LOCKED naming this pid and the first holder's activity;
+ * a probe then reports it Running.
  */
 public final class InstanceLock implements AutoCloseable {
-    private static final Set<Path> HELD_HERE = ConcurrentHashMap.newKeySet();
+    /** Lock files held by this JVM, by real path, with what their holder does. */
+    private static final java.util.Map<Path, String> HELD_HERE = new ConcurrentHashMap<>();
+    /** One monitor per lock file (never removed: one small object per instance ever locked or probed). */
+    private static final java.util.Map<Path, Object> MONITORS = new ConcurrentHashMap<>();
 
     /** Who holds an instance. */
     public sealed interface Holder {
@@ -57,11 +64,10 @@ public final class InstanceLock implements AutoCloseable {
         record Stale(long pid) implements Holder {}
     }
 
-    private static final java.util.Map<Path, String> ACTIVITY_HERE = new ConcurrentHashMap<>();
-
     private final Path file;
     private final FileChannel channel;
     private final FileLock lock;
+    private boolean closed;
 
     private InstanceLock(Path file, FileChannel channel, FileLock lock) {
         this.file = file;
@@ -83,71 +89,100 @@ public final class InstanceLock implements AutoCloseable {
      */
     public static InstanceLock acquire(Path file, String name, String activity) {
         String what = activity == null ? "" : activity.replace('\n', ' ');
-        Path key = file.toAbsolutePath().normalize();
         long me = ProcessHandle.current().pid();
-        if (!HELD_HERE.add(key)) {
-            throw locked(name, me, ACTIVITY_HERE.get(key));
-        }
-        FileChannel ch = null;
+        Path key;
         try {
-            OwnerOnly.createDirectories(key.getParent());
-            ch = FileChannel.open(key, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE), OwnerOnly.file());
-            OwnerOnly.restrict(key);
-            FileLock l = ch.tryLock();
-            // a holder writes its pid just after taking the lock and empties the file just before leaving
-            // it: within that instant, look again rather than name no one
-            for (int i = 0; l == null && pidIn(ch).isEmpty() && i < 20; i++) {
-                java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
-                l = ch.tryLock();
-            }
-            if (l == null) {
-                long pid = pidIn(ch).orElse(-1);
-                throw locked(name, pid, activityIn(ch));
-            }
-            ch.truncate(0);
-            ch.write(ByteBuffer.wrap((me + "\n" + what + "\n").getBytes(StandardCharsets.UTF_8)), 0);
-            ch.force(false);
-            ACTIVITY_HERE.put(key, what);
-            return new InstanceLock(key, ch, l);
+            OwnerOnly.createDirectories(file.toAbsolutePath().normalize().getParent());
+            key = key(file);
         } catch (IOException e) {
-            cleanup(key, ch);
             throw new ToolstackException(ToolstackException.Kind.FAILED, "cannot lock instance " + name + " ("
-                    + key + "): " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            cleanup(key, ch);
-            throw e;
+                    + file + "): " + e.getMessage(), e);
+        }
+        synchronized (monitor(key)) {
+            String holder = HELD_HERE.get(key);
+            if (holder != null) {
+                throw locked(name, me, holder);
+            }
+            FileChannel ch = null;
+            try {
+                ch = FileChannel.open(key, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE), OwnerOnly.file());
+                OwnerOnly.restrict(key);
+                FileLock l = ch.tryLock();
+                // a holder writes its pid just after taking the lock and empties the file just before leaving
+                // it: within that instant, look again rather than name no one
+                for (int i = 0; l == null && pidIn(ch).isEmpty() && i < 20; i++) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+                    l = ch.tryLock();
+                }
+                if (l == null) {
+                    long pid = pidIn(ch).orElse(-1);
+                    throw locked(name, pid, activityIn(ch));
+                }
+                ch.truncate(0);
+                ch.write(ByteBuffer.wrap((me + "\n" + what + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+                ch.force(false);
+                HELD_HERE.put(key, what);
+                return new InstanceLock(key, ch, l);
+            } catch (IOException e) {
+                close(ch);
+                throw new ToolstackException(ToolstackException.Kind.FAILED, "cannot lock instance " + name + " ("
+                        + key + "): " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                close(ch);
+                throw e;
+            }
         }
     }
 
     /** Who holds the lock file now, without taking it for longer than the look. */
     public static Holder probe(Path file) {
-        Path key = file.toAbsolutePath().normalize();
-        if (HELD_HERE.contains(key)) {
-            return new Holder.Running(ProcessHandle.current().pid(), ACTIVITY_HERE.get(key));
-        }
-        if (!Files.exists(key)) {
-            return new Holder.Free();
-        }
-        try (FileChannel ch = FileChannel.open(key, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            OptionalLong pid = pidIn(ch);
-            FileLock l;
-            try {
-                l = ch.tryLock();
-            } catch (OverlappingFileLockException e) {
-                return new Holder.Running(ProcessHandle.current().pid(), ACTIVITY_HERE.get(key));
-            }
-            if (l == null) {
-                return new Holder.Running(pid.orElse(-1), activityIn(ch));
-            }
-            l.release();
-            if (pid.isPresent() && ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false)) {
-                return new Holder.Free(); // a live process that released without truncating: not ours to judge
-            }
-            return pid.isPresent() ? new Holder.Stale(pid.getAsLong()) : new Holder.Free();
+        Path key;
+        try {
+            key = key(file);
         } catch (IOException e) {
-            throw new ToolstackException(ToolstackException.Kind.FAILED, "cannot read lock " + key + ": " + e.getMessage(), e);
+            throw new ToolstackException(ToolstackException.Kind.FAILED, "cannot read lock " + file + ": " + e.getMessage(), e);
         }
+        synchronized (monitor(key)) {
+            String held = HELD_HERE.get(key);
+            if (held != null) {
+                return new Holder.Running(ProcessHandle.current().pid(), held);
+            }
+            if (!Files.exists(key)) {
+                return new Holder.Free();
+            }
+            // nobody in this JVM holds the file (and nobody can take it while we look), so closing
+            // this descriptor drops no lock of ours
+            try (FileChannel ch = FileChannel.open(key, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                OptionalLong pid = pidIn(ch);
+                FileLock l = ch.tryLock();
+                if (l == null) {
+                    return new Holder.Running(pid.orElse(-1), activityIn(ch));
+                }
+                l.release();
+                if (pid.isPresent() && ProcessHandle.of(pid.getAsLong()).map(ProcessHandle::isAlive).orElse(false)) {
+                    return new Holder.Free(); // a live process that released without truncating: not ours to judge
+                }
+                return pid.isPresent() ? new Holder.Stale(pid.getAsLong()) : new Holder.Free();
+            } catch (IOException e) {
+                throw new ToolstackException(ToolstackException.Kind.FAILED, "cannot read lock " + key + ": "
+                        + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * The registry's key of a lock file: its directory's real path and its name, so every path to
+     * one file (through a symlink, with "..", relative) is one key; the file itself need not exist.
+     */
+    private static Path key(Path file) throws IOException {
+        Path abs = file.toAbsolutePath().normalize();
+        Path parent = abs.getParent();
+        return Files.isDirectory(parent) ? parent.toRealPath().resolve(abs.getFileName()) : abs;
+    }
+
+    private static Object monitor(Path key) {
+        return MONITORS.computeIfAbsent(key, k -> new Object());
     }
 
     /** Throws LOCKED when another process (or another holder in this one) has the instance. */
@@ -193,9 +228,7 @@ public final class InstanceLock implements AutoCloseable {
         return new String(bb.array(), 0, bb.position(), StandardCharsets.UTF_8).split("\n", -1);
     }
 
-    private static void cleanup(Path key, FileChannel ch) {
-        HELD_HERE.remove(key);
-        ACTIVITY_HERE.remove(key);
+    private static void close(FileChannel ch) {
         if (ch != null) {
             try {
                 ch.close();
@@ -212,13 +245,20 @@ public final class InstanceLock implements AutoCloseable {
     /** Empties the file (no pid: nobody holds it) and releases the lock. */
     @Override
     public void close() {
-        try {
-            channel.truncate(0);
-            lock.release();
-        } catch (IOException ignored) {
-            // closing the channel below releases the OS lock in any case
-        } finally {
-            cleanup(file, channel);
+        synchronized (monitor(file)) {
+            if (closed) {
+                return;     // a second close must not drop a later holder's registration
+            }
+            closed = true;
+            try {
+                channel.truncate(0);
+                lock.release();
+            } catch (IOException ignored) {
+                // closing the channel below releases the OS lock in any case
+            } finally {
+                close(channel);
+                HELD_HERE.remove(file);
+            }
         }
     }
 }
