@@ -18,7 +18,8 @@ import java.util.function.Consumer;
 /**
  * The one-writer-at-a-time lock of a repository: an OS file lock on {@code .vmtree/lock} (released
  * by the kernel when a process dies, so a SIGKILL never leaves a stale lock) plus an in-process
- * lock, because the JVM refuses a second file lock on one file. The holder writes its pid into
+ * lock, because the JVM refuses a second file lock on one file (keyed by the file's real path, so
+ * one repository reached by two paths is one lock). The holder writes its pid into
  * the file so a waiter can say whom it waits for. Readers never take it.
  */
 final class WriterLock implements AutoCloseable {
@@ -36,7 +37,7 @@ final class WriterLock implements AutoCloseable {
 
     static WriterLock acquire(Path file, Duration timeout, Consumer<String> onWait) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        ReentrantLock local = IN_PROCESS.computeIfAbsent(file.toAbsolutePath().normalize(), k -> new ReentrantLock());
+        ReentrantLock local = IN_PROCESS.computeIfAbsent(key(file), k -> new ReentrantLock());
         try {
             if (!local.tryLock()) {
                 onWait.accept("waiting for the repository lock held by another thread of this process (pid "
@@ -87,6 +88,20 @@ final class WriterLock implements AutoCloseable {
             close(ch);
             local.unlock();
             throw e;
+        }
+    }
+
+    /**
+     * The in-process lock's key: the real path of the file's directory and its name, so writers that
+     * reach one repository by different paths (a symlink, "..") share it instead of meeting the JVM's
+     * OverlappingFileLockException.
+     */
+    private static Path key(Path file) {
+        Path abs = file.toAbsolutePath().normalize();
+        try {
+            return abs.getParent().toRealPath().resolve(abs.getFileName());
+        } catch (IOException e) {
+            return abs;     // no directory: opening the file below fails and says so
         }
     }
 

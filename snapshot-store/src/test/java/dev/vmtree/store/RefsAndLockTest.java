@@ -123,4 +123,36 @@ class RefsAndLockTest {
             }
         }
     }
+
+    /** In one JVM (the daemon) a writer that reaches the repository through a symlink waits too, never fails. */
+    @Test
+    void aWriterReachingTheRepositoryByAnotherPathWaitsForTheOneHoldingIt() throws Exception {
+        Repository.init(dir.resolve("real")).close();
+        Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("link"), dir.resolve("real"));
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread holder = Thread.ofPlatform().start(() -> {
+            try (Repository repo = Repository.open(dir.resolve("real")); WriteTransaction tx = repo.beginWrite()) {
+                held.countDown();
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        held.await();
+        List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (Repository repo = Repository.open(link)) {
+            Thread.ofPlatform().start(() -> {
+                while (heard.isEmpty()) {
+                    Thread.onSpinWait();
+                }
+                release.countDown();
+            });
+            try (WriteTransaction tx = repo.beginWrite(Duration.ofSeconds(30), heard::add)) {
+                assertThat(tx).isNotNull();
+            }
+            holder.join();
+            assertThat(heard).singleElement().asString().contains("waiting").contains("pid " + ProcessHandle.current().pid());
+        }
+    }
 }
