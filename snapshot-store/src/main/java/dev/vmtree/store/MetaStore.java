@@ -53,6 +53,7 @@ final class MetaStore implements AutoCloseable {
     }
 
     static void init(Path gitDir) throws IOException {
+        NoSystemGitConfig.install();
         try (Git g = Git.init().setBare(true).setGitDir(gitDir.toFile()).setInitialBranch("main").call()) {
             StoredConfig c = g.getRepository().getConfig();
             // A bare repository logs no ref updates unless told; the reflog is vmtree's undo.
@@ -72,6 +73,7 @@ final class MetaStore implements AutoCloseable {
         if (!Files.isDirectory(gitDir.resolve("objects")) || !Files.isRegularFile(gitDir.resolve("HEAD"))) {
             throw new StoreException("damaged repository: " + gitDir + " is not a Git repository");
         }
+        NoSystemGitConfig.install();
         try {
             var repo = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setBare().setMustExist(true).build();
             repo.getConfig().load();
