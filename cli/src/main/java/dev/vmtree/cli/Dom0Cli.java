@@ -17,7 +17,7 @@ final class Dom0Cli {
         Toolstack ts = Toolstack.open(root(spec).workingDirectory());
         PrintWriter err = spec.commandLine().getErr();
         ts.setNotices(m -> err.println("vmtree: " + m));
-        ts.setProgress(TerminalProgress.forCommand(err, quiet(spec), json(spec)));
+        ts.setProgress(TerminalProgress.forCommand(err, quiet(spec), json(spec), root(spec)::interactive));
         return ts;
     }
 
@@ -27,7 +27,7 @@ final class Dom0Cli {
 
     /** {@code --debug} or VMTREE_DEBUG=1: stack traces with errors, and which engine runs the guest. */
     static boolean debug(CommandSpec spec) {
-        return root(spec).debug || ErrorHandler.debug();
+        return root(spec).debug || root(spec).debugFromEnvironment();
     }
 
     static boolean quiet(CommandSpec spec) {

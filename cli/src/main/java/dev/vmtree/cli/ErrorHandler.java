@@ -24,7 +24,7 @@ final class ErrorHandler implements IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception ex, CommandLine cmd, ParseResult parseResult) {
         Object root = cmd.getCommandSpec().root().userObject();
-        if (debug() || (root instanceof VmtreeCommand v && v.debug)) {
+        if (root instanceof VmtreeCommand v ? v.debug || v.debugFromEnvironment() : debug()) {
             ex.printStackTrace(cmd.getErr());
         }
         int status = switch (ex) {
@@ -60,6 +60,7 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         return nl < 0 ? s : s.substring(0, nl);
     }
 
+    /** VMTREE_DEBUG=1 in this process's environment, or the vmtree.debug property. */
     static boolean debug() {
         return "1".equals(System.getenv("VMTREE_DEBUG")) || Boolean.getBoolean("vmtree.debug");
     }

@@ -29,7 +29,8 @@ public final class GcCommand implements Runnable, JsonOutput {
         StoreCli.open(spec).close(); // the store's own "not a repository" / damaged-format errors first
         try (Toolstack ts = Dom0Cli.open(spec)) {
             GcReport r;
-            try (var p = TerminalProgress.forCommand(spec.commandLine().getErr(), Dom0Cli.quiet(spec), Dom0Cli.json(spec))
+            try (var p = TerminalProgress.forCommand(spec.commandLine().getErr(), Dom0Cli.quiet(spec), Dom0Cli.json(spec),
+                    Dom0Cli.root(spec)::interactive)
                     .begin("collecting garbage", null, null)) {
                 r = ts.gc(duration); // refused while fsck would find something gc cannot account for
             }

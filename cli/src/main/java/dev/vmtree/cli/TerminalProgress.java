@@ -17,9 +17,12 @@ final class TerminalProgress implements Progress {
         this.err = err;
     }
 
-    /** The progress reporter for a command: a terminal line when stderr is a terminal and output is human. */
-    static Progress forCommand(PrintWriter err, boolean quiet, boolean json) {
-        return quiet || json || !Tty.interactive() ? Progress.NONE : new TerminalProgress(err);
+    /**
+     * The progress reporter for a command: a terminal line when the invocation's terminal
+     * ({@code interactive}, asked only then) is one and output is human.
+     */
+    static Progress forCommand(PrintWriter err, boolean quiet, boolean json, java.util.function.BooleanSupplier interactive) {
+        return quiet || json || !interactive.getAsBoolean() ? Progress.NONE : new TerminalProgress(err);
     }
 
     @Override

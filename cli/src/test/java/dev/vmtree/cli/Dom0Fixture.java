@@ -79,7 +79,7 @@ final class Dom0Fixture {
         PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(pipe, java.nio.charset.StandardCharsets.UTF_8), true);
         StringWriter err = new StringWriter();
         var done = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-            CommandLine cl = VmtreeCommand.commandLine();
+            CommandLine cl = VmtreeCommand.commandLine(all);
             cl.setOut(out);
             cl.setErr(new PrintWriter(err, true));
             try {
@@ -92,10 +92,11 @@ final class Dom0Fixture {
                 java.nio.charset.StandardCharsets.UTF_8)), err);
     }
 
+    /** Runs {@code vmtree args...} as Main does (only the named subcommand's model is built). */
     static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = VmtreeCommand.commandLine();
+        CommandLine cl = VmtreeCommand.commandLine(args);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int exit = cl.execute(args);
