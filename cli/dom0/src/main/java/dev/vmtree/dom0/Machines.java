@@ -319,6 +319,19 @@ public final class Machines {
             throw ToolstackException.badInput("empty commit message (give -m MSG)");
         }
         try (InstanceSession s = ts.session(instance, "commit")) {
+            return commit(s, message);
+        }
+    }
+
+    /**
+     * {@link #commit(String, String)} in a session the caller holds: the Dom0 daemon commits a
+     * running instance this way, in the session its run holds, after saving the running machine.
+     */
+    public Committed commit(InstanceSession s, String message) {
+        if (message == null || message.isBlank()) {
+            throw ToolstackException.badInput("empty commit message (give -m MSG)");
+        }
+        {
             InstanceRecord r = s.record();
             if (r.working() == null || !r.dirty()) {
                 return new Committed(null, r, "nothing to commit: instance " + r.name() + " is at "
