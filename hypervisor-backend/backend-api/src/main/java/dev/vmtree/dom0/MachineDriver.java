@@ -327,7 +327,8 @@ public interface MachineDriver {
         }
 
         /**
-         * The fast half of {@link #persist}, on the machine's thread between runs: takes the whole
+         * The fast half of {@link #persist}, on the machine's thread between runs (never from inside
+         * {@link #run}, a console callback say: the core notices a freeze when a run starts): takes the whole
          * MachineState as it is now (the RAM and disk images frozen copy-on-write, the execution
          * state, the ReplayLog up to this instant) without storing anything. Costs O(dirty pages)
          * index copies and the small state, no page data and no store I/O, so the machine can run
