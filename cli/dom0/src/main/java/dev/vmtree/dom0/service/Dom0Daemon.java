@@ -231,6 +231,11 @@ public final class Dom0Daemon {
             }
         } catch (ToolstackException e) {
             w.send(error(e.kind(), e.getMessage()));
+        } catch (java.util.concurrent.CompletionException e) {
+            if (!(e.getCause() instanceof ToolstackException te)) {
+                throw e;
+            }
+            w.send(error(te.kind(), te.getMessage()));
         } catch (IllegalArgumentException e) {
             w.send(error(ToolstackException.Kind.BAD_INPUT, e.getMessage()));
         } catch (RuntimeException e) {
@@ -379,16 +384,22 @@ public final class Dom0Daemon {
         String message = Json.string(req, "message");
         long t0 = System.nanoTime();
         long[] pause = new long[1];
-        s.between(() -> {
+        // the guest waits only for the capture (copy-on-write freezes its pages); the write runs beside it
+        record Captured(dev.vmtree.dom0.MachineDriver.Capture capture, long dirty) {}
+        Captured cap = s.between(() -> {
             long p0 = System.nanoTime();
-            synchronized (s.sessionLock) {
-                s.toolstack().machines().suspend(s.session(), s.machine(), s.sinceBase());
-            }
+            long dirty = s.machine().dirtyPages();
+            Captured c = new Captured(s.machine().capture(s.sinceBase()), dirty);
             pause[0] = System.nanoTime() - p0;
-            return null;
+            return c;
         }).join();
         Machines.Committed c;
         synchronized (s.sessionLock) {
+            dev.vmtree.dom0.InstanceRecord saved = s.toolstack().machines().save(s.session(), cap.capture(), cap.dirty());
+            s.between(() -> {
+                s.machine().persisted(saved.working());
+                return null;
+            });
             c = s.toolstack().machines().commit(s.session(), message);
         }
         long total = System.nanoTime() - t0;
