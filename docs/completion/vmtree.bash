@@ -183,6 +183,14 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} exec" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} store" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} start" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} ps" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} attach" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} stop" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} pause" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} resume" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} logs" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} daemon" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} mem read" ];    then _picocli_vmtree_mem; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} mem write" ];    then _picocli_vmtree_mem; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance list" ];    then _picocli_vmtree_instance; return $?; fi
@@ -235,49 +243,65 @@ function _complete_vmtree() {
   local cmds26=(exec)
   local cmds27=(store)
   local cmds28=(bench)
-  local cmds29=(mem read)
-  local cmds30=(mem write)
-  local cmds31=(instance list)
-  local cmds32=(instance add)
-  local cmds33=(instance remove)
-  local cmds34=(instance rm)
-  local cmds35=(instance use)
-  local cmds36=(instance repair)
-  local cmds37=(image list)
-  local cmds38=(image import-deb)
-  local cmds39=(image remove)
-  local cmds40=(disk ls)
-  local cmds41=(disk export)
-  local cmds42=(disk serve)
-  local cmds43=(store put)
-  local cmds44=(store cat)
-  local cmds45=(bench store)
-  local cmds46=(bench cow)
-  local cmds47=(bench core)
-  local cmds48=(bench dom0)
-  local cmds49=(bench linux)
+  local cmds29=(start)
+  local cmds30=(ps)
+  local cmds31=(attach)
+  local cmds32=(stop)
+  local cmds33=(pause)
+  local cmds34=(resume)
+  local cmds35=(logs)
+  local cmds36=(daemon)
+  local cmds37=(mem read)
+  local cmds38=(mem write)
+  local cmds39=(instance list)
+  local cmds40=(instance add)
+  local cmds41=(instance remove)
+  local cmds42=(instance rm)
+  local cmds43=(instance use)
+  local cmds44=(instance repair)
+  local cmds45=(image list)
+  local cmds46=(image import-deb)
+  local cmds47=(image remove)
+  local cmds48=(disk ls)
+  local cmds49=(disk export)
+  local cmds50=(disk serve)
+  local cmds51=(store put)
+  local cmds52=(store cat)
+  local cmds53=(bench store)
+  local cmds54=(bench cow)
+  local cmds55=(bench core)
+  local cmds56=(bench dom0)
+  local cmds57=(bench linux)
 
-  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
-  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_bench_core; return $?; fi
-  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
-  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_disk_export; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_image_remove; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_image_importdeb; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_image_list; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_instance_repair; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_instance_use; return $?; fi
-  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_instance_add; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_instance_list; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_mem_write; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_mem_read; return $?; fi
+  if CompWordsContainsArray "${cmds57[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
+  if CompWordsContainsArray "${cmds56[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds55[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds54[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
+  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_vmtree_disk_export; return $?; fi
+  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
+  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_image_remove; return $?; fi
+  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_image_importdeb; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_instance_repair; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_instance_use; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_instance_add; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_instance_list; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_mem_write; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_mem_read; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_daemon; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_logs; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_resume; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_pause; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_stop; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_attach; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_ps; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_start; return $?; fi
   if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_bench; return $?; fi
   if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_store; return $?; fi
   if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_exec; return $?; fi
@@ -318,7 +342,7 @@ function _picocli_vmtree() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc disk replay bisect debug exec store bench"
+  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
   local flag_opts="'--json' '-q' '--quiet' '--debug' '-h' '--help' '-V' '--version'"
   local arg_opts="'-C'"
 
@@ -348,7 +372,7 @@ function _picocli_vmtree_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc disk replay bisect debug exec store bench"
+  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
   local flag_opts="'-h' '--help' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -1404,6 +1428,282 @@ function _picocli_vmtree_bench() {
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `start` subcommand.
+function _picocli_vmtree_start() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '--engine' '-C'"
+  local ENGINE_option_args=("interpreter" "translator" "eager") # --engine values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '--engine')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${ENGINE_option_args[@]}" ) )
+      return $?
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `ps` subcommand.
+function _picocli_vmtree_ps() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-a' '--all' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `attach` subcommand.
+function _picocli_vmtree_attach() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--read-only' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '--input' '--idle' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '--input')
+      return
+      ;;
+    '--idle')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `stop` subcommand.
+function _picocli_vmtree_stop() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '--timeout' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `pause` subcommand.
+function _picocli_vmtree_pause() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `resume` subcommand.
+function _picocli_vmtree_resume() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `logs` subcommand.
+function _picocli_vmtree_logs() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-f' '--follow' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `daemon` subcommand.
+function _picocli_vmtree_daemon() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--linger' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--linger')
+      return
+      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
