@@ -100,6 +100,13 @@ class BackgroundInstancesTest {
         String copy = f.vm("run", "-i", "copy", "--input", script.toString()).ok().out();
         assertThat(copy).contains("2");
 
+        // held while it runs: what would change it refuses, naming Dom0; status says so
+        Dom0Fixture.Result refused = f.vm("checkout", "-i", "kv", "kv~1");
+        assertThat(refused.exit()).isEqualTo(ExitCodes.LOCKED);
+        assertThat(refused.err()).contains("instance kv runs in the background").contains("vmtree stop -i kv");
+        assertThat(f.vm("run", "-i", "kv").exit()).isEqualTo(ExitCodes.LOCKED);
+        assertThat(f.vm("status", "-i", "kv").ok().out()).contains("running in the background (Dom0 pid " + kv.get("pid"));
+
         // paused and resumed in place
         f.vm("pause", "-i", "kv").ok();
         assertThat(ps("kv").get("state")).isEqualTo("paused");

@@ -163,6 +163,11 @@ public final class InstanceLock implements AutoCloseable {
      */
     static ToolstackException locked(String name, long pid, String activity) {
         String who = pid < 0 ? "?" : Long.toString(pid);
+        if (activity != null && activity.startsWith("background")) {
+            return new ToolstackException(ToolstackException.Kind.LOCKED, "instance " + name + " runs in the background"
+                    + " (Dom0, pid " + who + "); `vmtree stop -i " + name + "` suspends it first (`vmtree commit` works"
+                    + " while it runs)");
+        }
         if (activity != null && !activity.isBlank() && !activity.equals("run") && !activity.startsWith("disk serve")) {
             return new ToolstackException(ToolstackException.Kind.LOCKED, "instance " + name + " is busy in process "
                     + who + " (" + activity.strip() + "); run the command again when that is done");
