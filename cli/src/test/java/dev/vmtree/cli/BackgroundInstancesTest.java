@@ -208,6 +208,31 @@ class BackgroundInstancesTest {
         return Files.getPosixFilePermissions(dir).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
     }
 
+    @Test
+    void theProtocolRefusesWhatItDoesNotSpeakAndGoesOnServing() throws Exception {
+        f.vm("create", "kv", "--kernel", guests.resolve("kvshell.elf").toString(), "--memory", "16M").ok();
+        f.vm("start").ok();
+        Path socket = Dom0Paths.of(f.repo).socket();
+        try (var ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(socket));
+            dev.vmtree.dom0.service.Wire w = new dev.vmtree.dom0.service.Wire(ch);
+            w.send(Json.object("v", 2L, "op", "ps"));
+            assertThat(w.read()).containsEntry("ok", false).containsEntry("kind", "BAD_INPUT")
+                    .containsEntry("error", "this Dom0 speaks protocol version 1, not 2");
+            w.send(Json.object("v", 1L, "op", "reboot-the-host"));
+            assertThat(w.read()).containsEntry("kind", "BAD_INPUT").containsEntry("error", "unknown op \"reboot-the-host\"");
+            w.send(Json.object("v", 1L, "op", "stop", "instance", "ghost"));
+            assertThat(w.read()).containsEntry("kind", "FAILED").containsEntry("status", 1L);
+            w.send(Json.object("v", 1L, "op", "start", "instance", "kv"));
+            assertThat(w.read()).containsEntry("kind", "LOCKED");
+            ch.write(java.nio.ByteBuffer.wrap("this is not JSON\n".getBytes()));
+            assertThat((String) w.read().get("error")).startsWith("bad request: bad JSON at character");
+            assertThat(w.read()).as("the connection is closed after a line that is not JSON").isNull();
+        }
+        assertThat(ps("kv").get("state")).isEqualTo("running");
+        f.vm("stop").ok();
+    }
+
     private static String python(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes()).trim();
