@@ -90,6 +90,18 @@ class BackgroundInstancesTest {
         assertThat(b).contains("get x").doesNotContain("\n1");
         assertThat(f.vm("logs", "-i", "kv").ok().out()).contains("set y 2");
 
+        // two viewers see the same output; the one that types is the one that asked to
+        Dom0Fixture.Started watcher = f.start("attach", "-i", "kv", "--read-only", "--idle", "3s");
+        waitForViewers("kv", 1);
+        String typed = f.vm("attach", "-i", "kv", "--input", input("set z 9\nget z\n").toString(), "--idle", "1s").ok().out();
+        assertThat(typed).contains("get z").contains("9");
+        StringBuilder watched = new StringBuilder();
+        for (String line; (line = watcher.out().readLine()) != null; ) {
+            watched.append(line).append('\n');
+        }
+        assertThat(watcher.done().get(30, TimeUnit.SECONDS).exit()).isZero();
+        assertThat(watched.toString()).contains("set z 9").contains("get z").contains("9");
+
         // committed while it runs: the snapshot holds y, and the instance runs on
         Map<String, Object> c = json(f.vm("--json", "commit", "-i", "kv", "-m", "y is 2, running"));
         assertThat(c.get("created")).isEqualTo(true);
@@ -238,6 +250,28 @@ class BackgroundInstancesTest {
         String out = new String(p.getInputStream().readAllBytes()).trim();
         p.waitFor(30, TimeUnit.SECONDS);
         return out;
+    }
+
+    private void waitForViewers(String name, long n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (((Number) psBackground(name).get("viewers")).longValue() < n) {
+            assertThat(System.nanoTime()).as("viewers of " + name).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+
+    /** The daemon's own ps entry (with its viewer count), straight from the protocol. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> psBackground(String name) {
+        try (var c = dev.vmtree.dom0.service.Dom0Client.connect(f.repo).orElseThrow()) {
+            for (Object o : (List<Object>) c.call(Json.object("op", "ps")).get("instances")) {
+                Map<String, Object> m = (Map<String, Object>) o;
+                if (m.get("name").equals(name)) {
+                    return m;
+                }
+            }
+        }
+        throw new AssertionError(name + " is not running in the background");
     }
 
     private long waitForInstructions(String name, long atLeast) throws InterruptedException {
