@@ -342,12 +342,10 @@ public final class Toolstack implements AutoCloseable {
         return policy().audited(op, instance, action, detail);
     }
 
-    /** Where an instance stands, for the audit log: "3f2a1b0c (branch main)" or "3f2a1b0c (detached)". */
+    /** Where an instance stands, for the audit log: "3f2a1b0c9d8e (branch main)" or "3f2a1b0c9d8e (detached)". */
     static String position(InstanceRecord r) {
         return r.base().shortHex() + (r.branch() == null ? " (detached)" : " (branch " + r.branch() + ")");
     }
-
-
 
     /** Space used by the repository, per kind of file and per branch, tag and instance. */
     public SpaceUsage spaceUsage() {
