@@ -26,7 +26,9 @@ import picocli.CommandLine.Spec;
             BranchCommand.class, TagCommand.class, LogCommand.class, ReflogCommand.class, AuditCommand.class,
             DuCommand.class, FsckCommand.class, GcCommand.class,
             DiskCommand.class, ReplayCommand.class, BisectCommand.class, DebugCommand.class,
-            ExecCommand.class, StoreCommand.class, BenchCommand.class},
+            ExecCommand.class, StoreCommand.class, BenchCommand.class,
+            BackgroundCommands.Start.class, PsCommand.class, AttachCommand.class, BackgroundCommands.Stop.class,
+            BackgroundCommands.Pause.class, BackgroundCommands.Resume.class, LogsCommand.class, DaemonCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success",

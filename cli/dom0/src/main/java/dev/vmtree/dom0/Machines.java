@@ -285,10 +285,23 @@ public final class Machines {
      * the caller holds for the whole run). Returns the saved record.
      */
     public InstanceRecord suspend(InstanceSession session, LiveMachine m, long instructionsSinceBase) {
+        InstanceRecord saved = save(session, m.capture(instructionsSinceBase), m.dirtyPages());
+        m.persisted(saved.working());
+        return saved;
+    }
+
+    /**
+     * Stores a machine's {@link MachineDriver.Capture} as the instance's working state, on any
+     * thread (the machine may run on meanwhile): its pages and state files go to the store, then the
+     * record names them by compare-and-swap in the instance's session. The caller then tells the
+     * machine, on its own thread, that the returned record's working state is
+     * {@link LiveMachine#persisted}. {@code dirtyPages}: how many pages the capture holds, for progress.
+     */
+    public InstanceRecord save(InstanceSession session, MachineDriver.Capture capture, long dirtyPages) {
         try (WriteTransaction tx = ts.beginWrite();
-             Progress.Task p = ts.progress().begin("storing " + m.dirtyPages() + " changed pages", "chunks",
+             Progress.Task p = ts.progress().begin("storing " + dirtyPages + " changed pages", "chunks",
                      tx.chunks()::newChunks)) {
-            WorkingState w = m.persist(tx, instructionsSinceBase);
+            WorkingState w = capture.write(tx);
             GenerationId opened = session.record().pendingGeneration();   // what open() gave the machine
             InstanceRecord saved = session.reread(tx).withWorking(w);
             // open(r) gave the machine r's pending ID (or found it could not take one: no device, or
@@ -297,9 +310,7 @@ public final class Machines {
             if (pending != null && pending.equals(opened)) {
                 saved = saved.withPendingGeneration(null);
             }
-            InstanceRecord result = session.save(tx, saved);
-            m.persisted(w);
-            return result;
+            return session.save(tx, saved);
         }
     }
 
@@ -346,6 +357,19 @@ public final class Machines {
 
     private Committed commitNow(String instance, String message) {
         try (InstanceSession s = ts.session(instance, "commit")) {
+            return commit(s, message);
+        }
+    }
+
+    /**
+     * {@link #commit(String, String)} in a session the caller holds: the Dom0 daemon commits a
+     * running instance this way, in the session its run holds, after saving the running machine.
+     */
+    public Committed commit(InstanceSession s, String message) {
+        if (message == null || message.isBlank()) {
+            throw ToolstackException.badInput("empty commit message (give -m MSG)");
+        }
+        {
             InstanceRecord r = s.record();
             if (r.working() == null || !r.dirty()) {
                 return new Committed(null, r, "nothing to commit: instance " + r.name() + " is at "

@@ -1,0 +1,46 @@
+package dev.vmtree.cli;
+
+import dev.vmtree.dom0.Durations;
+import dev.vmtree.dom0.Toolstack;
+import dev.vmtree.dom0.service.Dom0Daemon;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vmtree daemon}: the repository's Dom0 in the foreground (what {@code start} runs on demand). */
+@Command(name = "daemon", mixinStandardHelpOptions = true,
+        description = {"Run the repository's Dom0 daemon in this process: it supervises background instances and"
+                + " serves the control protocol (docs/dom0-protocol.md) on the Unix socket .vmtree/dom0/socket, mode"
+                + " 0600 in a 0700 directory, so only the repository's owner can use it. No TCP.",
+            "`vmtree start` runs it on demand, detached, with its output in .vmtree/dom0/daemon.log; running it by hand"
+                + " is for debugging. It ends once no instance runs and no client is connected for --linger (a fresh"
+                + " daemon waits 30 s for its first request). Status 1 at once when another daemon serves the repository."},
+        footer = {"", "Examples:", "  vmtree daemon --linger 10m"})
+public final class DaemonCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--linger", paramLabel = "DURATION", defaultValue = "2s",
+            description = "How long to stay once nothing runs and nobody is connected (default: ${DEFAULT-VALUE}).")
+    String linger;
+
+    @Override
+    public Integer call() throws IOException {
+        Path top;
+        try (Toolstack ts = Dom0Cli.open(spec)) {
+            top = Background.top(ts);
+        }
+        Dom0Daemon d = new Dom0Daemon(top, Map.of(), Durations.parse(linger), ExitCodes::of,
+                (ts, running, name, memory) -> {}, Dom0Daemon.Audit.NONE, System.err);
+        if (!d.serve()) {
+            throw new CliException(ExitCodes.FAILURE, "another Dom0 daemon serves " + top + " (pid "
+                    + Dom0Daemon.pidOf(top) + ")");
+        }
+        return ExitCodes.OK;
+    }
+}
