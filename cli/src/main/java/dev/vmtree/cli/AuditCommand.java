@@ -13,8 +13,8 @@ import picocli.CommandLine.Spec;
 /** {@code vmtree audit [-n N] [-i INSTANCE]}: the repository's audit log, oldest first. */
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = {"Show the audit log (.vmtree/audit.log): every lifecycle operation on an instance (create,"
-                + " add, remove, repair, commit, checkout, rollback, start, stop, and a daemon's pause, resume,"
-                + " attach, kill), who did it and how it ended, oldest first and newest last (as `tail`), one line"
+                + " add, remove, repair, commit, checkout, rollback, start, stop, and the daemon's end, crash,"
+                + " pause, resume, attach), who did it and how it ended, oldest first and newest last (as `tail`), one line"
                 + " each: time (UTC), op, instance, outcome (ok, refused, failed), pid, detail.",
             "A damaged line is left out with a warning on stderr; a torn last line (a crash mid-write) is skipped."
                 + " An operation whose entry cannot be written still happens, with a warning.",

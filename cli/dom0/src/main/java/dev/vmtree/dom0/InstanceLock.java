@@ -48,11 +48,13 @@ public final class InstanceLock implements AutoCloseable {
             }
 
             /**
-             * True when the holder runs the guest: activity "run" (a {@code vmtree run}, or a daemon's run),
-             * "run ..." or unsaid (a vmtree before activities, which locked only to run).
+             * True when the holder runs the guest: activity "run" or "run ..." (a {@code vmtree run}),
+             * "background ..." (the Dom0 daemon's run of {@code vmtree start}), or unsaid (a vmtree
+             * before activities, which locked only to run).
              */
             public boolean runsGuest() {
-                return activity == null || activity.equals("run") || activity.startsWith("run ");
+                return activity == null || activity.equals("run") || activity.startsWith("run ")
+                        || activity.startsWith("background");
             }
 
             /** True when the holder serves the instance's disk over NBD rather than running the guest. */

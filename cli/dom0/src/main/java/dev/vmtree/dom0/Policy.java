@@ -110,10 +110,35 @@ public final class Policy {
      */
     public void admit(InstanceRecord r) {
         try {
-            ts.settings().limits().check(runningInstances(), new Limits.Instance(r.name(), ts.machines().memoryBytes(r)));
+            check(r.name(), ts.machines().memoryBytes(r));
         } catch (Limits.Refusal e) {
             audit(AuditLog.START, r.name(), AuditLog.Outcome.REFUSED, e.getMessage());
             throw e;
         }
+    }
+
+    /**
+     * {@link #admit}'s check alone, recording nothing, for a front end that records the refusal
+     * itself (the Dom0 daemon): instance {@code name} with {@code memoryBytes} of guest RAM against
+     * {@link #runningInstances} (every process's runs, the daemon's included) and {@link Settings#limits}.
+     */
+    public void check(String name, long memoryBytes) {
+        check(name, memoryBytes, java.util.List.of());
+    }
+
+    /**
+     * {@link #check(String, long)} counting {@code alsoRunning} too (what a daemon knows it runs; an
+     * instance both there and in {@link #runningInstances} counts once, with the larger RAM).
+     */
+    public void check(String name, long memoryBytes, java.util.List<Limits.Instance> alsoRunning) {
+        java.util.Map<String, Long> all = new java.util.TreeMap<>();
+        for (Limits.Instance i : runningInstances()) {
+            all.merge(i.name(), i.memoryBytes(), Math::max);
+        }
+        for (Limits.Instance i : alsoRunning) {
+            all.merge(i.name(), i.memoryBytes(), Math::max);
+        }
+        ts.settings().limits().check(all.entrySet().stream().map(e -> new Limits.Instance(e.getKey(), e.getValue()))
+                .toList(), new Limits.Instance(name, memoryBytes));
     }
 }

@@ -43,7 +43,7 @@ public final class AuditLog {
     /** Operations the toolstack records (an open set: readers keep any word a newer writer uses). */
     public static final String CREATE = "create", ADD = "add", REMOVE = "remove", REPAIR = "repair",
             COMMIT = "commit", CHECKOUT = "checkout", ROLLBACK = "rollback",
-            START = "start", STOP = "stop", PAUSE = "pause", RESUME = "resume", ATTACH = "attach",
+            START = "start", STOP = "stop", END = "end", PAUSE = "pause", RESUME = "resume", ATTACH = "attach",
             KILL = "kill", CRASH = "crash";
 
     /** How an operation ended. */
