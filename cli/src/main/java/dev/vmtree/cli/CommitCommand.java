@@ -65,7 +65,8 @@ public final class CommitCommand implements Callable<Integer>, JsonOutput {
                 Json j = new Json().beginObject().field("instance", name)
                         .field("snapshot", snapshot == null ? null : snapshot.toString())
                         .field("created", snapshot != null).field("branch", branch == null ? null : branch.toString())
-                        .field("running", true).field("pauseMicros", (Long) reply.get("pauseMicros"));
+                        .field("running", true).field("pauseMicros", (Long) reply.get("pauseMicros"))
+                        .field("totalMicros", (Long) reply.get("totalMicros"));
                 Dom0Cli.printJson(spec, j.endObject());
             } else if (snapshot == null) {
                 Dom0Cli.say(spec, String.valueOf(reply.get("notice")));

@@ -175,8 +175,13 @@ class BackgroundInstancesTest {
         boolean root = "root".equals(System.getProperty("user.name"));
         if (root && Files.isExecutable(python) && Files.isExecutable(setpriv)) {
             // open every directory above the socket's to others, so only the socket's own modes decide
-            for (Path p = paths.dir().getParent(); p != null && p.startsWith(tmp.getParent()); p = p.getParent()) {
+            // (the test's own directories only: never the temporary directory above them, nor anything else)
+            for (Path p = paths.dir().getParent(); p != null && p.startsWith(tmp); p = p.getParent()) {
                 Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            if (!tmp.getParent().toFile().canExecute() || !isSearchableByOthers(tmp.getParent())) {
+                System.out.println("BackgroundInstancesTest: " + tmp.getParent() + " is not open to other users;"
+                        + " another user's connection is refused by that too");
             }
             String connect = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ntry:\n s.connect(sys.argv[1])\n"
                     + " print('connected')\nexcept OSError as e:\n print(type(e).__name__)\n";
@@ -190,6 +195,10 @@ class BackgroundInstancesTest {
                     + " connection is not tried; the modes were checked");
         }
         f.vm("stop").ok();
+    }
+
+    private static boolean isSearchableByOthers(Path dir) throws IOException {
+        return Files.getPosixFilePermissions(dir).contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
     }
 
     private static String python(List<String> cmd) throws IOException, InterruptedException {
