@@ -2,7 +2,11 @@ package dev.vmtree.cli;
 
 import dev.vmtree.dom0.Durations;
 import dev.vmtree.dom0.Toolstack;
+import dev.vmtree.dom0.ToolstackException;
+import dev.vmtree.dom0.policy.AuditLog;
+import dev.vmtree.dom0.policy.Limits;
 import dev.vmtree.dom0.service.Dom0Daemon;
+import dev.vmtree.store.Repository;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -36,11 +40,36 @@ public final class DaemonCommand implements Callable<Integer> {
             top = Background.top(ts);
         }
         Dom0Daemon d = new Dom0Daemon(top, Map.of(), Durations.parse(linger), ExitCodes::of,
-                (ts, running, name, memory) -> {}, Dom0Daemon.Audit.NONE, System.err);
+                (ts, running, name, memory) -> ts.policy().check(name, memory, running.stream()
+                        .map(e -> new Limits.Instance(e.getKey(), e.getValue())).toList()),
+                audit(new AuditLog(top.resolve(Repository.DIR).resolve(AuditLog.FILE))), System.err);
         if (!d.serve()) {
             throw new CliException(ExitCodes.FAILURE, "another Dom0 daemon serves " + top + " (pid "
                     + Dom0Daemon.pidOf(top) + ")");
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The daemon's records into the repository's audit log (docs/cli.md "Limits and the audit log"):
+     * its outcome words "ok" and "refused" as they are, any other ("failed", "pending") as failed with
+     * the word kept in the detail unless it is "failed". A log that cannot be written is a warning in the
+     * daemon's log, never a failed operation.
+     */
+    static Dom0Daemon.Audit audit(AuditLog log) {
+        return (op, instance, outcome, detail) -> {
+            AuditLog.Outcome o = switch (outcome) {
+                case "ok" -> AuditLog.Outcome.OK;
+                case "refused" -> AuditLog.Outcome.REFUSED;
+                default -> AuditLog.Outcome.FAILED;
+            };
+            String text = o == AuditLog.Outcome.FAILED && !outcome.equals("failed") ? outcome + ": " + detail : detail;
+            try {
+                log.append(AuditLog.Entry.now(op, instance, o, text));
+            } catch (ToolstackException e) {
+                System.err.println("vmtree: warning: " + e.getMessage() + " (" + op + " of " + instance
+                        + " not recorded; what it did stands)");
+            }
+        };
     }
 }

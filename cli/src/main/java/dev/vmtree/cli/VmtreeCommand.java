@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
             CommitCommand.class, CheckoutCommand.class, RollbackCommand.class,
             ShowCommand.class, DiffCommand.class, MemCommand.class, RegCommand.class,
             InstanceCommand.class, ImageCommand.class,
-            BranchCommand.class, TagCommand.class, LogCommand.class, ReflogCommand.class,
+            BranchCommand.class, TagCommand.class, LogCommand.class, ReflogCommand.class, AuditCommand.class,
             DuCommand.class, FsckCommand.class, GcCommand.class,
             DiskCommand.class, ReplayCommand.class, BisectCommand.class, DebugCommand.class,
             ExecCommand.class, StoreCommand.class, BenchCommand.class,
@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
             "2:usage error (unknown command, bad option or argument)",
             "3:instruction budget exhausted before the guest stopped (exec, run)",
             "4:vmtree could not do the work (no repository, damaged repository, unreadable input or unwritable"
-                    + " output file, internal error)",
+                    + " output file, a limit refused a start, internal error)",
             "5:the instance has uncommitted state the command would drop",
             "6:the instance is held by another process (a running `vmtree run`)",
             "7:`replay --verify`: the replay did not reproduce the snapshot",

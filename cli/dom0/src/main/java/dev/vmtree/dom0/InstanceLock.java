@@ -47,6 +47,16 @@ public final class InstanceLock implements AutoCloseable {
                 this(pid, null);
             }
 
+            /**
+             * True when the holder runs the guest: activity "run" or "run ..." (a {@code vmtree run}),
+             * "background ..." (the Dom0 daemon's run of {@code vmtree start}), or unsaid (a vmtree
+             * before activities, which locked only to run).
+             */
+            public boolean runsGuest() {
+                return activity == null || activity.equals("run") || activity.startsWith("run ")
+                        || activity.startsWith("background");
+            }
+
             /** True when the holder serves the instance's disk over NBD rather than running the guest. */
             public boolean serving() {
                 return activity != null && activity.startsWith("disk serve");

@@ -3,6 +3,7 @@ package dev.vmtree.dom0;
 import dev.vmtree.dom0.MachineDriver.LiveMachine;
 import dev.vmtree.dom0.MachineDriver.MachineSpec;
 import dev.vmtree.dom0.MachineDriver.StoredState;
+import dev.vmtree.dom0.policy.AuditLog;
 import dev.vmtree.store.PageTree;
 import dev.vmtree.store.PageTreeRoot;
 import dev.vmtree.store.RefResult;
@@ -162,6 +163,12 @@ public final class Machines {
      * creates branch {@code name} there with an instance {@code name} on it, and makes that current.
      */
     public Created create(String name, MachineSpec spec) {
+        return ts.policy().audited(AuditLog.CREATE, name, () -> createNow(name, spec),
+                c -> Sizes.format(spec.memoryBytes()) + " RAM, " + spec.harts() + (spec.harts() == 1 ? " hart: " : " harts: ")
+                        + Toolstack.position(c.instance()));
+    }
+
+    private Created createNow(String name, MachineSpec spec) {
         checkNewName(name);
         HostMemory.checkGuestRam(spec.memoryBytes());
         LiveMachine booted;
@@ -181,6 +188,11 @@ public final class Machines {
 
     /** {@code create NAME --from REF}: a new branch and instance at an existing snapshot. */
     public Created createFrom(String name, String rev) {
+        return ts.policy().audited(AuditLog.CREATE, name, () -> createFromNow(name, rev),
+                c -> "--from " + rev + ": " + Toolstack.position(c.instance()));
+    }
+
+    private Created createFromNow(String name, String rev) {
         checkNewName(name);
         SnapshotId id = ts.resolve(rev);
         StateId state = machineStateId(id, rev);
@@ -251,6 +263,15 @@ public final class Machines {
         try (InstanceSession s = ts.session(instance, "new generation"); WriteTransaction tx = ts.beginWrite()) {
             return s.save(tx, s.reread(tx).withPendingGeneration(GenerationId.random()));
         }
+    }
+
+    /**
+     * The guest RAM in bytes instance {@code r}'s machine is defined with, from the state files of
+     * its working state, else of its base snapshot: nothing runs and no page is read.
+     */
+    public long memoryBytes(InstanceRecord r) {
+        StoredState s = currentState(r);
+        return driverFor(s).summarize(s).memoryBytes();
     }
 
     /** A stored state (snapshot or working) as a machine, for reading (show, diff, mem read). */
@@ -329,6 +350,12 @@ public final class Machines {
         if (message == null || message.isBlank()) {
             throw ToolstackException.badInput("empty commit message (give -m MSG)");
         }
+        return ts.policy().audited(AuditLog.COMMIT, instance, () -> commitNow(instance, message),
+                c -> c.snapshot() == null ? "nothing to commit"
+                        : Toolstack.position(c.instance()) + ": " + firstLine(message));
+    }
+
+    private Committed commitNow(String instance, String message) {
         try (InstanceSession s = ts.session(instance, "commit")) {
             return commit(s, message);
         }
