@@ -135,8 +135,25 @@ class BackgroundInstancesTest {
         assertThat(again.get("state")).isEqualTo(stopped.get("state"));
         String after = f.vm("attach", "-i", "kv", "--input", input("get y\n").toString(), "--idle", "1s").ok().out();
         assertThat(after).contains("get y").contains("2");
+        // Dom0's limits refuse an instance beyond them, before it runs anything
+        f.vm("config", "dom0.maxInstances", "2").ok();
+        Dom0Fixture.Result third = f.vm("start", "-i", "copy");
+        assertThat(third.exit()).isEqualTo(ExitCodes.CANNOT_RUN);
+        assertThat(third.err()).contains("dom0.maxInstances");
+        assertThat(ps("copy").get("state")).isEqualTo("stopped");
         f.vm("stop", "-i", "kv").ok();
         f.vm("stop", "-i", "old").ok();
+
+        // and the audit log has it all, in order
+        List<String> ops = new java.util.ArrayList<>();
+        for (Object o : (List<?>) Json.parse(f.vm("--json", "audit", "-i", "kv").ok().out().trim())) {
+            Map<?, ?> e = (Map<?, ?>) o;
+            ops.add(e.get("op") + " " + e.get("outcome"));
+        }
+        assertThat(ops).containsSubsequence("start ok", "attach ok", "commit ok", "pause ok", "resume ok", "stop ok",
+                "start ok", "stop ok");
+        String copyLog = f.vm("audit", "-i", "copy").ok().out();
+        assertThat(copyLog).contains("refused").contains("dom0.maxInstances");
 
         // with nothing running the daemon ends by itself, taking its socket along
         Path socket = Dom0Paths.of(f.repo).socket();
