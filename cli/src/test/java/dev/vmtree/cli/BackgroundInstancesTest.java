@@ -262,6 +262,22 @@ class BackgroundInstancesTest {
         f.vm("stop").ok();
     }
 
+    @Test
+    void aGuestThatFailsLeavesItsInstanceCrashedWithItsOutputInTheLogs() throws Exception {
+        f.vm("create", "bad", "--kernel", guests.resolve("fail.elf").toString(), "--memory", "16M").ok();
+        f.vm("start", "-i", "bad").ok();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!"crashed".equals(ps("bad").get("state"))) {
+            assertThat(System.nanoTime()).as("bad's run ends").isLessThan(deadline);
+            Thread.sleep(50);
+        }
+        assertThat(f.vm("logs", "-i", "bad").ok().out()).contains("fail: this guest reports a failure on purpose");
+        assertThat(f.vm("audit", "-i", "bad").ok().out()).contains("crash").contains("the guest reported failure");
+        // the word belongs to that instance alone: one never started is stopped
+        f.vm("create", "good", "--kernel", guests.resolve("kvshell.elf").toString(), "--memory", "16M").ok();
+        assertThat(ps("good").get("state")).isEqualTo("stopped");
+    }
+
     private static String python(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes()).trim();
