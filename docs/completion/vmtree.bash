@@ -173,6 +173,7 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} tag" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} reflog" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} audit" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} du" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} fsck" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} gc" ];    then _picocli_vmtree; return $?; fi
@@ -183,6 +184,14 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} exec" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} store" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} start" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} ps" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} attach" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} stop" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} pause" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} resume" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} logs" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} daemon" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} mem read" ];    then _picocli_vmtree_mem; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} mem write" ];    then _picocli_vmtree_mem; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} instance list" ];    then _picocli_vmtree_instance; return $?; fi
@@ -225,69 +234,87 @@ function _complete_vmtree() {
   local cmds16=(tag)
   local cmds17=(log)
   local cmds18=(reflog)
-  local cmds19=(du)
-  local cmds20=(fsck)
-  local cmds21=(gc)
-  local cmds22=(disk)
-  local cmds23=(replay)
-  local cmds24=(bisect)
-  local cmds25=(debug)
-  local cmds26=(exec)
-  local cmds27=(store)
-  local cmds28=(bench)
-  local cmds29=(mem read)
-  local cmds30=(mem write)
-  local cmds31=(instance list)
-  local cmds32=(instance add)
-  local cmds33=(instance remove)
-  local cmds34=(instance rm)
-  local cmds35=(instance use)
-  local cmds36=(instance repair)
-  local cmds37=(image list)
-  local cmds38=(image import-deb)
-  local cmds39=(image remove)
-  local cmds40=(disk ls)
-  local cmds41=(disk export)
-  local cmds42=(disk serve)
-  local cmds43=(store put)
-  local cmds44=(store cat)
-  local cmds45=(bench store)
-  local cmds46=(bench cow)
-  local cmds47=(bench core)
-  local cmds48=(bench dom0)
-  local cmds49=(bench linux)
+  local cmds19=(audit)
+  local cmds20=(du)
+  local cmds21=(fsck)
+  local cmds22=(gc)
+  local cmds23=(disk)
+  local cmds24=(replay)
+  local cmds25=(bisect)
+  local cmds26=(debug)
+  local cmds27=(exec)
+  local cmds28=(store)
+  local cmds29=(bench)
+  local cmds30=(start)
+  local cmds31=(ps)
+  local cmds32=(attach)
+  local cmds33=(stop)
+  local cmds34=(pause)
+  local cmds35=(resume)
+  local cmds36=(logs)
+  local cmds37=(daemon)
+  local cmds38=(mem read)
+  local cmds39=(mem write)
+  local cmds40=(instance list)
+  local cmds41=(instance add)
+  local cmds42=(instance remove)
+  local cmds43=(instance rm)
+  local cmds44=(instance use)
+  local cmds45=(instance repair)
+  local cmds46=(image list)
+  local cmds47=(image import-deb)
+  local cmds48=(image remove)
+  local cmds49=(disk ls)
+  local cmds50=(disk export)
+  local cmds51=(disk serve)
+  local cmds52=(store put)
+  local cmds53=(store cat)
+  local cmds54=(bench store)
+  local cmds55=(bench cow)
+  local cmds56=(bench core)
+  local cmds57=(bench dom0)
+  local cmds58=(bench linux)
 
-  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
-  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_bench_core; return $?; fi
-  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
-  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_disk_export; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_image_remove; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_image_importdeb; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_image_list; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_instance_repair; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_instance_use; return $?; fi
-  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_instance_add; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_instance_list; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_mem_write; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_mem_read; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_bench; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_store; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_exec; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_debug; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_bisect; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_replay; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_disk; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_gc; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_fsck; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_du; return $?; fi
+  if CompWordsContainsArray "${cmds58[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
+  if CompWordsContainsArray "${cmds57[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds56[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds55[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds54[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
+  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_vmtree_disk_export; return $?; fi
+  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
+  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_vmtree_image_remove; return $?; fi
+  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_image_importdeb; return $?; fi
+  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_instance_repair; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_instance_use; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_instance_add; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_instance_list; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_mem_write; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_mem_read; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_daemon; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_logs; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_resume; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_pause; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_stop; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_attach; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_ps; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_start; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_bench; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_store; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_exec; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_debug; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_bisect; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_replay; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_disk; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_gc; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_fsck; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_du; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_audit; return $?; fi
   if CompWordsContainsArray "${cmds18[@]}"; then _picocli_vmtree_reflog; return $?; fi
   if CompWordsContainsArray "${cmds17[@]}"; then _picocli_vmtree_log; return $?; fi
   if CompWordsContainsArray "${cmds16[@]}"; then _picocli_vmtree_tag; return $?; fi
@@ -318,7 +345,7 @@ function _picocli_vmtree() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc disk replay bisect debug exec store bench"
+  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog audit du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
   local flag_opts="'--json' '-q' '--quiet' '--debug' '-h' '--help' '-V' '--version'"
   local arg_opts="'-C'"
 
@@ -348,7 +375,7 @@ function _picocli_vmtree_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog du fsck gc disk replay bisect debug exec store bench"
+  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag log reflog audit du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
   local flag_opts="'-h' '--help' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -1036,6 +1063,42 @@ function _picocli_vmtree_reflog() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `audit` subcommand.
+function _picocli_vmtree_audit() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-n' '-i' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-n')
+      return
+      ;;
+    '-i')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `du` subcommand.
 function _picocli_vmtree_du() {
   # Get completion data
@@ -1404,6 +1467,282 @@ function _picocli_vmtree_bench() {
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `start` subcommand.
+function _picocli_vmtree_start() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '--engine' '-C'"
+  local ENGINE_option_args=("interpreter" "translator" "eager") # --engine values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '--engine')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${ENGINE_option_args[@]}" ) )
+      return $?
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `ps` subcommand.
+function _picocli_vmtree_ps() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-a' '--all' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `attach` subcommand.
+function _picocli_vmtree_attach() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--read-only' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '--input' '--idle' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '--input')
+      return
+      ;;
+    '--idle')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `stop` subcommand.
+function _picocli_vmtree_stop() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '--timeout' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `pause` subcommand.
+function _picocli_vmtree_pause() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `resume` subcommand.
+function _picocli_vmtree_resume() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `logs` subcommand.
+function _picocli_vmtree_logs() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-f' '--follow' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `daemon` subcommand.
+function _picocli_vmtree_daemon() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--linger' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--linger')
+      return
+      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames

@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import dev.vmtree.dom0.ToolstackException;
+import dev.vmtree.dom0.service.Json;
 import picocli.CommandLine;
 
 /**
@@ -24,12 +26,10 @@ import picocli.CommandLine;
  * locks they take are settled between threads of one JVM (InstanceLock, the store's WriterLock).
  */
 public final class ForwardedCommand {
-    /** Protocol status: the request is malformed. */
-    static final int BAD_REQUEST = 400;
-    /** Protocol status: not a command the daemon runs for clients; the client runs it itself. */
-    static final int NOT_FORWARDABLE = 403;
-    /** Protocol status: the daemon is another build, or sees another configuration; the client runs it itself. */
-    static final int MISMATCH = 409;
+    /** Where a reply's lines go: the daemon's connection ({@code Wire::send}), or a stream. */
+    public interface Replies {
+        void send(Map<String, Object> message) throws IOException;
+    }
 
     private ForwardedCommand() {}
 
@@ -69,39 +69,50 @@ public final class ForwardedCommand {
     }
 
     /**
-     * Serves one "cli" request (already parsed) on {@code reply}: stdout and stderr events as the
-     * command writes, then the final {@code {"ok":true,"exit":N}}; or one {@code {"ok":false,...}}
-     * when it does not run (malformed, not forwardable, another build or configuration). Writes
-     * are whole lines under {@code reply}'s monitor. An I/O error on {@code reply} (the client went
-     * away) is thrown once the command is done.
+     * Serves one "cli" request (already parsed) on {@code replies}: stdout and stderr events as the
+     * command writes, then the final {@code {"ok":true,"exit":N}}; or one refusal,
+     * {@code {"ok":false,"kind":K,"status":N,"error":...}}, when it does not run: BAD_INPUT for a
+     * malformed request, CANNOT_RUN for a command line that is not forwardable or a client whose
+     * build or configuration differs from this JVM's (the client then runs it itself). An I/O
+     * error on {@code replies} (the client went away) is thrown once the command is done.
      */
-    public static void handle(Map<String, Object> request, OutputStream reply) throws IOException {
-        Lines lines = new Lines(reply);
+    public static void handle(Map<String, Object> request, Replies replies) throws IOException {
+        Lines lines = new Lines(replies);
         Request r;
         try {
             r = Request.of(request);
         } catch (IllegalArgumentException e) {
-            lines.refuse(BAD_REQUEST, e.getMessage());
+            lines.refuse(ToolstackException.Kind.BAD_INPUT, e.getMessage());
             return;
         }
         if (!forwardable(r.argv())) {
-            lines.refuse(NOT_FORWARDABLE, "not a command the daemon runs: vmtree " + String.join(" ", r.argv()));
+            lines.refuse(ToolstackException.Kind.CANNOT_RUN, "not a command the daemon runs for clients: vmtree "
+                    + String.join(" ", r.argv()));
             return;
         }
         String mismatch = mismatch(r);
         if (mismatch != null) {
-            lines.refuse(MISMATCH, mismatch);
+            lines.refuse(ToolstackException.Kind.CANNOT_RUN, mismatch);
             return;
         }
         int exit;
         try (Events out = new Events(lines, "stdout"); Events err = new Events(lines, "stderr")) {
             exit = run(r.argv(), r.cwd(), r.env(), r.tty(), r.charset(), out, err);
         }
-        Map<String, Object> done = new LinkedHashMap<>();
-        done.put("ok", true);
-        done.put("exit", exit);
-        lines.write(done);
+        lines.write(Json.object("ok", true, "exit", (long) exit));
         lines.rethrow();
+    }
+
+    /** As {@link #handle(Map, Replies)}, each reply a line on {@code reply}. */
+    public static void handle(Map<String, Object> request, OutputStream reply) throws IOException {
+        handle(request, linesOn(reply));
+    }
+
+    private static Replies linesOn(OutputStream reply) {
+        return m -> {
+            reply.write(Json.write(m).concat("\n").getBytes(StandardCharsets.UTF_8));
+            reply.flush();
+        };
     }
 
     /**
@@ -118,13 +129,14 @@ public final class ForwardedCommand {
         }
         Map<String, Object> request;
         try {
-            request = WireJson.parseObject(line);
+            request = Json.parseObject(line);
         } catch (IllegalArgumentException e) {
-            new Lines(reply).refuse(BAD_REQUEST, e.getMessage());
+            new Lines(linesOn(reply)).refuse(ToolstackException.Kind.BAD_INPUT, "bad request: " + e.getMessage());
             return;
         }
         if (!Long.valueOf(1).equals(request.get("v")) || !"cli".equals(request.get("op"))) {
-            new Lines(reply).refuse(BAD_REQUEST, "this server answers {\"v\":1,\"op\":\"cli\"} only");
+            new Lines(linesOn(reply)).refuse(ToolstackException.Kind.BAD_INPUT,
+                    "this server answers {\"v\":1,\"op\":\"cli\"} only");
             return;
         }
         handle(request, reply);
@@ -186,11 +198,11 @@ public final class ForwardedCommand {
 
     /** The reply: whole JSON lines, one writer at a time; the first I/O error is kept, later writes dropped. */
     private static final class Lines {
-        private final OutputStream out;
+        private final Replies replies;
         private IOException failed;
 
-        Lines(OutputStream out) {
-            this.out = out;
+        Lines(Replies replies) {
+            this.replies = replies;
         }
 
         synchronized void write(Map<String, Object> message) {
@@ -198,19 +210,15 @@ public final class ForwardedCommand {
                 return;     // the client is gone: let the command finish, say so at the end
             }
             try {
-                out.write((WireJson.write(message) + "\n").getBytes(StandardCharsets.UTF_8));
-                out.flush();
+                replies.send(message);
             } catch (IOException e) {
                 failed = e;
             }
         }
 
-        void refuse(int status, String error) throws IOException {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("ok", false);
-            m.put("status", status);
-            m.put("error", error.replace('\n', ' '));
-            write(m);
+        void refuse(ToolstackException.Kind kind, String error) throws IOException {
+            write(Json.object("ok", false, "kind", kind.name(), "status", (long) ExitCodes.of(kind),
+                    "error", error.replace('\n', ' ')));
             rethrow();
         }
 
@@ -254,11 +262,9 @@ public final class ForwardedCommand {
             if (pending.size() == 0) {
                 return;
             }
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("event", name);
-            m.put("data", Base64.getEncoder().encodeToString(pending.toByteArray()));
+            String data = Base64.getEncoder().encodeToString(pending.toByteArray());
             pending.reset();
-            lines.write(m);
+            lines.write(Json.object("event", name, "data", data));
         }
 
         @Override

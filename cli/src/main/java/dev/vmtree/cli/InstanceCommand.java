@@ -1,14 +1,11 @@
 package dev.vmtree.cli;
 
 import dev.vmtree.dom0.InstanceLock;
-import dev.vmtree.dom0.GenerationId;
 import dev.vmtree.dom0.InstanceRecord;
 import dev.vmtree.dom0.Instances;
 import dev.vmtree.dom0.StateId;
 import dev.vmtree.dom0.Toolstack;
 import dev.vmtree.store.SnapshotId;
-import dev.vmtree.store.WriteTransaction;
-import java.time.Instant;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -122,15 +119,10 @@ public final class InstanceCommand implements Runnable, JsonOutput {
         public void run() {
             InstanceRecord.checkName(name);
             try (Toolstack ts = Dom0Cli.open(spec)) {
-                SnapshotId base = ts.resolve(ref);
-                StateId state = ts.machines().machineStateId(base, ref);
-                String branch = !detach && ts.refs().branches().stream().anyMatch(b -> b.name().equals(ref)) ? ref : null;
-                // another machine from one snapshot: its own generation ID when it first runs (docs/security.md)
-                InstanceRecord r = new InstanceRecord(name, base, branch, state, null, Instant.now(),
-                        GenerationId.random());
-                try (WriteTransaction tx = ts.beginWrite()) {
-                    ts.instances().add(tx, r);
-                }
+                InstanceRecord r = ts.addInstance(name, ref, detach);
+                String branch = r.branch();
+                SnapshotId base = r.base();
+                StateId state = r.baseState();
                 if (use) {
                     ts.instances().setCurrent(name);
                 }
@@ -161,8 +153,8 @@ public final class InstanceCommand implements Runnable, JsonOutput {
 
         @Override
         public void run() {
-            try (Toolstack ts = Dom0Cli.open(spec); WriteTransaction tx = ts.beginWrite()) {
-                ts.instances().remove(tx, name, force).flatMap(was -> ts.leavingBehind(was, null)).ifPresent(w ->
+            try (Toolstack ts = Dom0Cli.open(spec)) {
+                ts.removeInstance(name, force).flatMap(was -> ts.leavingBehind(was, null)).ifPresent(w ->
                         spec.commandLine().getErr().println("vmtree: " + w + " (it goes at the next gc)"));
                 if (Dom0Cli.json(spec)) {
                     Dom0Cli.printJson(spec, new Json().beginObject().field("removed", name).endObject());

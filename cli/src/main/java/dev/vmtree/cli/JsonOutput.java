@@ -21,7 +21,10 @@ interface JsonOutput {
             "vmtree debug", "it serves the gdb protocol until the debugger leaves",
             "vmtree disk serve", "it serves NBD until stopped",
             "vmtree store cat", "it writes an image file",
-            "vmtree bench", "it prints a report for people");
+            "vmtree bench", "it prints a report for people",
+            "vmtree attach", "its standard output is the guest console",
+            "vmtree logs", "it prints the guest console's history",
+            "vmtree daemon", "it serves the control protocol until nothing runs");
 
     /** Runs the parsed command, unless --json was given to one that cannot honour it (a usage error). */
     IExecutionStrategy REJECT = parseResult -> {

@@ -1,5 +1,7 @@
 package dev.vmtree.cli;
 
+import dev.vmtree.dom0.service.Dom0Paths;
+import dev.vmtree.dom0.service.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -22,8 +24,8 @@ import java.util.Map;
  * The {@code vmtree} entry point (bin/vmtree runs it). A short read-only command
  * ({@link Forwardable}) in a repository whose Dom0 daemon is running goes over the daemon's control
  * socket, {@code .vmtree/dom0/socket} (docs/dom0-protocol.md, "op cli"), and this process only
- * copies the daemon's output and exit status: it loads java.base and three small classes, not
- * picocli, JGit or the toolstack. Anything else, or when there is no daemon (no socket, a socket
+ * copies the daemon's output and exit status: it loads java.base and a few small classes (the
+ * protocol's Json, Dom0Paths), not picocli, JGit or the toolstack. Anything else, or when there is no daemon (no socket, a socket
  * nobody listens on, a daemon that declines), or with VMTREE_NO_DAEMON=1, runs here through
  * {@link Main}, as before. docs/cli.md, "Short commands and the daemon".
  */
@@ -58,7 +60,7 @@ public final class Launcher {
         if (top == null) {
             return NOT_FORWARDED;   // Main says "not a vmtree repository"
         }
-        Path socket = top.resolve(".vmtree").resolve("dom0").resolve("socket");
+        Path socket = Dom0Paths.of(top).socket();
         if (!Files.exists(socket)) {
             return NOT_FORWARDED;
         }
@@ -75,7 +77,7 @@ public final class Launcher {
             } catch (IOException | RuntimeException e) {
                 return NOT_FORWARDED;   // a stale socket: the daemon is gone
             }
-            ByteBuffer request = ByteBuffer.wrap(WireJson.write(request(argv, cwd, env)).concat("\n")
+            ByteBuffer request = ByteBuffer.wrap(Json.write(request(argv, cwd, env)).concat("\n")
                     .getBytes(StandardCharsets.UTF_8));
             while (request.hasRemaining()) {
                 ch.write(request);
@@ -83,7 +85,7 @@ public final class Launcher {
             BufferedReader replies = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
                     StandardCharsets.UTF_8));
             for (String line; (line = replies.readLine()) != null; ) {
-                Map<String, Object> m = WireJson.parseObject(line);
+                Map<String, Object> m = Json.parseObject(line);
                 if (m.get("event") instanceof String event) {
                     if (m.get("data") instanceof String data && (event.equals("stdout") || event.equals("stderr"))) {
                         OutputStream to = event.equals("stdout") ? out : err;

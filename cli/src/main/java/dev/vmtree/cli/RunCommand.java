@@ -10,6 +10,7 @@ import dev.vmtree.dom0.MachineDriver.StopCause;
 import dev.vmtree.dom0.MachineValues;
 import dev.vmtree.dom0.Machines;
 import dev.vmtree.dom0.Toolstack;
+import dev.vmtree.dom0.policy.AuditLog;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Spec;
             "Exit status: 0 powered off, detached, waiting for input or idle; 1 guest failure, a hart stuck"
                 + " trapping at its own trap vector, or a save given up; 3 budget or timeout;"
                 + " 130 SIGINT; 143 SIGTERM (each after a clean suspend); 2 a bad option (--engine included); 4 no repository or an unreadable"
-                + " --input; 6 instance already running."},
+                + " --input, or a limit (dom0.maxInstances, dom0.maxMemory) refuses the start; 6 instance already running."},
         footer = {"", "Examples:", "  vmtree run", "  vmtree run --input script.txt --max-instructions 50000000",
             "  echo 'get x' | vmtree run -i other --input -"})
 public final class RunCommand implements java.util.concurrent.Callable<Integer> {
@@ -75,15 +76,22 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         try (Toolstack ts = engineOption.open(spec)) {
             try (InstanceSession session = ts.session(instance, "run")) {
                 InstanceRecord r = session.record();
+                ts.policy().admit(r);
                 Machines machines = ts.machines();
                 try (LiveMachine m = machines.open(r)) {
-                    return run(session, machines, r, m, budget, limit, quiet, out, err);
+                    ts.policy().audit(AuditLog.START, r.name(), AuditLog.Outcome.OK, "vmtree run (foreground)");
+                    try {
+                        return run(ts, session, machines, r, m, budget, limit, quiet, out, err);
+                    } catch (RuntimeException e) {
+                        ts.policy().audit(AuditLog.STOP, r.name(), AuditLog.Outcome.FAILED, ErrorHandler.message(e));
+                        throw e;
+                    }
                 }
             }
         }
     }
 
-    private int run(InstanceSession instanceSession, Machines machines, InstanceRecord r, LiveMachine m, long budget,
+    private int run(Toolstack ts, InstanceSession instanceSession, Machines machines, InstanceRecord r, LiveMachine m, long budget,
                     Duration limit, Duration quiet, PrintWriter out, PrintWriter err) {
         RunOutcome outcome;
         InstanceRecord saved;
@@ -121,10 +129,11 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                     + " of virtual time";
             case STUCK -> "the guest is stuck: " + outcome.detail();
         };
+        String suspended = "suspended " + r.name() + " after " + String.format("%,d", outcome.instructions())
+                + " instructions (" + why + "); state " + saved.working().stateId().shortHex();
+        ts.policy().audit(AuditLog.STOP, r.name(), AuditLog.Outcome.OK, suspended);   // the guest's end is in the detail
         if (!Dom0Cli.quiet(spec) || outcome.cause() == StopCause.STUCK) {
-            err.println((terminal ? "\r\n" : "") + "vmtree: suspended " + r.name() + " after "
-                    + String.format("%,d", outcome.instructions()) + " instructions (" + why + "); state "
-                    + saved.working().stateId().shortHex());
+            err.println((terminal ? "\r\n" : "") + "vmtree: " + suspended);
         }
         return switch (outcome.cause()) {
             case POWER_OFF, DETACH, IDLE, QUIET -> ExitCodes.OK;

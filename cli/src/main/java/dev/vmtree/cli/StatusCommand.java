@@ -64,9 +64,12 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
             long dirtyTotal = dirty.values().stream().mapToLong(Long::longValue).sum();
             String halted = held != null ? null : m.driver().summarize(m.currentState(r)).halted();
             String cleanOrDirty = r.dirty() ? "dirty" : "clean";
-            String state = held != null ? (served ? "served over NBD" : held.activity() == null
-                    || held.activity().equals("run") ? "running" : "held by `vmtree " + held.activity() + "`")
-                    + " (pid " + pid + ")"
+            boolean background = held != null && held.activity() != null
+                    && held.activity().startsWith(Background.ACTIVITY_PREFIX);
+            String state = held != null ? (served ? "served over NBD" : background ? "running in the background (Dom0"
+                    : held.activity() == null || held.activity().equals("run") ? "running"
+                    : "held by `vmtree " + held.activity() + "`")
+                    + (background ? " pid " + pid + "; `vmtree stop` suspends it)" : " (pid " + pid + ")")
                     : halted != null ? halted + ", " + cleanOrDirty
                     : r.working() == null ? "clean" : "suspended, " + cleanOrDirty;
             int behind = ts.behind(r);

@@ -25,12 +25,13 @@ final class UsageErrors implements IParameterExceptionHandler {
             Map.entry("switch", "`vmtree checkout REF` switches the instance (`checkout -b NAME` to a new branch)"),
             Map.entry("list", "`vmtree instance list` lists instances; `vmtree branch` and `vmtree tag` list refs"),
             Map.entry("ls", "`vmtree instance list` lists instances; `vmtree disk ls` lists disks"),
-            Map.entry("ps", "`vmtree instance list` shows every instance, the running ones with their pid"),
-            Map.entry("start", "`vmtree run [-i INSTANCE]` starts (or resumes) an instance"),
-            Map.entry("resume", "`vmtree run [-i INSTANCE]` resumes an instance where it was suspended"),
-            Map.entry("stop", "a `vmtree run` stops with Ctrl-] (detach) or SIGTERM, and suspends the instance"),
-            Map.entry("shutdown", "a `vmtree run` stops with Ctrl-] (detach) or SIGTERM, and suspends the instance"),
-            Map.entry("destroy", "a `vmtree run` stops with Ctrl-] (detach) or SIGTERM; `vmtree instance remove`"
+            Map.entry("shutdown", "`vmtree stop [-i INSTANCE]` suspends a background instance; a `vmtree run` stops"
+                    + " with Ctrl-] (detach) or SIGTERM"),
+            Map.entry("suspend", "`vmtree stop [-i INSTANCE]` suspends a background instance; `vmtree pause` freezes it"
+                    + " in place"),
+            Map.entry("console", "`vmtree attach [-i INSTANCE]` connects to a background instance's console"),
+            Map.entry("destroy", "`vmtree stop` ends a background run, a `vmtree run` stops with Ctrl-] (detach) or"
+                    + " SIGTERM; `vmtree instance remove`"
                     + " removes an instance"),
             Map.entry("define", "`vmtree create NAME --kernel FILE` defines a machine"),
             Map.entry("undefine", "`vmtree instance remove NAME` removes an instance"),

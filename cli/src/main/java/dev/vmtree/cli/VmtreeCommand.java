@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
             "2:usage error (unknown command, bad option or argument)",
             "3:instruction budget exhausted before the guest stopped (exec, run)",
             "4:vmtree could not do the work (no repository, damaged repository, unreadable input or unwritable"
-                    + " output file, internal error)",
+                    + " output file, a limit refused a start, internal error)",
             "5:the instance has uncommitted state the command would drop",
             "6:the instance is held by another process (a running `vmtree run`)",
             "7:`replay --verify`: the replay did not reproduce the snapshot",
@@ -105,11 +105,17 @@ public final class VmtreeCommand implements Runnable {
             new Subcommand("instance", InstanceCommand.class), new Subcommand("image", ImageCommand.class),
             new Subcommand("branch", BranchCommand.class), new Subcommand("tag", TagCommand.class),
             new Subcommand("log", LogCommand.class), new Subcommand("reflog", ReflogCommand.class),
+            new Subcommand("audit", AuditCommand.class),
             new Subcommand("du", DuCommand.class), new Subcommand("fsck", FsckCommand.class),
             new Subcommand("gc", GcCommand.class), new Subcommand("disk", DiskCommand.class),
             new Subcommand("replay", ReplayCommand.class), new Subcommand("bisect", BisectCommand.class),
             new Subcommand("debug", DebugCommand.class), new Subcommand("exec", ExecCommand.class),
-            new Subcommand("store", StoreCommand.class), new Subcommand("bench", BenchCommand.class));
+            new Subcommand("store", StoreCommand.class), new Subcommand("bench", BenchCommand.class),
+            new Subcommand("start", BackgroundCommands.Start.class), new Subcommand("ps", PsCommand.class),
+            new Subcommand("attach", AttachCommand.class), new Subcommand("stop", BackgroundCommands.Stop.class),
+            new Subcommand("pause", BackgroundCommands.Pause.class),
+            new Subcommand("resume", BackgroundCommands.Resume.class), new Subcommand("logs", LogsCommand.class),
+            new Subcommand("daemon", DaemonCommand.class));
 
     /** A fresh command line with every subcommand registered and the project's exit-code conventions. */
     public static CommandLine commandLine() {

@@ -95,7 +95,7 @@ class ErrorMessagesTest {
         record Case(String word, String hint) {}
         for (Case c : List.of(new Case("reset", "`vmtree rollback [REF]`"), new Case("reset", "`vmtree checkout --discard REF`"),
                 new Case("list", "`vmtree instance list`"), new Case("switch", "`vmtree checkout REF`"),
-                new Case("start", "`vmtree run"), new Case("stop", "Ctrl-]"), new Case("ps", "`vmtree instance list`"),
+                new Case("shutdown", "`vmtree stop"), new Case("console", "`vmtree attach"),
                 new Case("comit", "did you mean `vmtree commit`?"), new Case("xyzzy", "see `vmtree help`"))) {
             Dom0Fixture.Result r = Dom0Fixture.run(c.word());
             assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);

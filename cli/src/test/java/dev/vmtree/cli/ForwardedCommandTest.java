@@ -156,12 +156,12 @@ class ForwardedCommandTest {
 
         request.put("argv", List.of("branch", "new"));
         assertThat(handle(request)).singleElement().satisfies(m -> assertThat(m).containsEntry("ok", false)
-                .containsEntry("status", (long) ForwardedCommand.NOT_FORWARDABLE));
+                .containsEntry("kind", "CANNOT_RUN").containsEntry("status", (long) ExitCodes.CANNOT_RUN));
         assertThat(local(f.repo, "branch").out()).doesNotContain("new");
         request.put("argv", List.of("status"));
         request.put("build", "some other build");
         assertThat(handle(request)).singleElement().satisfies(m -> assertThat(m).containsEntry("ok", false)
-                .containsEntry("status", (long) ForwardedCommand.MISMATCH));
+                .containsEntry("kind", "CANNOT_RUN"));
         request.put("build", Forwardable.build());
         Map<String, String> elsewhere = new HashMap<>(env);
         elsewhere.put("VMTREE_CONFIG_HOME", "/elsewhere");
@@ -171,7 +171,7 @@ class ForwardedCommandTest {
         request.put("env", env);
         request.put("cwd", "relative/dir");
         assertThat(handle(request)).singleElement().satisfies(m -> assertThat(m)
-                .containsEntry("status", (long) ForwardedCommand.BAD_REQUEST));
+                .containsEntry("kind", "BAD_INPUT"));
     }
 
     private static List<Map<String, Object>> handle(Map<String, Object> request) throws Exception {
@@ -179,7 +179,7 @@ class ForwardedCommandTest {
         ForwardedCommand.handle(request, reply);
         List<Map<String, Object>> lines = new ArrayList<>();
         for (String line : reply.toString(StandardCharsets.UTF_8).split("\n")) {
-            lines.add(WireJson.parseObject(line));
+            lines.add(dev.vmtree.dom0.service.Json.parseObject(line));
         }
         return lines;
     }

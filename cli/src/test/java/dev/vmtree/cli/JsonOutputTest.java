@@ -40,9 +40,9 @@ class JsonOutputTest {
                 .filter(c -> !(c.getCommand() instanceof JsonOutput) && !(c.getCommand() instanceof CommandLine.HelpCommand))
                 .map(c -> c.getCommandSpec().qualifiedName()).sorted().toList();
         // a new command must either print JSON (implement JsonOutput) or be named here on purpose
-        assertThat(refusing).containsExactly("vmtree", "vmtree bench", "vmtree bench core", "vmtree bench cow",
-                "vmtree bench dom0", "vmtree bench linux", "vmtree bench store", "vmtree debug", "vmtree disk", "vmtree disk serve",
-                "vmtree exec", "vmtree image", "vmtree mem", "vmtree run", "vmtree store", "vmtree store cat");
+        assertThat(refusing).containsExactly("vmtree", "vmtree attach", "vmtree bench", "vmtree bench core", "vmtree bench cow",
+                "vmtree bench dom0", "vmtree bench linux", "vmtree bench store", "vmtree daemon", "vmtree debug", "vmtree disk",
+                "vmtree disk serve", "vmtree exec", "vmtree image", "vmtree logs", "vmtree mem", "vmtree run", "vmtree store", "vmtree store cat");
     }
 
     @Test
@@ -55,6 +55,9 @@ class JsonOutputTest {
         record Case(String why, String... args) {}
         for (Case c : List.of(new Case("its standard output is the guest console", "exec", none.toString()),
                 new Case("its standard output is the guest console", "run", "--input", none.toString()),
+                new Case("its standard output is the guest console", "attach"),
+                new Case("it prints the guest console's history", "logs"),
+                new Case("it serves the control protocol until nothing runs", "daemon"),
                 new Case("it serves NBD until stopped", "disk", "serve", "main", "--nbd", "0"),
                 new Case("it serves the gdb protocol until the debugger leaves", "debug", "main", "--gdb", "0"),
                 new Case("it writes an image file", "store", "cat", "main", dir.resolve("out").toString()),

@@ -30,6 +30,11 @@ import java.util.function.LongConsumer;
  * thread only. A {@link FrozenImage} it returns is immutable and may be read from any thread once it
  * has been handed over (its table is a final field, and nothing reachable from it is ever written
  * again). The {@link PageSource} base must be safe to call from any thread.
+ * Nothing the writer does after the freeze reaches a view: a write copies a shared page, and its
+ * leaf (references only), before changing it; a page faulted in after the freeze is remembered in
+ * a copied leaf, so the view still asks the base for it and gets the same bytes (the base never
+ * changes); a {@link #passThrough} image remembers no fault at all. So a view may be read, as the
+ * store does when it persists one, while the writer goes on.
  *
  * <p>Pages faulted in from the base are cached in the table (still shared, never written in place)
  * for the life of the image: what RAM wants, since the core's TLB holds on to page arrays anyway.

@@ -15,7 +15,8 @@ import java.util.function.LongConsumer;
  *       hide a page from the next persist.</li>
  * </ul>
  *
- * <p>Threading: one writer thread owns the image; frozen views may be read from any thread.
+ * <p>Threading: one writer thread owns the image; frozen views may be read from any thread, also
+ * while the writer goes on writing the image (copy-on-write keeps them as they were frozen).
  *
  * <p>Fast path for the core: {@link #pageForRead} and {@link #pageForWrite} hand out the backing
  * arrays so a software TLB can cache them. An array from {@code pageForWrite} may be written only

@@ -52,6 +52,7 @@ class GuestProgramsTest {
                 "bench-mem: start, sieve 4000000 bytes, sort 524288 keys"));
         guests.add(new Guest("planted", List.of(), 0, "planted: total 44999798663, canary 201337"));
         guests.add(new Guest("churn", List.of("--harts", "2", "--max-instructions", BENCH_BUDGET), 3, "churn: start"));
+        guests.add(new Guest("dirty", List.of("--max-instructions", BENCH_BUDGET), 3, "dirty: start"));
         return guests;
     }
 

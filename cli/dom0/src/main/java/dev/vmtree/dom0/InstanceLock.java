@@ -54,6 +54,16 @@ public final class InstanceLock implements AutoCloseable {
                 this(pid, null);
             }
 
+            /**
+             * True when the holder runs the guest: activity "run" or "run ..." (a {@code vmtree run}),
+             * "background ..." (the Dom0 daemon's run of {@code vmtree start}), or unsaid (a vmtree
+             * before activities, which locked only to run).
+             */
+            public boolean runsGuest() {
+                return activity == null || activity.equals("run") || activity.startsWith("run ")
+                        || activity.startsWith("background");
+            }
+
             /** True when the holder serves the instance's disk over NBD rather than running the guest. */
             public boolean serving() {
                 return activity != null && activity.startsWith("disk serve");
@@ -198,6 +208,11 @@ public final class InstanceLock implements AutoCloseable {
      */
     static ToolstackException locked(String name, long pid, String activity) {
         String who = pid < 0 ? "?" : Long.toString(pid);
+        if (activity != null && activity.startsWith("background")) {
+            return new ToolstackException(ToolstackException.Kind.LOCKED, "instance " + name + " runs in the background"
+                    + " (Dom0, pid " + who + "); `vmtree stop -i " + name + "` suspends it first (`vmtree commit` works"
+                    + " while it runs)");
+        }
         if (activity != null && !activity.isBlank() && !activity.equals("run") && !activity.startsWith("disk serve")) {
             return new ToolstackException(ToolstackException.Kind.LOCKED, "instance " + name + " is busy in process "
                     + who + " (" + activity.strip() + "); run the command again when that is done");

@@ -3,6 +3,7 @@ package dev.vmtree.dom0;
 import dev.vmtree.dom0.MachineDriver.LiveMachine;
 import dev.vmtree.dom0.MachineDriver.MachineSpec;
 import dev.vmtree.dom0.MachineDriver.StoredState;
+import dev.vmtree.dom0.policy.AuditLog;
 import dev.vmtree.store.PageTree;
 import dev.vmtree.store.PageTreeRoot;
 import dev.vmtree.store.RefResult;
@@ -162,6 +163,12 @@ public final class Machines {
      * creates branch {@code name} there with an instance {@code name} on it, and makes that current.
      */
     public Created create(String name, MachineSpec spec) {
+        return ts.policy().audited(AuditLog.CREATE, name, () -> createNow(name, spec),
+                c -> Sizes.format(spec.memoryBytes()) + " RAM, " + spec.harts() + (spec.harts() == 1 ? " hart: " : " harts: ")
+                        + Toolstack.position(c.instance()));
+    }
+
+    private Created createNow(String name, MachineSpec spec) {
         checkNewName(name);
         HostMemory.checkGuestRam(spec.memoryBytes());
         LiveMachine booted;
@@ -181,6 +188,11 @@ public final class Machines {
 
     /** {@code create NAME --from REF}: a new branch and instance at an existing snapshot. */
     public Created createFrom(String name, String rev) {
+        return ts.policy().audited(AuditLog.CREATE, name, () -> createFromNow(name, rev),
+                c -> "--from " + rev + ": " + Toolstack.position(c.instance()));
+    }
+
+    private Created createFromNow(String name, String rev) {
         checkNewName(name);
         SnapshotId id = ts.resolve(rev);
         StateId state = machineStateId(id, rev);
@@ -253,6 +265,15 @@ public final class Machines {
         }
     }
 
+    /**
+     * The guest RAM in bytes instance {@code r}'s machine is defined with, from the state files of
+     * its working state, else of its base snapshot: nothing runs and no page is read.
+     */
+    public long memoryBytes(InstanceRecord r) {
+        StoredState s = currentState(r);
+        return driverFor(s).summarize(s).memoryBytes();
+    }
+
     /** A stored state (snapshot or working) as a machine, for reading (show, diff, mem read). */
     public LiveMachine open(StoredState s) {
         return driverFor(s).restore(ts.repository(), s);
@@ -264,10 +285,23 @@ public final class Machines {
      * the caller holds for the whole run). Returns the saved record.
      */
     public InstanceRecord suspend(InstanceSession session, LiveMachine m, long instructionsSinceBase) {
+        InstanceRecord saved = save(session, m.capture(instructionsSinceBase), m.dirtyPages());
+        m.persisted(saved.working());
+        return saved;
+    }
+
+    /**
+     * Stores a machine's {@link MachineDriver.Capture} as the instance's working state, on any
+     * thread (the machine may run on meanwhile): its pages and state files go to the store, then the
+     * record names them by compare-and-swap in the instance's session. The caller then tells the
+     * machine, on its own thread, that the returned record's working state is
+     * {@link LiveMachine#persisted}. {@code dirtyPages}: how many pages the capture holds, for progress.
+     */
+    public InstanceRecord save(InstanceSession session, MachineDriver.Capture capture, long dirtyPages) {
         try (WriteTransaction tx = ts.beginWrite();
-             Progress.Task p = ts.progress().begin("storing " + m.dirtyPages() + " changed pages", "chunks",
+             Progress.Task p = ts.progress().begin("storing " + dirtyPages + " changed pages", "chunks",
                      tx.chunks()::newChunks)) {
-            WorkingState w = m.persist(tx, instructionsSinceBase);
+            WorkingState w = capture.write(tx);
             GenerationId opened = session.record().pendingGeneration();   // what open() gave the machine
             InstanceRecord saved = session.reread(tx).withWorking(w);
             // open(r) gave the machine r's pending ID (or found it could not take one: no device, or
@@ -276,9 +310,7 @@ public final class Machines {
             if (pending != null && pending.equals(opened)) {
                 saved = saved.withPendingGeneration(null);
             }
-            InstanceRecord result = session.save(tx, saved);
-            m.persisted(w);
-            return result;
+            return session.save(tx, saved);
         }
     }
 
@@ -318,7 +350,26 @@ public final class Machines {
         if (message == null || message.isBlank()) {
             throw ToolstackException.badInput("empty commit message (give -m MSG)");
         }
+        return ts.policy().audited(AuditLog.COMMIT, instance, () -> commitNow(instance, message),
+                c -> c.snapshot() == null ? "nothing to commit"
+                        : Toolstack.position(c.instance()) + ": " + firstLine(message));
+    }
+
+    private Committed commitNow(String instance, String message) {
         try (InstanceSession s = ts.session(instance, "commit")) {
+            return commit(s, message);
+        }
+    }
+
+    /**
+     * {@link #commit(String, String)} in a session the caller holds: the Dom0 daemon commits a
+     * running instance this way, in the session its run holds, after saving the running machine.
+     */
+    public Committed commit(InstanceSession s, String message) {
+        if (message == null || message.isBlank()) {
+            throw ToolstackException.badInput("empty commit message (give -m MSG)");
+        }
+        {
             InstanceRecord r = s.record();
             if (r.working() == null || !r.dirty()) {
                 return new Committed(null, r, "nothing to commit: instance " + r.name() + " is at "

@@ -1,5 +1,6 @@
 package dev.vmtree.dom0;
 
+import dev.vmtree.dom0.policy.Limits;
 import dev.vmtree.store.fs.IoErrors;
 import dev.vmtree.store.fs.RealFileLayer;
 import java.io.IOException;
@@ -41,7 +42,11 @@ public final class Settings {
             new Key("machine.harts", "default hart count of `vmtree create` (default 1)", Settings::checkHarts),
             new Key(EngineChoice.SETTING, "engine of exec, run, replay, bisect and debug without --engine:"
                     + " interpreter, translator or eager (default: VMTREE_ENGINE, else interpreter)",
-                    v -> EngineChoice.parse(EngineChoice.SETTING, v)));
+                    v -> EngineChoice.parse(EngineChoice.SETTING, v)),
+            new Key(Limits.MAX_INSTANCES, "most instances running at once in the repository; a start beyond it is"
+                    + " refused (default: no limit)", v -> maxInstances(Limits.MAX_INSTANCES, v)),
+            new Key(Limits.MAX_MEMORY, "most guest RAM of the instances running at once, e.g. 8G; a start beyond it is"
+                    + " refused (default: no limit)", v -> maxMemory(Limits.MAX_MEMORY, v)));
 
     public static final String DEFAULT_REFLOG_EXPIRE = "90d";
     public static final long DEFAULT_MEMORY = 128L << 20;
@@ -178,6 +183,10 @@ public final class Settings {
                 java.util.Map.entry("gc.reflogExpire", this::reflogExpire),
                 java.util.Map.entry("machine.memory", this::defaultMemory),
                 java.util.Map.entry("machine.harts", this::defaultHarts),
+                java.util.Map.entry(Limits.MAX_INSTANCES,
+                        () -> get(Limits.MAX_INSTANCES).ifPresent(v -> maxInstances(Limits.MAX_INSTANCES, v))),
+                java.util.Map.entry(Limits.MAX_MEMORY,
+                        () -> get(Limits.MAX_MEMORY).ifPresent(v -> maxMemory(Limits.MAX_MEMORY, v))),
                 java.util.Map.entry(EngineChoice.SETTING,
                         () -> get(EngineChoice.SETTING).ifPresent(Backend.named(Backend.DEFAULT)::engine)))) {
             try {
@@ -222,6 +231,28 @@ public final class Settings {
                         + "; set it with `vmtree config " + EngineChoice.SETTING + " ENGINE`, or give --engine");
             }
         });
+    }
+
+    /**
+     * The limits on running instances: {@code dom0.maxInstances} and {@code dom0.maxMemory}, each
+     * {@link Limits#NONE}'s when unset. BAD_INPUT naming the key and how to fix it when the file
+     * holds a value {@code config} would refuse.
+     */
+    public Limits limits() {
+        int n = get(Limits.MAX_INSTANCES).map(v -> configured(Limits.MAX_INSTANCES, () -> maxInstances(
+                Limits.MAX_INSTANCES, v))).orElse(Limits.UNLIMITED_INSTANCES);
+        long m = get(Limits.MAX_MEMORY).map(v -> configured(Limits.MAX_MEMORY, () -> maxMemory(Limits.MAX_MEMORY, v)))
+                .orElse(Limits.UNLIMITED_MEMORY);
+        return new Limits(n, m);
+    }
+
+    private static <T> T configured(String key, java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (ToolstackException e) {
+            throw ToolstackException.badInput("configuration " + e.getMessage() + "; fix it with `vmtree config " + key
+                    + " VALUE`");
+        }
     }
 
     /** Who a snapshot is by; empty fields mean "not configured". */
@@ -281,6 +312,34 @@ public final class Settings {
 
     private static void checkMemory(String v) {
         MachineValues.memory("machine.memory", v);
+    }
+
+    /** A {@code dom0.maxInstances} value: a whole number from 1. */
+    static int maxInstances(String key, String v) {
+        try {
+            int n = Integer.parseInt(v.trim());
+            if (n >= 1 && n < Limits.UNLIMITED_INSTANCES) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw ToolstackException.badInput(key + " must be a whole number from 1 (unset it for no limit): " + v);
+    }
+
+    /** A {@code dom0.maxMemory} value: a size of at least the smallest machine's RAM. */
+    static long maxMemory(String key, String v) {
+        long bytes;
+        try {
+            bytes = Sizes.parse(v);
+        } catch (ToolstackException e) {
+            throw ToolstackException.badInput(key + ": " + e.getMessage());
+        }
+        if (bytes < MachineValues.MIN_MEMORY || bytes == Limits.UNLIMITED_MEMORY) {
+            throw ToolstackException.badInput(key + " must be a size of at least " + Sizes.format(MachineValues.MIN_MEMORY)
+                    + ", the smallest machine (unset it for no limit): " + v);
+        }
+        return bytes;
     }
 
     private static void checkHarts(String v) {

@@ -1,5 +1,6 @@
 package dev.vmtree.dom0;
 
+import dev.vmtree.dom0.policy.AuditLog;
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.SnapshotId;
 import dev.vmtree.store.DamagedObjectException;
@@ -33,6 +34,7 @@ public final class Toolstack implements AutoCloseable {
     private Machines machines;
     private EngineChoice engine;
     private Progress progress = Progress.NONE;
+    private Policy policy;
 
     private Toolstack(Repository repo) {
         this.repo = repo;
@@ -255,12 +257,15 @@ public final class Toolstack implements AutoCloseable {
      * {@code discard}. O(1): nothing of the machine is read.
      */
     public InstanceRecord checkout(String instance, String rev, boolean discard) {
-        return new Moves(this).checkout(instance, rev, discard).instance();
+        return audited(AuditLog.CHECKOUT, instance, () -> new Moves(this).checkout(instance, rev, discard).instance(),
+                r -> rev + ": " + position(r));
     }
 
     /** Creates branch {@code branch} at {@code start} (null: the instance's base) and checks it out. */
     public InstanceRecord checkoutNewBranch(String instance, String branch, String start, boolean discard) {
-        return new Moves(this).checkoutNewBranch(instance, branch, start, discard).instance();
+        return audited(AuditLog.CHECKOUT, instance,
+                () -> new Moves(this).checkoutNewBranch(instance, branch, start, discard).instance(),
+                r -> "-b " + branch + (start == null ? "" : " " + start) + ": " + position(r));
     }
 
     /**
@@ -268,7 +273,8 @@ public final class Toolstack implements AutoCloseable {
      * instance's base); what was dropped stays in the branch's reflog until gc.
      */
     public InstanceRecord rollback(String instance, String rev, boolean discard) {
-        return new Moves(this).rollback(instance, rev, discard).instance();
+        return audited(AuditLog.ROLLBACK, instance, () -> new Moves(this).rollback(instance, rev, discard).instance(),
+                r -> (rev == null ? "~1" : rev) + ": " + position(r));
     }
 
     /**
@@ -286,7 +292,59 @@ public final class Toolstack implements AutoCloseable {
      * its gc root says it stood; an uncommitted state it held is dropped, only with {@code discard}.
      */
     public InstanceRecord repairInstance(String name, String rev, boolean discard) {
-        return new Moves(this).repair(name, rev, discard).instance();
+        return audited(AuditLog.REPAIR, name, () -> new Moves(this).repair(name, rev, discard).instance(),
+                r -> (rev == null ? "" : "--to " + rev + ": ") + position(r));
+    }
+
+    /**
+     * Adds instance {@code name} at {@code rev}: following the branch when {@code rev} names one and
+     * not {@code detach}, else detached; with its own generation ID for its first run (another machine
+     * from one snapshot, docs/security.md). The first instance becomes current.
+     */
+    public InstanceRecord addInstance(String name, String rev, boolean detach) {
+        InstanceRecord.checkName(name);
+        return audited(AuditLog.ADD, name, () -> {
+            SnapshotId base = resolve(rev);
+            StateId state = machines().machineStateId(base, rev);
+            String branch = !detach && refs.branches().stream().anyMatch(b -> b.name().equals(rev)) ? rev : null;
+            InstanceRecord r = new InstanceRecord(name, base, branch, state, null, java.time.Instant.now(),
+                    GenerationId.random());
+            try (WriteTransaction tx = beginWrite()) {
+                instances.add(tx, r);
+            }
+            return r;
+        }, r -> rev + ": " + position(r));
+    }
+
+    /**
+     * Removes instance {@code name} ({@link Instances#remove}: refused while held, and when dirty or
+     * damaged unless {@code force}); returns the removed record, empty for a damaged one.
+     */
+    public java.util.Optional<InstanceRecord> removeInstance(String name, boolean force) {
+        return audited(AuditLog.REMOVE, name, () -> {
+            try (WriteTransaction tx = beginWrite()) {
+                return instances.remove(tx, name, force);
+            }
+        }, r -> r.map(was -> "was at " + position(was) + (was.dirty() ? ", uncommitted state dropped" : ""))
+                .orElse("damaged record dropped"));
+    }
+
+    /** Limits and the audit log (docs/cli.md "Limits and the audit log"). */
+    public Policy policy() {
+        if (policy == null) {
+            policy = new Policy(this);
+        }
+        return policy;
+    }
+
+    private <T> T audited(String op, String instance, java.util.function.Supplier<T> action,
+                          java.util.function.Function<T, String> detail) {
+        return policy().audited(op, instance, action, detail);
+    }
+
+    /** Where an instance stands, for the audit log: "3f2a1b0c9d8e (branch main)" or "3f2a1b0c9d8e (detached)". */
+    static String position(InstanceRecord r) {
+        return r.base().shortHex() + (r.branch() == null ? " (detached)" : " (branch " + r.branch() + ")");
     }
 
     /** Space used by the repository, per kind of file and per branch, tag and instance. */

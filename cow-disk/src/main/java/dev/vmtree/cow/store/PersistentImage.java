@@ -8,7 +8,6 @@ import dev.vmtree.cow.ReadAheadPageSource;
 import dev.vmtree.store.PageTreeRoot;
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.WriteTransaction;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -21,13 +20,20 @@ import java.util.concurrent.atomic.LongAdder;
  * (a crash of the toolstack between persist and commit) cannot make the next persist build on a
  * stale base: the next root still contains every page.
  *
- * <p>Threading: the image's writer thread calls {@link #persist}; the store hashes and compresses
- * the dirty pages of the frozen view on all cores while nothing else touches the image.
+ * <p>Threading: the image's writer thread calls {@link #persist}, {@link #stage}, {@link #capture}
+ * and {@link #confirm}. A persist can also be split so the writer need not wait for the store:
+ * {@link #capture} freezes the image and lists its dirty pages (no page data copied, no store I/O),
+ * and the {@link Staging} it returns is {@linkplain Staging#write written} from any thread while the
+ * writer goes on writing the live image, copy-on-write keeping the frozen view as it was.
  */
 public final class PersistentImage {
 
-    /** The outcome of one {@link #persist}: the new root, how many pages were stored, the view it came from. */
-    public record Persisted(PageTreeRoot root, long pagesWritten, FrozenImage view) {}
+    /**
+     * The outcome of one {@link #persist}: the new root, how many pages were stored, the view it came
+     * from, and which {@link #capture} of this image it was (they count up from 1), so a confirm of
+     * an older capture than the one already confirmed changes nothing.
+     */
+    public record Persisted(PageTreeRoot root, long pagesWritten, FrozenImage view, long capture) {}
 
     /** Blocks a sequential disk read fetches ahead (2 MiB of 64 KiB blocks). */
     public static final int DISK_READ_AHEAD = 32;
@@ -35,6 +41,9 @@ public final class PersistentImage {
     private final PagedImage image;
     private final StoredImage source;
     private PageTreeRoot root;
+    /** Captures taken so far, and the number of the one last confirmed (0: none). */
+    private long captures;
+    private long confirmed;
 
     private PersistentImage(PagedImage image, StoredImage source, PageTreeRoot root) {
         this.image = image;
@@ -107,29 +116,93 @@ public final class PersistentImage {
      * them relying on chunks a gc may have collected meanwhile because nothing named them.
      */
     public Persisted stage(WriteTransaction tx) {
-        FrozenImage view = image.freeze();
-        LongAdder written = new LongAdder();
-        java.util.function.LongFunction<byte[]> pages = i -> {
-            written.increment();
-            return view.page(i);
-        };
-        PageTreeRoot next;
-        if (root == null) {
-            next = tx.buildTree(image.size(), image.pageSize(), pages);
-        } else {
-            long[] dirty = new long[(int) Math.min(Integer.MAX_VALUE - 8, image.dirtyPageCount())];
-            int[] n = {0};
-            image.forEachDirtyPage(i -> dirty[n[0]++] = i);
-            next = tx.updateTree(root, pages, Arrays.copyOf(dirty, n[0]));
-        }
-        tx.flush();
-        return new Persisted(next, written.sum(), view);
+        return capture().write(tx);
     }
 
-    /** Makes a {@link #stage staged} view the persisted one, now that its root is named; the next stage builds on it. */
+    /**
+     * The fast half of {@link #stage}: freezes the image and records the pages changed since the last
+     * confirmed view and the root they build on. Costs the freeze and O(dirty pages) index copies; no
+     * page data is copied and the store is not touched. {@link Staging#write} later stores exactly
+     * what {@link #stage} would have stored now, whatever the writer does to the image meanwhile.
+     */
+    public Staging capture() {
+        FrozenImage view = image.freeze();
+        long[] dirty = null;
+        if (root != null) {
+            long[] all = new long[(int) Math.min(Integer.MAX_VALUE - 8, image.dirtyPageCount())];
+            int[] n = {0};
+            image.forEachDirtyPage(i -> all[n[0]++] = i);
+            dirty = n[0] == all.length ? all : java.util.Arrays.copyOf(all, n[0]);
+        }
+        return new Staging(view, root, dirty, image.size(), image.pageSize(), ++captures);
+    }
+
+    /**
+     * An image captured by {@link #capture}, not yet stored. Immutable: {@link #write} may run on any
+     * thread (once the staging has been handed over to it, as through an executor or a queue), while
+     * the image's writer goes on; it reads only the frozen view, whose pages the writer never writes
+     * again (the next write to one copies it first), and the base the view was frozen over (a store,
+     * safe for any thread), never the live image.
+     */
+    public static final class Staging {
+        private final FrozenImage view;
+        private final PageTreeRoot base;
+        private final long[] dirty;
+        private final long size;
+        private final int pageSize;
+        private final long capture;
+
+        private Staging(FrozenImage view, PageTreeRoot base, long[] dirty, long size, int pageSize, long capture) {
+            this.view = view;
+            this.base = base;
+            this.dirty = dirty;
+            this.size = size;
+            this.pageSize = pageSize;
+            this.capture = capture;
+        }
+
+        /** The view frozen at the capture. */
+        public FrozenImage view() {
+            return view;
+        }
+
+        /** Pages this staging will store: the dirty pages at the capture, or every page of an image never persisted. */
+        public long pages() {
+            return dirty == null ? size / pageSize : dirty.length;
+        }
+
+        /**
+         * Stores the captured pages as a new version of the tree on top of the root confirmed at the
+         * capture and makes the chunks durable ({@link WriteTransaction#flush()}). The image does not
+         * change: hand the result to {@link PersistentImage#confirm} on the writer thread once its
+         * root is named. {@code tx} is used by this thread alone meanwhile.
+         */
+        public Persisted write(WriteTransaction tx) {
+            LongAdder written = new LongAdder();
+            java.util.function.LongFunction<byte[]> pages = i -> {
+                written.increment();
+                return view.page(i);
+            };
+            PageTreeRoot next = base == null
+                    ? tx.buildTree(size, pageSize, pages)
+                    : tx.updateTree(base, pages, dirty.clone());
+            tx.flush();
+            return new Persisted(next, written.sum(), view, capture);
+        }
+    }
+
+    /**
+     * Makes a {@link #stage staged} view the persisted one, now that its root is named; the next stage
+     * builds on it. A view captured before the one last confirmed changes nothing: the newer one
+     * already holds all it holds.
+     */
     public void confirm(Persisted staged) {
+        if (staged.capture() <= confirmed) {
+            return;
+        }
         image.markPersisted(staged.view());
         root = staged.root();
+        confirmed = staged.capture();
     }
 
     @Override

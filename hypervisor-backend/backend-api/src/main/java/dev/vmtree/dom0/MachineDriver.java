@@ -25,7 +25,8 @@ import java.util.Set;
  * Dom0 turns one into the other (commit, checkout) without the driver.
  *
  * <p>Threading: a {@link LiveMachine} is driven by one thread; {@link LiveMachine#requestStop} may
- * be called from any thread (signal handlers, the detach key).
+ * be called from any thread (signal handlers, the detach key), and {@link Capture#write} from any
+ * thread while the machine runs on.
  */
 public interface MachineDriver {
 
@@ -270,6 +271,26 @@ public interface MachineDriver {
         String divergence();
     }
 
+    /**
+     * A machine's state taken by {@link LiveMachine#capture} and not yet stored. {@link #write} may
+     * be called from any thread while the machine's thread runs the machine on: it reads only what
+     * the capture froze, never the live machine, and stores exactly the state of the capture
+     * instant. The working state it returns is confirmed through {@link LiveMachine#persisted}
+     * on the machine's thread.
+     */
+    interface Capture {
+        /** The machine's instruction count at the capture. */
+        long instructions();
+
+        /**
+         * Stores the captured state through {@code tx} (pages dirty at the capture, state files as
+         * chunks) and returns it as a working state for the caller to name, as {@link
+         * LiveMachine#persist} does. {@code tx} is this thread's: the store's writer lock belongs
+         * to the thread that began it.
+         */
+        WorkingState write(WriteTransaction tx);
+    }
+
     /** A machine in this process. */
     interface LiveMachine extends AutoCloseable {
 
@@ -299,15 +320,30 @@ public interface MachineDriver {
          * Captures the whole MachineState and persists it through {@code tx}: only pages dirty since
          * the last persist are written (cost grows with dirty pages, not RAM size), state files go in
          * as chunks. Returns the new working state; the caller saves it in the instance record.
+         * The same as {@code capture(instructionsSinceBase).write(tx)}.
          */
-        WorkingState persist(WriteTransaction tx, long instructionsSinceBase);
+        default WorkingState persist(WriteTransaction tx, long instructionsSinceBase) {
+            return capture(instructionsSinceBase).write(tx);
+        }
 
         /**
-         * Tells the machine that {@code saved}, what its last {@link #persist} returned, is now
-         * named durably (an instance record or a snapshot), so the next persist stores only what
-         * changed since. Until then every persist stores again all that changed since the last
-         * named state: a save retried after a failure must not build on chunks nothing names, which
-         * a gc may have collected in between.
+         * The fast half of {@link #persist}, on the machine's thread between runs (never from inside
+         * {@link #run}, a console callback say: the core notices a freeze when a run starts): takes the whole
+         * MachineState as it is now (the RAM and disk images frozen copy-on-write, the execution
+         * state, the ReplayLog up to this instant) without storing anything. Costs O(dirty pages)
+         * index copies and the small state, no page data and no store I/O, so the machine can run
+         * on while another thread {@linkplain Capture#write writes} the capture.
+         */
+        Capture capture(long instructionsSinceBase);
+
+        /**
+         * Tells the machine that {@code saved}, what a {@link #persist} or a {@link Capture#write}
+         * returned, is now named durably (an instance record or a snapshot), so the next persist
+         * stores only what changed since it was captured; pages written after the capture stay
+         * changed. Until then every persist stores again all that changed since the last named
+         * state: a save retried after a failure must not build on chunks nothing names, which a gc
+         * may have collected in between. A state captured before the one last confirmed, or one the
+         * machine does not know, changes nothing. On the machine's thread.
          */
         void persisted(WorkingState saved);
 

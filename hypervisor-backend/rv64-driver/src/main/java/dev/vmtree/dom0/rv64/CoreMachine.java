@@ -32,7 +32,7 @@ import java.util.Map;
  * ReplayLog it is growing. Runs in slices of {@link #SLICE} instructions; a stop request (detach,
  * signal, timeout) also interrupts the core inside a slice, so it takes effect within one check
  * point (4,096 instructions and a bounded amount of device work). Driven by one thread;
- * {@link #requestStop} from any.
+ * {@link #requestStop} and a {@link #capture}'s write from any.
  */
 final class CoreMachine implements MachineDriver.Replay {
     /** Instructions per slice: a few milliseconds of guest time between looks at stop requests. */
@@ -297,51 +297,95 @@ final class CoreMachine implements MachineDriver.Replay {
         runner.requestStop(cause);
     }
 
+    /**
+     * Freezes RAM and every disk, encodes the execution state and copies the ReplayLog's event list
+     * as they are now; the page data, the log's encoding and all store work wait for
+     * {@link CoreCapture#write}, which may run on another thread while this one runs the machine on.
+     */
     @Override
-    public WorkingState persist(WriteTransaction tx, long instructionsSinceBase) {
-        Map<String, PageTreeRoot> images = new LinkedHashMap<>();
-        List<PageTreeRoot> roots = new ArrayList<>();
-        List<PersistentImage.Persisted> staged = new ArrayList<>();
-        staged.add(ram.stage(tx));
-        PageTreeRoot r = staged.getFirst().root();
-        images.put(CoreDriver.RAM, r);
-        roots.add(r);
-        for (int i = 0; i < disks.size(); i++) {
-            staged.add(disks.get(i).stage(tx));
-            PageTreeRoot d = staged.getLast().root();
-            images.put(CoreDriver.diskImage(i), d);
-            roots.add(d);
+    public MachineDriver.Capture capture(long instructionsSinceBase) {
+        List<PersistentImage.Staging> images = new ArrayList<>(1 + disks.size());
+        images.add(ram.capture());
+        for (PersistentImage d : disks) {
+            images.add(d.capture());
         }
         byte[] state = StateCodec.encode(machine.executionState());
-        StateId id = new StateId(StateIds.of(state, roots));
-        Map<String, ChunkId> files = new LinkedHashMap<>();
-        files.put(CoreDriver.STATE_FILE, tx.chunks().put(state));
-        files.put(CoreDriver.DEFINITION_FILE, tx.chunks().put(definition.getBytes(StandardCharsets.UTF_8)));
-        ReplayLog.Encoded log = replayLog().encode();
-        files.put(CoreDriver.LOG_FILE, tx.chunks().put(log.header()));
-        putStream(tx, images, CoreDriver.LOG_EVENTS, log.events());
-        putStream(tx, images, CoreDriver.LOG_DATA, log.data());
-        WorkingState w = new WorkingState(id, images, files, instructionsSinceBase);
-        pending = w;
-        pendingImages = staged;
-        return w;
+        return new CoreCapture(++captures, machine.instructions(), instructionsSinceBase, images, state, replayLog());
     }
 
-    /** The state the last persist returned and its staged images, until {@link #persisted} confirms them. */
-    private WorkingState pending;
-    private List<PersistentImage.Persisted> pendingImages = List.of();
+    /** Captures taken so far (machine thread only); a capture's number orders it among the others. */
+    private long captures;
+
+    /**
+     * The newest capture written and not yet confirmed, with its stored images: set by
+     * {@link CoreCapture#write} on whatever thread wrote it, taken by {@link #persisted} on the
+     * machine's.
+     */
+    private final java.util.concurrent.atomic.AtomicReference<Written> pending = new java.util.concurrent.atomic.AtomicReference<>();
+
+    private record Written(long capture, WorkingState state, List<PersistentImage.Persisted> images) {}
+
+    /** One {@link #capture}: immutable, so its {@link #write} is safe on any thread. */
+    private final class CoreCapture implements MachineDriver.Capture {
+        private final long number;
+        private final long instructions;
+        private final long instructionsSinceBase;
+        private final List<PersistentImage.Staging> images;
+        private final byte[] state;
+        private final ReplayLog log;
+
+        CoreCapture(long number, long instructions, long instructionsSinceBase, List<PersistentImage.Staging> images,
+                    byte[] state, ReplayLog log) {
+            this.number = number;
+            this.instructions = instructions;
+            this.instructionsSinceBase = instructionsSinceBase;
+            this.images = List.copyOf(images);
+            this.state = state;
+            this.log = log;
+        }
+
+        @Override
+        public long instructions() {
+            return instructions;
+        }
+
+        @Override
+        public WorkingState write(WriteTransaction tx) {
+            Map<String, PageTreeRoot> named = new LinkedHashMap<>();
+            List<PageTreeRoot> roots = new ArrayList<>();
+            List<PersistentImage.Persisted> stored = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                PersistentImage.Persisted p = images.get(i).write(tx);
+                stored.add(p);
+                roots.add(p.root());
+                named.put(i == 0 ? CoreDriver.RAM : CoreDriver.diskImage(i - 1), p.root());
+            }
+            StateId id = new StateId(StateIds.of(state, roots));
+            Map<String, ChunkId> files = new LinkedHashMap<>();
+            files.put(CoreDriver.STATE_FILE, tx.chunks().put(state));
+            files.put(CoreDriver.DEFINITION_FILE, tx.chunks().put(definition.getBytes(StandardCharsets.UTF_8)));
+            ReplayLog.Encoded encoded = log.encode();
+            files.put(CoreDriver.LOG_FILE, tx.chunks().put(encoded.header()));
+            putStream(tx, named, CoreDriver.LOG_EVENTS, encoded.events());
+            putStream(tx, named, CoreDriver.LOG_DATA, encoded.data());
+            WorkingState w = new WorkingState(id, named, files, instructionsSinceBase);
+            Written mine = new Written(number, w, List.copyOf(stored));
+            pending.accumulateAndGet(mine, (old, next) -> old == null || next.capture() > old.capture() ? next : old);
+            return w;
+        }
+    }
 
     @Override
     public void persisted(WorkingState saved) {
-        if (saved != pending) {
-            return;             // not what the last persist returned: nothing to build on
+        Written w = pending.get();
+        if (w == null || w.state() != saved) {
+            return;             // not the newest state written: nothing to build on
         }
-        ram.confirm(pendingImages.getFirst());
+        ram.confirm(w.images().getFirst());
         for (int i = 0; i < disks.size(); i++) {
-            disks.get(i).confirm(pendingImages.get(i + 1));
+            disks.get(i).confirm(w.images().get(i + 1));
         }
-        pending = null;
-        pendingImages = List.of();
+        pending.compareAndSet(w, null);
     }
 
     /** A ReplayLog stream as an image of the state, when not empty (its pages dedup like any other). */
