@@ -32,7 +32,8 @@ final class Forwardable {
             Map.entry("du", new Rule(Set.of("-b", "--bytes"), Set.of(), 0)),
             Map.entry("instance", new Rule(Set.of(), Set.of(), 0)),      // `instance` alone lists
             Map.entry("instance list", new Rule(Set.of(), Set.of(), 0)),
-            Map.entry("ps", new Rule(Set.of(), Set.of(), 0)));
+            Map.entry("ps", new Rule(Set.of("-a", "--all"), Set.of(), 0)),
+            Map.entry("audit", new Rule(Set.of(), Set.of("-n", "-i"), 0)));
 
     private static final Set<String> GLOBAL_FLAGS = Set.of("--json", "-q", "--quiet", "--debug");
 

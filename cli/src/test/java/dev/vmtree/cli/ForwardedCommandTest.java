@@ -116,7 +116,7 @@ class ForwardedCommandTest {
         for (String ok : List.of("status", "status -i vm1", "-C /r --json status", "status --json -q", "branch",
                 "--debug branch", "log", "log --oneline --graph -n 5 main dev", "log --max-count=3", "tag", "tag -l",
                 "reflog", "reflog -i vm1 main", "show main~1", "show -i vm1", "diff", "diff --stat a b", "du", "du -b",
-                "instance", "instance list", "-C=/r instance list", "ps")) {
+                "instance", "instance list", "-C=/r instance list", "ps", "ps -a", "audit", "audit -n 5 -i vm1")) {
             assertThat(ForwardedCommand.forwardable(List.of(ok.split(" ")))).as(ok).isTrue();
         }
         for (String no : List.of("", "-C", "-C /r", "--json", "help", "help status", "--help", "-h", "--version",
@@ -126,7 +126,8 @@ class ForwardedCommandTest {
                 "instance add x main", "instance remove x", "instance use x", "instance list extra", "instance -h",
                 "show a b", "diff a b c", "reflog a b", "log -- x", "log -n", "du --json=x", "-C /a -C /b status",
                 "-q", "gc", "fsck", "config user.name", "image list", "mem read 0 1", "store ls",
-                "-Cdir status", "status -i=vm1", "-qC /r status", "status --bogus")) {
+                "-Cdir status", "status -i=vm1", "-qC /r status", "status --bogus", "start", "stop", "daemon", "attach",
+                "logs", "pause", "resume", "ps x", "audit x")) {
             assertThat(ForwardedCommand.forwardable(no.isEmpty() ? List.of() : List.of(no.split(" ")))).as(no).isFalse();
         }
         assertThat(Forwardable.directory(List.of("-C", "/r", "status"))).isEqualTo("/r");

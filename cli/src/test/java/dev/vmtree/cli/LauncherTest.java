@@ -122,6 +122,25 @@ class LauncherTest {
     }
 
     @Test
+    void theRealDaemonServesTheClient() throws Exception {
+        var status = Dom0Fixture.run("-C", f.repo.toString(), "status");
+        var ps = Dom0Fixture.run("-C", f.repo.toString(), "ps", "-a");
+        Dom0Fixture.Started daemon = f.start("daemon", "--linger", "1s");
+        for (long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); !Files.exists(socket); ) {
+            assertThat(System.nanoTime()).as("the daemon's socket appears").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        Child s = launch(f.repo, Map.of(), "status");
+        assertThat(s.ranHere()).as("loaded picocli or JGit").isFalse();
+        assertThat(s.out()).isEqualTo(status.out());
+        Child p = launch(f.repo, Map.of(), "ps", "-a");     // ps in the daemon asks the daemon itself
+        assertThat(p.ranHere()).isFalse();
+        assertThat(p.out()).isEqualTo(ps.out());
+        assertThat(daemon.done().get(60, TimeUnit.SECONDS).exit()).isZero();  // lingers 1 s, then ends
+        assertThat(socket).doesNotExist();
+    }
+
+    @Test
     void outsideARepositoryTheClientSaysWhatVmtreeSays() throws Exception {
         Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
         Child c = launch(elsewhere, Map.of(), "status");
