@@ -20,8 +20,8 @@ import picocli.CommandLine;
 /**
  * The daemon's side of a short command (docs/dom0-protocol.md, "op cli"): runs a client's
  * {@code vmtree} command line in this JVM, for the client's directory, environment and terminal,
- * and returns what {@link Main#run} would: the same output, the same exit status. Only
- * {@link #forwardable} command lines are served. Thread-safe: every call builds its own command
+ * and returns what {@link Main#run} would: the same output, the same exit status.
+ * {@link #handle} serves only {@link #forwardable} command lines. Thread-safe: every call builds its own command
  * line, root command and writers; commands keep no static state, and the instance and writer
  * locks they take are settled between threads of one JVM (InstanceLock, the store's WriterLock).
  */
