@@ -125,7 +125,7 @@ public final class VmtreeCommand implements Runnable {
     /**
      * A command line for running {@code args}: only the subcommand they name is registered when that
      * is plain to see (picocli builds each command's model from its annotations by reflection, a
-     * third of a short command's time when all 28 are built); anything else (help, a version or
+     * third of a short command's time when all of them are built); anything else (help, a version or
      * usage request, an unknown word, an option this scan does not know) gets the full
      * {@link #commandLine()}, so what is printed never differs.
      */

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 
 /**
  * Main builds only the model of the subcommand a command line names (a third of a short
- * command's time went into building all 28); that must never change what vmtree prints.
+ * command's time went into building all of them); that must never change what vmtree prints.
  */
 class SubcommandsTest {
     @TempDir
