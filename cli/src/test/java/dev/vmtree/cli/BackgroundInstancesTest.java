@@ -166,7 +166,8 @@ class BackgroundInstancesTest {
 
     @Test
     void aBusyGuestPausesAndStopsPromptlyAndAKilledDaemonLeavesItStoppedAtItsLastSave() throws Exception {
-        f.vm("create", "busy", "--kernel", guests.resolve("bench-long.elf").toString(), "--memory", "16M").ok();
+        // dirty.elf computes for ever, rewriting 655 pages a round, and never waits for anything
+        f.vm("create", "busy", "--kernel", guests.resolve("dirty.elf").toString(), "--memory", "16M").ok();
         f.vm("start", "-i", "busy").ok();
         long i1 = waitForInstructions("busy", 1);
         f.vm("pause", "-i", "busy").ok();
@@ -276,6 +277,22 @@ class BackgroundInstancesTest {
         // the word belongs to that instance alone: one never started is stopped
         f.vm("create", "good", "--kernel", guests.resolve("kvshell.elf").toString(), "--memory", "16M").ok();
         assertThat(ps("good").get("state")).isEqualTo("stopped");
+    }
+
+    @Test
+    void aTerminatedDaemonSuspendsItsInstancesAndRemovesItsSocket() throws Exception {
+        f.vm("create", "busy", "--kernel", guests.resolve("dirty.elf").toString(), "--memory", "16M").ok();
+        f.vm("start", "-i", "busy").ok();
+        waitForInstructions("busy", 1);
+        ProcessHandle daemon = ProcessHandle.of(Dom0Daemon.pidOf(f.repo)).orElseThrow();
+        daemon.destroy();   // SIGTERM
+        daemon.onExit().get(60, TimeUnit.SECONDS);
+        assertThat(Dom0Paths.of(f.repo).socket()).doesNotExist();
+        Map<String, Object> row = ps("busy");
+        assertThat(row.get("state")).isEqualTo("stopped");
+        String status = f.vm("--json", "status", "-i", "busy").ok().out();
+        assertThat(Long.parseLong(Dom0Fixture.field(status, "instructionsSinceHead"))).as("the run was saved").isPositive();
+        assertThat(f.vm("audit", "-i", "busy").ok().out()).contains("Dom0 was signalled");
     }
 
     private static String python(List<String> cmd) throws IOException, InterruptedException {

@@ -117,9 +117,17 @@ public final class Dom0Daemon {
             Files.writeString(paths.pid(), ProcessHandle.current().pid() + "\n");
             say("serving " + paths.top() + " on " + socket);
             Thread reaper = Thread.ofPlatform().daemon().name("dom0 reaper").start(this::reap);
+            // SIGTERM or SIGINT: every instance suspended to its working state, then the socket removed
+            Thread onSignal = new Thread(() -> shutDown(socket), "dom0 shutdown");
+            Runtime.getRuntime().addShutdownHook(onSignal);
             try {
                 acceptLoop();
             } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(onSignal);
+                } catch (IllegalStateException e) {
+                    // shutting down already: the hook does the rest
+                }
                 reaper.interrupt();
                 Files.deleteIfExists(socket);
                 Files.deleteIfExists(paths.pid());
@@ -167,6 +175,34 @@ public final class Dom0Daemon {
             }
         } catch (InterruptedException | IOException e) {
             // ending anyway
+        }
+    }
+
+    /** Stops every instance (each saves its working state), waiting up to a minute in all, and removes the socket. */
+    private void shutDown(Path socket) {
+        List<Supervisor> all;
+        synchronized (this) {
+            all = List.copyOf(running.values());
+        }
+        say("signalled: stopping " + all.size() + " instance(s)");
+        for (Supervisor s : all) {
+            s.stop();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        for (Supervisor s : all) {
+            try {
+                Supervisor.End e = s.end().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                audit.record("stop", s.name(), e.saved() != null ? "ok" : "failed", "Dom0 was signalled; " + e.why());
+            } catch (TimeoutException | InterruptedException | java.util.concurrent.ExecutionException e) {
+                say("instance " + s.name() + " did not finish saving before Dom0 ended: " + e);
+            }
+        }
+        try {
+            server.close();
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(paths.pid());
+        } catch (IOException e) {
+            say("cannot remove " + socket + ": " + e.getMessage());
         }
     }
 
