@@ -7,8 +7,8 @@ import dev.vmtree.cow.imageio.DiskImages;
 import dev.vmtree.cow.nbd.NbdExport;
 import dev.vmtree.cow.nbd.NbdServer;
 import dev.vmtree.cow.store.StoredImage;
-import dev.vmtree.dom0.InstanceSession;
 import dev.vmtree.dom0.InstanceRecord;
+import dev.vmtree.dom0.InstanceRun;
 import dev.vmtree.dom0.MachineDriver.LiveMachine;
 import dev.vmtree.dom0.MachineDriver.StateSummary;
 import dev.vmtree.dom0.MachineDriver.StoredState;
@@ -239,28 +239,26 @@ public final class DiskCommand implements Runnable {
                             signalled.get());
                     return ExitCodes.OK;
                 }
-                try (InstanceSession session = ts.session(instance, "disk serve (NBD on " + at.host().getHostAddress()
+                try (InstanceRun life = ts.startRun(instance, "disk serve (NBD on " + at.host().getHostAddress()
                         + ":" + at.port() + ")")) {
-                    InstanceRecord served = session.record();
-                    Machines machines = ts.machines();
+                    InstanceRecord served = life.record();
                     Source s = source(ts, null, served.name());
                     int i = diskIndex(s, disk);
                     AtomicLong writes = new AtomicLong();
-                    try (LiveMachine m = machines.open(served)) {
-                        serve(at, idle, NbdExport.readWrite(s.summary().diskImages().get(i), m.disk(i), (offset, length) -> {
-                            m.recordDiskWrite(i, offset, length);
-                            writes.incrementAndGet();
-                        }), s.label(), signalled.get());
-                        if (writes.get() > 0) {
-                            String what = writes.get() + " write" + (writes.get() == 1 ? "" : "s") + " to "
-                                    + served.name() + "'s " + s.summary().diskImages().get(i);
-                            CountDownLatch giveUp = new CountDownLatch(1);
-                            signalled.set(giveUp);
-                            InstanceRecord saved = new Saving(spec.commandLine().getErr()).save(what,
-                                    () -> machines.suspend(session, m, Machines.sinceBase(served)), giveUp);
-                            Dom0Cli.say(spec, "saved " + writes.get() + " write" + (writes.get() == 1 ? "" : "s")
-                                    + " in " + served.name() + "'s working state " + saved.working().stateId().shortHex());
-                        }
+                    LiveMachine m = life.machine();
+                    serve(at, idle, NbdExport.readWrite(s.summary().diskImages().get(i), m.disk(i), (offset, length) -> {
+                        m.recordDiskWrite(i, offset, length);
+                        writes.incrementAndGet();
+                    }), s.label(), signalled.get());
+                    if (writes.get() > 0) {
+                        String what = writes.get() + " write" + (writes.get() == 1 ? "" : "s") + " to "
+                                + served.name() + "'s " + s.summary().diskImages().get(i);
+                        CountDownLatch giveUp = new CountDownLatch(1);
+                        signalled.set(giveUp);
+                        InstanceRecord saved = new Saving(spec.commandLine().getErr()).save(what,
+                                life::save, giveUp);
+                        Dom0Cli.say(spec, "saved " + writes.get() + " write" + (writes.get() == 1 ? "" : "s")
+                                + " in " + served.name() + "'s working state " + saved.working().stateId().shortHex());
                     }
                 }
                 return ExitCodes.OK;

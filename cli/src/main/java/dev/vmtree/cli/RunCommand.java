@@ -1,14 +1,13 @@
 package dev.vmtree.cli;
 
 import dev.vmtree.dom0.Durations;
-import dev.vmtree.dom0.InstanceSession;
+import dev.vmtree.dom0.InstanceRun;
 import dev.vmtree.dom0.InstanceRecord;
 import dev.vmtree.dom0.MachineDriver;
 import dev.vmtree.dom0.MachineDriver.LiveMachine;
 import dev.vmtree.dom0.MachineDriver.RunOutcome;
 import dev.vmtree.dom0.MachineDriver.StopCause;
 import dev.vmtree.dom0.MachineValues;
-import dev.vmtree.dom0.Machines;
 import dev.vmtree.dom0.Toolstack;
 import dev.vmtree.dom0.policy.AuditLog;
 import java.io.PrintWriter;
@@ -73,26 +72,23 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         Duration quiet = Durations.parse(idle);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Toolstack ts = engineOption.open(spec)) {
-            try (InstanceSession session = ts.session(instance, "run")) {
-                InstanceRecord r = session.record();
-                ts.policy().admit(r);
-                Machines machines = ts.machines();
-                try (LiveMachine m = machines.open(r)) {
-                    ts.policy().audit(AuditLog.START, r.name(), AuditLog.Outcome.OK, "vmtree run (foreground)");
-                    try {
-                        return run(ts, session, machines, r, m, budget, limit, quiet, out, err);
-                    } catch (RuntimeException e) {
-                        ts.policy().audit(AuditLog.STOP, r.name(), AuditLog.Outcome.FAILED, ErrorHandler.message(e));
-                        throw e;
-                    }
-                }
+        try (Toolstack ts = engineOption.open(spec); InstanceRun life = ts.startRun(instance, "run")) {
+            InstanceRecord r = life.record();
+            ts.policy().admit(r);
+            ts.policy().audit(AuditLog.START, r.name(), AuditLog.Outcome.OK, "vmtree run (foreground)");
+            try {
+                return run(ts, life, budget, limit, quiet, out, err);
+            } catch (RuntimeException e) {
+                ts.policy().audit(AuditLog.STOP, r.name(), AuditLog.Outcome.FAILED, ErrorHandler.message(e));
+                throw e;
             }
         }
     }
 
-    private int run(Toolstack ts, InstanceSession instanceSession, Machines machines, InstanceRecord r, LiveMachine m, long budget,
-                    Duration limit, Duration quiet, PrintWriter out, PrintWriter err) {
+    private int run(Toolstack ts, InstanceRun life, long budget, Duration limit, Duration quiet, PrintWriter out,
+                    PrintWriter err) {
+        InstanceRecord r = life.record();
+        LiveMachine m = life.machine();
         RunOutcome outcome;
         InstanceRecord saved;
         boolean terminal;
@@ -112,9 +108,9 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             CountDownLatch giveUp = new CountDownLatch(1);
             handle("INT", giveUp::countDown);
             handle("TERM", giveUp::countDown);
+            life.ran(outcome.instructions());
             saved = new Saving(err).save(r.name() + "'s run of " + String.format("%,d", outcome.instructions())
-                    + " instructions", () -> machines.suspend(instanceSession, m,
-                    Machines.sinceBase(r) + outcome.instructions()), giveUp);
+                    + " instructions", life::save, giveUp);
         }
         out.flush();
         String why = switch (outcome.cause()) {

@@ -93,6 +93,15 @@ public final class Toolstack implements AutoCloseable {
     }
 
     /**
+     * Starts a life of instance {@code instance} (null: the current one) in this process: takes it
+     * for {@code activity} (LOCKED while another holder has it) and restores its machine lazily from
+     * where it stands ({@link InstanceRun}). Front ends drive the machine, then save and close.
+     */
+    public InstanceRun startRun(String instance, String activity) {
+        return InstanceRun.start(this, instance, activity);
+    }
+
+    /**
      * Finishes what a killed command left half done on instance {@code instance} (null: the current
      * one) when no process holds it, as opening a session does; read-only commands (status, reflog)
      * call it so that they show the truth. Takes the instance's lock only when there is something to

@@ -424,19 +424,19 @@ public final class Dom0Daemon {
         record Captured(dev.vmtree.dom0.MachineDriver.Capture capture, long dirty) {}
         Captured cap = s.between(() -> {
             long p0 = System.nanoTime();
-            long dirty = s.machine().dirtyPages();
-            Captured c = new Captured(s.machine().capture(s.sinceBase()), dirty);
+            long dirty = s.life().machine().dirtyPages();
+            Captured c = new Captured(s.life().capture(), dirty);
             pause[0] = System.nanoTime() - p0;
             return c;
         }).join();
         Machines.Committed c;
         synchronized (s.sessionLock) {
-            dev.vmtree.dom0.InstanceRecord saved = s.toolstack().machines().save(s.session(), cap.capture(), cap.dirty());
+            dev.vmtree.dom0.InstanceRecord saved = s.life().save(cap.capture(), cap.dirty());
             s.between(() -> {
-                s.machine().persisted(saved.working());
+                s.life().confirm(saved);
                 return null;
             });
-            c = s.toolstack().machines().commit(s.session(), message);
+            c = s.life().commit(message);
         }
         long total = System.nanoTime() - t0;
         String id = c.snapshot() == null ? null : c.snapshot().hex();

@@ -2,7 +2,7 @@ package dev.vmtree.dom0.service;
 
 import dev.vmtree.dom0.EngineChoice;
 import dev.vmtree.dom0.InstanceRecord;
-import dev.vmtree.dom0.InstanceSession;
+import dev.vmtree.dom0.InstanceRun;
 import dev.vmtree.dom0.MachineDriver;
 import dev.vmtree.dom0.MachineDriver.LiveMachine;
 import dev.vmtree.dom0.MachineDriver.RunOutcome;
@@ -40,6 +40,8 @@ final class Supervisor {
     static final long SLICE = 10_000_000L;
     static final long NANOS_PER_INSTRUCTION = 10;
     static final long CATCH_UP_MILLIS = 100;
+    /** What a background run's instance lock says it is held for (status, ps and refusals read it). */
+    public static final String ACTIVITY = "background (vmtree start)";
 
     /** The state words of `vmtree ps`. */
     enum State {
@@ -54,13 +56,12 @@ final class Supervisor {
     record End(String cause, String why, InstanceRecord saved, boolean crashed) {}
 
     private final Toolstack ts;
-    private final InstanceSession session;
+    private final InstanceRun life;
     private final LiveMachine machine;
     private final ConsoleHub console;
     private final String name;
     private final EngineChoice engine;
     private final long memoryBytes;
-    private final long sinceBaseAtStart;
     private final String startState;
     private final Instant started = Instant.now();
     private final long startNanos = System.nanoTime();
@@ -73,21 +74,19 @@ final class Supervisor {
     private volatile State state = State.RUNNING;
     private volatile boolean stopAsked;
     private boolean ended;
-    private volatile long instructionsRun;
     private volatile long pausedNanos;
     private volatile double mips;
     private long pausedSince;
 
-    private Supervisor(Toolstack ts, InstanceSession session, LiveMachine machine, ConsoleHub console,
-                       EngineChoice engine, long memoryBytes, String startState, Consumer<Supervisor> onEnd) {
+    private Supervisor(Toolstack ts, InstanceRun life, ConsoleHub console, EngineChoice engine, long memoryBytes,
+                       String startState, Consumer<Supervisor> onEnd) {
         this.ts = ts;
-        this.session = session;
-        this.machine = machine;
+        this.life = life;
+        this.machine = life.machine();
         this.console = console;
-        this.name = session.name();
+        this.name = life.name();
         this.engine = engine;
         this.memoryBytes = memoryBytes;
-        this.sinceBaseAtStart = Machines.sinceBase(session.record());
         this.startState = startState;
         this.onEnd = onEnd;
     }
@@ -102,29 +101,24 @@ final class Supervisor {
     static Supervisor open(Path top, String nameOrNull, EngineChoice engine, Path consoleDir,
                            java.util.function.BiConsumer<String, Long> limits, Consumer<Supervisor> onEnd) {
         Toolstack ts = Toolstack.open(top);
-        InstanceSession session = null;
-        LiveMachine m = null;
+        InstanceRun life = null;
         try {
             ts.useEngine(engine);
-            session = ts.session(nameOrNull, "background (vmtree start)");
-            InstanceRecord r = session.record();
+            life = ts.startRun(nameOrNull, ACTIVITY);
+            InstanceRecord r = life.record();
             Machines machines = ts.machines();
             MachineDriver.StoredState stored = machines.currentState(r);
             long memory = machines.driverFor(stored).summarize(stored).memoryBytes();
             limits.accept(r.name(), memory);
             String stateHex = r.working() != null ? r.working().stateId().hex()
                     : machines.driverFor(stored).stateId(stored).hex();
-            m = machines.open(r);
             ConsoleHub hub = new ConsoleHub(consoleDir.resolve(r.name() + ".log"));
-            Supervisor s = new Supervisor(ts, session, m, hub, engine, memory, stateHex, onEnd);
+            Supervisor s = new Supervisor(ts, life, hub, engine, memory, stateHex, onEnd);
             hub.onInput(s::wake);
             return s;
         } catch (RuntimeException e) {
-            if (m != null) {
-                m.close();
-            }
-            if (session != null) {
-                session.close();
+            if (life != null) {
+                life.close();
             }
             ts.close();
             throw e;
@@ -224,22 +218,17 @@ final class Supervisor {
         return f;
     }
 
-    /** The machine, for tasks run {@link #between} slices only. */
-    LiveMachine machine() {
-        return machine;
-    }
-
-    InstanceSession session() {
-        return session;
-    }
-
-    Toolstack toolstack() {
-        return ts;
+    /**
+     * The instance's life: its machine for tasks run {@link #between} slices only, its session and
+     * saves under {@link #sessionLock}.
+     */
+    InstanceRun life() {
+        return life;
     }
 
     /** Instructions the instance has run since its base snapshot (its virtual clock for the record). */
     long sinceBase() {
-        return sinceBaseAtStart + instructionsRun;
+        return life.sinceBase();
     }
 
     private synchronized void wake() {
@@ -249,7 +238,7 @@ final class Supervisor {
     /** What `ps` shows. */
     java.util.Map<String, Object> info() {
         long hostNanos = System.nanoTime() - startNanos - pausedNanos();
-        InstanceRecord r = session.record();
+        InstanceRecord r = life.record();
         return Json.object(
                 "name", name,
                 "state", state.word(),
@@ -259,7 +248,7 @@ final class Supervisor {
                 "engine", engine.engine(),
                 "mips", Math.round(mips * 10) / 10.0,
                 "instructions", sinceBase(),
-                "guestUptimeSeconds", Math.round(instructionsRun * NANOS_PER_INSTRUCTION / 1e6) / 1e3,
+                "guestUptimeSeconds", Math.round(life.instructionsRun() * NANOS_PER_INSTRUCTION / 1e6) / 1e3,
                 "hostUptimeSeconds", Math.round((System.nanoTime() - startNanos) / 1e6) / 1e3,
                 "runningSeconds", Math.round(hostNanos / 1e6) / 1e3,
                 "started", started.toString(),
@@ -294,7 +283,7 @@ final class Supervisor {
                 }
                 // pace: never ahead of the host clock (pauses do not count as host time)
                 long wall = System.nanoTime() - paceStart - pausedNanos;
-                long virtual = (instructionsRun - paceInstructions) * NANOS_PER_INSTRUCTION;
+                long virtual = (life.instructionsRun() - paceInstructions) * NANOS_PER_INSTRUCTION;
                 if (virtual > wall + 1_000_000) {
                     waitFor(Math.min(virtual - wall, 100_000_000L));
                     continue;
@@ -302,15 +291,15 @@ final class Supervisor {
                 if (wall - virtual > CATCH_UP_MILLIS * 1_000_000L) {
                     // a busy guest fell behind: start pacing afresh from here rather than race to catch up
                     paceStart = System.nanoTime() - pausedNanos;
-                    paceInstructions = instructionsRun;
+                    paceInstructions = life.instructionsRun();
                 }
                 RunOutcome o = machine.run(SLICE, null, console);
-                instructionsRun += o.instructions();
+                life.ran(o.instructions());
                 long now = System.nanoTime();
                 if (now - rateNanos >= 1_000_000_000L) {
-                    mips = (instructionsRun - rateInstructions) / ((now - rateNanos) / 1e3);
+                    mips = (life.instructionsRun() - rateInstructions) / ((now - rateNanos) / 1e3);
                     rateNanos = now;
-                    rateInstructions = instructionsRun;
+                    rateInstructions = life.instructionsRun();
                 }
                 switch (o.cause()) {
                     case BUDGET, DETACH, SIGNAL, TIMEOUT, QUIET -> { }
@@ -323,7 +312,7 @@ final class Supervisor {
                         }
                         // idle time is not virtual time: pacing restarts when the guest wakes
                         paceStart = System.nanoTime() - pausedNanos;
-                        paceInstructions = instructionsRun;
+                        paceInstructions = life.instructionsRun();
                     }
                     case POWER_OFF, GUEST_FAULT, STUCK -> {
                         cause = o.cause();
@@ -382,7 +371,7 @@ final class Supervisor {
             try {
                 synchronized (sessionLock) {
                     runTasks();
-                    saved = ts.machines().suspend(session, machine, sinceBase());
+                    saved = life.save();
                 }
             } catch (RuntimeException e) {
                 if (attempt >= 50) {
@@ -405,9 +394,8 @@ final class Supervisor {
         End e = new End(cause == null ? (failure != null ? "error" : "stop") : cause.name().toLowerCase(java.util.Locale.ROOT),
                 why, saved, crashed);
         try {
-            machine.close();
+            life.close();
         } finally {
-            session.close();
             ts.close();
         }
         end.complete(e);

@@ -1,0 +1,111 @@
+package dev.vmtree.dom0;
+
+import dev.vmtree.dom0.MachineDriver.LiveMachine;
+
+/**
+ * One life of an instance's machine in this process: the instance held (its {@link InstanceSession}),
+ * its machine restored, the instructions it has run counted, and its saves. This is the lifecycle
+ * every front end shares: {@code vmtree run} in the foreground, {@code vmtree disk serve} (a machine
+ * changed only through its disk), and each background instance of the Dom0 daemon. They differ only
+ * in what drives the machine between {@link Toolstack#startRun} and {@link #close}.
+ *
+ * <p>Saving: {@link #save} (the machine stopped) stores the working state and tells the machine it is
+ * named. A save of a machine that runs on is split: {@link #capture} on the machine's thread, then
+ * {@link #save(MachineDriver.Capture, long)} on any thread, then {@link #confirm} back on the
+ * machine's thread. {@link #commit} snapshots the working state in the held session.
+ *
+ * <p>Threading: the machine belongs to one thread; the session, the toolstack and the saves to one
+ * thread at a time (the daemon takes turns under a lock).
+ */
+public final class InstanceRun implements AutoCloseable {
+    private final Toolstack ts;
+    private final InstanceSession session;
+    private final LiveMachine machine;
+    private final long sinceBaseAtStart;
+    private volatile long run;
+
+    private InstanceRun(Toolstack ts, InstanceSession session, LiveMachine machine) {
+        this.ts = ts;
+        this.session = session;
+        this.machine = machine;
+        this.sinceBaseAtStart = Machines.sinceBase(session.record());
+    }
+
+    /** See {@link Toolstack#startRun}. */
+    static InstanceRun start(Toolstack ts, String instance, String activity) {
+        InstanceSession s = ts.session(instance, activity);
+        try {
+            return new InstanceRun(ts, s, ts.machines().open(s.record()));
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    public InstanceSession session() {
+        return session;
+    }
+
+    /** The record as the session last read or wrote it. */
+    public InstanceRecord record() {
+        return session.record();
+    }
+
+    public String name() {
+        return session.name();
+    }
+
+    public LiveMachine machine() {
+        return machine;
+    }
+
+    /** Counts {@code instructions} more run by the machine (a {@link MachineDriver.RunOutcome}'s). */
+    public void ran(long instructions) {
+        run += instructions;
+    }
+
+    /** Instructions run in this life. */
+    public long instructionsRun() {
+        return run;
+    }
+
+    /** Instructions the instance has run since its base snapshot, as its next save records. */
+    public long sinceBase() {
+        return sinceBaseAtStart + run;
+    }
+
+    /** Saves the stopped machine as the working state (compare-and-swap in the session); returns the record. */
+    public InstanceRecord save() {
+        return ts.machines().suspend(session, machine, sinceBase());
+    }
+
+    /** On the machine's thread, between runs: the state to save, taken at once (copy-on-write). */
+    public MachineDriver.Capture capture() {
+        return machine.capture(sinceBase());
+    }
+
+    /** Stores a {@link #capture} as the working state, on any thread; {@link #confirm} it afterwards. */
+    public InstanceRecord save(MachineDriver.Capture capture, long dirtyPages) {
+        return ts.machines().save(session, capture, dirtyPages);
+    }
+
+    /** On the machine's thread: a saved capture is named, so later saves store only what changed since. */
+    public void confirm(InstanceRecord saved) {
+        machine.persisted(saved.working());
+    }
+
+    /** Snapshots the working state as it was last saved (see {@link Machines#commit(InstanceSession, String)}). */
+    public Machines.Committed commit(String message) {
+        return ts.machines().commit(session, message);
+    }
+
+    /** Closes the machine, then lets the instance go. */
+    @Override
+    public void close() {
+        try {
+            machine.close();
+        } finally {
+            session.close();
+        }
+    }
+}
