@@ -35,17 +35,27 @@ final class ConsoleHub implements MachineDriver.Console, AutoCloseable {
     final class Viewer {
         final Wire wire;
         final boolean wantsInput;
-        private final BlockingQueue<byte[]> backlog = new ArrayBlockingQueue<>(VIEWER_BACKLOG);
+        private final BlockingQueue<Object> backlog = new ArrayBlockingQueue<>(VIEWER_BACKLOG + 16);
         private volatile boolean gone;
+        private final Thread sender;
 
         private Viewer(Wire wire, boolean wantsInput) {
             this.wire = wire;
             this.wantsInput = wantsInput;
-            Thread.ofVirtual().name("console viewer").start(this::send);
+            this.sender = Thread.ofVirtual().name("console viewer").start(this::send);
+        }
+
+        /** Waits (a few seconds at most) until everything queued for this viewer has been sent, after {@link #detach}. */
+        void awaitSent() {
+            try {
+                sender.join(java.time.Duration.ofSeconds(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         private void offer(byte[] chunk) {
-            if (!gone && !backlog.offer(chunk)) {
+            if (!gone && (backlog.remainingCapacity() <= 16 || !backlog.offer(chunk))) {
                 gone = true;
                 backlog.clear();
                 backlog.offer(CLOSE_SLOW);
@@ -55,7 +65,14 @@ final class ConsoleHub implements MachineDriver.Console, AutoCloseable {
         private void send() {
             try {
                 while (true) {
-                    byte[] b = backlog.take();
+                    Object next = backlog.take();
+                    if (next instanceof java.util.Map<?, ?> m) {
+                        @SuppressWarnings("unchecked")
+                        java.util.Map<String, Object> event = (java.util.Map<String, Object>) m;
+                        wire.send(event);
+                        continue;
+                    }
+                    byte[] b = (byte[]) next;
                     if (b == CLOSE || b == CLOSE_SLOW) {
                         if (b == CLOSE_SLOW) {
                             wire.send(Json.object("event", "dropped", "why",
@@ -72,14 +89,19 @@ final class ConsoleHub implements MachineDriver.Console, AutoCloseable {
             }
         }
 
-        /** Sends one event in order with the output (after what was queued before it). */
+        /** Sends one event in order with the output: after every output chunk queued before it. */
         void event(java.util.Map<String, Object> event) throws IOException {
-            wire.send(event);
+            if (gone || !backlog.offer(event)) {
+                throw new IOException("viewer gone");
+            }
         }
 
         void stopSending() {
             gone = true;
-            backlog.offer(CLOSE);
+            if (!backlog.offer(CLOSE)) {
+                backlog.clear();        // a viewer leaving with a full backlog: what it has not taken is dropped
+                backlog.offer(CLOSE);
+            }
         }
     }
 

@@ -473,6 +473,7 @@ public final class Dom0Daemon {
             Thread.currentThread().interrupt();
         } finally {
             hub.detach(v);
+            v.awaitSent();      // the output and events queued before the detach go first
         }
         try {
             w.send(ok("instance", s.name(), "detached", true));
