@@ -15,10 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectReader;
-import org.eclipse.jgit.revwalk.RevCommit;
-import org.eclipse.jgit.revwalk.RevWalk;
 
 /**
  * Garbage collection under the writer lock: expire old reflog entries, mark every chunk
@@ -178,16 +174,8 @@ final class Gc {
     private Set<ChunkId> mark() {
         RootSet roots = RootSet.of(repo);
         Set<ChunkId> live = new HashSet<>();
-        try (ObjectReader reader = repo.meta().newVerifyingReader(); RevWalk rw = new RevWalk(reader)) {
-            for (SnapshotId s : roots.snapshots().keySet()) {
-                rw.markStart(rw.parseCommit(ObjectId.fromString(s.hex())));
-            }
-            for (RevCommit c; (c = rw.next()) != null; ) {
-                Snapshot snap = repo.readSnapshot(new SnapshotId(c.name()));
-                for (PageTreeRoot t : snap.content().images().values()) {
-                    PageTree.forEachChunk(repo.chunks(), t, live, id -> {});
-                }
-            }
+        try {
+            Reachable.walk(repo.meta(), repo.chunks(), roots.snapshots().keySet(), List.of(), live, s -> {}, id -> {});
         } catch (IOException | StoreException e) {
             throw new StoreException("gc stopped, nothing deleted: " + e.getMessage() + " (run vmtree fsck)", e);
         }

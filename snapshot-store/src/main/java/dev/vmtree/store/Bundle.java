@@ -1,0 +1,470 @@
+package dev.vmtree.store;
+
+import dev.vmtree.store.fs.OwnerOnly;
+import dev.vmtree.store.pack.ChunkCodec;
+import dev.vmtree.store.pack.PackFormat;
+import dev.vmtree.store.pack.PackIndex;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.eclipse.jgit.lib.NullProgressMonitor;
+import org.eclipse.jgit.lib.ObjectChecker;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.transport.BundleWriter;
+import org.eclipse.jgit.transport.FetchConnection;
+import org.eclipse.jgit.transport.PackLock;
+import org.eclipse.jgit.transport.Transport;
+import org.eclipse.jgit.transport.TransportBundleStream;
+import org.eclipse.jgit.transport.URIish;
+
+/**
+ * Bundles (docs/format.md, "Bundle"): one tar file carrying snapshots to another repository, with
+ * the snapshot commits as a Git bundle and the chunks they need as one pack and index in the store's
+ * own format. {@link #create} writes one; {@link #read} checks one completely and, when asked,
+ * imports it: chunks are verified and published first, then the Git objects, and only then are refs
+ * moved, so nothing unverified is ever visible under a ref and a failure before the refs leaves
+ * every ref as it was.
+ */
+public final class Bundle {
+    private Bundle() {}
+
+    static final String HEADER = "vmtree-bundle";
+    static final String META = "meta.bundle";
+    static final String INDEX = "chunks.idx";
+    static final String PACK = "chunks.pack";
+    /** Bounds on what a reader holds in memory: the Git bundle and the index. */
+    static final long MAX_META = 256L << 20;
+    static final long MAX_INDEX = 128L << 20;
+    private static final int MAX_RECORD = PackFormat.RECORD_HEADER + PackFormat.MAX_CHUNK + (PackFormat.MAX_CHUNK >> 7)
+            + 64 + PackFormat.RECORD_TRAILER;
+
+    /** How a ref of the bundle relates to this repository's ref of the same name. */
+    public record RefChange(String name, SnapshotId here, SnapshotId bundled) {
+        public boolean moves() {
+            return here != null && !here.equals(bundled);
+        }
+    }
+
+    /** What a bundle carries and, after {@code unbundle}, what it did. */
+    public record Summary(BundleHeader header, int snapshots, long fileBytes, long newChunks, List<RefChange> refs) {}
+
+    /** The receiver would have to move a ref to another snapshot and was not told to (--force). */
+    public static final class RefusedException extends StoreException {
+        RefusedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Writes {@code file} (atomically: a temporary file renamed over it) carrying {@code refs} (full
+     * names and their snapshots) and every snapshot they reach that {@code bases} do not, with the
+     * chunks those need that the bases' snapshots do not have.
+     */
+    public static Summary create(Repository repo, Path file, Map<String, SnapshotId> refs, List<SnapshotId> bases) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Path spool = file.resolveSibling(file.getFileName() + ".pack.tmp");
+        try {
+            Set<ChunkId> seen = new HashSet<>();
+            Reachable.walk(repo.meta(), repo.chunks(), bases, List.of(), seen, s -> {}, id -> {});
+            List<ChunkId> wanted = new ArrayList<>();
+            int[] snapshots = {0};
+            Reachable.walk(repo.meta(), repo.chunks(), refs.values(), bases, seen, s -> snapshots[0]++, wanted::add);
+            List<PackIndex.Entry> entries = new ArrayList<>();
+            long raw = 0;
+            long pos;
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16)) {
+                out.write(PackFormat.packHeader());
+                pos = PackFormat.PACK_HEADER;
+                for (ChunkId id : wanted) {
+                    ChunkStore.Location loc = repo.chunks().locate(id);
+                    if (loc == null) {
+                        throw new StoreException("chunk " + id.shortHex() + " is missing from the store (run `vmtree fsck`)");
+                    }
+                    PackIndex idx = loc.pack().index();
+                    byte[] rec = repo.chunks().readRecord(loc.pack().name(), loc.offset(), idx.recordLength(loc.entry()));
+                    ChunkCodec.decode(rec, rec.length, id, true); // never ship damage
+                    out.write(rec);
+                    entries.add(new PackIndex.Entry(id, pos, rec.length, idx.rawLength(loc.entry())));
+                    pos += rec.length;
+                    raw += idx.rawLength(loc.entry());
+                }
+            }
+            byte[] index = PackIndex.encode(entries.toArray(PackIndex.Entry[]::new), pos);
+            byte[] meta = gitBundle(repo, refs, bases);
+            BundleHeader header = new BundleHeader(refs, bases, meta.length, index.length, pos, entries.size(), raw);
+            try (OutputStream os = Files.newOutputStream(tmp);
+                 TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(os, 1 << 16))) {
+                tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+                tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+                put(tar, HEADER, header.encode());
+                put(tar, META, meta);
+                put(tar, INDEX, index);
+                TarArchiveEntry e = new TarArchiveEntry(PACK);
+                e.setSize(pos);
+                tar.putArchiveEntry(e);
+                Files.copy(spool, tar);
+                tar.closeArchiveEntry();
+                tar.finish();
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return new Summary(header, snapshots[0], Files.size(file), entries.size(), List.of());
+        } catch (ChunkCodec.DamagedRecordException e) {
+            throw new StoreException("cannot bundle a damaged chunk: " + e.getMessage() + " (run `vmtree fsck`)", e);
+        } catch (IOException e) {
+            throw new StoreException("cannot write bundle " + file + ": " + dev.vmtree.store.fs.IoErrors.reason(e), e);
+        } finally {
+            try {
+                Files.deleteIfExists(spool);
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // a leftover temporary file next to the bundle says what it is by its name
+            }
+        }
+    }
+
+    private static byte[] gitBundle(Repository repo, Map<String, SnapshotId> refs, List<SnapshotId> bases) throws IOException {
+        try (ObjectReader reader = repo.meta().newVerifyingReader(); RevWalk rw = new RevWalk(reader)) {
+            BundleWriter w = new BundleWriter(reader);
+            refs.forEach((name, id) -> w.include(name, ObjectId.fromString(id.hex())));
+            for (SnapshotId b : bases) {
+                w.assume(rw.parseCommit(ObjectId.fromString(b.hex())));
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            w.writeBundle(NullProgressMonitor.INSTANCE, out);
+            return out.toByteArray();
+        }
+    }
+
+    private static void put(TarArchiveOutputStream tar, String name, byte[] data) throws IOException {
+        TarArchiveEntry e = new TarArchiveEntry(name);
+        e.setSize(data.length);
+        tar.putArchiveEntry(e);
+        tar.write(data);
+        tar.closeArchiveEntry();
+    }
+
+    /**
+     * Checks every entry of {@code file}, every chunk's hash and that this repository has every
+     * snapshot and chunk the bundle assumes; with {@code apply}, imports it and creates or moves its
+     * refs (a ref already at another snapshot only with {@code force}). Throws
+     * {@link BundleException} for a bundle that cannot be used and {@link RefusedException} for a
+     * ref it will not move, both before anything is written. Takes the writer lock: the chunks are
+     * staged in an unpublished pack, which a check alone deletes.
+     */
+    public static Summary read(Repository repo, Path file, boolean apply, boolean force, Duration lockTimeout,
+                               Consumer<String> onWait) {
+        Path tmpGit = null;
+        try (InputStream in = Files.newInputStream(file);
+             TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(in, 1 << 16))) {
+            TarArchiveEntry he = next(file, tar, HEADER, -1);
+            if (he.getSize() > BundleHeader.MAX_BYTES) {
+                throw bad(file, "its header is " + he.getSize() + " bytes, more than a header may be");
+            }
+            BundleHeader h;
+            try {
+                h = BundleHeader.decode(bytes(file, tar, HEADER, (int) he.getSize()));
+            } catch (IllegalArgumentException e) {
+                throw bad(file, e.getMessage());
+            }
+            if (h.metaBytes() > MAX_META || h.indexBytes() > MAX_INDEX) {
+                throw bad(file, "it declares entries larger than this vmtree reads");
+            }
+            if (h.indexBytes() != PackFormat.INDEX_HEADER + 4 + h.chunks() * PackFormat.INDEX_ENTRY) {
+                throw bad(file, "its header declares " + h.chunks() + " chunks but an index of " + h.indexBytes() + " bytes");
+            }
+            for (SnapshotId b : h.bases()) {
+                if (!hasCommit(repo, b)) {
+                    throw bad(file, "it is thin against snapshot " + b.shortHex() + ", which this repository lacks");
+                }
+            }
+            List<RefChange> changes = new ArrayList<>();
+            Map<String, SnapshotId> here = repo.refs();
+            h.refs().forEach((name, id) -> changes.add(new RefChange(name, here.get(name), id)));
+            if (apply && !force) {
+                for (RefChange c : changes) {
+                    if (c.moves()) {
+                        throw new RefusedException(c.name() + " is at " + c.here().shortHex() + " here and at "
+                                + c.bundled().shortHex() + " in " + file + "; nothing was imported (--force moves it)");
+                    }
+                }
+            }
+            next(file, tar, META, h.metaBytes());
+            byte[] meta = bytes(file, tar, META, (int) h.metaBytes());
+            next(file, tar, INDEX, h.indexBytes());
+            PackIndex idx;
+            try {
+                idx = PackIndex.decode(bytes(file, tar, INDEX, (int) h.indexBytes()));
+            } catch (IllegalArgumentException e) {
+                throw bad(file, INDEX + ": " + e.getMessage());
+            }
+            if (idx.packLength() != h.packBytes()) {
+                throw bad(file, INDEX + " covers " + idx.packLength() + " bytes of the pack, the header declares "
+                        + h.packBytes());
+            }
+            next(file, tar, PACK, h.packBytes());
+            try (WriteTransaction tx = repo.beginWrite(lockTimeout, onWait)) {
+                long fresh = stage(file, tar, h, idx, repo, tx.chunks());
+                TarArchiveEntry extra = tar.getNextEntry();
+                if (extra != null) {
+                    throw bad(file, "unexpected entry '" + printable(extra.getName()) + "' after " + PACK);
+                }
+                tmpGit = Files.createTempDirectory("vmtree-bundle-");
+                int snapshots = checkMeta(file, repo, tmpGit, meta, h, idx);
+                if (!apply) {
+                    return new Summary(h, snapshots, Files.size(file), fresh, changes);
+                }
+                tx.flush();                                   // chunks durable and published
+                fetch(file, repo.meta().git(), meta);         // then the commits, still unnamed
+                syncNewObjects(repo.gitDirectory());
+                for (RefChange c : changes) {                 // and only then the names
+                    if (c.bundled().equals(c.here())) {
+                        continue;
+                    }
+                    RefResult r = tx.updateRef(c.name(), c.here(), c.bundled(), "unbundle: " + file.getFileName());
+                    if (!r.ok()) {
+                        throw new StoreException("cannot move " + c.name() + " to " + c.bundled().shortHex() + " ("
+                                + r.status() + "); refs before it in the bundle were moved");
+                    }
+                }
+                return new Summary(h, snapshots, Files.size(file), fresh, changes);
+            }
+        } catch (IOException e) {
+            throw bad(file, "it is truncated or unreadable (" + dev.vmtree.store.fs.IoErrors.reason(e) + ")");
+        } finally {
+            if (tmpGit != null) {
+                deleteTree(tmpGit);
+            }
+        }
+    }
+
+    /** Verifies every record of the pack entry and stages those the store lacks; returns how many. */
+    private static long stage(Path file, TarArchiveInputStream tar, BundleHeader h, PackIndex idx, Repository repo,
+                              ChunkWriter writer) throws IOException {
+        byte[] head = bytes(file, tar, PACK, PackFormat.PACK_HEADER);
+        ByteBuffer hb = ByteBuffer.wrap(head);
+        byte[] magic = new byte[8];
+        hb.get(magic);
+        if (!Arrays.equals(magic, PackFormat.PACK_MAGIC) || hb.getInt() != PackFormat.VERSION
+                || hb.getInt() != PackFormat.PACK_HEADER) {
+            throw bad(file, PACK + " is not a version 1 vmtree pack");
+        }
+        Integer[] order = new Integer[idx.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingLong(idx::offset));
+        long pos = PackFormat.PACK_HEADER;
+        long raw = 0;
+        long fresh = 0;
+        for (int i : order) {
+            ChunkId id = idx.id(i);
+            int len = idx.recordLength(i);
+            if (idx.offset(i) != pos || len > MAX_RECORD) {
+                throw bad(file, PACK + ": the index's records do not lie back to back (chunk " + id.shortHex() + ")");
+            }
+            byte[] rec = bytes(file, tar, PACK, len);
+            ByteBuffer rb = ByteBuffer.wrap(rec);
+            int encoding = rb.get(0) & 0xff;
+            int rawLength = rb.getInt(4);
+            int stored = rb.getInt(8);
+            if (rawLength != idx.rawLength(i)) {
+                throw bad(file, "chunk " + id.hex() + ": its record and the index disagree on its size");
+            }
+            // LZ4 expands at most about 255 times; a record claiming more is a decompression bomb.
+            if (encoding == PackFormat.ENCODING_LZ4 && rawLength > 256L * Math.max(0, stored) + 64) {
+                throw bad(file, "chunk " + id.hex() + " declares " + rawLength + " bytes from " + stored
+                        + " compressed: more than LZ4 can expand (a decompression bomb)");
+            }
+            try {
+                ChunkCodec.decode(rec, len, id, true);
+            } catch (ChunkCodec.DamagedRecordException e) {
+                throw bad(file, "chunk " + id.hex() + ": " + e.getMessage());
+            }
+            if (repo.chunks().locate(id) == null && !writer.hasPending(id)) {
+                writer.copy(id, rec, rawLength);
+                fresh++;
+            }
+            raw += rawLength;
+            pos += len;
+        }
+        if (pos != h.packBytes()) {
+            throw bad(file, PACK + " holds " + (h.packBytes() - pos) + " bytes no index entry names");
+        }
+        if (raw != h.rawBytes()) {
+            throw bad(file, "its chunks hold " + raw + " bytes, the header declares " + h.rawBytes());
+        }
+        return fresh;
+    }
+
+    /**
+     * Fetches the Git bundle into a scratch repository that borrows this one's objects, checks that
+     * its refs are the header's, and walks every snapshot it brings: each chunk they name must be
+     * in the bundle or already here, and each chunk of the bundle must be named.
+     */
+    private static int checkMeta(Path file, Repository repo, Path tmpGit, byte[] meta, BundleHeader h, PackIndex idx)
+            throws IOException {
+        MetaStore.init(tmpGit);
+        Files.writeString(tmpGit.resolve("objects/info/alternates"),
+                repo.gitDirectory().resolve("objects").toAbsolutePath() + "\n");
+        try (MetaStore scratch = MetaStore.open(tmpGit)) {
+            Map<String, SnapshotId> gitRefs = fetch(file, scratch.git(), meta);
+            if (!gitRefs.equals(h.refs())) {
+                throw bad(file, "the refs of " + META + " are not the ones its header lists");
+            }
+            Set<ChunkId> seen = new HashSet<>();
+            int[] snapshots = {0};
+            try {
+                Reachable.walk(scratch, repo.chunks(), h.refs().values(), h.bases(), seen, s -> snapshots[0]++, id -> {
+                    if (!repo.chunks().contains(id)) {
+                        throw bad(file, "it lacks chunk " + id.hex() + ", which its snapshots need and this repository"
+                                + " does not have");
+                    }
+                });
+            } catch (org.eclipse.jgit.errors.MissingObjectException e) {
+                throw bad(file, "a ref or snapshot points at Git object " + e.getObjectId().name() + ", which it does not carry");
+            } catch (BundleException e) {
+                throw e;
+            } catch (StoreException | IllegalArgumentException e) {
+                throw bad(file, "a snapshot in it is unreadable: " + e.getMessage());
+            }
+            for (int i = 0; i < idx.size(); i++) {
+                if (!seen.contains(idx.id(i))) {
+                    throw bad(file, "it carries chunk " + idx.id(i).hex() + ", which none of its snapshots names");
+                }
+            }
+            return snapshots[0];
+        }
+    }
+
+    /** Adds the Git bundle's objects to {@code db} (checked by JGit's object checker); names no ref. */
+    private static Map<String, SnapshotId> fetch(Path file, org.eclipse.jgit.lib.Repository db, byte[] meta) {
+        URIish uri = new URIish().setPath(file.toAbsolutePath().toString());
+        try (Transport t = new TransportBundleStream(db, uri, new ByteArrayInputStream(meta))) {
+            t.setObjectChecker(new ObjectChecker());
+            try (FetchConnection c = t.openFetch()) {
+                Map<String, SnapshotId> refs = new LinkedHashMap<>();
+                for (Ref r : c.getRefs()) {
+                    refs.put(r.getName(), new SnapshotId(r.getObjectId().name()));
+                }
+                c.fetch(NullProgressMonitor.INSTANCE, c.getRefs(), Set.of());
+                for (PackLock l : c.getPackLocks()) {
+                    l.unlock();
+                }
+                return refs;
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof BundleException be) {
+                throw be;
+            }
+            String m = String.valueOf(e.getMessage());
+            int nl = m.indexOf('\n');
+            throw bad(file, META + " is unusable: " + (nl < 0 ? m : m.substring(0, nl)).replace(uri.toString() + ": ", ""));
+        }
+    }
+
+    /** Makes the pack files JGit just wrote durable (it fsyncs only when core.fsyncObjectFiles is set). */
+    private static void syncNewObjects(Path gitDir) throws IOException {
+        Path packs = gitDir.resolve("objects/pack");
+        if (!Files.isDirectory(packs)) {
+            return;
+        }
+        List<Path> files;
+        try (Stream<Path> s = Files.list(packs)) {
+            files = s.toList();
+        }
+        for (Path f : files) {
+            OwnerOnly.restrict(f);
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+                ch.force(true);
+            }
+        }
+        OwnerOnly.restrict(packs);
+        try (FileChannel ch = FileChannel.open(packs, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private static boolean hasCommit(Repository repo, SnapshotId id) {
+        try (ObjectReader r = repo.meta().newVerifyingReader(); RevWalk rw = new RevWalk(r)) {
+            rw.parseCommit(ObjectId.fromString(id.hex()));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static TarArchiveEntry next(Path file, TarArchiveInputStream tar, String name, long size) throws IOException {
+        TarArchiveEntry e = tar.getNextEntry();
+        if (e == null) {
+            throw bad(file, "it ends before its " + name + " entry (truncated)");
+        }
+        if (!e.getName().equals(name)) {
+            throw bad(file, "unexpected entry '" + printable(e.getName()) + "' where " + name + " should be");
+        }
+        if (!e.isFile()) {
+            throw bad(file, "entry " + name + " is not a regular file");
+        }
+        if (size >= 0 && e.getSize() != size) {
+            throw bad(file, "entry " + name + " is " + e.getSize() + " bytes, the header declares " + size);
+        }
+        return e;
+    }
+
+    private static byte[] bytes(Path file, TarArchiveInputStream tar, String entry, int n) throws IOException {
+        byte[] b = tar.readNBytes(n);
+        if (b.length != n) {
+            throw bad(file, "entry " + entry + " ends early (truncated)");
+        }
+        return b;
+    }
+
+    private static String printable(String name) {
+        StringBuilder sb = new StringBuilder();
+        name.codePoints().limit(100).forEach(c -> sb.append(c < 0x20 || c == 0x7f ? '?' : Character.toString(c)));
+        return sb.toString();
+    }
+
+    private static BundleException bad(Path file, String why) {
+        return new BundleException("bad bundle " + file + ": " + why);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // a scratch directory under the system's temporary directory
+        }
+    }
+}
