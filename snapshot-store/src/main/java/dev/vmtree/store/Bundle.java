@@ -244,8 +244,7 @@ public final class Bundle {
                     return new Summary(h, snapshots, Files.size(file), fresh, changes);
                 }
                 tx.flush();                                   // chunks durable and published
-                fetch(file, repo.meta().git(), meta);         // then the commits, still unnamed
-                syncNewObjects(repo.gitDirectory());
+                importObjects(tmpGit, repo.gitDirectory());  // then the commits, still unnamed
                 for (RefChange c : changes) {                 // and only then the names
                     if (c.bundled().equals(c.here())) {
                         continue;
@@ -337,6 +336,13 @@ public final class Bundle {
         Files.writeString(tmpGit.resolve("objects/info/alternates"),
                 repo.gitDirectory().resolve("objects").toAbsolutePath() + "\n");
         try (MetaStore scratch = MetaStore.open(tmpGit)) {
+            // JGit accepts a prerequisite only when a ref reaches it.
+            for (int i = 0; i < h.bases().size(); i++) {
+                org.eclipse.jgit.lib.RefUpdate ru = scratch.git().updateRef("refs/bases/" + i);
+                ru.setNewObjectId(ObjectId.fromString(h.bases().get(i).hex()));
+                ru.setForceUpdate(true);
+                ru.update();
+            }
             Map<String, SnapshotId> gitRefs = fetch(file, scratch.git(), meta);
             if (!gitRefs.equals(h.refs())) {
                 throw bad(file, "the refs of " + META + " are not the ones its header lists");
@@ -392,25 +398,44 @@ public final class Bundle {
         }
     }
 
-    /** Makes the pack files JGit just wrote durable (it fsyncs only when core.fsyncObjectFiles is set). */
-    private static void syncNewObjects(Path gitDir) throws IOException {
-        Path packs = gitDir.resolve("objects/pack");
-        if (!Files.isDirectory(packs)) {
-            return;
-        }
+    /**
+     * Moves the checked Git objects from the scratch repository into meta.git: its packs (JGit
+     * completed any thin pack with its bases), each pack before its index, and any loose objects;
+     * each file fsynced and renamed into place, then its directory fsynced.
+     */
+    private static void importObjects(Path scratch, Path gitDir) throws IOException {
+        Path from = scratch.resolve("objects");
+        Path to = gitDir.resolve("objects");
         List<Path> files;
-        try (Stream<Path> s = Files.list(packs)) {
-            files = s.toList();
+        try (Stream<Path> s = Files.walk(from)) {
+            files = s.filter(Files::isRegularFile).filter(p -> !p.startsWith(from.resolve("info")))
+                    .filter(p -> !p.getFileName().toString().endsWith(".keep"))
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString().endsWith(".idx"))).toList();
         }
+        List<Path> dirs = new ArrayList<>();
         for (Path f : files) {
-            OwnerOnly.restrict(f);
-            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+            Path target = to.resolve(from.relativize(f).toString());
+            if (Files.exists(target)) {
+                continue;
+            }
+            Files.createDirectories(target.getParent());
+            Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+            Files.copy(f, tmp, StandardCopyOption.REPLACE_EXISTING);
+            OwnerOnly.restrict(tmp);
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            if (!dirs.contains(target.getParent())) {
+                dirs.add(target.getParent());
+            }
         }
-        OwnerOnly.restrict(packs);
-        try (FileChannel ch = FileChannel.open(packs, StandardOpenOption.READ)) {
-            ch.force(true);
+        dirs.add(to);
+        for (Path d : dirs) {
+            OwnerOnly.restrict(d);
+            try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
+                ch.force(true);
+            }
         }
     }
 
