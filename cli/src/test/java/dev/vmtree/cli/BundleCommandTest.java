@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.SnapshotId;
+import dev.vmtree.store.pack.PackIndex;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +20,7 @@ import java.util.zip.CRC32C;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -229,6 +231,63 @@ class BundleCommandTest {
     }
 
     @Test
+    void aHugeTarHeaderIsRefusedWithoutBufferingIt() throws IOException {
+        // a GNU long-name record of 200 MiB in front of the header: Commons Compress would buffer it whole
+        Map<String, byte[]> parts = parts(full);
+        Path out = dir.resolve("long-name.bundle");
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(out))) {
+            TarArchiveEntry longName = new TarArchiveEntry("././@LongLink", TarConstants.LF_GNUTYPE_LONGNAME);
+            longName.setSize(200L << 20);
+            tar.putArchiveEntry(longName);
+            byte[] x = new byte[1 << 20];
+            java.util.Arrays.fill(x, (byte) 'x');
+            for (int i = 0; i < 200; i++) {
+                tar.write(x);
+            }
+            tar.closeArchiveEntry();
+            for (var e : parts.entrySet()) {
+                TarArchiveEntry te = new TarArchiveEntry(e.getKey());
+                te.setSize(e.getValue().length);
+                tar.putArchiveEntry(te);
+                tar.write(e.getValue());
+                tar.closeArchiveEntry();
+            }
+        }
+        rejected(out, "the tar headers before entry vmtree-bundle are larger than 64 KiB");
+        Files.delete(out);
+    }
+
+    @Test
+    void aBundleMissingAChunkItsSnapshotsNeedIsRefused() throws IOException {
+        Map<String, byte[]> parts = parts(full);
+        PackIndex idx = PackIndex.decode(parts.get("chunks.idx"));
+        byte[] pack = parts.get("chunks.pack");
+        ByteArrayOutputStream kept = new ByteArrayOutputStream();
+        kept.write(pack, 0, 16);
+        java.util.List<PackIndex.Entry> entries = new java.util.ArrayList<>();
+        long raw = 0;
+        for (int i = 1; i < idx.size(); i++) {           // entry 0 (the smallest id) is left out
+            entries.add(new PackIndex.Entry(idx.id(i), kept.size(), idx.recordLength(i), idx.rawLength(i)));
+            kept.write(pack, (int) idx.offset(i), idx.recordLength(i));
+            raw += idx.rawLength(i);
+        }
+        parts.put("chunks.pack", kept.toByteArray());
+        parts.put("chunks.idx", PackIndex.encode(entries.toArray(PackIndex.Entry[]::new), kept.size()));
+        rejected(write(parts, Map.of("chunks", entries.size() + " " + raw)), "it lacks chunk " + idx.id(0).hex());
+    }
+
+    @Test
+    void aBadBundleIsReportedInJson() throws IOException {
+        byte[] all = Files.readAllBytes(full);
+        Path cut = dir.resolve("cut-json.bundle");
+        Files.write(cut, java.util.Arrays.copyOf(all, all.length - 3000));
+        Dom0Fixture.Result r = receiver().vm("--json", "bundle", "verify", cut.toString());
+        assertThat(r.exit()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(Dom0Fixture.field(r.out(), "ok")).isEqualTo("false");
+        assertThat(Dom0Fixture.field(r.out(), "error")).startsWith("bad bundle ");
+    }
+
+    @Test
     void aForgedHeaderIsRefused() throws IOException {
         Map<String, byte[]> parts = parts(full);
         byte[] h = parts.get("vmtree-bundle");
@@ -313,6 +372,7 @@ class BundleCommandTest {
         Path out = dir.resolve("hostile-" + System.nanoTime() + ".bundle");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_GNU);
             for (var e : parts.entrySet()) {
                 TarArchiveEntry te = new TarArchiveEntry(e.getKey());
                 te.setSize(e.getValue().length);

@@ -62,6 +62,11 @@ public final class Bundle {
     /** Bounds on what a reader holds in memory: the Git bundle and the index. */
     static final long MAX_META = 256L << 20;
     static final long MAX_INDEX = 128L << 20;
+    /** What the tar layer may read besides declared entry data: headers, PAX records, long names, padding. */
+    static final long MAX_TAR_HEADERS = 64 << 10;
+    private static final int TAR_RECORD = 512;
+    /** The budget of the bundle being read on this thread (the reading helpers are static). */
+    private static final ThreadLocal<Budget> BUDGET = new ThreadLocal<>();
     private static final int MAX_RECORD = PackFormat.RECORD_HEADER + PackFormat.MAX_CHUNK + (PackFormat.MAX_CHUNK >> 7)
             + 64 + PackFormat.RECORD_TRAILER;
 
@@ -184,10 +189,13 @@ public final class Bundle {
     public static Summary read(Repository repo, Path file, boolean apply, boolean force, Duration lockTimeout,
                                Consumer<String> onWait) {
         Path tmpGit = null;
+        Budget budget;
         try (InputStream in = Files.newInputStream(file);
-             TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(in, 1 << 16))) {
+             TarArchiveInputStream tar = new TarArchiveInputStream(
+                     budget = new Budget(new BufferedInputStream(in, 1 << 16)))) {
+            BUDGET.set(budget);
             TarArchiveEntry he = next(file, tar, HEADER, -1);
-            if (he.getSize() > BundleHeader.MAX_BYTES) {
+            if (he.getSize() < 0 || he.getSize() > BundleHeader.MAX_BYTES) {
                 throw bad(file, "its header is " + he.getSize() + " bytes, more than a header may be");
             }
             BundleHeader h;
@@ -234,6 +242,8 @@ public final class Bundle {
             next(file, tar, PACK, h.packBytes());
             try (WriteTransaction tx = repo.beginWrite(lockTimeout, onWait)) {
                 long fresh = stage(file, tar, h, idx, repo, tx.chunks());
+                budget().allow(MAX_TAR_HEADERS, "the tar data after " + PACK + " is larger than "
+                        + (MAX_TAR_HEADERS >> 10) + " KiB");
                 TarArchiveEntry extra = tar.getNextEntry();
                 if (extra != null) {
                     throw bad(file, "unexpected entry '" + printable(extra.getName()) + "' after " + PACK);
@@ -258,8 +268,14 @@ public final class Bundle {
                 return new Summary(h, snapshots, Files.size(file), fresh, changes);
             }
         } catch (IOException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof Budget.Exceeded x) {
+                    throw bad(file, x.getMessage());
+                }
+            }
             throw bad(file, "it is truncated or unreadable (" + dev.vmtree.store.fs.IoErrors.reason(e) + ")");
         } finally {
+            BUDGET.remove();
             if (tmpGit != null) {
                 deleteTree(tmpGit);
             }
@@ -449,6 +465,8 @@ public final class Bundle {
     }
 
     private static TarArchiveEntry next(Path file, TarArchiveInputStream tar, String name, long size) throws IOException {
+        budget().allow(MAX_TAR_HEADERS, "the tar headers before entry " + name + " are larger than "
+                + (MAX_TAR_HEADERS >> 10) + " KiB");
         TarArchiveEntry e = tar.getNextEntry();
         if (e == null) {
             throw bad(file, "it ends before its " + name + " entry (truncated)");
@@ -466,11 +484,71 @@ public final class Bundle {
     }
 
     private static byte[] bytes(Path file, TarArchiveInputStream tar, String entry, int n) throws IOException {
+        budget().allow(n + 2L * TAR_RECORD, "entry " + entry + " is longer than declared");
         byte[] b = tar.readNBytes(n);
         if (b.length != n) {
             throw bad(file, "entry " + entry + " ends early (truncated)");
         }
         return b;
+    }
+
+    private static Budget budget() {
+        return BUDGET.get();
+    }
+
+    /**
+     * Caps what the tar reader may pull from the file at each step, so a hostile tar header (a GNU
+     * long name or PAX record of gigabytes, which Commons Compress would buffer whole) fails at the
+     * cap instead of filling the heap: before each entry header the tar layer may read
+     * {@link #MAX_TAR_HEADERS}, and for entry data what the header declares plus padding.
+     */
+    private static final class Budget extends java.io.FilterInputStream {
+        static final class Exceeded extends IOException {
+            Exceeded(String message) {
+                super(message);
+            }
+        }
+
+        private long left;
+        private String why = "";
+
+        Budget(InputStream in) {
+            super(in);
+        }
+
+        void allow(long bytes, String why) {
+            this.left = bytes;
+            this.why = why;
+        }
+
+        private void take(long n) throws Exceeded {
+            if (n > left) {
+                throw new Exceeded(why);
+            }
+            left -= n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            take(1);
+            return super.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, (int) Math.min(len, Math.max(1, left)));
+            if (n > 0) {
+                take(n);
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long k = super.skip(Math.min(n, Math.max(1, left)));
+            take(k);
+            return k;
+        }
     }
 
     private static String printable(String name) {
