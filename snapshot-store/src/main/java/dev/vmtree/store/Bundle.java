@@ -248,7 +248,7 @@ public final class Bundle {
                 if (extra != null) {
                     throw bad(file, "unexpected entry '" + printable(extra.getName()) + "' after " + PACK);
                 }
-                tmpGit = Files.createTempDirectory("vmtree-bundle-");
+                tmpGit = Files.createTempDirectory("vmtree-bundle-", OwnerOnly.directory()); // it borrows our objects
                 int snapshots = checkMeta(file, repo, tmpGit, meta, h, idx);
                 if (!apply) {
                     return new Summary(h, snapshots, Files.size(file), fresh, changes);
