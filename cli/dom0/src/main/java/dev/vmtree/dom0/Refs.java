@@ -89,8 +89,13 @@ public final class Refs {
      * first), and without {@code force} when no other branch, tag or instance reaches its head.
      */
     public SnapshotId deleteBranch(String name, boolean force) {
+        return deleteBranch(name, force, false);
+    }
+
+    /** As above; a protected branch ({@code refs.protect}) is deleted only with {@code overrideProtection}. */
+    public SnapshotId deleteBranch(String name, boolean force, boolean overrideProtection) {
         SnapshotId head = branchHead(name).orElseThrow(() -> ToolstackException.failed("no branch '" + name + "'"));
-        boolean guarded = guard(HEADS + name, force, "deleted");
+        boolean guarded = guard(HEADS + name, overrideProtection, "deleted");
         try (WriteTransaction tx = ts.beginWrite()) {
             // under the writer lock: an instance that checks the branch out meanwhile is seen, not left on nothing
             List<String> on = ts.instances().list().stream().filter(r -> name.equals(r.branch()))

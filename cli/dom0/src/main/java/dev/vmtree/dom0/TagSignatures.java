@@ -62,6 +62,12 @@ public final class TagSignatures {
             if (v == null) {
                 return new Verification(false, null, null, "no SSH signature verifier is available");
             }
+            if (!v.verified() && v.message() != null && v.message().contains("principal")) {
+                // JGit looks the key up in the allowed-signers file before checking the signature with it
+                return new Verification(false, v.keyUser(), v.keyFingerprint(), "unknown signer: tag '" + tag.name()
+                        + "' is signed by key " + v.keyFingerprint() + ", which " + allowed + " does not allow for its"
+                        + " tagger (" + v.message() + ")");
+            }
             if (!v.verified()) {
                 return new Verification(false, v.keyUser(), v.keyFingerprint(), "bad signature on tag '" + tag.name()
                         + "'" + (v.message() == null ? "" : ": " + v.message()));
