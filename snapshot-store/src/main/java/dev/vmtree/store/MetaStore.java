@@ -285,10 +285,12 @@ final class MetaStore implements AutoCloseable {
         Map<String, SnapshotId> out = new TreeMap<>();
         try {
             for (Ref r : git.getRefDatabase().getRefsByPrefix(Constants.R_REFS)) {
-                if (!r.isPeeled()) {
-                    r = git.getRefDatabase().peel(r);  // an annotated tag names its snapshot through the tag object
-                }
                 ObjectId id = r.getPeeledObjectId() != null ? r.getPeeledObjectId() : r.getObjectId();
+                if (id != null && !r.isPeeled() && r.getName().startsWith(Constants.R_TAGS)) {
+                    // an annotated tag names its snapshot through its tag object; a damaged object stays as it
+                    // is, for fsck to report under this id (branches always name commits: nothing is read)
+                    id = ObjectId.fromString(peeled(id).hex());
+                }
                 if (id != null) {
                     out.put(r.getName(), new SnapshotId(id.name()));
                 }
