@@ -172,6 +172,7 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} branch" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} tag" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bundle" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} verify" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} reflog" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} audit" ];    then _picocli_vmtree; return $?; fi
@@ -237,97 +238,99 @@ function _complete_vmtree() {
   local cmds15=(branch)
   local cmds16=(tag)
   local cmds17=(bundle)
-  local cmds18=(log)
-  local cmds19=(reflog)
-  local cmds20=(audit)
-  local cmds21=(du)
-  local cmds22=(fsck)
-  local cmds23=(gc)
-  local cmds24=(disk)
-  local cmds25=(replay)
-  local cmds26=(bisect)
-  local cmds27=(debug)
-  local cmds28=(exec)
-  local cmds29=(store)
-  local cmds30=(bench)
-  local cmds31=(start)
-  local cmds32=(ps)
-  local cmds33=(attach)
-  local cmds34=(stop)
-  local cmds35=(pause)
-  local cmds36=(resume)
-  local cmds37=(logs)
-  local cmds38=(daemon)
-  local cmds39=(mem read)
-  local cmds40=(mem write)
-  local cmds41=(instance list)
-  local cmds42=(instance add)
-  local cmds43=(instance remove)
-  local cmds44=(instance rm)
-  local cmds45=(instance use)
-  local cmds46=(instance repair)
-  local cmds47=(image list)
-  local cmds48=(image import-deb)
-  local cmds49=(image remove)
-  local cmds50=(bundle create)
-  local cmds51=(bundle verify)
-  local cmds52=(bundle unbundle)
-  local cmds53=(disk ls)
-  local cmds54=(disk export)
-  local cmds55=(disk serve)
-  local cmds56=(store put)
-  local cmds57=(store cat)
-  local cmds58=(bench store)
-  local cmds59=(bench cow)
-  local cmds60=(bench core)
-  local cmds61=(bench dom0)
-  local cmds62=(bench linux)
+  local cmds18=(verify)
+  local cmds19=(log)
+  local cmds20=(reflog)
+  local cmds21=(audit)
+  local cmds22=(du)
+  local cmds23=(fsck)
+  local cmds24=(gc)
+  local cmds25=(disk)
+  local cmds26=(replay)
+  local cmds27=(bisect)
+  local cmds28=(debug)
+  local cmds29=(exec)
+  local cmds30=(store)
+  local cmds31=(bench)
+  local cmds32=(start)
+  local cmds33=(ps)
+  local cmds34=(attach)
+  local cmds35=(stop)
+  local cmds36=(pause)
+  local cmds37=(resume)
+  local cmds38=(logs)
+  local cmds39=(daemon)
+  local cmds40=(mem read)
+  local cmds41=(mem write)
+  local cmds42=(instance list)
+  local cmds43=(instance add)
+  local cmds44=(instance remove)
+  local cmds45=(instance rm)
+  local cmds46=(instance use)
+  local cmds47=(instance repair)
+  local cmds48=(image list)
+  local cmds49=(image import-deb)
+  local cmds50=(image remove)
+  local cmds51=(bundle create)
+  local cmds52=(bundle verify)
+  local cmds53=(bundle unbundle)
+  local cmds54=(disk ls)
+  local cmds55=(disk export)
+  local cmds56=(disk serve)
+  local cmds57=(store put)
+  local cmds58=(store cat)
+  local cmds59=(bench store)
+  local cmds60=(bench cow)
+  local cmds61=(bench core)
+  local cmds62=(bench dom0)
+  local cmds63=(bench linux)
 
-  if CompWordsContainsArray "${cmds62[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
-  if CompWordsContainsArray "${cmds61[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds60[@]}"; then _picocli_vmtree_bench_core; return $?; fi
-  if CompWordsContainsArray "${cmds59[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
-  if CompWordsContainsArray "${cmds58[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds57[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds56[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds55[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
-  if CompWordsContainsArray "${cmds54[@]}"; then _picocli_vmtree_disk_export; return $?; fi
-  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
-  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_vmtree_bundle_unbundle; return $?; fi
-  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_vmtree_bundle_verify; return $?; fi
-  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_vmtree_bundle_create; return $?; fi
-  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_vmtree_image_remove; return $?; fi
-  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_vmtree_image_importdeb; return $?; fi
-  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_image_list; return $?; fi
-  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_instance_repair; return $?; fi
-  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_instance_use; return $?; fi
-  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
-  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
-  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_instance_add; return $?; fi
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_instance_list; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_mem_write; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_mem_read; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_daemon; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_logs; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_resume; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_pause; return $?; fi
-  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_stop; return $?; fi
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_attach; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_ps; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_start; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_bench; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_store; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_exec; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_debug; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_bisect; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_replay; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_disk; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_gc; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_fsck; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_du; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_audit; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_reflog; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_vmtree_log; return $?; fi
+  if CompWordsContainsArray "${cmds63[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
+  if CompWordsContainsArray "${cmds62[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds61[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds60[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds59[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds58[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds57[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds56[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
+  if CompWordsContainsArray "${cmds55[@]}"; then _picocli_vmtree_disk_export; return $?; fi
+  if CompWordsContainsArray "${cmds54[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
+  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_vmtree_bundle_unbundle; return $?; fi
+  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_vmtree_bundle_verify; return $?; fi
+  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_vmtree_bundle_create; return $?; fi
+  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_vmtree_image_remove; return $?; fi
+  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_vmtree_image_importdeb; return $?; fi
+  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_instance_repair; return $?; fi
+  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_instance_use; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_instance_add; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_instance_list; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_mem_write; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_mem_read; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_daemon; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_logs; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_resume; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_pause; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_stop; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_attach; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_ps; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_start; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_bench; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_store; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_exec; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_debug; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_bisect; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_replay; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_disk; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_gc; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_fsck; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_du; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_audit; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_reflog; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_log; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_vmtree_verify; return $?; fi
   if CompWordsContainsArray "${cmds17[@]}"; then _picocli_vmtree_bundle; return $?; fi
   if CompWordsContainsArray "${cmds16[@]}"; then _picocli_vmtree_tag; return $?; fi
   if CompWordsContainsArray "${cmds15[@]}"; then _picocli_vmtree_branch; return $?; fi
@@ -357,7 +360,7 @@ function _picocli_vmtree() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag bundle log reflog audit du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
+  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag bundle verify log reflog audit du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
   local flag_opts="'--json' '-q' '--quiet' '--debug' '-h' '--help' '-V' '--version'"
   local arg_opts="'-C'"
 
@@ -387,7 +390,7 @@ function _picocli_vmtree_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag bundle log reflog audit du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
+  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag bundle verify log reflog audit du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
   local flag_opts="'-h' '--help' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -719,7 +722,7 @@ function _picocli_vmtree_rollback() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--discard' '--new-generation' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--discard' '--new-generation' '--force' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '-C'"
 
   type compopt &>/dev/null && compopt +o default
@@ -944,7 +947,7 @@ function _picocli_vmtree_branch() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--force' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-d' '-D' '-m' '-c' '-C'"
 
   type compopt &>/dev/null && compopt +o default
@@ -986,12 +989,21 @@ function _picocli_vmtree_tag() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-l' '--list' '-d' '-f' '--force' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-C'"
+  local flag_opts="'-l' '--list' '-d' '-f' '--force' '-s' '--sign' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-m' '--message' '--key' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '-m'|'--message')
+      return
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
@@ -1022,6 +1034,42 @@ function _picocli_vmtree_bundle() {
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `verify` subcommand.
+function _picocli_vmtree_verify() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--allowed-signers' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--allowed-signers')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames

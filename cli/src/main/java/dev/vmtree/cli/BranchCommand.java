@@ -40,6 +40,10 @@ public final class BranchCommand implements Callable<Integer>, JsonOutput {
         String[] copy;
     }
 
+    @Option(names = "--force", description = "With -d, -D or -m: change a protected branch (refs.protect);"
+            + " the audit log records it.")
+    boolean force;
+
     @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "Branch to create.")
     String name;
 
@@ -54,7 +58,7 @@ public final class BranchCommand implements Callable<Integer>, JsonOutput {
             }
             if (mode != null && (mode.delete != null || mode.forceDelete != null)) {
                 String n = mode.delete != null ? mode.delete : mode.forceDelete;
-                var was = ts.refs().deleteBranch(n, mode.forceDelete != null);
+                var was = ts.refs().deleteBranch(n, mode.forceDelete != null, force);
                 if (Dom0Cli.json(spec)) {
                     Dom0Cli.printJson(spec, new Json().beginObject().field("name", n).field("deleted", was.hex()).endObject());
                 } else {
@@ -71,7 +75,7 @@ public final class BranchCommand implements Callable<Integer>, JsonOutput {
                 }
             } else if (mode != null) {
                 String[] names = oldAndNew(ts, mode.rename);
-                ts.refs().renameBranch(names[0], names[1]);
+                ts.refs().renameBranch(names[0], names[1], force);
                 if (Dom0Cli.json(spec)) {
                     Dom0Cli.printJson(spec, new Json().beginObject().field("name", names[1])
                             .field("head", ts.refs().branchHead(names[1]).map(h -> h.hex()).orElse(null))

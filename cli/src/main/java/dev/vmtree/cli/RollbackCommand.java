@@ -30,13 +30,16 @@ public final class RollbackCommand implements Callable<Integer>, JsonOutput {
             + " its ID: the same machine going back, not a new one (docs/security.md, \"Clones\").")
     boolean newGeneration;
 
+    @Option(names = "--force", description = "Move a protected branch (refs.protect) back; the audit log records it.")
+    boolean force;
+
     @Parameters(arity = "0..1", paramLabel = "REF", description = "Where to go: a snapshot, or ~N (default ~1).")
     String ref;
 
     @Override
     public Integer call() {
         try (Toolstack ts = Dom0Cli.open(spec)) {
-            InstanceRecord r = ts.rollback(instance, ref, discard);
+            InstanceRecord r = ts.rollback(instance, ref, discard, force);
             if (newGeneration) {
                 r = ts.machines().renewGeneration(r.name());
             }

@@ -105,6 +105,7 @@ public final class VmtreeCommand implements Runnable {
             new Subcommand("instance", InstanceCommand.class), new Subcommand("image", ImageCommand.class),
             new Subcommand("branch", BranchCommand.class), new Subcommand("tag", TagCommand.class),
             new Subcommand("bundle", BundleCommand.class),
+            new Subcommand("verify", VerifyCommand.class),
             new Subcommand("log", LogCommand.class), new Subcommand("reflog", ReflogCommand.class),
             new Subcommand("audit", AuditCommand.class),
             new Subcommand("du", DuCommand.class), new Subcommand("fsck", FsckCommand.class),

@@ -88,7 +88,7 @@ class JsonOutputTest {
         assertThat(f.vm("--json", "branch", "-m", "b", "c").ok().out())
                 .isEqualTo("{\"name\":\"c\",\"head\":\"" + h + "\",\"renamedFrom\":\"b\"}\n");
         assertThat(f.vm("--json", "branch", "-d", "c").ok().out()).isEqualTo("{\"name\":\"c\",\"deleted\":\"" + h + "\"}\n");
-        assertThat(f.vm("--json", "tag", "v1", "main").ok().out()).isEqualTo("{\"name\":\"v1\",\"target\":\"" + h + "\"}\n");
+        assertThat(f.vm("--json", "tag", "v1", "main").ok().out()).isEqualTo("{\"name\":\"v1\",\"target\":\"" + h + "\",\"signed\":false}\n");
         assertThat(f.vm("--json", "tag", "-d", "--force", "v1").ok().out())
                 .isEqualTo("{\"name\":\"v1\",\"deleted\":\"" + h + "\"}\n");
         String added = f.vm("--json", "instance", "add", "vm", "main", "--use").ok().out();

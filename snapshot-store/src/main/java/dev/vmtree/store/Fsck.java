@@ -38,15 +38,24 @@ final class Fsck {
     private final Map<SnapshotId, RevCommit> parents = new HashMap<>(); // parsed commits, for their parents
     private long chunksVerified;
 
+    private final RootSet only;     // null: every root, and the repository-wide file checks
+
     Fsck(Repository repo) {
+        this(repo, null);
+    }
+
+    Fsck(Repository repo, RootSet only) {
         this.repo = repo;
+        this.only = only;
     }
 
     FsckReport run() {
-        problems.addAll(IntegrityChecks.find(repo));
+        if (only == null) {
+            problems.addAll(IntegrityChecks.find(repo));
+        }
         RootSet roots;
         try {
-            roots = RootSet.readable(repo);
+            roots = only != null ? only : RootSet.readable(repo);
         } catch (StoreException e) {
             if (problems.stream().noneMatch(p -> e.getMessage().contains(p.object()))) {
                 problems.add(new FsckReport.Problem("roots", e.getMessage(), List.of()));

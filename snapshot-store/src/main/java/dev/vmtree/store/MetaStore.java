@@ -286,6 +286,11 @@ final class MetaStore implements AutoCloseable {
         try {
             for (Ref r : git.getRefDatabase().getRefsByPrefix(Constants.R_REFS)) {
                 ObjectId id = r.getPeeledObjectId() != null ? r.getPeeledObjectId() : r.getObjectId();
+                if (id != null && !r.isPeeled() && r.getName().startsWith(Constants.R_TAGS)) {
+                    // an annotated tag names its snapshot through its tag object; a damaged object stays as it
+                    // is, for fsck to report under this id (branches always name commits: nothing is read)
+                    id = ObjectId.fromString(peeled(id).hex());
+                }
                 if (id != null) {
                     out.put(r.getName(), new SnapshotId(id.name()));
                 }
@@ -306,8 +311,11 @@ final class MetaStore implements AutoCloseable {
             if (r == null) {
                 return out;
             }
+            boolean tag = refName(ref).startsWith(Constants.R_TAGS);
             for (ReflogEntry e : r.getReverseEntries()) {
-                out.add(new LogEntry(orNull(e.getOldId()), orNull(e.getNewId()), e.getWho().getWhenAsInstant(),
+                // A tag's log may name annotated tag objects: callers (gc, fsck, reflog) want the snapshots.
+                out.add(new LogEntry(tag ? peeled(e.getOldId()) : orNull(e.getOldId()),
+                        tag ? peeled(e.getNewId()) : orNull(e.getNewId()), e.getWho().getWhenAsInstant(),
                         e.getComment()));
             }
         } catch (IOException | RuntimeException e) {
@@ -316,6 +324,18 @@ final class MetaStore implements AutoCloseable {
                     + " (run `vmtree fsck`)", e);
         }
         return out;
+    }
+
+    /** The commit an id names, through any annotated tag objects; the id itself when it cannot be read. */
+    private SnapshotId peeled(ObjectId id) {
+        if (id == null || id.equals(ObjectId.zeroId())) {
+            return null;
+        }
+        try (RevWalk rw = new RevWalk(git)) {
+            return new SnapshotId(rw.peel(rw.parseAny(id)).name());
+        } catch (IOException | RuntimeException e) {
+            return new SnapshotId(id.name());   // fsck reports the missing object under this id
+        }
     }
 
     private static SnapshotId orNull(ObjectId id) {
@@ -400,10 +420,118 @@ final class MetaStore implements AutoCloseable {
         OwnerOnly.restrict(gitDir.resolve("packed-refs"));
     }
 
+    /**
+     * The id to compare-and-swap against: callers name the snapshot a ref points at, and an
+     * annotated tag points at it through its tag object, so that object's id when it names it.
+     */
+    private ObjectId expectedRaw(String name, SnapshotId expected) throws IOException {
+        ObjectId want = ObjectId.fromString(expected.hex());
+        Ref r = git.getRefDatabase().exactRef(name);
+        if (r != null && r.getObjectId() != null && !r.getObjectId().equals(want)) {
+            Ref p = r.isPeeled() ? r : git.getRefDatabase().peel(r);
+            if (want.equals(p.getPeeledObjectId())) {
+                return r.getObjectId();
+            }
+        }
+        return want;
+    }
+
+    /**
+     * Writes an annotated tag object naming commit {@code target}, signed by {@code signer} when
+     * not null (the signature appended to the object's bytes, as Git does), fsynced, and creates
+     * ref {@code ref} at it (STALE when the ref exists). The tagger is {@code taggerName <taggerEmail>}.
+     */
+    RefResult writeTag(String ref, String tagName, SnapshotId target, String taggerName, String taggerEmail,
+                       String message, TagSigner signer, String reflogMessage) {
+        String name = refName(ref);
+        try (ObjectInserter ins = git.newObjectInserter()) {
+            org.eclipse.jgit.lib.TagBuilder tb = new org.eclipse.jgit.lib.TagBuilder();
+            tb.setObjectId(ObjectId.fromString(target.hex()), Constants.OBJ_COMMIT);
+            tb.setTag(tagName);
+            tb.setTagger(new PersonIdent(taggerName, taggerEmail, Instant.now(), java.time.ZoneOffset.UTC));
+            tb.setMessage(message.endsWith("\n") ? message : message + "\n");
+            if (signer != null) {
+                byte[] sig = signer.sign(tb.build());
+                tb.setGpgSignature(new org.eclipse.jgit.lib.GpgSignature(sig));
+            }
+            ObjectId id = ins.insert(tb);
+            ins.flush();
+            java.util.List<Path> files = new ArrayList<>();
+            addLoose(id, files);
+            for (Path p : files) {
+                OwnerOnly.restrict(p);
+                OwnerOnly.restrict(p.getParent());
+            }
+            forceAll(files);
+            forceAll(files.stream().map(Path::getParent).toList());
+            RefUpdate ru = git.updateRef(name);
+            ru.setExpectedOldObjectId(ObjectId.zeroId());
+            ru.setRefLogMessage(reflogMessage, false);
+            ru.setForceRefLog(true);
+            ru.setNewObjectId(id);
+            RefUpdate.Result r = ru.update();
+            restrictRef(name);
+            RefResult.Status s = switch (r) {
+                case NEW -> RefResult.Status.CREATED;
+                case LOCK_FAILURE -> RefResult.Status.STALE;
+                case IO_FAILURE -> throw new StoreException("cannot update " + name + " in " + gitDir + " (I/O failure)");
+                default -> RefResult.Status.REJECTED;
+            };
+            return new RefResult(s, name, null, target);
+        } catch (IOException e) {
+            throw new StoreException("cannot write tag " + name + " in " + gitDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Largest tag object read: a message and a signature, never an image. */
+    static final int MAX_TAG = 1 << 20;
+
+    /**
+     * The annotated tag object {@code ref} points at, read through a verifying reader; empty when
+     * the ref does not exist or names a commit directly (a lightweight tag).
+     */
+    Optional<TagObject> readTag(String ref) {
+        String name = refName(ref);
+        try (ObjectReader reader = newVerifyingReader()) {
+            Ref r = git.getRefDatabase().exactRef(name);
+            if (r == null || r.getObjectId() == null) {
+                return Optional.empty();
+            }
+            org.eclipse.jgit.lib.ObjectLoader l = reader.open(r.getObjectId());
+            if (l.getType() != Constants.OBJ_TAG) {
+                return Optional.empty();
+            }
+            byte[] raw = l.getCachedBytes(MAX_TAG);
+            org.eclipse.jgit.revwalk.RevTag t = org.eclipse.jgit.revwalk.RevTag.parse(raw);
+            if (t.getObject().getType() != Constants.OBJ_COMMIT) {
+                throw new DamagedObjectException("tag object " + r.getObjectId().name() + " of " + name
+                        + " names a " + Constants.typeString(t.getObject().getType()) + ", not a snapshot");
+            }
+            byte[] sig = t.getRawGpgSignature();
+            byte[] payload = raw;
+            if (sig != null) {
+                // Git appends the signature to the object: what it signed is everything before it.
+                int start = raw.length - sig.length;
+                if (start < 0 || !java.util.Arrays.equals(raw, start, raw.length, sig, 0, sig.length)) {
+                    throw new DamagedObjectException("tag object " + r.getObjectId().name() + " of " + name
+                            + " has a signature that does not end it");
+                }
+                payload = java.util.Arrays.copyOf(raw, start);
+            }
+            PersonIdent who = t.getTaggerIdent();
+            return Optional.of(new TagObject(r.getObjectId().name(), t.getTagName(), new SnapshotId(t.getObject().name()),
+                    who == null ? "" : who.toExternalString(), t.getFullMessage(), payload, sig));
+        } catch (StoreException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new StoreException("cannot read tag " + name + " in " + gitDir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** A compare-and-swap update of {@code name} that writes a reflog entry. */
     private RefUpdate newUpdate(String name, SnapshotId expectedOld, String message) throws IOException {
         RefUpdate ru = git.updateRef(name);
-        ru.setExpectedOldObjectId(expectedOld == null ? ObjectId.zeroId() : ObjectId.fromString(expectedOld.hex()));
+        ru.setExpectedOldObjectId(expectedOld == null ? ObjectId.zeroId() : expectedRaw(name, expectedOld));
         ru.setRefLogMessage(message, false);
         ru.setForceRefLog(true);
         return ru;

@@ -171,6 +171,14 @@ public final class Repository implements AutoCloseable {
         return meta.refs();
     }
 
+    /**
+     * The annotated tag object {@code ref} ("refs/tags/v1") points at, hash-checked; empty for a
+     * missing ref or a lightweight tag. A damaged object throws {@link DamagedObjectException}.
+     */
+    public Optional<TagObject> readTag(String ref) {
+        return meta.readTag(ref);
+    }
+
     /** The reflog of a ref, newest first. */
     public List<ReflogEntry> reflog(String ref) {
         return meta.reflog(ref).stream()
@@ -226,6 +234,15 @@ public final class Repository implements AutoCloseable {
     /** Verifies every chunk reachable from the roots and every Git object; never throws for damage. */
     public FsckReport fsck() {
         return new Fsck(this).run();
+    }
+
+    /**
+     * Verifies what one snapshot needs: every Git object of it and its ancestors (content hash
+     * re-computed) and every chunk their page trees reach (SHA-256); {@code owner} names it in the
+     * problems (a ref name). Repository-wide files are not checked: that is {@link #fsck()}.
+     */
+    public FsckReport fsck(SnapshotId snapshot, String owner) {
+        return new Fsck(this, RootSet.ofSnapshot(snapshot, owner)).run();
     }
 
     /** Drops chunks unreachable from the roots after expiring reflog entries older than {@code expire}. */

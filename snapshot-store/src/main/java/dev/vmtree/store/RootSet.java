@@ -25,6 +25,13 @@ record RootSet(Map<SnapshotId, List<String>> snapshots, Map<PageTreeRoot, List<S
         return of(repo, true);
     }
 
+    /** One snapshot and nothing else (fsck of what a ref needs). */
+    static RootSet ofSnapshot(SnapshotId snapshot, String owner) {
+        Map<SnapshotId, List<String>> snapshots = new LinkedHashMap<>();
+        add(snapshots, snapshot, owner);
+        return new RootSet(snapshots, Map.of(), Map.of());
+    }
+
     private static RootSet of(Repository repo, boolean skipUnreadable) {
         Map<SnapshotId, List<String>> snapshots = new LinkedHashMap<>();
         Map<PageTreeRoot, List<String>> trees = new LinkedHashMap<>();

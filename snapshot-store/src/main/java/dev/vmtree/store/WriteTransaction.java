@@ -88,6 +88,18 @@ public final class WriteTransaction implements AutoCloseable {
     }
 
     /**
+     * Creates tag ref {@code ref} ("refs/tags/v1") at a new annotated tag object naming
+     * {@code target}, with tagger {@code taggerName <taggerEmail>} and {@code message}, signed by
+     * {@code signer} when not null. The object is durable before the ref names it; STALE when the
+     * ref exists (nothing is moved). Format in docs/format.md ("Signed tags").
+     */
+    public RefResult createAnnotatedTag(String ref, SnapshotId target, String taggerName, String taggerEmail,
+                                        String message, TagSigner signer, String reflogMessage) {
+        String tagName = ref.startsWith("refs/tags/") ? ref.substring("refs/tags/".length()) : ref;
+        return repo.meta().writeTag(ref, tagName, target, taggerName, taggerEmail, message, signer, reflogMessage);
+    }
+
+    /**
      * Creates {@code to} at {@code id} carrying {@code from}'s whole reflog plus one entry for this
      * move ({@code git branch -m/-c}); {@code from} is left as it is. STALE when {@code to} exists,
      * REJECTED when its name clashes with another ref's (a/b against a).

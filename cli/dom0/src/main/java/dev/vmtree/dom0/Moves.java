@@ -87,6 +87,11 @@ final class Moves {
      * from the instance's base). The dropped snapshots stay reachable from the reflog until gc.
      */
     Result rollback(String instance, String rev, boolean discard) {
+        return rollback(instance, rev, discard, false);
+    }
+
+    /** As above; a protected branch moved anywhere but forward needs {@code force} (and is audited). */
+    Result rollback(String instance, String rev, boolean discard, boolean force) {
         try (InstanceSession s = movable(instance, discard, "roll back")) {
             InstanceRecord r = s.record();
             SnapshotId to = resolveFrom(r, rev == null ? "~1" : rev);
@@ -94,8 +99,11 @@ final class Moves {
             try (WriteTransaction tx = ts.beginWrite()) {
                 r = s.reread(tx);
                 RefResult ref = null;
+                boolean guarded = false;
                 if (r.branch() != null) {
                     SnapshotId head = ts.refs().branchHead(r.branch()).orElse(null);
+                    boolean forward = head == null || ts.history().isAncestorOfAny(head, java.util.List.of(to));
+                    guarded = !forward && ts.refs().guard(Refs.HEADS + r.branch(), force, "moved back");
                     ref = tx.updateRef(Refs.HEADS + r.branch(), head, to, "rollback: to " + to.shortHex()
                             + (head == null ? "" : " from " + head.shortHex()));
                     if (!ref.ok()) {
@@ -106,6 +114,10 @@ final class Moves {
                         r.pendingGeneration()));
                 s.moveHead(tx, to, "rollback: to " + to.shortHex() + " from " + r.base().shortHex());
                 warnIfLeaving(r, to);
+                if (guarded) {
+                    ts.refs().forced("rolled protected branch " + r.branch() + " back to " + to.shortHex()
+                            + " (was " + ref.oldId().shortHex() + ")");
+                }
                 return new Result(moved, ref);
             }
         }

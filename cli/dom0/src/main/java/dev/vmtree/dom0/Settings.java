@@ -34,9 +34,18 @@ public final class Settings {
     /** A known key: its dotted name, what it means, and a check of a value (throws BAD_INPUT). */
     public record Key(String name, String description, Consumer<String> check) {}
 
+    public static final String SIGNING_KEY = "user.signingKey";
+    public static final String ALLOWED_SIGNERS = "gpg.ssh.allowedSignersFile";
+
     public static final List<Key> KEYS = List.of(
             new Key("user.name", "author name recorded in snapshots", v -> nonEmpty("user.name", v)),
             new Key("user.email", "author e-mail recorded in snapshots", v -> nonEmpty("user.email", v)),
+            new Key(SIGNING_KEY, "private SSH key file `vmtree tag -s` signs with (as git's gpg.format=ssh)",
+                    v -> nonEmpty(SIGNING_KEY, v)),
+            new Key(ALLOWED_SIGNERS, "allowed-signers file `vmtree verify` trusts (ssh-keygen's format, as git's)",
+                    v -> nonEmpty(ALLOWED_SIGNERS, v)),
+            new Key(ProtectedRefs.SETTING, "protected refs: patterns such as 'heads/main tags/golden-*' that are not"
+                    + " deleted, renamed or moved backwards without --force (docs/cli.md)", ProtectedRefs::parse),
             new Key("gc.reflogExpire", "vmtree gc drops reflog entries older than this (default 90d)", Durations::parse),
             new Key("machine.memory", "default RAM of `vmtree create` (default 128M)", Settings::checkMemory),
             new Key("machine.harts", "default hart count of `vmtree create` (default 1)", Settings::checkHarts),
@@ -204,6 +213,11 @@ public final class Settings {
     /** The snapshot author: user.name and user.email, each empty when unset. */
     public Author author() {
         return new Author(get("user.name").orElse(""), get("user.email").orElse(""));
+    }
+
+    /** The protected-ref patterns ({@code refs.protect}); none when unset. */
+    public ProtectedRefs protectedRefs() {
+        return ProtectedRefs.parse(get(ProtectedRefs.SETTING).orElse(""));
     }
 
     public Duration reflogExpire() {

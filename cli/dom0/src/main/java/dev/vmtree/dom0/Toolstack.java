@@ -282,7 +282,12 @@ public final class Toolstack implements AutoCloseable {
      * instance's base); what was dropped stays in the branch's reflog until gc.
      */
     public InstanceRecord rollback(String instance, String rev, boolean discard) {
-        return audited(AuditLog.ROLLBACK, instance, () -> new Moves(this).rollback(instance, rev, discard).instance(),
+        return rollback(instance, rev, discard, false);
+    }
+
+    /** As above; a protected branch ({@code refs.protect}) moved back needs {@code force}, which is audited. */
+    public InstanceRecord rollback(String instance, String rev, boolean discard, boolean force) {
+        return audited(AuditLog.ROLLBACK, instance, () -> new Moves(this).rollback(instance, rev, discard, force).instance(),
                 r -> (rev == null ? "~1" : rev) + ": " + position(r));
     }
 

@@ -44,7 +44,9 @@ public final class AuditLog {
     public static final String CREATE = "create", ADD = "add", REMOVE = "remove", REPAIR = "repair",
             COMMIT = "commit", CHECKOUT = "checkout", ROLLBACK = "rollback",
             START = "start", STOP = "stop", END = "end", PAUSE = "pause", RESUME = "resume", ATTACH = "attach",
-            KILL = "kill", CRASH = "crash";
+            KILL = "kill", CRASH = "crash",
+            /** A forced change of a protected ref or a tag (docs/cli.md "Protected refs"). */
+            FORCE = "force";
 
     /** How an operation ended. */
     public enum Outcome {
