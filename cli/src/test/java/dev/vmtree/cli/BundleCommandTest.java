@@ -21,6 +21,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -140,6 +144,29 @@ class BundleCommandTest {
         assertThat(files(r)).isEqualTo(files);
         r.vm("bundle", "unbundle", "--force", full.toString()).ok();
         assertThat(refs(r).get("refs/heads/kv")).isEqualTo(refs(sender).get("refs/heads/kv"));
+    }
+
+    @Test
+    void aSignedTagTravelsWithItsSignature() throws Exception {
+        java.security.KeyPair kp = KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
+        Path key = dir.resolve("signer");
+        try (var out = Files.newOutputStream(key)) {
+            OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(kp, "builder@example.org", null, out);
+        }
+        Path allowed = dir.resolve("allowed_signers");
+        Files.writeString(allowed, "builder@example.org " + PublicKeyEntry.toString(kp.getPublic()) + "\n");
+        sender.vm("config", "user.name", "Image Builder").ok();
+        sender.vm("config", "user.email", "builder@example.org").ok();
+        sender.vm("tag", "-s", "-m", "release 1", "--key", key.toString(), "v1", "golden").ok();
+        sender.vm("verify", "--allowed-signers", allowed.toString(), "v1").ok();
+        Path signed = dir.resolve("signed.bundle");
+        sender.vm("bundle", "create", signed.toString(), "v1").ok();
+        Dom0Fixture r = receiver();
+        r.vm("bundle", "unbundle", signed.toString()).ok();
+        assertThat(refs(r).get("refs/tags/v1")).isEqualTo(refs(sender).get("refs/tags/golden"));
+        assertThat(r.vm("verify", "--allowed-signers", allowed.toString(), "v1").ok().out())
+                .startsWith("good signature on refs/tags/v1 by builder@example.org");
+        r.vm("fsck").ok();
     }
 
     @Test

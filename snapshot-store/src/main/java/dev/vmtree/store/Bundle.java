@@ -160,7 +160,15 @@ public final class Bundle {
     private static byte[] gitBundle(Repository repo, Map<String, SnapshotId> refs, List<SnapshotId> bases) throws IOException {
         try (ObjectReader reader = repo.meta().newVerifyingReader(); RevWalk rw = new RevWalk(reader)) {
             BundleWriter w = new BundleWriter(reader);
-            refs.forEach((name, id) -> w.include(name, ObjectId.fromString(id.hex())));
+            for (var e : refs.entrySet()) {
+                // an annotated (signed) tag travels as its tag object, so its signature can be verified there
+                Ref r = repo.meta().git().getRefDatabase().exactRef(e.getKey());
+                ObjectId raw = r != null && r.getObjectId() != null ? r.getObjectId() : ObjectId.fromString(e.getValue().hex());
+                if (!ObjectId.fromString(e.getValue().hex()).equals(rw.peel(rw.parseAny(raw)))) {
+                    raw = ObjectId.fromString(e.getValue().hex());  // the ref moved since it was read: take the snapshot
+                }
+                w.include(e.getKey(), raw);
+            }
             for (SnapshotId b : bases) {
                 w.assume(rw.parseCommit(ObjectId.fromString(b.hex())));
             }
@@ -249,7 +257,8 @@ public final class Bundle {
                     throw bad(file, "unexpected entry '" + printable(extra.getName()) + "' after " + PACK);
                 }
                 tmpGit = Files.createTempDirectory("vmtree-bundle-", OwnerOnly.directory()); // it borrows our objects
-                int snapshots = checkMeta(file, repo, tmpGit, meta, h, idx);
+                Map<String, ObjectId> raw = new LinkedHashMap<>();
+                int snapshots = checkMeta(file, repo, tmpGit, meta, h, idx, raw);
                 if (!apply) {
                     return new Summary(h, snapshots, Files.size(file), fresh, changes);
                 }
@@ -259,7 +268,9 @@ public final class Bundle {
                     if (c.bundled().equals(c.here())) {
                         continue;
                     }
-                    RefResult r = tx.updateRef(c.name(), c.here(), c.bundled(), "unbundle: " + file.getFileName());
+                    // the ref names the bundle's object: the commit, or an annotated tag's tag object
+                    RefResult r = tx.updateRef(c.name(), c.here(), new SnapshotId(raw.get(c.name()).name()),
+                            "unbundle: " + file.getFileName());
                     if (!r.ok()) {
                         throw new StoreException("cannot move " + c.name() + " to " + c.bundled().shortHex() + " ("
                                 + r.status() + "); refs before it in the bundle were moved");
@@ -346,8 +357,8 @@ public final class Bundle {
      * its refs are the header's, and walks every snapshot it brings: each chunk they name must be
      * in the bundle or already here, and each chunk of the bundle must be named.
      */
-    private static int checkMeta(Path file, Repository repo, Path tmpGit, byte[] meta, BundleHeader h, PackIndex idx)
-            throws IOException {
+    private static int checkMeta(Path file, Repository repo, Path tmpGit, byte[] meta, BundleHeader h, PackIndex idx,
+                                 Map<String, ObjectId> raw) throws IOException {
         MetaStore.init(tmpGit);
         Files.writeString(tmpGit.resolve("objects/info/alternates"),
                 repo.gitDirectory().resolve("objects").toAbsolutePath() + "\n");
@@ -359,7 +370,21 @@ public final class Bundle {
                 ru.setForceUpdate(true);
                 ru.update();
             }
-            Map<String, SnapshotId> gitRefs = fetch(file, scratch.git(), meta);
+            Map<String, SnapshotId> gitRefs = new LinkedHashMap<>();
+            try (ObjectReader r = scratch.newVerifyingReader(); RevWalk rw = new RevWalk(r)) {
+                for (var e : fetch(file, scratch.git(), meta).entrySet()) {
+                    ObjectId id = ObjectId.fromString(e.getValue().hex());
+                    raw.put(e.getKey(), id);
+                    org.eclipse.jgit.revwalk.RevObject peeled = rw.peel(rw.parseAny(id));
+                    if (!(peeled instanceof org.eclipse.jgit.revwalk.RevCommit)
+                            || (!e.getKey().startsWith("refs/tags/") && !peeled.equals(id))) {
+                        throw bad(file, e.getKey() + " in " + META + " does not name a snapshot");
+                    }
+                    gitRefs.put(e.getKey(), new SnapshotId(peeled.name()));
+                }
+            } catch (org.eclipse.jgit.errors.MissingObjectException e) {
+                throw bad(file, "a ref points at Git object " + e.getObjectId().name() + ", which it does not carry");
+            }
             if (!gitRefs.equals(h.refs())) {
                 throw bad(file, "the refs of " + META + " are not the ones its header lists");
             }
