@@ -369,37 +369,35 @@ public final class Machines {
         if (message == null || message.isBlank()) {
             throw ToolstackException.badInput("empty commit message (give -m MSG)");
         }
-        {
-            InstanceRecord r = s.record();
-            if (r.working() == null || !r.dirty()) {
-                return new Committed(null, r, "nothing to commit: instance " + r.name() + " is at "
-                        + r.base().shortHex() + (r.branch() == null ? "" : " (" + r.branch() + ")"));
-            }
-            SnapshotContent content = content(r.working(), true);
-            Settings.Author a = ts.settings().author();
-            try (WriteTransaction tx = ts.beginWrite()) {
-                r = s.reread(tx);
-                SnapshotId id = tx.writeSnapshot(List.of(r.base()), content, message, a.name(), a.email());
-                String branch = r.branch();
-                String notice = null;
-                if (branch != null) {
-                    SnapshotId head = ts.refs().branchHead(branch).orElse(null);
-                    RefResult ref = head != null && head.equals(r.base())
-                            ? tx.updateRef(Refs.HEADS + branch, head, id, "commit: " + firstLine(message))
-                            : null;
-                    if (ref == null || !ref.ok()) {
-                        notice = "branch " + branch + " has moved on since this instance's base; the instance is now"
-                                + " detached at " + id.shortHex() + " (keep it on a branch with `vmtree checkout"
-                                + (ts.instances().currentName().map(r.name()::equals).orElse(false) ? "" : " -i " + r.name())
-                                + " -b NAME`, or `vmtree branch NAME " + id.shortHex() + "`)";
-                        branch = null;
-                    }
+        InstanceRecord r = s.record();
+        if (r.working() == null || !r.dirty()) {
+            return new Committed(null, r, "nothing to commit: instance " + r.name() + " is at "
+                    + r.base().shortHex() + (r.branch() == null ? "" : " (" + r.branch() + ")"));
+        }
+        SnapshotContent content = content(r.working(), true);
+        Settings.Author a = ts.settings().author();
+        try (WriteTransaction tx = ts.beginWrite()) {
+            r = s.reread(tx);
+            SnapshotId id = tx.writeSnapshot(List.of(r.base()), content, message, a.name(), a.email());
+            String branch = r.branch();
+            String notice = null;
+            if (branch != null) {
+                SnapshotId head = ts.refs().branchHead(branch).orElse(null);
+                RefResult ref = head != null && head.equals(r.base())
+                        ? tx.updateRef(Refs.HEADS + branch, head, id, "commit: " + firstLine(message))
+                        : null;
+                if (ref == null || !ref.ok()) {
+                    notice = "branch " + branch + " has moved on since this instance's base; the instance is now"
+                            + " detached at " + id.shortHex() + " (keep it on a branch with `vmtree checkout"
+                            + (ts.instances().currentName().map(r.name()::equals).orElse(false) ? "" : " -i " + r.name())
+                            + " -b NAME`, or `vmtree branch NAME " + id.shortHex() + "`)";
+                    branch = null;
                 }
-                InstanceRecord saved = s.save(tx, new InstanceRecord(r.name(), id, branch, r.working().stateId(), null,
-                        r.created(), r.pendingGeneration()));
-                s.moveHead(tx, id, "commit" + (branch == null ? " (detached)" : "") + ": " + firstLine(message));
-                return new Committed(id, saved, notice);
             }
+            InstanceRecord saved = s.save(tx, new InstanceRecord(r.name(), id, branch, r.working().stateId(), null,
+                    r.created(), r.pendingGeneration()));
+            s.moveHead(tx, id, "commit" + (branch == null ? " (detached)" : "") + ": " + firstLine(message));
+            return new Committed(id, saved, notice);
         }
     }
 
