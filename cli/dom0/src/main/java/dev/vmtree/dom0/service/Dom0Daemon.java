@@ -357,7 +357,7 @@ public final class Dom0Daemon {
             lastActivity = System.nanoTime();
         }
         if (e != null) {
-            String saved = e.saved() == null || e.saved().working() == null ? null : e.saved().working().stateId().hex();
+            String saved = e.savedState();
             try {
                 OwnerOnly.createDirectories(paths.exitDir());
                 Files.writeString(paths.exit(s.name()), Json.write(Json.object("v", 1L, "time", Instant.now().toString(),
@@ -383,7 +383,7 @@ public final class Dom0Daemon {
         s.stop();
         try {
             Supervisor.End e = s.end().get(timeoutMs, TimeUnit.MILLISECONDS);
-            String state = e.saved() == null || e.saved().working() == null ? null : e.saved().working().stateId().hex();
+            String state = e.savedState();
             audit.record("stop", s.name(), e.saved() != null ? "ok" : "failed", e.why());
             w.send(ok("instance", s.name(), "state", state, "why", e.why(), "saved", e.saved() != null));
         } catch (TimeoutException e) {

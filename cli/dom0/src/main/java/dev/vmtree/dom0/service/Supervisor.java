@@ -3,7 +3,6 @@ package dev.vmtree.dom0.service;
 import dev.vmtree.dom0.EngineChoice;
 import dev.vmtree.dom0.InstanceRecord;
 import dev.vmtree.dom0.InstanceRun;
-import dev.vmtree.dom0.MachineDriver;
 import dev.vmtree.dom0.MachineDriver.LiveMachine;
 import dev.vmtree.dom0.MachineDriver.RunOutcome;
 import dev.vmtree.dom0.MachineDriver.StopCause;
@@ -53,7 +52,12 @@ final class Supervisor {
     }
 
     /** How a background run ended: the cause word, a line for people, the record as saved (null if not). */
-    record End(String cause, String why, InstanceRecord saved, boolean crashed) {}
+    record End(String cause, String why, InstanceRecord saved, boolean crashed) {
+        /** The StateId of the working state the run saved, in hex, or null when nothing was saved. */
+        String savedState() {
+            return saved == null || saved.working() == null ? null : saved.working().stateId().hex();
+        }
+    }
 
     private final Toolstack ts;
     private final InstanceRun life;
@@ -69,7 +73,6 @@ final class Supervisor {
     private final Queue<Runnable> tasks = new ArrayDeque<>();
     private final CompletableFuture<End> end = new CompletableFuture<>();
     private final Consumer<Supervisor> onEnd;
-    private Thread thread;
 
     private volatile State state = State.RUNNING;
     private volatile boolean stopAsked;
@@ -107,11 +110,10 @@ final class Supervisor {
             life = ts.startRun(nameOrNull, ACTIVITY);
             InstanceRecord r = life.record();
             Machines machines = ts.machines();
-            MachineDriver.StoredState stored = machines.currentState(r);
-            long memory = machines.driverFor(stored).summarize(stored).memoryBytes();
+            long memory = machines.memoryBytes(r);
             limits.accept(r.name(), memory);
-            String stateHex = r.working() != null ? r.working().stateId().hex()
-                    : machines.driverFor(stored).stateId(stored).hex();
+            String stateHex = (r.currentState() != null ? r.currentState()
+                    : machines.machineStateId(r.base(), "instance " + r.name() + "'s base")).hex();
             ConsoleHub hub = new ConsoleHub(consoleDir.resolve(r.name() + ".log"));
             Supervisor s = new Supervisor(ts, life, hub, engine, memory, stateHex, onEnd);
             hub.onInput(s::wake);
@@ -127,7 +129,7 @@ final class Supervisor {
 
     /** Starts the run thread. */
     void go() {
-        thread = Thread.ofPlatform().name("instance " + name).start(this::loop);
+        Thread.ofPlatform().name("instance " + name).start(this::loop);
     }
 
     String name() {
