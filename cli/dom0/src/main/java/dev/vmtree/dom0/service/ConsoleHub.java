@@ -116,7 +116,6 @@ final class ConsoleHub implements MachineDriver.Console, AutoCloseable {
     private Viewer typist;
     private final Thread pump;
     private volatile boolean closed;
-    private long outputBytes;
 
     /**
      * @param history the history file (created; the previous history is kept as {@code FILE.1})
@@ -154,13 +153,6 @@ final class ConsoleHub implements MachineDriver.Console, AutoCloseable {
     public void write(byte[] b, int off, int len) {
         synchronized (pending) {
             pending.write(b, off, len);
-        }
-    }
-
-    /** Bytes of output the guest has written since this hub was made. */
-    long outputBytes() {
-        synchronized (pending) {
-            return outputBytes + pending.size();
         }
     }
 
@@ -234,15 +226,19 @@ final class ConsoleHub implements MachineDriver.Console, AutoCloseable {
     // ---- the pump -------------------------------------------------------------------------------
 
     private void pumpLoop() {
-        try (FileChannel file = openHistory()) {
-            FileChannel f = file;
+        FileChannel f = null;
+        try {
+            f = openHistory();
+        } catch (IOException e) {
+            // no history this run: the viewers still get every byte
+        }
+        try {
             while (true) {
                 boolean last = closed;
                 byte[] chunk;
                 synchronized (pending) {
                     chunk = pending.toByteArray();
                     pending.reset();
-                    outputBytes += chunk.length;
                 }
                 if (chunk.length > 0) {
                     f = append(f, chunk);
@@ -251,16 +247,14 @@ final class ConsoleHub implements MachineDriver.Console, AutoCloseable {
                     }
                 }
                 if (last) {
-                    f.force(false);
-                    if (f != file) {
-                        f.close();
-                    }
                     return;
                 }
                 Thread.sleep(PUMP_MILLIS);
             }
-        } catch (IOException | InterruptedException e) {
-            // the history is best effort: the guest's run never depends on it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closeHistory(f, true);
         }
     }
 
@@ -269,18 +263,43 @@ final class ConsoleHub implements MachineDriver.Console, AutoCloseable {
         return FileChannel.open(history, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
 
-    /** Appends to the history, starting a new file (the old one kept as FILE.1) past {@value #HISTORY_MAX} bytes. */
-    private FileChannel append(FileChannel f, byte[] chunk) throws IOException {
-        if (f.size() + chunk.length > HISTORY_MAX && f.size() > 0) {
-            f.close();
-            Files.move(history, history.resolveSibling(history.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
-            f = openHistory();
+    /**
+     * Appends to the history, starting a new file (the old one kept as FILE.1) past {@value
+     * #HISTORY_MAX} bytes. The history is best effort: once it cannot be written (disk full, its
+     * directory gone) this returns null and the run goes on without it.
+     */
+    private FileChannel append(FileChannel f, byte[] chunk) {
+        if (f == null) {
+            return null;
         }
-        ByteBuffer b = ByteBuffer.wrap(chunk);
-        while (b.hasRemaining()) {
-            f.write(b);
+        try {
+            if (f.size() + chunk.length > HISTORY_MAX && f.size() > 0) {
+                f.close();
+                Files.move(history, history.resolveSibling(history.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+                f = openHistory();
+            }
+            ByteBuffer b = ByteBuffer.wrap(chunk);
+            while (b.hasRemaining()) {
+                f.write(b);
+            }
+            return f;
+        } catch (IOException e) {
+            closeHistory(f, false);
+            return null;
         }
-        return f;
+    }
+
+    private static void closeHistory(FileChannel f, boolean force) {
+        if (f == null) {
+            return;
+        }
+        try (f) {
+            if (force && f.isOpen()) {
+                f.force(false);
+            }
+        } catch (IOException e) {
+            // best effort, as above
+        }
     }
 
     /** Moves the last output out and stops the pump; viewers stay attached (the supervisor says goodbye). */
