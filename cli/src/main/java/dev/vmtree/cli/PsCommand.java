@@ -40,6 +40,10 @@ public final class PsCommand implements Callable<Integer>, JsonOutput {
     @Option(names = {"-a", "--all"}, description = "Include instances that do not run.")
     boolean all;
 
+    /** What Dom0's entry for a background run measures, in the order `--json` prints it. */
+    private static final List<String> MEASURED = List.of("engine", "mips", "instructions", "guestUptimeSeconds",
+            "hostUptimeSeconds", "memoryBytes");
+
     @Override
     public Integer call() {
         try (Toolstack ts = Dom0Cli.open(spec)) {
@@ -68,27 +72,25 @@ public final class PsCommand implements Callable<Integer>, JsonOutput {
                     row.put("base", b.get("base"));
                     row.put("pid", b.get("pid"));
                     row.put("foreground", false);
-                    for (String k : List.of("engine", "mips", "instructions", "guestUptimeSeconds", "hostUptimeSeconds",
-                            "memoryBytes")) {
+                    for (String k : MEASURED) {
                         row.put(k, b.get(k));
                     }
                     row.put("activity", "background");
                 } else {
-                    InstanceLock.Holder h = ts.instances().holder(r.name());
-                    boolean held = h instanceof InstanceLock.Holder.Running;
-                    if (!held && !all) {
+                    InstanceLock.Holder.Running held = ts.instances().holder(r.name())
+                            instanceof InstanceLock.Holder.Running running ? running : null;
+                    if (held == null && !all) {
                         continue;
                     }
-                    row.put("state", held ? "running" : crashed(paths, r.name()) ? "crashed" : "stopped");
+                    row.put("state", held != null ? "running" : crashed(paths, r.name()) ? "crashed" : "stopped");
                     row.put("branch", r.branch());
                     row.put("base", r.base().hex());
-                    row.put("pid", held ? ((InstanceLock.Holder.Running) h).pid() : null);
-                    row.put("foreground", held);
-                    for (String k : List.of("engine", "mips", "instructions", "guestUptimeSeconds", "hostUptimeSeconds",
-                            "memoryBytes")) {
-                        row.put(k, null);
+                    row.put("pid", held != null ? held.pid() : null);
+                    row.put("foreground", held != null);
+                    for (String k : MEASURED) {
+                        row.put(k, null);       // only Dom0 measures the runs it supervises
                     }
-                    row.put("activity", held ? ((InstanceLock.Holder.Running) h).activity() : null);
+                    row.put("activity", held != null ? held.activity() : null);
                 }
                 rows.add(row);
             }

@@ -42,10 +42,6 @@ public final class InstanceRun implements AutoCloseable {
         }
     }
 
-    public InstanceSession session() {
-        return session;
-    }
-
     /** The record as the session last read or wrote it. */
     public InstanceRecord record() {
         return session.record();
