@@ -40,34 +40,28 @@ public final class LogsCommand implements Callable<Integer> {
             String name = Background.instanceName(ts, instance);
             Dom0Paths paths = Dom0Paths.of(Background.top(ts));
             Path current = paths.console(name);
-            Path older = current.resolveSibling(current.getFileName() + ".1");
+            Path older = Dom0Paths.older(current);
             Utf8Stream out = new Utf8Stream(Dom0Cli.out(spec));
-            long[] pos = {0};
-            if (!follow) {
-                copy(older, 0, out);
-                copy(current, 0, out);
-                out.finish();
-                return ExitCodes.OK;
-            }
             copy(older, 0, out);
-            pos[0] = copy(current, 0, out);
+            long pos = copy(current, 0, out);
             Object key = fileKey(current);
-            while (true) {
+            while (follow) {
                 boolean running = Background.runsInBackground(ts, name);
                 Object now = fileKey(current);
                 if (now != null && !now.equals(key)) {
                     // Dom0 started a new history file (the old one became FILE.1): finish the old, then the new
-                    copy(older, pos[0], out);
-                    pos[0] = 0;
+                    copy(older, pos, out);
+                    pos = 0;
                     key = now;
                 }
-                pos[0] = copy(current, pos[0], out);
+                pos = copy(current, pos, out);
                 if (!running) {
-                    out.finish();
-                    return ExitCodes.OK;
+                    break;
                 }
                 Thread.sleep(100);
             }
+            out.finish();
+            return ExitCodes.OK;
         }
     }
 

@@ -275,7 +275,7 @@ final class ConsoleHub implements MachineDriver.Console, AutoCloseable {
         try {
             if (f.size() + chunk.length > HISTORY_MAX && f.size() > 0) {
                 f.close();
-                Files.move(history, history.resolveSibling(history.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+                Files.move(history, Dom0Paths.older(history), StandardCopyOption.REPLACE_EXISTING);
                 f = openHistory();
             }
             ByteBuffer b = ByteBuffer.wrap(chunk);

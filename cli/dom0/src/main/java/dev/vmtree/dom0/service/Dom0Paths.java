@@ -59,6 +59,11 @@ public record Dom0Paths(Path top, Path dir) {
         return consoleDir().resolve(name + ".log");
     }
 
+    /** The older history file beside {@code history} ({@code FILE.1}), where a full one is moved. */
+    public static Path older(Path history) {
+        return history.resolveSibling(history.getFileName() + ".1");
+    }
+
     public Path exitDir() {
         return dir.resolve("exits");
     }
