@@ -390,7 +390,7 @@ final class Supervisor {
                 pause = Math.min(pause * 2, 5000);
             }
         }
-        failPendingTasks();
+        runLastTasks();
         console.close();
         state = crashed ? State.CRASHED : State.STOPPED;
         End e = new End(cause == null ? (failure != null ? "error" : "stop") : cause.name().toLowerCase(java.util.Locale.ROOT),
@@ -405,7 +405,7 @@ final class Supervisor {
     }
 
     /** No task is taken from now on; those already asked for run on the machine as it was saved. */
-    private void failPendingTasks() {
+    private void runLastTasks() {
         synchronized (this) {
             ended = true;
         }
