@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.eclipse.jgit.lib.NullProgressMonitor;
 import org.eclipse.jgit.lib.ObjectChecker;
 import org.eclipse.jgit.lib.ObjectId;
@@ -215,7 +216,9 @@ public final class Bundle {
             if (h.metaBytes() > MAX_META || h.indexBytes() > MAX_INDEX) {
                 throw bad(file, "it declares entries larger than this vmtree reads");
             }
-            if (h.indexBytes() != PackFormat.INDEX_HEADER + 4 + h.chunks() * PackFormat.INDEX_ENTRY) {
+            // the count is bounded first, so the product below cannot wrap around to a matching size
+            if (h.chunks() > MAX_INDEX / PackFormat.INDEX_ENTRY
+                    || h.indexBytes() != PackFormat.INDEX_HEADER + 4 + h.chunks() * PackFormat.INDEX_ENTRY) {
                 throw bad(file, "its header declares " + h.chunks() + " chunks but an index of " + h.indexBytes() + " bytes");
             }
             for (SnapshotId b : h.bases()) {
@@ -226,6 +229,10 @@ public final class Bundle {
             List<RefChange> changes = new ArrayList<>();
             Map<String, SnapshotId> here = repo.refs();
             h.refs().forEach((name, id) -> changes.add(new RefChange(name, here.get(name), id)));
+            String clash = clash(h.refs().keySet(), here.keySet());
+            if (clash != null) {
+                throw bad(file, clash);
+            }
             if (apply && !force) {
                 for (RefChange c : changes) {
                     if (c.moves()) {
@@ -236,6 +243,10 @@ public final class Bundle {
             }
             next(file, tar, META, h.metaBytes());
             byte[] meta = bytes(file, tar, META, (int) h.metaBytes());
+            String unbounded = GitPackBounds.check(meta, MetaStore.MAX_FILE);
+            if (unbounded != null) {
+                throw bad(file, META + ": " + unbounded);
+            }
             next(file, tar, INDEX, h.indexBytes());
             PackIndex idx;
             try {
@@ -480,6 +491,25 @@ public final class Bundle {
         }
     }
 
+    /**
+     * Why a ref of the bundle cannot exist beside this repository's refs or the bundle's others, or
+     * null: Git keeps a ref as a file, so refs/heads/a and refs/heads/a/b cannot both exist. Checked
+     * before anything is written, as JGit would refuse the second only when the first is in place.
+     */
+    private static String clash(java.util.Collection<String> bundled, java.util.Collection<String> here) {
+        List<String> all = new ArrayList<>(here);
+        all.addAll(bundled);
+        for (String name : bundled) {
+            for (String other : all) {
+                if (other.startsWith(name + "/") || name.startsWith(other + "/")) {
+                    return "its ref " + printable(name) + " clashes with " + printable(other)
+                            + (here.contains(other) ? " here" : " in it") + " (one ref cannot be a directory of another)";
+                }
+            }
+        }
+        return null;
+    }
+
     private static boolean hasCommit(Repository repo, SnapshotId id) {
         try (ObjectReader r = repo.meta().newVerifyingReader(); RevWalk rw = new RevWalk(r)) {
             rw.parseCommit(ObjectId.fromString(id.hex()));
@@ -499,7 +529,9 @@ public final class Bundle {
         if (!e.getName().equals(name)) {
             throw bad(file, "unexpected entry '" + printable(e.getName()) + "' where " + name + " should be");
         }
-        if (!e.isFile()) {
+        // exactly a regular file: Commons Compress calls links and devices files too, and fills a sparse
+        // entry's holes with zeros it never read (bytes the budget would not count)
+        if (e.getLinkFlag() != TarConstants.LF_NORMAL && e.getLinkFlag() != TarConstants.LF_OLDNORM || e.isSparse()) {
             throw bad(file, "entry " + name + " is not a regular file");
         }
         if (size >= 0 && e.getSize() != size) {
@@ -576,14 +608,26 @@ public final class Bundle {
         }
     }
 
-    private static String printable(String name) {
-        StringBuilder sb = new StringBuilder();
-        name.codePoints().limit(100).forEach(c -> sb.append(c < 0x20 || c == 0x7f ? '?' : Character.toString(c)));
-        return sb.toString();
+    /** At most 100 characters of {@code name}, safe on a terminal ({@link #printable(String, int)}). */
+    static String printable(String name) {
+        return printable(name, 100);
     }
 
+    /** At most {@code max} characters of {@code text}, control characters (C0, DEL, C1) shown as '?'. */
+    static String printable(String text, int max) {
+        StringBuilder sb = new StringBuilder();
+        text.codePoints().limit(max).forEach(c -> sb.append(c < 0x20 || (c >= 0x7f && c < 0xa0) ? '?'
+                : Character.toString(c)));
+        return text.codePointCount(0, text.length()) > max ? sb + "..." : sb.toString();
+    }
+
+    /**
+     * The one-line error for {@code file}. {@code why} may quote the bundle's own bytes (an entry name,
+     * or JGit's message about a Git bundle line, found by BundleFuzzTest), so control characters are
+     * shown as '?' and it is cut at 400 characters: nothing from a hostile file reaches a terminal raw.
+     */
     private static BundleException bad(Path file, String why) {
-        return new BundleException("bad bundle " + file + ": " + why);
+        return new BundleException("bad bundle " + file + ": " + printable(why, 400));
     }
 
     private static void deleteTree(Path dir) {

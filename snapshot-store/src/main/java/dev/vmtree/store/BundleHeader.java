@@ -1,5 +1,8 @@
 package dev.vmtree.store;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -46,15 +49,22 @@ public record BundleHeader(Map<String, SnapshotId> refs, List<SnapshotId> bases,
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Parses a header; {@code IllegalArgumentException} with a short reason when it is not one. */
+    /** Parses a header; {@code IllegalArgumentException} with a short, printable reason when it is not one. */
     static BundleHeader decode(byte[] bytes) {
-        String text = new String(bytes, StandardCharsets.UTF_8);
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("header is not UTF-8 text");
+        }
         if (!text.endsWith("\n")) {
             throw new IllegalArgumentException("header does not end with a newline");
         }
         int last = text.lastIndexOf('\n', text.length() - 2) + 1;
         String crcLine = text.substring(last, text.length() - 1);
         CRC32C crc = new CRC32C();
+        // valid UTF-8 re-encodes to the same bytes: the prefix's length in bytes is where the crc line starts
         crc.update(bytes, 0, text.substring(0, last).getBytes(StandardCharsets.UTF_8).length);
         if (!crcLine.equals("crc32c " + String.format("%08x", crc.getValue()))) {
             throw new IllegalArgumentException("header checksum mismatch");
@@ -65,8 +75,8 @@ public record BundleHeader(Map<String, SnapshotId> refs, List<SnapshotId> bases,
             throw new IllegalArgumentException("not a vmtree bundle");
         }
         if (!first[1].equals(String.valueOf(VERSION))) {
-            throw new IllegalArgumentException("bundle format " + first[1] + " is not one this vmtree reads ("
-                    + VERSION + ")");
+            throw new IllegalArgumentException("bundle format " + Bundle.printable(first[1])
+                    + " is not one this vmtree reads (" + VERSION + ")");
         }
         Map<String, SnapshotId> refs = new LinkedHashMap<>();
         List<SnapshotId> bases = new ArrayList<>();
@@ -110,7 +120,7 @@ public record BundleHeader(Map<String, SnapshotId> refs, List<SnapshotId> bases,
 
     private static void need(boolean ok, String what) {
         if (!ok) {
-            throw new IllegalArgumentException("bad header line: " + what);
+            throw new IllegalArgumentException("bad header line: " + Bundle.printable(what));
         }
     }
 
@@ -121,7 +131,9 @@ public record BundleHeader(Map<String, SnapshotId> refs, List<SnapshotId> bases,
     }
 
     private static long size(String s) {
-        need(s.length() <= 19 && !s.isEmpty() && s.chars().allMatch(Character::isDigit), s);
+        // ASCII digits only (Character.isDigit takes other scripts' digits too), and no more than a long holds
+        need(s.length() <= 19 && !s.isEmpty() && s.chars().allMatch(c -> c >= '0' && c <= '9')
+                && (s.length() < 19 || s.compareTo(String.valueOf(Long.MAX_VALUE)) <= 0), s);
         return Long.parseLong(s);
     }
 }

@@ -483,9 +483,6 @@ final class MetaStore implements AutoCloseable {
         }
     }
 
-    /** Largest tag object read: a message and a signature, never an image. */
-    static final int MAX_TAG = 1 << 20;
-
     /**
      * The annotated tag object {@code ref} points at, read through a verifying reader; empty when
      * the ref does not exist or names a commit directly (a lightweight tag).
@@ -501,26 +498,11 @@ final class MetaStore implements AutoCloseable {
             if (l.getType() != Constants.OBJ_TAG) {
                 return Optional.empty();
             }
-            byte[] raw = l.getCachedBytes(MAX_TAG);
-            org.eclipse.jgit.revwalk.RevTag t = org.eclipse.jgit.revwalk.RevTag.parse(raw);
-            if (t.getObject().getType() != Constants.OBJ_COMMIT) {
-                throw new DamagedObjectException("tag object " + r.getObjectId().name() + " of " + name
-                        + " names a " + Constants.typeString(t.getObject().getType()) + ", not a snapshot");
+            if (l.getSize() > TagObject.MAX_BYTES) {
+                throw new DamagedObjectException("tag object " + r.getObjectId().name() + " of " + name + " is "
+                        + l.getSize() + " bytes, more than a tag may be");
             }
-            byte[] sig = t.getRawGpgSignature();
-            byte[] payload = raw;
-            if (sig != null) {
-                // Git appends the signature to the object: what it signed is everything before it.
-                int start = raw.length - sig.length;
-                if (start < 0 || !java.util.Arrays.equals(raw, start, raw.length, sig, 0, sig.length)) {
-                    throw new DamagedObjectException("tag object " + r.getObjectId().name() + " of " + name
-                            + " has a signature that does not end it");
-                }
-                payload = java.util.Arrays.copyOf(raw, start);
-            }
-            PersonIdent who = t.getTaggerIdent();
-            return Optional.of(new TagObject(r.getObjectId().name(), t.getTagName(), new SnapshotId(t.getObject().name()),
-                    who == null ? "" : who.toExternalString(), t.getFullMessage(), payload, sig));
+            return Optional.of(TagObject.parse(r.getObjectId().name(), name, l.getCachedBytes(TagObject.MAX_BYTES)));
         } catch (StoreException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
