@@ -119,16 +119,17 @@ public final class BundleCommand implements Runnable {
         @Parameters(index = "0", paramLabel = "FILE", description = "The bundle to import.")
         Path file;
 
-        @Option(names = {"-f", "--force"}, description = "Move refs that exist here at another snapshot.")
+        @Option(names = {"-f", "--force"}, description = "Move refs that exist here at another snapshot (each move is"
+                + " recorded in the audit log).")
         boolean force;
 
         @Override
         public Integer call() {
-            try (Repository repo = StoreCli.open(spec)) {
+            // through the toolstack: the refs a forced unbundle moves are recorded in the audit log
+            try (dev.vmtree.dom0.Toolstack ts = Dom0Cli.open(spec)) {
                 Path source = StoreCli.workingDirectory(spec).resolve(file);
                 try {
-                    print(spec, source, Bundle.read(repo, source, true, force, StoreCli.LOCK_TIMEOUT, waiting(spec)),
-                            "unbundled");
+                    print(spec, source, ts.refs().unbundle(source, force), "unbundled");
                 } catch (Bundle.RefusedException e) {
                     throw new CliException(ExitCodes.FAILURE, e.getMessage(), e);
                 }

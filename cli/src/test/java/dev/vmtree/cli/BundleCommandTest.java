@@ -142,8 +142,20 @@ class BundleCommandTest {
         assertThat(refused.err().strip()).startsWith("vmtree: refs/heads/kv is at").contains("--force").doesNotContain("\n");
         assertThat(refs(r)).isEqualTo(before);
         assertThat(files(r)).isEqualTo(files);
+        assertThat(r.vm("audit").ok().out()).doesNotContain(" force ");   // refused: nothing moved, nothing forced
+        SnapshotId was = refs(r).get("refs/heads/kv");
         r.vm("bundle", "unbundle", "--force", full.toString()).ok();
         assertThat(refs(r).get("refs/heads/kv")).isEqualTo(refs(sender).get("refs/heads/kv"));
+        // the forced move is in the audit log, once: the tag the bundle also carries was new here, not moved
+        String audit = r.vm("audit").ok().out();
+        assertThat(audit.lines().filter(l -> l.contains(" force ")).toList()).singleElement().asString()
+                .contains("unbundle " + full + " moved refs/heads/kv to " + refs(sender).get("refs/heads/kv").shortHex()
+                        + " (was " + was.shortHex() + ")");
+        String json = r.vm("--json", "audit").ok().out();
+        assertThat(json).contains("\"op\":\"force\"").contains("\"outcome\":\"ok\"");
+        // a forced unbundle that moves nothing records nothing
+        r.vm("bundle", "unbundle", "--force", full.toString()).ok();
+        assertThat(r.vm("audit").ok().out().lines().filter(l -> l.contains(" force ")).count()).isEqualTo(1);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.vmtree.dom0;
 
 import dev.vmtree.dom0.policy.AuditLog;
+import dev.vmtree.store.Bundle;
 import dev.vmtree.store.FsckReport;
 import dev.vmtree.store.RefResult;
 import dev.vmtree.store.Repository;
@@ -18,7 +19,8 @@ import java.util.Optional;
  * instance is on cannot be deleted, a branch whose snapshots nothing else reaches is deleted only
  * with force, and tags are golden images: never moved, deleted only with force. Refs matching
  * {@code refs.protect} ({@link ProtectedRefs}) are not deleted, renamed or moved backwards without
- * force, and every forced change of a protected ref or a tag is recorded in the audit log. Every
+ * force, and every forced change of a protected ref or a tag, and every ref a forced unbundle moves,
+ * is recorded in the audit log. Every
  * move is logged in the ref's reflog. Signed tags and {@link #verify} are in docs/security.md.
  * Threading: as {@link Toolstack}.
  */
@@ -292,6 +294,23 @@ public final class Refs {
         }
         TagSignatures.Verification v = TagSignatures.verify(tag.get(), allowed);
         return new Verified(full, tag.get().target(), v, ts.repository().fsck(tag.get().target(), full));
+    }
+
+    /**
+     * Imports bundle {@code file} ({@link Bundle#read}, docs/format.md "Bundle"): creates its branches
+     * and tags, and moves one that exists here at another snapshot only with {@code force}. Each ref so
+     * moved is a forced change and is recorded in the audit log, as a forced rollback is. Throws
+     * {@link dev.vmtree.store.BundleException} or {@link Bundle.RefusedException} with nothing changed.
+     */
+    public Bundle.Summary unbundle(Path file, boolean force) {
+        Bundle.Summary s = Bundle.read(ts.repository(), file, true, force, Toolstack.LOCK_TIMEOUT, ts::notice);
+        for (Bundle.RefChange c : s.refs()) {
+            if (c.moves()) {
+                forced("unbundle " + file + " moved " + c.name() + " to " + c.bundled().shortHex()
+                        + " (was " + c.here().shortHex() + ")");
+            }
+        }
+        return s;
     }
 
     /** The patterns of {@code refs.protect}. */
