@@ -455,7 +455,7 @@ public final class Bundle {
      * completed any thin pack with its bases), each pack before its index, and any loose objects;
      * each file fsynced and renamed into place, then its directory fsynced.
      */
-    private static void importObjects(Path scratch, Path gitDir) throws IOException {
+    static void importObjects(Path scratch, Path gitDir) throws IOException {
         Path from = scratch.resolve("objects");
         Path to = gitDir.resolve("objects");
         List<Path> files;
@@ -630,7 +630,7 @@ public final class Bundle {
         return new BundleException("bad bundle " + file + ": " + printable(why, 400));
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);

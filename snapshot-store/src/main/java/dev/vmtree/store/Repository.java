@@ -35,8 +35,12 @@ public final class Repository implements AutoCloseable {
     private final MetaStore meta;
 
     private Repository(Path top, FileLayer fs) {
+        this(top, top.resolve(DIR), fs);
+    }
+
+    private Repository(Path top, Path dir, FileLayer fs) {
         this.top = top;
-        this.dir = top.resolve(DIR);
+        this.dir = dir;
         this.fs = fs;
         checkFormat();
         try {
@@ -83,6 +87,17 @@ public final class Repository implements AutoCloseable {
         Path top = find(start).orElseThrow(() -> new StoreException(
                 "not a vmtree repository (or any parent up to /): " + start.toAbsolutePath().normalize()));
         return new Repository(top, fs);
+    }
+
+    /**
+     * Opens the store in {@code dir} itself: the {@code .vmtree/} of a repository, or a bare one (a
+     * remote that {@code vmtree push} created, docs/format.md "Remote layout"), whose top
+     * directory is then {@code dir} too.
+     */
+    public static Repository openStore(Path dir) {
+        Path d = dir.toAbsolutePath().normalize();
+        return new Repository(d.getFileName() != null && d.getFileName().toString().equals(DIR) ? d.getParent() : d, d,
+                RealFileLayer.INSTANCE);
     }
 
     /** The directory holding {@code .vmtree/}, searching {@code start} and its parents. */

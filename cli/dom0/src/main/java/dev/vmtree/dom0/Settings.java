@@ -293,7 +293,7 @@ public final class Settings {
                 : new String[] {key.substring(0, first), key.substring(first + 1, last), key.substring(last + 1)};
     }
 
-    private static Config load(Path f) {
+    static Config load(Path f) {
         Config c = new Config();
         if (!Files.exists(f)) {
             return c;
@@ -309,7 +309,7 @@ public final class Settings {
         }
     }
 
-    private static void save(Path f, Config c) {
+    static void save(Path f, Config c) {
         try {
             RealFileLayer.INSTANCE.createDirectories(f.getParent());
             RealFileLayer.INSTANCE.writeAtomically(f, c.toText().getBytes(StandardCharsets.UTF_8));

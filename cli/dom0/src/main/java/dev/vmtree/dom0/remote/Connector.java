@@ -1,0 +1,63 @@
+package dev.vmtree.dom0.remote;
+
+import dev.vmtree.dom0.ToolstackException;
+import dev.vmtree.store.RemoteLayout;
+import dev.vmtree.store.Repository;
+import dev.vmtree.store.RepositoryChunks;
+import dev.vmtree.store.Transfer;
+import dev.vmtree.store.remote.LocalFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.eclipse.jgit.transport.URIish;
+
+/**
+ * Opens a {@link RemoteUrl} as a {@link Transfer.Remote}: finds the store under the remote's root
+ * (a repository's .vmtree/, or a bare store), and for a push creates a bare store where there is
+ * nothing yet.
+ */
+public final class Connector {
+    private Connector() {}
+
+    /**
+     * @param name  the remote's name (remote-tracking refs are named after it), or null
+     * @param cache where index files of pack-file remotes are kept (.vmtree/remotes/NAME)
+     * @param create make an empty bare store when the remote holds none (push)
+     */
+    public static Transfer.Remote open(RemoteUrl url, String name, Path cache, boolean create, Duration lockTimeout,
+                                       Consumer<String> onWait) {
+        try {
+            return switch (url) {
+                case RemoteUrl.Local l -> local(l, name, create, lockTimeout, onWait);
+                case RemoteUrl.Ssh s -> throw ToolstackException.failed("SSH remotes are not supported yet: " + s.text());
+                case RemoteUrl.Http h -> throw ToolstackException.failed("HTTP remotes are not supported yet: " + h.text());
+            };
+        } catch (IOException e) {
+            throw ToolstackException.failed("cannot open remote " + url.text() + ": " + dev.vmtree.store.fs.IoErrors.reason(e));
+        }
+    }
+
+    private static Transfer.Remote local(RemoteUrl.Local l, String name, boolean create, Duration lockTimeout,
+                                         Consumer<String> onWait) throws IOException {
+        Path root = l.path();
+        LocalFiles files = new LocalFiles(root);
+        String store = Files.isDirectory(root) ? RemoteLayout.probe(files) : null;
+        if (store == null) {
+            if (!create) {
+                throw ToolstackException.failed(root + " is not a vmtree repository");
+            }
+            if (Files.exists(root) && !Files.isDirectory(root)) {
+                throw ToolstackException.failed(root + " is a file, not a directory");
+            }
+            Files.createDirectories(root);
+            RemoteLayout.createBare(files);
+            store = "";
+        }
+        Path dir = root.resolve(store);
+        Repository repo = Repository.openStore(dir);
+        return new Transfer.Remote(name, l.text(), new URIish().setPath(dir.resolve("meta.git").toString()),
+                new RepositoryChunks(repo, lockTimeout, onWait), null);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.vmtree.dom0.remote;
+
+import dev.vmtree.dom0.ToolstackException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+
+/**
+ * Where a remote is, as a user writes it (docs/remotes.md): a path or {@code file://} URL, an SSH
+ * location ({@code ssh://[user@]host[:port]/path}, or scp's {@code [user@]host:path}), or a static
+ * HTTP layout ({@code http://} or {@code https://}, read-only).
+ */
+public sealed interface RemoteUrl {
+    /** The text as the user wrote it, without credentials. */
+    String text();
+
+    /** A directory on this machine. */
+    record Local(Path path, String text) implements RemoteUrl {}
+
+    /** A directory reached over SSH: JGit's transport for meta.git, SFTP in the same session for chunks. */
+    record Ssh(String user, String host, int port, String path, String text) implements RemoteUrl {}
+
+    /** A static layout on a web server (written by {@code vmtree remote export}). */
+    record Http(URI base, String text) implements RemoteUrl {}
+
+    /** Parses a remote URL; {@code cwd} resolves a relative path. BAD_INPUT for anything else. */
+    static RemoteUrl parse(String s, Path cwd) {
+        if (s.isBlank() || s.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw ToolstackException.badInput("not a remote URL: '" + s.replaceAll("\\p{Cntrl}", "?") + "'");
+        }
+        if (s.startsWith("file://")) {
+            try {
+                return new Local(Path.of(new URI(s)), s);
+            } catch (URISyntaxException | IllegalArgumentException e) {
+                throw ToolstackException.badInput("not a file URL: " + s + " (file:///absolute/path)");
+            }
+        }
+        if (s.startsWith("http://") || s.startsWith("https://")) {
+            try {
+                URI u = new URI(s.endsWith("/") ? s : s + "/");
+                if (u.getHost() == null || u.getRawQuery() != null || u.getRawFragment() != null) {
+                    throw new URISyntaxException(s, "no host, or a query or fragment");
+                }
+                return new Http(u, s.replaceFirst("//[^/@]*@", "//"));
+            } catch (URISyntaxException e) {
+                throw ToolstackException.badInput("not an HTTP URL: " + s);
+            }
+        }
+        if (s.startsWith("ssh://")) {
+            try {
+                URI u = new URI(s);
+                if (u.getHost() == null || u.getPath() == null || u.getPath().isEmpty()) {
+                    throw new URISyntaxException(s, "no host or path");
+                }
+                return new Ssh(u.getUserInfo(), u.getHost(), u.getPort() < 0 ? 22 : u.getPort(), u.getPath(), s);
+            } catch (URISyntaxException e) {
+                throw ToolstackException.badInput("not an SSH URL: " + s + " (ssh://[user@]host[:port]/path)");
+            }
+        }
+        if (s.contains("://")) {
+            throw ToolstackException.badInput("unsupported remote URL scheme: " + s
+                    + " (a path, file://, ssh://, user@host:path, http:// or https://)");
+        }
+        int colon = s.indexOf(':');
+        int slash = s.indexOf('/');
+        if (colon > 0 && (slash < 0 || colon < slash)) {
+            // scp's form, as git takes it: [user@]host:path (a relative path is relative to the login directory)
+            String hostPart = s.substring(0, colon);
+            String path = s.substring(colon + 1);
+            int at = hostPart.lastIndexOf('@');
+            String user = at < 0 ? null : hostPart.substring(0, at);
+            String host = hostPart.substring(at + 1);
+            if (host.isEmpty() || path.isEmpty()) {
+                throw ToolstackException.badInput("not an SSH location: " + s + " ([user@]host:path)");
+            }
+            return new Ssh(user, host, 22, path, s);
+        }
+        return new Local(cwd.resolve(s).toAbsolutePath().normalize(), s);
+    }
+}

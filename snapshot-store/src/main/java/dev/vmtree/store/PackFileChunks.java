@@ -1,0 +1,298 @@
+package dev.vmtree.store;
+
+import dev.vmtree.store.fs.OwnerOnly;
+import dev.vmtree.store.pack.PackFormat;
+import dev.vmtree.store.pack.PackIndex;
+import dev.vmtree.store.remote.RemoteFiles;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The chunks of a remote layout (docs/format.md, "Remote layout") reached through
+ * {@link RemoteFiles}: its published packs, found by listing {@code chunks/} (or, where the
+ * transport cannot list, from the {@code chunks/packs} file), read by ranges; uploads as new packs,
+ * each pack before its index and both through a temporary name. Pack indexes are immutable, so
+ * each is fetched once and kept in {@code cache} (under {@code .vmtree/remotes/NAME/}): a fetch of a
+ * small update moves only the new indexes.
+ */
+public final class PackFileChunks implements ChunkRemote {
+    /** Adjacent records are read in one request when the gap between them is at most this. */
+    static final int GAP = 64 << 10;
+    /** One read request covers at most this much of a pack. */
+    static final int RANGE = 8 << 20;
+    /** An upload is published in packs of about this size, so an interrupted push keeps what went. */
+    static final long PIECE = 32L << 20;
+    static final int MAX_LISTING = 4 << 20;
+    private static final java.util.regex.Pattern PACK_NAME = java.util.regex.Pattern.compile("pack-[0-9a-f]{1,64}");
+
+    private final RemoteFiles files;
+    private final String chunksDir;
+    private final Path cache;
+    private final Map<String, PackIndex> packs = new LinkedHashMap<>();
+    private boolean loaded;
+
+    /**
+     * @param store the remote's store directory relative to its root ("" for a bare layout,
+     *              ".vmtree/" for a repository with a working directory)
+     */
+    public PackFileChunks(RemoteFiles files, String store, Path cache) {
+        this.files = files;
+        this.chunksDir = store + "chunks";
+        this.cache = cache;
+    }
+
+    /** Loads the index of every pack published on the remote, from the cache where it is there. */
+    void load() throws IOException {
+        List<String> names = files.list(chunksDir);
+        if (names == null) {
+            names = listing();
+        }
+        Files.createDirectories(cache);
+        for (String file : names) {
+            if (!file.endsWith(PackFormat.INDEX_SUFFIX) || !file.startsWith("pack-")) {
+                continue;
+            }
+            String name;
+            try {
+                name = RemoteFiles.checkName(file.substring(0, file.length() - PackFormat.INDEX_SUFFIX.length()));
+            } catch (IllegalArgumentException e) {
+                throw new TransferException(files.describe() + " lists " + e.getMessage().replace("not a usable file name: ", "a bad pack name "));
+            }
+            if (packs.containsKey(name)) {
+                continue;
+            }
+            Path cached = cache.resolve(file);
+            byte[] bytes;
+            if (Files.isRegularFile(cached)) {
+                bytes = Files.readAllBytes(cached);
+            } else {
+                try {
+                    bytes = files.readAll(chunksDir + "/" + file, (int) Bundle.MAX_INDEX);
+                } catch (NoSuchFileException e) {
+                    continue; // removed by gc there between the listing and the read
+                } catch (RemoteFiles.TooLargeException e) {
+                    throw new TransferException(files.describe() + ": " + e.getMessage());
+                }
+            }
+            PackIndex idx;
+            try {
+                idx = PackIndex.decode(bytes);
+            } catch (IllegalArgumentException e) {
+                throw new TransferException(files.describe() + ": " + chunksDir + "/" + file + " is not a pack index: "
+                        + e.getMessage());
+            }
+            if (!Files.isRegularFile(cached)) {
+                keep(cached, bytes);
+            }
+            packs.put(name, idx);
+        }
+        loaded = true;
+    }
+
+    private List<String> listing() throws IOException {
+        byte[] b;
+        try {
+            b = files.readAll(chunksDir + "/packs", MAX_LISTING);
+        } catch (NoSuchFileException e) {
+            throw new TransferException(files.describe() + " is not a vmtree remote: it has no " + chunksDir + "/packs");
+        } catch (RemoteFiles.TooLargeException e) {
+            throw new TransferException(files.describe() + ": " + e.getMessage());
+        }
+        List<String> out = new ArrayList<>();
+        for (String line : new String(b, StandardCharsets.UTF_8).split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            String name = line.strip();
+            if (!PACK_NAME.matcher(name).matches()) {
+                throw new TransferException(files.describe() + ": " + chunksDir + "/packs lists a bad pack name '"
+                        + name.replaceAll("\\p{Cntrl}", "?") + "'");
+            }
+            out.add(name + PackFormat.INDEX_SUFFIX);
+        }
+        return out;
+    }
+
+    private void keep(Path cached, byte[] bytes) throws IOException {
+        Path tmp = cached.resolveSibling(cached.getFileName() + ".tmp");
+        Files.write(tmp, bytes);
+        OwnerOnly.restrict(tmp);
+        Files.move(tmp, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private void ensureLoaded() throws IOException {
+        if (!loaded) {
+            load();
+        }
+    }
+
+    /** The names of the packs the remote publishes, as of the last load. */
+    public List<String> packNames() throws IOException {
+        ensureLoaded();
+        return List.copyOf(packs.keySet());
+    }
+
+    @Override
+    public boolean has(ChunkId id) throws IOException {
+        ensureLoaded();
+        for (PackIndex idx : packs.values()) {
+            if (idx.find(id) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private record Where(String pack, PackIndex idx, int entry) {
+        long offset() {
+            return idx.offset(entry);
+        }
+
+        long end() {
+            return idx.offset(entry) + idx.recordLength(entry);
+        }
+    }
+
+    @Override
+    public void read(Collection<ChunkId> ids, RecordConsumer out) throws IOException {
+        ensureLoaded();
+        List<Where> wanted = new ArrayList<>(ids.size());
+        for (ChunkId id : ids) {
+            Where w = null;
+            for (var p : packs.entrySet()) {
+                int i = p.getValue().find(id);
+                if (i >= 0) {
+                    w = new Where(p.getKey(), p.getValue(), i);
+                    break;
+                }
+            }
+            if (w == null) {
+                throw new TransferException(files.describe() + " lacks chunk " + id.hex() + ", which its snapshots need");
+            }
+            wanted.add(w);
+        }
+        wanted.sort(Comparator.comparing(Where::pack).thenComparingLong(Where::offset));
+        int i = 0;
+        while (i < wanted.size()) {
+            Where first = wanted.get(i);
+            int j = i + 1;
+            long end = first.end();
+            while (j < wanted.size() && wanted.get(j).pack().equals(first.pack())
+                    && wanted.get(j).offset() >= end && wanted.get(j).offset() - end <= GAP
+                    && wanted.get(j).end() - first.offset() <= RANGE) {
+                end = wanted.get(j).end();
+                j++;
+            }
+            long start = first.offset();
+            byte[] buf;
+            try (InputStream in = files.read(chunksDir + "/" + first.pack() + PackFormat.PACK_SUFFIX, start, end - start)) {
+                buf = in.readNBytes((int) (end - start));
+            }
+            if (buf.length != end - start) {
+                throw new IOException(files.describe() + ": " + first.pack() + PackFormat.PACK_SUFFIX + " ended early");
+            }
+            for (int k = i; k < j; k++) {
+                Where w = wanted.get(k);
+                out.accept(w.idx().id(w.entry()), buf, (int) (w.offset() - start), w.idx().recordLength(w.entry()));
+            }
+            i = j;
+        }
+    }
+
+    @Override
+    public Upload upload() throws IOException {
+        if (!files.writable()) {
+            throw new TransferException(files.describe() + " is read-only (a static layout): push to a path or SSH remote");
+        }
+        ensureLoaded();
+        files.mkdirs(chunksDir);
+        Files.createDirectories(cache);
+        return new Upload() {
+            private Path spool;
+            private OutputStream out;
+            private final List<PackIndex.Entry> entries = new ArrayList<>();
+            private long pos;
+
+            @Override
+            public void put(ChunkId id, byte[] record, int rawLength) throws IOException {
+                if (out == null) {
+                    spool = Files.createTempFile(cache, "upload-", ".pack.tmp");
+                    out = new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16);
+                    out.write(PackFormat.packHeader());
+                    pos = PackFormat.PACK_HEADER;
+                }
+                out.write(record);
+                entries.add(new PackIndex.Entry(id, pos, record.length, rawLength));
+                pos += record.length;
+                if (pos >= PIECE) {
+                    publish();
+                }
+            }
+
+            @Override
+            public void publish() throws IOException {
+                if (out == null) {
+                    return;
+                }
+                out.close();
+                out = null;
+                byte[] idx = PackIndex.encode(entries.toArray(PackIndex.Entry[]::new), pos);
+                String name = "pack-" + HexFormat.of().formatHex(sha256(idx), 0, 16);
+                String pack = chunksDir + "/" + name + PackFormat.PACK_SUFFIX;
+                String index = chunksDir + "/" + name + PackFormat.INDEX_SUFFIX;
+                try (OutputStream o = files.create(pack + ".tmp")) {
+                    Files.copy(spool, o);
+                }
+                files.rename(pack + ".tmp", pack);
+                try (OutputStream o = files.create(index + ".tmp")) {
+                    o.write(idx);
+                }
+                files.rename(index + ".tmp", index);  // published
+                keep(cache.resolve(name + PackFormat.INDEX_SUFFIX), idx);
+                packs.put(name, PackIndex.decode(idx));
+                Files.deleteIfExists(spool);
+                entries.clear();
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (out != null) {
+                    out.close();
+                    out = null;
+                }
+                if (spool != null) {
+                    Files.deleteIfExists(spool);
+                }
+            }
+        };
+    }
+
+    private static byte[] sha256(byte[] b) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        files.close();
+    }
+}
