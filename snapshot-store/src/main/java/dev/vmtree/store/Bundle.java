@@ -531,7 +531,7 @@ public final class Bundle {
         }
         // exactly a regular file: Commons Compress calls links and devices files too, and fills a sparse
         // entry's holes with zeros it never read (bytes the budget would not count)
-        if (e.getLinkFlag() != TarConstants.LF_NORMAL && e.getLinkFlag() != TarConstants.LF_OLDNORM || e.isSparse()) {
+        if ((e.getLinkFlag() != TarConstants.LF_NORMAL && e.getLinkFlag() != TarConstants.LF_OLDNORM) || e.isSparse()) {
             throw bad(file, "entry " + name + " is not a regular file");
         }
         if (size >= 0 && e.getSize() != size) {

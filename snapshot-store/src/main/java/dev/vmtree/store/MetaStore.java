@@ -33,6 +33,7 @@ import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.util.SystemReader;
 
 /**
  * Snapshot metadata in the bare Git repository {@code .vmtree/meta.git}: one commit per snapshot,
@@ -42,7 +43,6 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  */
 final class MetaStore implements AutoCloseable {
     static final long MAX_FILE = 64L << 20;
-    private static final PersonIdent VMTREE = new PersonIdent("vmtree", "vmtree@localhost");
 
     private final Path gitDir;
     private final org.eclipse.jgit.lib.Repository git;
@@ -128,10 +128,13 @@ final class MetaStore implements AutoCloseable {
             CommitBuilder cb = new CommitBuilder();
             cb.setTreeId(dc.writeTree(ins));
             cb.setParentIds(parents.stream().map(p -> ObjectId.fromString(p.hex())).toList());
-            Instant now = Instant.now();
-            PersonIdent who = new PersonIdent(VMTREE, now);
+            // the time and zone come from JGit's SystemReader, as in JGit's own commits, so a test can fix them
+            SystemReader clock = SystemReader.getInstance();
+            Instant now = clock.now();
+            java.time.ZoneOffset zone = clock.getTimeZoneAt(now);
+            PersonIdent who = new PersonIdent("vmtree", "vmtree@localhost", now, zone);
             cb.setAuthor(authorName == null || authorName.isBlank() ? who
-                    : new PersonIdent(new PersonIdent(authorName, authorEmail == null ? "" : authorEmail), now));
+                    : new PersonIdent(authorName, authorEmail == null ? "" : authorEmail, now, zone));
             cb.setCommitter(who);
             cb.setMessage(message.endsWith("\n") ? message : message + "\n");
             ObjectId id = ins.insert(cb);
@@ -448,7 +451,7 @@ final class MetaStore implements AutoCloseable {
             org.eclipse.jgit.lib.TagBuilder tb = new org.eclipse.jgit.lib.TagBuilder();
             tb.setObjectId(ObjectId.fromString(target.hex()), Constants.OBJ_COMMIT);
             tb.setTag(tagName);
-            tb.setTagger(new PersonIdent(taggerName, taggerEmail, Instant.now(), java.time.ZoneOffset.UTC));
+            tb.setTagger(new PersonIdent(taggerName, taggerEmail, SystemReader.getInstance().now(), java.time.ZoneOffset.UTC));
             tb.setMessage(message.endsWith("\n") ? message : message + "\n");
             if (signer != null) {
                 byte[] sig = signer.sign(tb.build());

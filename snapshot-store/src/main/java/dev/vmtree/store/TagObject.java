@@ -59,20 +59,18 @@ public record TagObject(String id, String name, SnapshotId target, String tagger
         if (raw.length > MAX_BYTES) {
             throw new DamagedObjectException(what + " is " + raw.length + " bytes, more than a tag may be");
         }
+        RevTag t;
         try {
             new ObjectChecker().checkTag(raw);
+            t = RevTag.parse(raw);
         } catch (CorruptObjectException e) {
             throw new DamagedObjectException(what + " is malformed: " + e.getMessage(), e);
         } catch (IndexOutOfBoundsException e) {
             // JGit's checker reads past the end of some truncated objects ("object <id>" and nothing
-            // more; found by TagObjectFuzzTest): malformed input as well, not a fault of ours
+            // more), and passes others its parser then reads past ("tag " without its newline), both
+            // found by TagObjectFuzzTest: malformed input, not a fault of ours. Only these two JGit
+            // calls are inside this try; anything thrown by our own code below is not caught.
             throw new DamagedObjectException(what + " is malformed: it ends inside a header line", e);
-        }
-        RevTag t;
-        try {
-            t = RevTag.parse(raw);
-        } catch (CorruptObjectException e) {
-            throw new DamagedObjectException(what + " is malformed: " + e.getMessage(), e);
         }
         if (t.getObject().getType() != Constants.OBJ_COMMIT) {
             throw new DamagedObjectException(what + " names a " + Constants.typeString(t.getObject().getType())

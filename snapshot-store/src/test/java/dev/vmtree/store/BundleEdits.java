@@ -247,7 +247,7 @@ final class BundleEdits {
         }
         StringBuilder sb = new StringBuilder();
         for (String line : new String(parts.get(header).data(), StandardCharsets.ISO_8859_1).split("\n", -1)) {
-            String[] f = line.split(" ");
+            String[] f = line.split(" ", -1);           // never empty, even for a line of spaces
             if (f[0].equals("crc32c") && (flags & KEEP_HEADER_CRC) == 0 || line.isEmpty()) {
                 continue;
             }

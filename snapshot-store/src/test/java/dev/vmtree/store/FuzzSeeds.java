@@ -17,6 +17,7 @@ import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.lib.TagBuilder;
+import org.eclipse.jgit.util.SystemReader;
 
 /**
  * Makes the committed seed corpora of the store's fuzz tests (Jazzer's layout: {@code
@@ -24,7 +25,8 @@ import org.eclipse.jgit.lib.TagBuilder;
  * case the bundle tests cover, each named for what it is, with the outcome it must have
  * ({@link Seed#expect}: "ok", "imported", "checked", "refused", or a piece of the error message).
  * {@code FuzzSeedsTest} checks that the committed seeds are these and end so; regenerate them with
- * {@code -Dvmtree.writeSeeds=true} (new snapshot ids, as commits carry their time; the same cases).
+ * {@code -Dvmtree.writeSeeds=true}: the commits and tags carry a fixed time ({@link #TIME}), so the
+ * same code writes the same bytes and only a changed case shows in a diff.
  */
 final class FuzzSeeds {
     private FuzzSeeds() {}
@@ -53,7 +55,40 @@ final class FuzzSeeds {
         return p;
     }
 
+    /** The time every seed's commits and tags carry, so generating twice gives the same bytes. */
+    static final java.time.Instant TIME = java.time.Instant.parse("2026-01-01T00:00:00Z");
+
     static List<Seed> generate(Path scratch) throws IOException {
+        SystemReader before = SystemReader.getInstance();
+        SystemReader.setInstance(new SystemReader.Delegate(before) {
+            @Override
+            public java.time.Instant now() {
+                return TIME;
+            }
+
+            @Override
+            public long getCurrentTime() {
+                return TIME.toEpochMilli();
+            }
+
+            @Override
+            public java.time.ZoneOffset getTimeZoneAt(java.time.Instant when) {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public int getTimezone(long when) {
+                return 0;
+            }
+        });
+        try {
+            return generateAtFixedTime(scratch);
+        } finally {
+            SystemReader.setInstance(before);
+        }
+    }
+
+    private static List<Seed> generateAtFixedTime(Path scratch) throws IOException {
         Path src = scratch.resolve("source");
         SnapshotId a;
         SnapshotId b;
@@ -473,6 +508,9 @@ final class FuzzSeeds {
         // found by fuzzing: JGit's ObjectChecker read past the end (ArrayIndexOutOfBoundsException)
         out.add(new Seed(TAG, "ends-after-the-object-id", ("object " + target.hex()).getBytes(StandardCharsets.US_ASCII),
                 "ends inside a header line"));
+        // found by fuzzing: JGit's ObjectChecker passed this, and RevTag.parse then read past the end
+        out.add(new Seed(TAG, "ends-inside-the-tag-line", ("object " + target.hex() + "\ntype blob\ntag ")
+                .getBytes(StandardCharsets.US_ASCII), "ends inside a header line"));
         out.add(new Seed(TAG, "only-the-armor", ("-----BEGIN SSH SIGNATURE-----\n-----END SSH SIGNATURE-----\n")
                 .getBytes(StandardCharsets.US_ASCII), "malformed"));
     }
@@ -495,7 +533,7 @@ final class FuzzSeeds {
             throws IOException {
         Path f = Files.createTempFile(scratch, "seed-", ".bundle");
         Bundle.create(repo, f, refs, bases);
-        return Files.readAllBytes(f);
+        return TarBytes.zeroTimes(Files.readAllBytes(f));   // entries carry the time they were written
     }
 
     private static Map<String, SnapshotId> ordered(String k1, SnapshotId v1, String k2, SnapshotId v2) {

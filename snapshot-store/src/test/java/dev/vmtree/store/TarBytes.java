@@ -66,6 +66,38 @@ final class TarBytes {
         return out;
     }
 
+    /**
+     * {@code tar} as {@link Bundle#create} writes it (ustar headers, each entry after a PAX header with
+     * its {@code mtime}) with every modification time set to 0, digits replaced in place so no length
+     * changes, and the header checksums redone: the same bundle, byte for byte, each time it is made.
+     */
+    static byte[] zeroTimes(byte[] tar) {
+        byte[] t = tar.clone();
+        byte[] mtime = "mtime=".getBytes(StandardCharsets.US_ASCII);
+        for (int at = 0; at + BLOCK <= t.length && t[at] != 0; ) {
+            long size = Long.parseLong(new String(t, at + 124, 11, StandardCharsets.US_ASCII).trim(), 8);
+            if (t[at + 156] == PAX) {
+                byte[] records = java.util.Arrays.copyOfRange(t, at + BLOCK, at + BLOCK + (int) size);
+                int m = GitPackBounds.indexOf(records, mtime);
+                for (int i = m < 0 ? records.length : m + mtime.length; i < records.length && records[i] != '\n'; i++) {
+                    if (records[i] != '.') {
+                        t[at + BLOCK + i] = '0';
+                    }
+                }
+            }
+            octal(t, at + 136, 12, 0);
+            java.util.Arrays.fill(t, at + 148, at + 156, (byte) ' ');
+            long sum = 0;
+            for (int i = 0; i < BLOCK; i++) {
+                sum += t[at + i] & 0xff;
+            }
+            octal(t, at + 148, 7, sum);
+            t[at + 155] = ' ';
+            at += BLOCK + (int) ((size + BLOCK - 1) / BLOCK * BLOCK);
+        }
+        return t;
+    }
+
     static byte[] write(List<Entry> entries) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Entry e : entries) {
