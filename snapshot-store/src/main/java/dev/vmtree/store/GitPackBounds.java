@@ -44,8 +44,13 @@ final class GitPackBounds {
                 int type = (c >> 4) & 7;
                 long size = c & 15;
                 for (int shift = 4; (c & 0x80) != 0; shift += 7) {
-                    if (pos >= meta.length || shift > 56) {
+                    if (pos >= meta.length) {
                         return null;
+                    }
+                    if (shift > 53) {
+                        // JGit shifts on past 64 bits and may read a negative size, which it then
+                        // allocates as an int (found by BundleFuzzTest): no real size is this long
+                        return "its Git pack declares an object size longer than 64 bits";
                     }
                     c = meta[pos++] & 0xff;
                     size |= (long) (c & 0x7f) << shift;
@@ -83,9 +88,12 @@ final class GitPackBounds {
                     }
                     boolean delta = type == OBJ_OFS_DELTA || type == OBJ_REF_DELTA;
                     for (int k = 0; delta && headAt < 2 && k < n; k++) {
+                        if (shift > 56) {
+                            return "its Git pack holds a delta whose sizes are longer than 64 bits";
+                        }
                         head[headAt] |= (long) (out[k] & 0x7f) << shift;
                         shift += 7;
-                        if ((out[k] & 0x80) == 0 || shift > 56) {
+                        if ((out[k] & 0x80) == 0) {
                             headAt++;
                             shift = 0;
                         }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -304,6 +305,16 @@ final class FuzzSeeds {
         p = new ArrayList<>(parts);
         p.set(1, p.get(1).withData(deltaBomb));
         out.add(new Seed(RAW, "git-delta-declares-2e9-bytes", TarBytes.write(header(p)), "bytes, more than"));
+        // found by fuzzing: a commit whose size takes ten bytes, 0x8000000070000000, negative as a long;
+        // JGit allocates a commit (not a blob) whole, at the size's low 32 bits (1.8 GB)
+        ByteArrayOutputStream overlong = new ByteArrayOutputStream();
+        overlong.writeBytes(new byte[] {(byte) 0x90, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0xb8, (byte) 0x80,
+            (byte) 0x80, (byte) 0x80, (byte) 0x80, 0x08});
+        overlong.writeBytes(java.util.Arrays.copyOfRange(blob, 1, blob.length));
+        p = new ArrayList<>(parts);
+        p.set(1, p.get(1).withData(gitBundle(gitHead.substring(0, gitHead.indexOf("\n\n") + 2),
+                List.of(overlong.toByteArray()))));
+        out.add(new Seed(RAW, "git-object-size-past-64-bits", TarBytes.write(header(p)), "longer than 64 bits"));
 
         byte[] forged = parts.get(0).data().clone();
         forged[forged.length - 3] ^= 1;
@@ -509,6 +520,9 @@ final class FuzzSeeds {
         out.add(new Seed(TAG, "ends-after-the-object-id", ("object " + target.hex()).getBytes(StandardCharsets.US_ASCII),
                 "ends inside a header line"));
         // found by fuzzing: JGit's ObjectChecker passed this, and RevTag.parse then read past the end
+        // found by fuzzing: a tagger time of 52 digits, which JGit's parser turns into an Instant
+        out.add(new Seed(TAG, "tagger-time-out-of-range", ("object " + target.hex() + "\ntype commit\ntag \ntagger <l> "
+                + "8".repeat(51) + "3 +\n").getBytes(StandardCharsets.US_ASCII), "time is out of range"));
         out.add(new Seed(TAG, "ends-inside-the-tag-line", ("object " + target.hex() + "\ntype blob\ntag ")
                 .getBytes(StandardCharsets.US_ASCII), "ends inside a header line"));
         out.add(new Seed(TAG, "only-the-armor", ("-----BEGIN SSH SIGNATURE-----\n-----END SSH SIGNATURE-----\n")
