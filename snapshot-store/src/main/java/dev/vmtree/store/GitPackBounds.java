@@ -9,14 +9,21 @@ import java.util.zip.Inflater;
  * pack declares before it checks it: an array of the header's object count (2^31 from 4 bytes: an
  * OutOfMemoryError, found by BundleFuzzTest), and each delta's result at the size the delta states.
  * This walk reads those numbers without keeping anything: the count must fit the bytes (each object
- * takes at least 8: a type-and-size byte and a zlib stream of 7 or more), and no object, whole or as a
- * delta's result, may be larger than a snapshot file may be ({@link MetaStore#MAX_FILE}). Whatever else
+ * takes at least 8: a type-and-size byte and a zlib stream of 7 or more), no object, whole or as a
+ * delta's result, may be larger than a snapshot file may be ({@link MetaStore#MAX_FILE}), no commit, tree
+ * or tag larger than {@link #MAX_METADATA}, and no size longer than 64 bits. Whatever else
  * is wrong with the pack (bad zlib data, truncation, wrong hashes) is left to JGit to report.
  */
 final class GitPackBounds {
     private GitPackBounds() {}
 
+    private static final int OBJ_COMMIT = 1;
+    private static final int OBJ_TREE = 2;
+    private static final int OBJ_BLOB = 3;
+    private static final int OBJ_TAG = 4;
     private static final int OBJ_OFS_DELTA = 6;
+    /** Largest commit, tree or tag: a snapshot's message and file list, or a tag's ({@link TagObject#MAX_BYTES}). */
+    static final int MAX_METADATA = TagObject.MAX_BYTES;
     private static final int OBJ_REF_DELTA = 7;
 
     /** Why the Git bundle {@code meta} may not be given to JGit, or null. */
@@ -65,6 +72,11 @@ final class GitPackBounds {
                 if (size > maxObject) {
                     return "its Git pack holds an object of " + size + " bytes, more than a snapshot file may be ("
                             + maxObject + ")";
+                }
+                if (type >= OBJ_COMMIT && type <= OBJ_TAG && type != OBJ_BLOB && size > MAX_METADATA) {
+                    // JGit streams a blob but inflates a commit, tree or tag whole
+                    return "its Git pack holds a " + (type == OBJ_COMMIT ? "commit" : type == OBJ_TREE ? "tree" : "tag")
+                            + " of " + size + " bytes, more than one may be (" + MAX_METADATA + ")";
                 }
                 if (pos >= meta.length) {
                     return null;

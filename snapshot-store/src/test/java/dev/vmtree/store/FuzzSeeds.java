@@ -305,6 +305,11 @@ final class FuzzSeeds {
         p = new ArrayList<>(parts);
         p.set(1, p.get(1).withData(deltaBomb));
         out.add(new Seed(RAW, "git-delta-declares-2e9-bytes", TarBytes.write(header(p)), "bytes, more than"));
+        // a commit declaring 2 MiB: JGit inflates a commit whole, into an array of the declared size
+        p = new ArrayList<>(parts);
+        p.set(1, p.get(1).withData(gitBundle(gitHead.substring(0, gitHead.indexOf("\n\n") + 2),
+                List.of(gitObject(1, 2 << 20, new byte[0], "tree".getBytes(StandardCharsets.US_ASCII))))));
+        out.add(new Seed(RAW, "git-commit-declares-2-mib", TarBytes.write(header(p)), "commit of 2097152 bytes"));
         // found by fuzzing: a commit whose size takes ten bytes, 0x8000000070000000, negative as a long;
         // JGit allocates a commit (not a blob) whole, at the size's low 32 bits (1.8 GB)
         ByteArrayOutputStream overlong = new ByteArrayOutputStream();
@@ -342,8 +347,12 @@ final class FuzzSeeds {
 
     /** A Git pack object: its type-and-size header, {@code between} (a delta's base offset), the zlib data. */
     private static byte[] gitObject(int type, byte[] between, byte[] data) {
+        return gitObject(type, data.length, between, data);
+    }
+
+    /** As above, declaring {@code size} whatever the data holds. */
+    private static byte[] gitObject(int type, long size, byte[] between, byte[] data) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        long size = data.length;
         int c = (type << 4) | (int) (size & 15);
         size >>>= 4;
         while (size != 0) {
