@@ -86,15 +86,16 @@ public record TagObject(String id, String name, SnapshotId target, String tagger
             }
             payload = Arrays.copyOf(raw, start);
         }
-        PersonIdent who;
+        String tagger;
         try {
-            who = t.getTaggerIdent();
-        } catch (java.time.DateTimeException e) {
-            // ObjectChecker takes any digits as the time; JGit's parser then makes an Instant of them
-            // (found by TagObjectFuzzTest)
+            PersonIdent who = t.getTaggerIdent();
+            tagger = who == null ? "" : who.toExternalString();
+        } catch (java.time.DateTimeException | ArithmeticException e) {
+            // ObjectChecker takes any digits as the time; JGit then makes an Instant of them, and its
+            // text of the milliseconds (both found by TagObjectFuzzTest)
             throw new DamagedObjectException(what + " is malformed: its tagger's time is out of range", e);
         }
         return new TagObject(id, t.getTagName(), new SnapshotId(t.getObject().name()),
-                who == null ? "" : who.toExternalString(), t.getFullMessage(), payload, sig);
+                tagger, t.getFullMessage(), payload, sig);
     }
 }

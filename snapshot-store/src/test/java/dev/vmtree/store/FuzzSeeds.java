@@ -532,6 +532,10 @@ final class FuzzSeeds {
         // found by fuzzing: a tagger time of 52 digits, which JGit's parser turns into an Instant
         out.add(new Seed(TAG, "tagger-time-out-of-range", ("object " + target.hex() + "\ntype commit\ntag \ntagger <l> "
                 + "8".repeat(51) + "3 +\n").getBytes(StandardCharsets.US_ASCII), "time is out of range"));
+        // found by fuzzing: a time an Instant holds but whose milliseconds overflow a long
+        out.add(new Seed(TAG, "tagger-time-past-long-milliseconds", ("object " + target.hex()
+                + "\ntype commit\ntag \ntagger <l> 22222222222222220 +\n").getBytes(StandardCharsets.US_ASCII),
+                "time is out of range"));
         out.add(new Seed(TAG, "ends-inside-the-tag-line", ("object " + target.hex() + "\ntype blob\ntag ")
                 .getBytes(StandardCharsets.US_ASCII), "ends inside a header line"));
         out.add(new Seed(TAG, "only-the-armor", ("-----BEGIN SSH SIGNATURE-----\n-----END SSH SIGNATURE-----\n")
