@@ -1,6 +1,7 @@
 package dev.vmtree.dom0.remote;
 
 import dev.vmtree.dom0.ToolstackException;
+import dev.vmtree.store.PackFileChunks;
 import dev.vmtree.store.RemoteLayout;
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.RepositoryChunks;
@@ -28,14 +29,57 @@ public final class Connector {
      */
     public static Transfer.Remote open(RemoteUrl url, String name, Path cache, boolean create, Duration lockTimeout,
                                        Consumer<String> onWait) {
+        return open(url, name, cache, create, lockTimeout, onWait, SshConnection.Settings.fromEnvironment());
+    }
+
+    /** As {@link #open(RemoteUrl, String, Path, boolean, Duration, Consumer)}, with this SSH setup for an SSH remote. */
+    public static Transfer.Remote open(RemoteUrl url, String name, Path cache, boolean create, Duration lockTimeout,
+                                       Consumer<String> onWait, SshConnection.Settings ssh) {
         try {
             return switch (url) {
                 case RemoteUrl.Local l -> local(l, name, create, lockTimeout, onWait);
-                case RemoteUrl.Ssh s -> throw ToolstackException.failed("SSH remotes are not supported yet: " + s.text());
+                case RemoteUrl.Ssh s -> ssh(s, name, cache, create, ssh);
                 case RemoteUrl.Http h -> throw ToolstackException.failed("HTTP remotes are not supported yet: " + h.text());
             };
         } catch (IOException e) {
             throw ToolstackException.failed("cannot open remote " + url.text() + ": " + dev.vmtree.store.fs.IoErrors.reason(e));
+        }
+    }
+
+    /**
+     * An SSH remote: one session for both JGit's transport (meta.git) and SFTP (the pack files). The
+     * chunk remote owns the session: closing it ends both.
+     */
+    private static Transfer.Remote ssh(RemoteUrl.Ssh s, String name, Path cache, boolean create,
+                                       SshConnection.Settings settings) throws IOException {
+        SshConnection c = SshConnection.open(s, settings);
+        SftpFiles files = null;
+        try {
+            files = new SftpFiles(c, s.path(), s.text());
+            String store = files.isDirectory("") ? RemoteLayout.probe(files) : null;
+            if (store == null) {
+                if (!create) {
+                    throw ToolstackException.failed(s.text() + " is not a vmtree repository");
+                }
+                if (files.exists("")) {
+                    if (!files.isDirectory("")) {
+                        throw ToolstackException.failed(s.text() + " is a file, not a directory");
+                    }
+                } else {
+                    files.mkdirs("");
+                }
+                RemoteLayout.createBare(files);
+                store = "";
+            }
+            URIish meta = c.gitUri(s, files.at(store + "meta.git"));
+            return new Transfer.Remote(name, s.text(), meta, new PackFileChunks(files, store, cache), c::configure);
+        } catch (IOException | RuntimeException e) {
+            if (files != null) {
+                files.close();
+            } else {
+                c.close();
+            }
+            throw e;
         }
     }
 
