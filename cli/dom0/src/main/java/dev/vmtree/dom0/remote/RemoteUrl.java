@@ -73,7 +73,7 @@ public sealed interface RemoteUrl {
             String hostPart = s.substring(0, colon);
             String path = s.substring(colon + 1);
             int at = hostPart.lastIndexOf('@');
-            String user = at < 0 ? null : hostPart.substring(0, at);
+            String user = at <= 0 ? null : hostPart.substring(0, at);
             String host = hostPart.substring(at + 1);
             if (host.isEmpty() || path.isEmpty()) {
                 throw ToolstackException.badInput("not an SSH location: " + s + " ([user@]host:path)");

@@ -4,6 +4,7 @@ import dev.vmtree.store.remote.RemoteFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
@@ -149,7 +150,7 @@ public final class SftpFiles implements RemoteFiles {
         try (CloseableHandle h = open(path, EnumSet.of(OpenMode.Read))) {
             long size = sftp.stat(h).getSize();
             if (size > max) {
-                throw new IOException(describe + "/" + path + " is " + size + " bytes, more than the " + max + " it may be");
+                throw new TooLargeException(describe + "/" + path + " is " + size + " bytes, more than the " + max + " it may be");
             }
             byte[] b = new byte[(int) size];
             int n = readAt(h, 0, b, 0, b.length);
@@ -227,10 +228,14 @@ public final class SftpFiles implements RemoteFiles {
     public List<String> list(String dir) throws IOException {
         List<String> out = new ArrayList<>();
         try {
-            for (SftpClient.DirEntry e : sftp.readDir(at(dir))) {
-                if (!e.getFilename().equals(".") && !e.getFilename().equals("..")) {
-                    out.add(e.getFilename());
+            try {
+                for (SftpClient.DirEntry e : sftp.readDir(at(dir))) {
+                    if (!e.getFilename().equals(".") && !e.getFilename().equals("..")) {
+                        out.add(e.getFilename());
+                    }
                 }
+            } catch (UncheckedIOException e) {
+                throw e.getCause();  // sshd's listing reads lazily, failing as it iterates
             }
         } catch (IOException e) {
             if (missing(e)) {

@@ -6,6 +6,8 @@ import java.io.OutputStream;
 import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.nio.file.attribute.PosixFilePermission;
@@ -103,8 +105,8 @@ public final class SshConnection implements AutoCloseable {
         client.setServerKeyVerifier(hostKeys);
         client.setHostConfigEntryResolver(new ConfigFileHostEntryResolver(sshDir.resolve("config")));
         client.setFilePasswordProvider(NO_PASSPHRASE);
-        List<String> unprotected = new ArrayList<>();
-        client.setKeyIdentityProvider(keyFiles(sshDir, unprotected));
+        Set<String> skipped = java.util.Collections.synchronizedSet(new java.util.LinkedHashSet<>());
+        client.setKeyIdentityProvider(keyFiles(sshDir, skipped));
         client.setUserAuthFactories(List.of(UserAuthPublicKeyFactory.INSTANCE));
         SshAgentSocket.configure(client, settings.agent());
         client.start();
@@ -129,8 +131,7 @@ public final class SshConnection implements AutoCloseable {
             } catch (IOException e) {
                 throw new IOException(where + " accepted none of the keys in " + sshDir
                         + " or the SSH agent (" + rootMessage(e) + ")"
-                        + (unprotected.isEmpty() ? "" : "; skipped, being readable by others: "
-                        + String.join(", ", unprotected)), e);
+                        + (skipped.isEmpty() ? "" : "; skipped " + String.join(", ", skipped)), e);
             }
             return new SshConnection(client, session, where);
         } catch (IOException | RuntimeException e) {
@@ -149,10 +150,11 @@ public final class SshConnection implements AutoCloseable {
     }
 
     /**
-     * The default key files of {@code sshDir} (id_rsa, id_ecdsa, id_ed25519, ...), skipping, as
-     * OpenSSH does, one that others may read; their names go to {@code unprotected}.
+     * The default key files of {@code sshDir} (id_rsa, id_ecdsa, id_ed25519, ...) that can be used
+     * without a prompt: skipping, as OpenSSH does, one that others may read, and one that is
+     * encrypted (the agent serves those); why each was skipped goes to {@code skipped}.
      */
-    private static KeyIdentityProvider keyFiles(Path sshDir, List<String> unprotected) {
+    private static KeyIdentityProvider keyFiles(Path sshDir, Set<String> skipped) {
         List<PathResource> keys = new ArrayList<>();
         for (Path p : BuiltinClientIdentitiesWatcher.getDefaultBuiltinIdentitiesPaths(sshDir)) {
             if (!Files.isRegularFile(p)) {
@@ -163,7 +165,7 @@ public final class SshConnection implements AutoCloseable {
                 perms.removeAll(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
                         PosixFilePermission.OWNER_EXECUTE));
                 if (!perms.isEmpty()) {
-                    unprotected.add(p.toString());
+                    skipped.add(p + " (readable by others)");
                     continue;
                 }
             } catch (IOException | UnsupportedOperationException e) {
@@ -171,7 +173,22 @@ public final class SshConnection implements AutoCloseable {
             }
             keys.add(new PathResource(p));
         }
-        return ClientIdentityLoader.asKeyIdentityProvider(ClientIdentityLoader.DEFAULT, keys, NO_PASSPHRASE, true);
+        return session -> {
+            List<KeyPair> out = new ArrayList<>();
+            for (PathResource r : keys) {
+                try {
+                    Iterable<KeyPair> loaded = ClientIdentityLoader.DEFAULT.loadClientIdentities(session, r, NO_PASSPHRASE);
+                    if (loaded != null) {
+                        loaded.forEach(out::add);
+                    }
+                } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                    String why = rootMessage(e);
+                    skipped.add(r.getPath() + (why.contains("encrypted") ? " (encrypted: add it to the SSH agent)"
+                            : " (" + why + ")"));
+                }
+            }
+            return out;
+        };
     }
 
     private static String rootMessage(Throwable e) {

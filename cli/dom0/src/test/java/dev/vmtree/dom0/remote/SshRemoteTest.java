@@ -12,16 +12,33 @@ import dev.vmtree.store.SnapshotId;
 import dev.vmtree.store.Transfer;
 import dev.vmtree.store.TransferException;
 import dev.vmtree.store.WriteTransaction;
+import dev.vmtree.store.remote.RemoteFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.apache.sshd.agent.common.AbstractAgentClient;
+import org.apache.sshd.agent.local.AgentImpl;
 import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyEncryptionContext;
+import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
+import org.apache.sshd.common.util.buffer.Buffer;
+import org.apache.sshd.common.util.buffer.ByteArrayBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -164,13 +181,16 @@ class SshRemoteTest {
     }
 
     @Test
-    void scpFormThroughAHostAliasInTheSshConfigReachesAPathRelativeToTheLoginDirectory() throws Exception {
+    void scpFormThroughAHostAliasAndIdentityFileOfTheSshConfigReachesAPathRelativeToTheLoginDirectory() throws Exception {
+        Path key = ssh.directory().resolve("golden_key");
+        Files.move(ssh.directory().resolve("id_ed25519"), key);
         Files.writeString(ssh.directory().resolve("config"), """
                 Host golden-host
                   HostName 127.0.0.1
                   Port %d
                   User %s
-                """.formatted(server.port(), TestSshServer.USER));
+                  IdentityFile %s
+                """.formatted(server.port(), TestSshServer.USER, key));
         Files.writeString(ssh.directory().resolve("known_hosts"), server.knownHostsLine(server.hostKey));
         byte[][] pages = pages(90, 11);
         try (Repository a = Repository.init(dir.resolve("a")); Repository c = Repository.init(dir.resolve("c"))) {
@@ -248,5 +268,119 @@ class SshRemoteTest {
             }
             assertThat(c.fsck().ok()).isTrue();
         }
+    }
+
+    @Test
+    void theSshAgentsKeysAuthenticateWhenNoKeyFileDoes() throws Exception {
+        Files.delete(ssh.directory().resolve("id_ed25519"));
+        Path sock = dir.resolve("agent.sock");
+        AgentImpl agent = new AgentImpl();
+        agent.addIdentity(server.clientKey, "in the agent");
+        try (ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            listener.bind(UnixDomainSocketAddress.of(sock));
+            Thread serving = Thread.ofVirtual().start(() -> serveAgent(listener, agent));
+            ssh = new SshConnection.Settings(ssh.directory(), sock);
+            try (var chunks = open(server.url("remote"), true).chunks()) {
+                assertThat(server.root().resolve("remote/FORMAT")).exists();
+            }
+            listener.close();
+            serving.join();
+        }
+    }
+
+    /** sshd's in-memory agent behind a Unix socket, one connection at a time, until the socket closes. */
+    private static void serveAgent(ServerSocketChannel listener, AgentImpl agent) {
+        try {
+            while (true) {
+                try (SocketChannel ch = listener.accept()) {
+                    AbstractAgentClient proto = new AbstractAgentClient(agent) {
+                        @Override
+                        protected void reply(Buffer buf) throws IOException {
+                            ByteBuffer b = ByteBuffer.wrap(buf.array(), buf.rpos(), buf.available());
+                            while (b.hasRemaining()) {
+                                ch.write(b);
+                            }
+                        }
+                    };
+                    ByteBuffer in = ByteBuffer.allocate(1 << 16);
+                    while (ch.read(in.clear()) > 0) {
+                        proto.messageReceived(new ByteArrayBuffer(in.array(), 0, in.position()));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            // the listener closed: the test is over
+        }
+    }
+
+    @Test
+    void anEncryptedKeyIsSkippedAndAnotherKeyStillAuthenticates() throws Exception {
+        KeyPair other = KeyUtils.generateKeyPair(KeyPairProvider.ECDSA_SHA2_NISTP256, 256);
+        OpenSSHKeyEncryptionContext enc = new OpenSSHKeyEncryptionContext();
+        enc.setPassword("secret");
+        enc.setCipherName("AES");
+        enc.setCipherType("256");
+        Path id = ssh.directory().resolve("id_ecdsa");
+        try (OutputStream out = Files.newOutputStream(id)) {
+            OpenSSHKeyPairResourceWriter.INSTANCE.writePrivateKey(other, "encrypted", enc, out);
+        }
+        Files.setPosixFilePermissions(id, PosixFilePermissions.fromString("rw-------"));
+        try (var chunks = open(server.url("remote"), true).chunks()) {
+            assertThat(server.root().resolve("remote/FORMAT")).exists();
+        }
+        Files.delete(ssh.directory().resolve("id_ed25519"));
+        assertThatThrownBy(() -> open(server.url("remote"), false))
+                .isInstanceOf(ToolstackException.class)
+                .hasMessageContaining("skipped " + id + " (encrypted: add it to the SSH agent)");
+    }
+
+    @Test
+    void aKeyFileOthersMayReadIsSkippedAndTheErrorNamesIt() throws Exception {
+        Path id = ssh.directory().resolve("id_ed25519");
+        Files.setPosixFilePermissions(id, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> open(server.url("remote"), true))
+                .isInstanceOf(ToolstackException.class)
+                .hasMessageContaining("skipped " + id + " (readable by others)")
+                .hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void sftpFilesReadExactRangesReplaceOnRenameAndSayWhatIsMissing() throws Exception {
+        RemoteUrl.Ssh url = (RemoteUrl.Ssh) RemoteUrl.parse(server.url("files"), dir);
+        try (SftpFiles f = new SftpFiles(SshConnection.open(url, ssh), url.path(), url.text())) {
+            assertThat(f.syncs()).isTrue();
+            assertThat(f.exists("")).isFalse();
+            assertThat(f.list("")).isEmpty();
+            f.mkdirs("a/b");
+            byte[] data = new byte[3 * SftpFiles.REQUEST + 123];
+            new Random(1).nextBytes(data);
+            try (OutputStream o = f.create("a/b/x.tmp")) {
+                o.write(data);
+            }
+            f.rename("a/b/x.tmp", "a/b/x");
+            try (OutputStream o = f.create("a/b/y.tmp")) {
+                o.write(new byte[] {1, 2, 3});
+            }
+            f.rename("a/b/y.tmp", "a/b/x");  // over an existing file
+            assertThat(f.readAll("a/b/x", 10)).containsExactly(1, 2, 3);
+            assertThat(f.list("a/b")).containsExactly("x");
+            try (OutputStream o = f.create("a/b/x")) {
+                o.write(data);
+            }
+            for (long[] r : new long[][] {{0, data.length}, {5, 2 * SftpFiles.REQUEST}, {SftpFiles.REQUEST - 1, 2},
+                    {data.length - 7, 7}, {17, 1000}}) {
+                try (InputStream in = f.read("a/b/x", r[0], r[1])) {
+                    assertThat(in.readAllBytes()).as("%d+%d", r[0], r[1])
+                            .isEqualTo(java.util.Arrays.copyOfRange(data, (int) r[0], (int) (r[0] + r[1])));
+                }
+            }
+            assertThatThrownBy(() -> f.readAll("a/b/x", 100)).isInstanceOf(RemoteFiles.TooLargeException.class);
+            assertThatThrownBy(() -> f.readAll("a/b/none", 100)).isInstanceOf(NoSuchFileException.class);
+            assertThatThrownBy(() -> f.at("../escape")).isInstanceOf(IllegalArgumentException.class);
+            f.delete("a/b/x");
+            f.delete("a/b/x");  // deleting what is gone is fine
+            assertThat(f.list("a/b")).isEmpty();
+        }
+        assertThat(server.root().resolve("files/a/b")).isEmptyDirectory();
     }
 }

@@ -34,8 +34,8 @@ import org.eclipse.jgit.util.QuotedString;
  * {@link #writeClientSetup} writes what a client needs into an SSH directory: the key, and a
  * known_hosts that trusts this server's host key.
  */
-final class TestSshServer implements AutoCloseable {
-    static final String USER = "tester";
+public final class TestSshServer implements AutoCloseable {
+    public static final String USER = "tester";
 
     private final SshServer server;
     private final Path root;
@@ -49,7 +49,7 @@ final class TestSshServer implements AutoCloseable {
         this.clientKey = clientKey;
     }
 
-    static TestSshServer start(Path root) throws Exception {
+    public static TestSshServer start(Path root) throws Exception {
         Path r = root.toAbsolutePath().normalize();
         Files.createDirectories(r);
         KeyPair hostKey = KeyUtils.generateKeyPair(KeyPairProvider.ECDSA_SHA2_NISTP256, 256);
@@ -69,21 +69,21 @@ final class TestSshServer implements AutoCloseable {
         return new TestSshServer(server, r, hostKey, clientKey);
     }
 
-    int port() {
+    public int port() {
         return server.getPort();
     }
 
-    Path root() {
+    public Path root() {
         return root;
     }
 
     /** ssh://tester@127.0.0.1:PORT/PATH */
-    String url(String path) {
+    public String url(String path) {
         return "ssh://" + USER + "@127.0.0.1:" + port() + "/" + path;
     }
 
     /** The client key as id_ed25519 (owner-only, as OpenSSH requires) and known_hosts trusting this server. */
-    void writeClientSetup(Path sshDir) throws Exception {
+    public void writeClientSetup(Path sshDir) throws Exception {
         Files.createDirectories(sshDir);
         Path id = sshDir.resolve("id_ed25519");
         try (OutputStream out = Files.newOutputStream(id)) {
@@ -93,7 +93,7 @@ final class TestSshServer implements AutoCloseable {
         Files.writeString(sshDir.resolve("known_hosts"), knownHostsLine(hostKey));
     }
 
-    String knownHostsLine(KeyPair key) {
+    public String knownHostsLine(KeyPair key) {
         return "[127.0.0.1]:" + port() + " " + PublicKeyEntry.toString(key.getPublic()) + "\n";
     }
 
