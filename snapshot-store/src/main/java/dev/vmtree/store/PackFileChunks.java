@@ -111,7 +111,14 @@ public final class PackFileChunks implements ChunkRemote {
         }
         List<String> out = new ArrayList<>();
         for (String line : new String(b, StandardCharsets.UTF_8).split("\n")) {
-            if (!line.isBlank() && !line.startsWith("#")) {
+            if (line.startsWith(StaticLayout.PACKS_HEADER)) {
+                String v = line.substring(StaticLayout.PACKS_HEADER.length()).strip();
+                if (!v.matches("[0-9]{1,9}") || Integer.parseInt(v) > StaticLayout.VERSION) {
+                    throw new TransferException(files.describe() + ": " + chunksDir + "/packs is of layout version '"
+                            + v.replaceAll("\\p{Cntrl}", "?") + "', which this vmtree does not read (it reads "
+                            + StaticLayout.VERSION + ")");
+                }
+            } else if (!line.isBlank() && !line.startsWith("#")) {
                 out.add(line.strip() + PackFormat.INDEX_SUFFIX);
             }
         }

@@ -24,7 +24,7 @@ class TransferTest {
 
     private static final Duration LOCK = Duration.ofSeconds(10);
 
-    private static SnapshotId commit(Repository repo, String branch, byte[][] pages, String msg) {
+    static SnapshotId commit(Repository repo, String branch, byte[][] pages, String msg) {
         try (WriteTransaction tx = repo.beginWrite()) {
             SnapshotId parent = repo.resolve(branch).orElse(null);
             PageTreeRoot root = tx.buildTree((long) pages.length * TestImages.PAGE, TestImages.PAGE, i -> pages[(int) i]);
@@ -47,7 +47,7 @@ class TransferTest {
                 new PackFileChunks(files, "", dir.resolve("cache")), null);
     }
 
-    private static String tracking(String ref) {
+    static String tracking(String ref) {
         return ref.startsWith("refs/heads/") ? "refs/remotes/origin/" + ref.substring(11) : ref;
     }
 

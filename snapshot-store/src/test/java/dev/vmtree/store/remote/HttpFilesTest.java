@@ -91,8 +91,7 @@ class HttpFilesTest {
             return true;
         });
         assertThatThrownBy(() -> files.readAll("chunks/packs", 100_000))
-                .isInstanceOf(IOException.class).hasMessage(server.uri("chunks/packs") + " is more than 100000 bytes,"
-                        + " more than the 100000 it may be");
+                .isInstanceOf(IOException.class).hasMessage(server.uri("chunks/packs") + " is more than the 100000 bytes it may be");
         server.hook((ex, r, f) -> {
             ex.sendResponseHeaders(200, 5_000_000);
             ex.getResponseBody().flush();
