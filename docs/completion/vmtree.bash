@@ -172,6 +172,11 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} branch" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} tag" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bundle" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} remote" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} push" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} fetch" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} pull" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} clone" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} verify" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} reflog" ];    then _picocli_vmtree; return $?; fi
@@ -208,6 +213,11 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bundle create" ];    then _picocli_vmtree_bundle; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bundle verify" ];    then _picocli_vmtree_bundle; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bundle unbundle" ];    then _picocli_vmtree_bundle; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} remote add" ];    then _picocli_vmtree_remote; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} remote remove" ];    then _picocli_vmtree_remote; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} remote rm" ];    then _picocli_vmtree_remote; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} remote list" ];    then _picocli_vmtree_remote; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} remote ls" ];    then _picocli_vmtree_remote; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk ls" ];    then _picocli_vmtree_disk; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk export" ];    then _picocli_vmtree_disk; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk serve" ];    then _picocli_vmtree_disk; return $?; fi
@@ -238,99 +248,119 @@ function _complete_vmtree() {
   local cmds15=(branch)
   local cmds16=(tag)
   local cmds17=(bundle)
-  local cmds18=(verify)
-  local cmds19=(log)
-  local cmds20=(reflog)
-  local cmds21=(audit)
-  local cmds22=(du)
-  local cmds23=(fsck)
-  local cmds24=(gc)
-  local cmds25=(disk)
-  local cmds26=(replay)
-  local cmds27=(bisect)
-  local cmds28=(debug)
-  local cmds29=(exec)
-  local cmds30=(store)
-  local cmds31=(bench)
-  local cmds32=(start)
-  local cmds33=(ps)
-  local cmds34=(attach)
-  local cmds35=(stop)
-  local cmds36=(pause)
-  local cmds37=(resume)
-  local cmds38=(logs)
-  local cmds39=(daemon)
-  local cmds40=(mem read)
-  local cmds41=(mem write)
-  local cmds42=(instance list)
-  local cmds43=(instance add)
-  local cmds44=(instance remove)
-  local cmds45=(instance rm)
-  local cmds46=(instance use)
-  local cmds47=(instance repair)
-  local cmds48=(image list)
-  local cmds49=(image import-deb)
-  local cmds50=(image remove)
-  local cmds51=(bundle create)
-  local cmds52=(bundle verify)
-  local cmds53=(bundle unbundle)
-  local cmds54=(disk ls)
-  local cmds55=(disk export)
-  local cmds56=(disk serve)
-  local cmds57=(store put)
-  local cmds58=(store cat)
-  local cmds59=(bench store)
-  local cmds60=(bench cow)
-  local cmds61=(bench core)
-  local cmds62=(bench dom0)
-  local cmds63=(bench linux)
+  local cmds18=(remote)
+  local cmds19=(push)
+  local cmds20=(fetch)
+  local cmds21=(pull)
+  local cmds22=(clone)
+  local cmds23=(verify)
+  local cmds24=(log)
+  local cmds25=(reflog)
+  local cmds26=(audit)
+  local cmds27=(du)
+  local cmds28=(fsck)
+  local cmds29=(gc)
+  local cmds30=(disk)
+  local cmds31=(replay)
+  local cmds32=(bisect)
+  local cmds33=(debug)
+  local cmds34=(exec)
+  local cmds35=(store)
+  local cmds36=(bench)
+  local cmds37=(start)
+  local cmds38=(ps)
+  local cmds39=(attach)
+  local cmds40=(stop)
+  local cmds41=(pause)
+  local cmds42=(resume)
+  local cmds43=(logs)
+  local cmds44=(daemon)
+  local cmds45=(mem read)
+  local cmds46=(mem write)
+  local cmds47=(instance list)
+  local cmds48=(instance add)
+  local cmds49=(instance remove)
+  local cmds50=(instance rm)
+  local cmds51=(instance use)
+  local cmds52=(instance repair)
+  local cmds53=(image list)
+  local cmds54=(image import-deb)
+  local cmds55=(image remove)
+  local cmds56=(bundle create)
+  local cmds57=(bundle verify)
+  local cmds58=(bundle unbundle)
+  local cmds59=(remote add)
+  local cmds60=(remote remove)
+  local cmds61=(remote rm)
+  local cmds62=(remote list)
+  local cmds63=(remote ls)
+  local cmds64=(disk ls)
+  local cmds65=(disk export)
+  local cmds66=(disk serve)
+  local cmds67=(store put)
+  local cmds68=(store cat)
+  local cmds69=(bench store)
+  local cmds70=(bench cow)
+  local cmds71=(bench core)
+  local cmds72=(bench dom0)
+  local cmds73=(bench linux)
 
-  if CompWordsContainsArray "${cmds63[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
-  if CompWordsContainsArray "${cmds62[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds61[@]}"; then _picocli_vmtree_bench_core; return $?; fi
-  if CompWordsContainsArray "${cmds60[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
-  if CompWordsContainsArray "${cmds59[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds58[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds57[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds56[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
-  if CompWordsContainsArray "${cmds55[@]}"; then _picocli_vmtree_disk_export; return $?; fi
-  if CompWordsContainsArray "${cmds54[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
-  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_vmtree_bundle_unbundle; return $?; fi
-  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_vmtree_bundle_verify; return $?; fi
-  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_vmtree_bundle_create; return $?; fi
-  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_vmtree_image_remove; return $?; fi
-  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_vmtree_image_importdeb; return $?; fi
-  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_vmtree_image_list; return $?; fi
-  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_instance_repair; return $?; fi
-  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_instance_use; return $?; fi
-  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
-  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
-  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_instance_add; return $?; fi
-  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_instance_list; return $?; fi
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_mem_write; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_mem_read; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_daemon; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_logs; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_resume; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_pause; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_stop; return $?; fi
-  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_attach; return $?; fi
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_ps; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_start; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_bench; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_store; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_exec; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_debug; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_bisect; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_replay; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_disk; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_gc; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_fsck; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_du; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_audit; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_reflog; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_log; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_vmtree_verify; return $?; fi
+  if CompWordsContainsArray "${cmds73[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
+  if CompWordsContainsArray "${cmds72[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds71[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds70[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds69[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds68[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds67[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds66[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
+  if CompWordsContainsArray "${cmds65[@]}"; then _picocli_vmtree_disk_export; return $?; fi
+  if CompWordsContainsArray "${cmds64[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
+  if CompWordsContainsArray "${cmds63[@]}"; then _picocli_vmtree_remote_ls; return $?; fi
+  if CompWordsContainsArray "${cmds62[@]}"; then _picocli_vmtree_remote_list; return $?; fi
+  if CompWordsContainsArray "${cmds61[@]}"; then _picocli_vmtree_remote_rm; return $?; fi
+  if CompWordsContainsArray "${cmds60[@]}"; then _picocli_vmtree_remote_remove; return $?; fi
+  if CompWordsContainsArray "${cmds59[@]}"; then _picocli_vmtree_remote_add; return $?; fi
+  if CompWordsContainsArray "${cmds58[@]}"; then _picocli_vmtree_bundle_unbundle; return $?; fi
+  if CompWordsContainsArray "${cmds57[@]}"; then _picocli_vmtree_bundle_verify; return $?; fi
+  if CompWordsContainsArray "${cmds56[@]}"; then _picocli_vmtree_bundle_create; return $?; fi
+  if CompWordsContainsArray "${cmds55[@]}"; then _picocli_vmtree_image_remove; return $?; fi
+  if CompWordsContainsArray "${cmds54[@]}"; then _picocli_vmtree_image_importdeb; return $?; fi
+  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_vmtree_instance_repair; return $?; fi
+  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_vmtree_instance_use; return $?; fi
+  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
+  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
+  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_vmtree_instance_add; return $?; fi
+  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_instance_list; return $?; fi
+  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_mem_write; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_mem_read; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_daemon; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_logs; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_resume; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_pause; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_stop; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_attach; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_ps; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_start; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_bench; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_store; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_exec; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_debug; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_bisect; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_replay; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_disk; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_gc; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_fsck; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_du; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_audit; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_reflog; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_log; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_verify; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_clone; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_pull; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_fetch; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_vmtree_push; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_vmtree_remote; return $?; fi
   if CompWordsContainsArray "${cmds17[@]}"; then _picocli_vmtree_bundle; return $?; fi
   if CompWordsContainsArray "${cmds16[@]}"; then _picocli_vmtree_tag; return $?; fi
   if CompWordsContainsArray "${cmds15[@]}"; then _picocli_vmtree_branch; return $?; fi
@@ -360,7 +390,7 @@ function _picocli_vmtree() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag bundle verify log reflog audit du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
+  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag bundle remote push fetch pull clone verify log reflog audit du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
   local flag_opts="'--json' '-q' '--quiet' '--debug' '-h' '--help' '-V' '--version'"
   local arg_opts="'-C'"
 
@@ -390,7 +420,7 @@ function _picocli_vmtree_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag bundle verify log reflog audit du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
+  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag bundle remote push fetch pull clone verify log reflog audit du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
   local flag_opts="'-h' '--help' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -1046,6 +1076,169 @@ function _picocli_vmtree_bundle() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `remote` subcommand.
+function _picocli_vmtree_remote() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands="add remove rm list ls"
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `push` subcommand.
+function _picocli_vmtree_push() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-f' '--force' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `fetch` subcommand.
+function _picocli_vmtree_fetch() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-f' '--force' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `pull` subcommand.
+function _picocli_vmtree_pull() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-i' '--instance' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-i'|'--instance')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `clone` subcommand.
+function _picocli_vmtree_clone() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--instance' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--instance')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "clone" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 1 && currIndex <= 1 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -2311,6 +2504,156 @@ function _picocli_vmtree_bundle_unbundle() {
       type compopt &>/dev/null && compopt -o filenames
       positionals=$( compgen -f -- "${curr_word}" ) # files
     fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `add` subcommand.
+function _picocli_vmtree_remote_add() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `remove` subcommand.
+function _picocli_vmtree_remote_remove() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `rm` subcommand.
+function _picocli_vmtree_remote_rm() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `list` subcommand.
+function _picocli_vmtree_remote_list() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `ls` subcommand.
+function _picocli_vmtree_remote_ls() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

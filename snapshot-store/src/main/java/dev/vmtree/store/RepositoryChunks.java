@@ -17,6 +17,19 @@ public final class RepositoryChunks implements ChunkRemote {
         this.onWait = onWait;
     }
 
+    /**
+     * Refuses a repository whose branch or tag names a Git object it lacks, before JGit's
+     * in-process upload-pack would print a stack trace on the way to failing.
+     */
+    void checkRefs(String describe) throws IOException {
+        for (org.eclipse.jgit.lib.Ref r : remote.meta().git().getRefDatabase().getRefs()) {
+            if (r.getObjectId() != null && !remote.meta().git().getObjectDatabase().has(r.getObjectId())) {
+                throw new TransferException(describe + ": " + r.getName() + " names Git object " + r.getObjectId().name()
+                        + ", which it does not have (run `vmtree fsck` there)");
+            }
+        }
+    }
+
     @Override
     public boolean has(ChunkId id) {
         return remote.chunks().locate(id) != null;

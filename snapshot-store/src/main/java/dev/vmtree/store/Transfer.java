@@ -168,6 +168,13 @@ public final class Transfer {
     private static String fetchObjects(Repository repo, MetaStore scratch, Remote remote,
                                        Function<String, String> mapping, Map<String, ObjectId> wanted) {
         String head = null;
+        try {
+            if (remote.chunks() instanceof RepositoryChunks rc) {
+                rc.checkRefs(remote.describe());
+            }
+        } catch (IOException e) {
+            throw unreachable(remote, e);
+        }
         try (Transport t = open(scratch.git(), remote)) {
             t.setObjectChecker(new ObjectChecker());
             try (FetchConnection c = t.openFetch()) {

@@ -73,6 +73,11 @@ public final class Toolstack implements AutoCloseable {
                 .orElseGet(() -> new Settings(null, Settings.globalFile()));
     }
 
+    /** Where waits and other notices go (stderr for the CLI). */
+    public Consumer<String> notices() {
+        return notices;
+    }
+
     /** Where progress and waiting messages go ("waiting for lock held by pid N"). */
     public void setNotices(Consumer<String> notices) {
         this.notices = notices;

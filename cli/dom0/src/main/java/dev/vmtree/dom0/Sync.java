@@ -1,0 +1,214 @@
+package dev.vmtree.dom0;
+
+import dev.vmtree.dom0.policy.AuditLog;
+import dev.vmtree.dom0.remote.Connector;
+import dev.vmtree.dom0.remote.RemoteUrl;
+import dev.vmtree.store.RefResult;
+import dev.vmtree.store.SnapshotId;
+import dev.vmtree.store.StoreException;
+import dev.vmtree.store.Transfer;
+import dev.vmtree.store.WriteTransaction;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Push, fetch, pull and clone (docs/remotes.md): the policy around {@link Transfer}. Branches of a
+ * remote are fetched as remote-tracking refs {@code refs/remotes/NAME/BRANCH}, tags as tags (an
+ * existing tag at another snapshot is not moved without force); a push moves a remote ref only
+ * forward without force; pull fast-forwards the instance's branch and checks the instance out when
+ * it is clean, since machine states cannot be merged. Forced changes are audited.
+ */
+public final class Sync {
+    private final Toolstack ts;
+
+    public Sync(Toolstack ts) {
+        this.ts = ts;
+    }
+
+    /** What a fetch, push or pull did, and for pull where the instance now stands. */
+    public record Outcome(String remote, Transfer.Result result, InstanceRecord instance, String note) {}
+
+    /**
+     * The remote a user names: a configured remote, else a URL (as git takes either). The returned
+     * remote's chunk connection is the caller's to close.
+     */
+    private Transfer.Remote connect(String nameOrUrl, boolean forPush) {
+        Map<String, String> remotes = new Remotes(ts).list();
+        String name = remotes.containsKey(nameOrUrl) ? nameOrUrl : null;
+        String url = name != null ? remotes.get(name) : nameOrUrl;
+        RemoteUrl parsed = RemoteUrl.parse(url, ts.repository().topDirectory());
+        String cacheName = name != null ? name
+                : "url-" + HexFormat.of().formatHex(sha256(parsed.text()), 0, 8);
+        Path cache = ts.repository().storeDirectory().resolve("remotes").resolve(cacheName);
+        return Connector.open(parsed, name, cache, forPush, Toolstack.LOCK_TIMEOUT, ts.notices());
+    }
+
+    private static byte[] sha256(String s) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Fetches every branch (as NAME/BRANCH) and tag of {@code remote}. */
+    public Outcome fetch(String remote, boolean force, Transfer.Counters counters) {
+        return fetch(remote, force, counters, null);
+    }
+
+    private Outcome fetch(String remote, boolean force, Transfer.Counters counters, Function<String, String> mapping) {
+        Transfer.Remote r = connect(remote, false);
+        String prefix = "refs/remotes/" + (r.name() != null ? r.name() : "FETCH") + "/";
+        Function<String, String> map = mapping != null ? mapping
+                : ref -> ref.startsWith("refs/heads/") ? (r.name() == null ? null : prefix + ref.substring(11))
+                : ref.startsWith("refs/tags/") ? ref : null;
+        try (var chunks = r.chunks()) {
+            Transfer.Result res = Transfer.fetch(ts.repository(), r, map, force, counters, Toolstack.LOCK_TIMEOUT, ts.notices());
+            auditForced(res, "fetch " + r.describe());
+            return new Outcome(r.describe(), res, null, null);
+        } catch (IOException e) {
+            throw interrupted(r, e);
+        } catch (StoreException e) {
+            throw ToolstackException.failed(e.getMessage());
+        }
+    }
+
+    /**
+     * Pushes {@code refs} (branch or tag names, or full ref names; empty: the current instance's
+     * branch) to the same names on {@code remote}.
+     */
+    public Outcome push(String remote, List<String> refs, boolean force, Transfer.Counters counters) {
+        Map<String, SnapshotId> all = ts.repository().refs();
+        Map<String, String> named = new LinkedHashMap<>();
+        List<String> asked = refs;
+        if (asked.isEmpty()) {
+            InstanceRecord cur = ts.instances().current();
+            if (cur.branch() == null) {
+                throw ToolstackException.failed("instance " + cur.name() + " is detached: name the branches or tags to push");
+            }
+            asked = List.of(cur.branch());
+        }
+        for (String ref : asked) {
+            String full = ref.startsWith("refs/") ? ref
+                    : all.containsKey("refs/heads/" + ref) ? "refs/heads/" + ref : "refs/tags/" + ref;
+            if (!(full.startsWith("refs/heads/") || full.startsWith("refs/tags/")) || !all.containsKey(full)) {
+                throw ToolstackException.badInput("no branch or tag named " + ref);
+            }
+            named.put(full, full);
+        }
+        Transfer.Remote r = connect(remote, true);
+        try (var chunks = r.chunks()) {
+            Transfer.Result res = Transfer.push(ts.repository(), r, named, force, counters, Toolstack.LOCK_TIMEOUT, ts.notices());
+            auditForced(res, "push " + r.describe());
+            return new Outcome(r.describe(), res, null, null);
+        } catch (IOException e) {
+            throw interrupted(r, e);
+        } catch (StoreException e) {
+            throw ToolstackException.failed(e.getMessage());
+        }
+    }
+
+    /**
+     * Fetches {@code remote}, fast-forwards the instance's branch to the remote's branch of the same
+     * name, and checks the instance out there when it has no uncommitted state (else says so and
+     * leaves it where it is).
+     */
+    public Outcome pull(String remote, String instance, Transfer.Counters counters) {
+        InstanceRecord inst = ts.instances().resolve(instance);
+        if (inst.branch() == null) {
+            throw ToolstackException.failed("instance " + inst.name() + " is detached: check out a branch to pull into");
+        }
+        if (!new Remotes(ts).list().containsKey(remote)) {
+            throw ToolstackException.failed("no remote named " + remote + " (pull needs a named remote: `vmtree remote add`)");
+        }
+        Outcome fetched = fetch(remote, false, counters);
+        String branch = "refs/heads/" + inst.branch();
+        String tracking = "refs/remotes/" + remote + "/" + inst.branch();
+        Map<String, SnapshotId> refs = ts.repository().refs();
+        SnapshotId theirs = refs.get(tracking);
+        if (theirs == null) {
+            throw ToolstackException.failed(remote + " has no branch " + inst.branch());
+        }
+        SnapshotId ours = refs.get(branch);
+        String note;
+        if (theirs.equals(ours)) {
+            note = "already up to date";
+        } else if (ours != null && !isAncestor(ours, theirs)) {
+            throw ToolstackException.failed("branch " + inst.branch() + " and " + remote + "/" + inst.branch()
+                    + " have diverged; machine states cannot be merged: check out one of them"
+                    + " (`vmtree checkout -b NEW " + remote + "/" + inst.branch() + "`) or push --force");
+        } else {
+            try (WriteTransaction tx = ts.beginWrite()) {
+                RefResult rr = tx.updateRef(branch, ours, theirs, "pull " + remote + ": fast-forward");
+                if (!rr.ok()) {
+                    throw ToolstackException.failed("branch " + inst.branch() + " moved meanwhile (" + rr.status() + ")");
+                }
+            }
+            note = "fast-forward " + (ours == null ? "" : ours.shortHex() + "..") + theirs.shortHex();
+        }
+        InstanceRecord now = ts.instances().get(inst.name());
+        if (!now.base().equals(theirs)) {
+            if (now.dirty()) {
+                note += "; instance " + now.name() + " has uncommitted state and stays at " + now.base().shortHex()
+                        + " (commit or `vmtree checkout --discard " + inst.branch() + "`)";
+            } else {
+                now = ts.checkout(now.name(), inst.branch(), false);
+            }
+        }
+        return new Outcome(fetched.remote(), fetched.result(), now, note);
+    }
+
+    /**
+     * Fills a new repository from {@code url}: remote {@code origin}, a local branch for each of its
+     * branches, its tags, and an instance on the default branch (named after it unless
+     * {@code instance} is given). Returns the instance (null when the remote has no branch).
+     */
+    public Outcome cloneFrom(String url, String instance, Transfer.Counters counters) {
+        new Remotes(ts).add("origin", url);
+        Outcome o = fetch("origin", false, counters);
+        Map<String, SnapshotId> refs = ts.repository().refs();
+        List<String> branches = new ArrayList<>();
+        try (WriteTransaction tx = ts.beginWrite()) {
+            for (var e : refs.entrySet()) {
+                if (e.getKey().startsWith("refs/remotes/origin/")) {
+                    String b = e.getKey().substring("refs/remotes/origin/".length());
+                    tx.updateRef("refs/heads/" + b, null, e.getValue(), "clone: from " + url);
+                    branches.add(b);
+                }
+            }
+        }
+        if (branches.isEmpty()) {
+            return new Outcome(o.remote(), o.result(), null, "the remote has no branches");
+        }
+        String head = o.result().remoteHead();
+        String def = head != null && head.startsWith("refs/heads/") && branches.contains(head.substring(11))
+                ? head.substring(11) : branches.contains("main") ? "main" : branches.getFirst();
+        InstanceRecord r = ts.addInstance(instance != null ? instance : def, def, false);
+        return new Outcome(o.remote(), o.result(), r, null);
+    }
+
+    private boolean isAncestor(SnapshotId a, SnapshotId b) {
+        return ts.history().isAncestorOfAny(a, List.of(b));
+    }
+
+    private void auditForced(Transfer.Result res, String what) {
+        for (Transfer.RefUpdate u : res.refs()) {
+            if (u.outcome() == Transfer.Outcome.FORCED && !u.to().startsWith("refs/remotes/")) {
+                ts.policy().audit(AuditLog.FORCE, null, AuditLog.Outcome.OK, what + ": " + u.to() + " "
+                        + (u.oldSnapshot() == null ? "-" : u.oldSnapshot().shortHex()) + " -> " + u.newSnapshot().shortHex());
+            }
+        }
+    }
+
+    private static ToolstackException interrupted(Transfer.Remote r, IOException e) {
+        return ToolstackException.failed("transfer with " + r.describe() + " interrupted ("
+                + dev.vmtree.store.fs.IoErrors.reason(e) + "); what arrived was verified and kept: run the same command"
+                + " again to resume");
+    }
+}

@@ -1,0 +1,380 @@
+package dev.vmtree.cli;
+
+import dev.vmtree.dom0.InstanceRecord;
+import dev.vmtree.dom0.Remotes;
+import dev.vmtree.dom0.Sync;
+import dev.vmtree.dom0.Toolstack;
+import dev.vmtree.dom0.remote.RemoteUrl;
+import dev.vmtree.store.Transfer;
+import dev.vmtree.store.WriteTransaction;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code vmtree remote|push|fetch|pull|clone}: repositories exchanging snapshots (docs/remotes.md). */
+public final class RemoteCommands {
+    private RemoteCommands() {}
+
+    static final String URLS = "A remote is a path or file:// URL, ssh://[user@]host[:port]/path or [user@]host:path,"
+            + " or a static layout at http(s)://... (read-only; `vmtree remote export` writes one).";
+
+    /** {@code vmtree remote add|remove|list}. */
+    @Command(name = "remote", mixinStandardHelpOptions = true,
+            description = {"Manage the remotes of this repository (kept in .vmtree/config as [remote \"NAME\"] url = URL).",
+                URLS},
+            subcommands = {Add.class, Remove.class, ListRemotes.class})
+    public static final class Remote implements Runnable {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Add remote NAME at URL.")
+    public static final class Add implements Callable<Integer>, JsonOutput {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "The remote's name (letters, digits, '.', '_', '-').")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "URL", description = "Where it is: " + URLS)
+        String url;
+
+        @Override
+        public Integer call() {
+            try (Toolstack ts = Dom0Cli.open(spec)) {
+                String stored = url;
+                RemoteUrl parsed = RemoteUrl.parse(url, StoreCli.workingDirectory(spec));
+                if (parsed instanceof RemoteUrl.Local l) {
+                    stored = l.path().toString();   // a relative path means the same wherever vmtree runs
+                }
+                new Remotes(ts).add(name, stored);
+                if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", name).field("url", stored).endObject());
+                } else {
+                    Dom0Cli.say(spec, "added remote " + name + " (" + stored + ")");
+                }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "remove", aliases = "rm", mixinStandardHelpOptions = true,
+            description = "Remove remote NAME and its remote-tracking refs (NAME/BRANCH).")
+    public static final class Remove implements Callable<Integer>, JsonOutput {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NAME", description = "The remote to remove.")
+        String name;
+
+        @Override
+        public Integer call() {
+            try (Toolstack ts = Dom0Cli.open(spec)) {
+                String url = new Remotes(ts).remove(name);
+                int dropped = 0;
+                try (WriteTransaction tx = ts.beginWrite()) {
+                    for (var e : ts.repository().refs().entrySet()) {
+                        if (e.getKey().startsWith("refs/remotes/" + name + "/")) {
+                            tx.updateRef(e.getKey(), e.getValue(), null, "remote remove " + name);
+                            dropped++;
+                        }
+                    }
+                }
+                deleteTree(ts.repository().storeDirectory().resolve("remotes").resolve(name));
+                if (Dom0Cli.json(spec)) {
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", name).field("url", url)
+                            .field("trackingRefsRemoved", dropped).endObject());
+                } else {
+                    Dom0Cli.say(spec, "removed remote " + name + " (" + url + ") and " + dropped + " remote-tracking refs");
+                }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    @Command(name = "list", aliases = "ls", mixinStandardHelpOptions = true, description = "List the remotes and their URLs.")
+    public static final class ListRemotes implements Callable<Integer>, JsonOutput {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try (Toolstack ts = Dom0Cli.open(spec)) {
+                Map<String, String> all = new Remotes(ts).list();
+                if (Dom0Cli.json(spec)) {
+                    Json j = new Json().beginArray();
+                    all.forEach((n, u) -> j.beginObject().field("name", n).field("url", u).endObject());
+                    Dom0Cli.printJson(spec, j.endArray());
+                } else {
+                    all.forEach((n, u) -> spec.commandLine().getOut().println(n + "\t" + u));
+                }
+                return ExitCodes.OK;
+            }
+        }
+    }
+
+    /** {@code vmtree push REMOTE [REF...] [--force]}. */
+    @Command(name = "push", mixinStandardHelpOptions = true,
+            description = {"Send branches and tags REF (default: the current instance's branch) to REMOTE under the same"
+                    + " names, with every snapshot and chunk they need that REMOTE lacks. A remote branch moves only"
+                    + " forward and a remote tag not at all without --force. A path that does not exist or is empty"
+                    + " becomes a bare vmtree repository. Exit status 1 when a ref was refused.", URLS})
+    public static final class Push implements Callable<Integer>, JsonOutput {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "REMOTE", description = "A remote's name or URL.")
+        String remote;
+
+        @Parameters(index = "1..*", arity = "0..*", paramLabel = "REF", description = "Branches or tags to push.")
+        List<String> refs = new ArrayList<>();
+
+        @Option(names = {"-f", "--force"}, description = "Move remote refs that are not fast-forwards, and remote tags.")
+        boolean force;
+
+        @Override
+        public Integer call() {
+            try (Toolstack ts = Dom0Cli.open(spec)) {
+                Transfer.Counters c = new Transfer.Counters();
+                Sync.Outcome o;
+                try (var p = ts.progress().begin("push " + remote, "chunks", c.chunks::sum)) {
+                    o = new Sync(ts).push(remote, refs, force, c);
+                }
+                return report(spec, "push", o);
+            }
+        }
+    }
+
+    /** {@code vmtree fetch REMOTE [--force]}. */
+    @Command(name = "fetch", mixinStandardHelpOptions = true,
+            description = {"Bring REMOTE's branches here as remote-tracking refs REMOTE/BRANCH and its tags as tags,"
+                    + " with every snapshot and chunk they need that this repository lacks; each chunk is verified"
+                    + " before it is stored and no ref moves before all of it is here. An existing tag at another"
+                    + " snapshot is not moved without --force. An interrupted fetch keeps what it verified: run it"
+                    + " again to resume.", URLS})
+    public static final class Fetch implements Callable<Integer>, JsonOutput {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "REMOTE", description = "A remote's name (or a URL: tags only).")
+        String remote;
+
+        @Option(names = {"-f", "--force"}, description = "Move existing tags to the remote's snapshots.")
+        boolean force;
+
+        @Override
+        public Integer call() {
+            try (Toolstack ts = Dom0Cli.open(spec)) {
+                Transfer.Counters c = new Transfer.Counters();
+                Sync.Outcome o;
+                try (var p = ts.progress().begin("fetch " + remote, "chunks", c.chunks::sum)) {
+                    o = new Sync(ts).fetch(remote, force, c);
+                }
+                return report(spec, "fetch", o);
+            }
+        }
+    }
+
+    /** {@code vmtree pull REMOTE [-i INSTANCE]}. */
+    @Command(name = "pull", mixinStandardHelpOptions = true,
+            description = "Fetch REMOTE, fast-forward the instance's branch to REMOTE/BRANCH, and check the instance out"
+                    + " there when it has no uncommitted state. Machine states cannot be merged: a branch that has"
+                    + " diverged from the remote's is an error.")
+    public static final class Pull implements Callable<Integer>, JsonOutput {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "REMOTE", description = "A remote's name.")
+        String remote;
+
+        @Option(names = {"-i", "--instance"}, paramLabel = "NAME", description = "The instance (default: the current one).")
+        String instance;
+
+        @Override
+        public Integer call() {
+            try (Toolstack ts = Dom0Cli.open(spec)) {
+                Transfer.Counters c = new Transfer.Counters();
+                Sync.Outcome o;
+                try (var p = ts.progress().begin("pull " + remote, "chunks", c.chunks::sum)) {
+                    o = new Sync(ts).pull(remote, instance, c);
+                }
+                return report(spec, "pull", o);
+            }
+        }
+    }
+
+    /** {@code vmtree clone URL [DIR] [--instance NAME]}. */
+    @Command(name = "clone", mixinStandardHelpOptions = true,
+            description = {"Make a repository in DIR (default: the URL's last part) from URL: remote origin, a branch"
+                    + " for each of its branches, its tags, and an instance on its default branch (named after the"
+                    + " branch, or --instance).", URLS})
+    public static final class Clone implements Callable<Integer>, JsonOutput {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "URL", description = "Where the repository is.")
+        String url;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "DIR", description = "The new repository's directory.")
+        Path dir;
+
+        @Option(names = "--instance", paramLabel = "NAME", description = "Name of the instance to create.")
+        String instance;
+
+        @Override
+        public Integer call() throws Exception {
+            Path base = StoreCli.workingDirectory(spec);
+            RemoteUrl parsed = RemoteUrl.parse(url, base);
+            String stored = parsed instanceof RemoteUrl.Local l ? l.path().toString() : url;
+            Path target = base.resolve(dir != null ? dir : Path.of(defaultDirectory(parsed)));
+            if (Files.exists(target) && (!Files.isDirectory(target) || !isEmpty(target))) {
+                throw new CliException(ExitCodes.FAILURE, "destination " + target + " exists and is not an empty directory");
+            }
+            boolean made = !Files.exists(target);
+            boolean ok = false;
+            try (Toolstack ts = Toolstack.init(target)) {
+                PrintWriterNotices.attach(spec, ts);
+                Transfer.Counters c = new Transfer.Counters();
+                Sync.Outcome o;
+                try (var p = ts.progress().begin("clone " + url, "chunks", c.chunks::sum)) {
+                    o = new Sync(ts).cloneFrom(stored, instance, c);
+                }
+                ok = true;
+                InstanceRecord r = o.instance();
+                if (Dom0Cli.json(spec)) {
+                    Json j = summary(new Json().beginObject().field("directory", target.toString()), o);
+                    j.field("instance", r == null ? null : r.name());
+                    Dom0Cli.printJson(spec, j.endObject());
+                } else {
+                    Dom0Cli.say(spec, "cloned " + o.remote() + " into " + target + ": " + figures(o.result())
+                            + (r == null ? "; it has no branches" : "; instance " + r.name() + " on branch " + r.branch()
+                            + " at " + r.base().shortHex()));
+                }
+                return ExitCodes.OK;
+            } finally {
+                if (!ok) {
+                    // a clone that failed leaves nothing behind, as git's does
+                    deleteTree(made ? target : target.resolve(dev.vmtree.store.Repository.DIR));
+                }
+            }
+        }
+
+        private static String defaultDirectory(RemoteUrl u) {
+            String t = switch (u) {
+                case RemoteUrl.Local l -> l.path().getFileName() == null ? "clone" : l.path().getFileName().toString();
+                case RemoteUrl.Ssh s -> s.path();
+                case RemoteUrl.Http h -> h.base().getPath();
+            };
+            String[] parts = t.replaceAll("/+$", "").split("/");
+            String last = parts.length == 0 ? "clone" : parts[parts.length - 1];
+            return last.isEmpty() || last.equals("..") || last.equals(".") ? "clone" : last;
+        }
+
+        private static boolean isEmpty(Path d) throws java.io.IOException {
+            try (var s = Files.list(d)) {
+                return s.findAny().isEmpty();
+            }
+        }
+    }
+
+    /** Notices and progress for a toolstack the command opened itself (clone makes its repository). */
+    private static final class PrintWriterNotices {
+        static void attach(CommandSpec spec, Toolstack ts) {
+            var err = spec.commandLine().getErr();
+            ts.setNotices(m -> err.println("vmtree: " + m));
+            ts.setProgress(TerminalProgress.forCommand(err, Dom0Cli.quiet(spec), Dom0Cli.json(spec),
+                    Dom0Cli.root(spec)::interactive));
+        }
+    }
+
+    private static String figures(Transfer.Result r) {
+        return r.snapshots() + " snapshots, " + r.chunks() + " chunks (" + r.bytes() + " bytes)";
+    }
+
+    private static Json summary(Json j, Sync.Outcome o) {
+        Transfer.Result r = o.result();
+        j.field("remote", o.remote()).field("snapshots", r.snapshots()).field("chunks", r.chunks()).field("bytes", r.bytes())
+                .name("refs").beginArray();
+        for (Transfer.RefUpdate u : r.refs()) {
+            j.beginObject().field("from", u.from()).field("to", u.to())
+                    .field("old", u.oldSnapshot() == null ? null : u.oldSnapshot().hex())
+                    .field("new", u.newSnapshot().hex()).field("outcome", u.outcome().name().toLowerCase())
+                    .field("reason", u.why()).endObject();
+        }
+        return j.endArray();
+    }
+
+    private static int report(CommandSpec spec, String verb, Sync.Outcome o) {
+        Transfer.Result r = o.result();
+        if (Dom0Cli.json(spec)) {
+            Json j = summary(new Json().beginObject().field("ok", !r.anyRejected()), o);
+            if (o.instance() != null) {
+                j.field("instance", o.instance().name()).field("base", o.instance().base().hex());
+            }
+            Dom0Cli.printJson(spec, j.field("note", o.note()).endObject());
+        } else {
+            Dom0Cli.say(spec, verb + " " + o.remote() + ": " + figures(r));
+            for (Transfer.RefUpdate u : r.refs()) {
+                if (u.outcome() == Transfer.Outcome.UP_TO_DATE) {
+                    continue;
+                }
+                String line = switch (u.outcome()) {
+                    case NEW -> " * [new]      " + show(u.from()) + " -> " + show(u.to()) + " " + u.newSnapshot().shortHex();
+                    case FAST_FORWARD -> "   " + u.oldSnapshot().shortHex() + ".." + u.newSnapshot().shortHex() + "  "
+                            + show(u.from()) + " -> " + show(u.to());
+                    case FORCED -> " + " + u.oldSnapshot().shortHex() + "..." + u.newSnapshot().shortHex() + " "
+                            + show(u.from()) + " -> " + show(u.to()) + " (forced)";
+                    case REJECTED -> " ! [rejected] " + show(u.from()) + " -> " + show(u.to()) + " (" + u.why() + ")";
+                    case UP_TO_DATE -> "";
+                };
+                Dom0Cli.say(spec, line);
+            }
+            if (o.note() != null) {
+                Dom0Cli.say(spec, o.note());
+            }
+        }
+        if (r.anyRejected()) {
+            if (!Dom0Cli.json(spec)) {
+                spec.commandLine().getErr().println("vmtree: some refs were refused (see above)");
+            }
+            return ExitCodes.FAILURE;
+        }
+        return ExitCodes.OK;
+    }
+
+    private static String show(String ref) {
+        for (String p : List.of("refs/heads/", "refs/tags/", "refs/remotes/")) {
+            if (ref.startsWith(p)) {
+                return ref.substring(p.length());
+            }
+        }
+        return ref;
+    }
+
+    private static void deleteTree(Path p) {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (var s = Files.walk(p)) {
+            for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        } catch (java.io.IOException ignored) {
+            // best effort: what is left names itself
+        }
+    }
+
+}
