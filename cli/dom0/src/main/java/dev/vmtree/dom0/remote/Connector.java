@@ -63,7 +63,10 @@ public final class Connector {
             } catch (java.net.URISyntaxException e) {
                 throw ToolstackException.badInput("not an HTTP URL: " + h.text());
             }
-            return new Transfer.Remote(name, h.text(), meta, new PackFileChunks(files, store, cache), null);
+            // JGit's dumb HTTP waits as long as HttpFiles does for a server that stops answering
+            int seconds = (int) HttpFiles.IDLE_TIMEOUT.toSeconds();
+            return new Transfer.Remote(name, h.text(), meta, new PackFileChunks(files, store, cache),
+                    t -> t.setTimeout(seconds));
         } catch (IOException | RuntimeException e) {
             files.close();
             throw e;
