@@ -34,6 +34,7 @@ public final class HttpFiles implements RemoteFiles {
     /** A response whose headers or next bytes do not come within this fails. */
     public static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
     public static final int MAX_REDIRECTS = 5;
+    private static final String HEX = "0123456789ABCDEF";
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d{1,18})-(\\d{1,18})/(\\d{1,18}|\\*)");
 
     private final URI base;
@@ -92,7 +93,7 @@ public final class HttpFiles implements RemoteFiles {
         return false;
     }
 
-    /** The URL of {@code path} under the base; every segment a checked name, each percent-encoded. */
+    /** The URL of {@code path} under the base: every segment a checked name, each byte but unreserved ones percent-encoded. */
     URI at(String path) {
         if (path.isEmpty()) {
             return base;
@@ -103,11 +104,13 @@ public final class HttpFiles implements RemoteFiles {
             if (i == segments.length - 1 && segments[i].isEmpty() && i > 0) {
                 break;  // "dir/": a trailing slash
             }
-            RemoteFiles.checkName(segments[i]);
-            try {
-                raw.append(new URI(null, null, segments[i], null).getRawPath());
-            } catch (URISyntaxException e) {
-                throw new IllegalArgumentException("not a usable file name: " + segments[i]);
+            for (byte b : RemoteFiles.checkName(segments[i]).getBytes(StandardCharsets.UTF_8)) {
+                char c = (char) (b & 0xff);
+                if (c < 0x80 && (Character.isLetterOrDigit(c) || "-._~".indexOf(c) >= 0)) {
+                    raw.append(c);
+                } else {
+                    raw.append('%').append(HEX.charAt(c >> 4)).append(HEX.charAt(c & 15));
+                }
             }
             raw.append(i < segments.length - 1 ? "/" : "");
         }

@@ -32,6 +32,7 @@ final class IdleTimeoutBody extends InputStream implements HttpResponse.BodySubs
     private final Supplier<String> url;
     private volatile Flow.Subscription subscription;
     private boolean ended;
+    private IOException failed;
     private boolean closed;
 
     IdleTimeoutBody(Duration idle, Supplier<String> url) {
@@ -67,6 +68,9 @@ final class IdleTimeoutBody extends InputStream implements HttpResponse.BodySubs
 
     /** The buffer to read next, or null at the end of the body. */
     private ByteBuffer current() throws IOException {
+        if (failed != null) {
+            throw failed;   // again: a reader that reads on after a failure never sees a clean end
+        }
         if (closed) {
             throw new IOException(url.get() + ": read after close");
         }
@@ -92,15 +96,17 @@ final class IdleTimeoutBody extends InputStream implements HttpResponse.BodySubs
             }
             if (o == null) {
                 close();
-                throw new HttpTimeoutException(url.get() + ": no data for " + idle.toSeconds() + " s");
+                failed = new HttpTimeoutException(url.get() + ": no data for " + idle.toSeconds() + " s");
+                throw failed;
             }
             if (o == END) {
                 ended = true;
             } else if (o instanceof Throwable t) {
                 ended = true;
-                throw new IOException(url.get() + ": the connection failed midway ("
+                failed = new IOException(url.get() + ": the connection failed midway ("
                         + (t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().lines().findFirst().orElse(""))
                         + ")", t);
+                throw failed;
             } else {
                 @SuppressWarnings("unchecked")
                 List<ByteBuffer> l = (List<ByteBuffer>) o;
