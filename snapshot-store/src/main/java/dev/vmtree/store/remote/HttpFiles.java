@@ -153,12 +153,12 @@ public final class HttpFiles implements RemoteFiles {
             identity(path, r);
             OptionalLong declared = r.headers().firstValueAsLong("Content-Length");
             if (declared.isPresent() && declared.getAsLong() > max) {
-                throw new IOException(shown(path) + " is " + declared.getAsLong() + " bytes, more than the " + max
+                throw new TooLargeException(shown(path) + " is " + declared.getAsLong() + " bytes, more than the " + max
                         + " it may be");
             }
             byte[] b = in.readNBytes(max);
             if (in.read() >= 0) {
-                throw new IOException(shown(path) + " is more than the " + max + " bytes it may be");
+                throw new TooLargeException(shown(path) + " is more than the " + max + " bytes it may be");
             }
             if (declared.isPresent() && b.length != declared.getAsLong()) {
                 throw new IOException(shown(path) + " ended after " + b.length + " of its " + declared.getAsLong() + " bytes");

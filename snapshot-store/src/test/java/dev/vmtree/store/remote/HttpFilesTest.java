@@ -91,7 +91,7 @@ class HttpFilesTest {
             return true;
         });
         assertThatThrownBy(() -> files.readAll("chunks/packs", 100_000))
-                .isInstanceOf(IOException.class).hasMessage(server.uri("chunks/packs") + " is more than the 100000 bytes it may be");
+                .isInstanceOf(RemoteFiles.TooLargeException.class).hasMessage(server.uri("chunks/packs") + " is more than the 100000 bytes it may be");
         CountDownLatch release = new CountDownLatch(1);
         server.hook((ex, r, f) -> {
             ex.sendResponseHeaders(200, 5_000_000);
@@ -104,7 +104,8 @@ class HttpFilesTest {
             throw new IOException("declared, never sent");
         });
         try {
-            assertThatThrownBy(() -> files.readAll("FORMAT", 4096)).hasMessageContaining("is 5000000 bytes, more than the 4096");
+            assertThatThrownBy(() -> files.readAll("FORMAT", 4096)).isInstanceOf(RemoteFiles.TooLargeException.class)
+                    .hasMessageContaining("is 5000000 bytes, more than the 4096");
         } finally {
             release.countDown();
         }
