@@ -168,6 +168,18 @@ public final class PackFileChunks implements ChunkRemote {
         return false;
     }
 
+    @Override
+    public void distrust(ChunkId id) throws IOException {
+        for (var it = packs.entrySet().iterator(); it.hasNext(); ) {
+            var p = it.next();
+            if (p.getValue().find(id) >= 0) {
+                Files.deleteIfExists(cache.resolve(p.getKey() + PackFormat.INDEX_SUFFIX));
+                it.remove();
+            }
+        }
+        loaded = false;
+    }
+
     private record Where(String pack, PackIndex idx, int entry) {
         long offset() {
             return idx.offset(entry);

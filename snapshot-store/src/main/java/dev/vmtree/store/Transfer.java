@@ -369,14 +369,23 @@ public final class Transfer {
             recs.add(Arrays.copyOfRange(buf, off, off + len));
         });
         int[] raw = new int[got.size()];
-        Parallel.run(got.size(), i -> {
-            try {
-                raw[i] = ChunkCodec.decode(recs.get(i), recs.get(i).length, got.get(i), true).length;
-            } catch (ChunkCodec.DamagedRecordException e) {
-                throw new TransferException(remote.describe() + ": chunk " + got.get(i).hex() + " is damaged or forged: "
-                        + e.getMessage());
+        java.util.concurrent.atomic.AtomicReference<ChunkId> bad = new java.util.concurrent.atomic.AtomicReference<>();
+        try {
+            Parallel.run(got.size(), i -> {
+                try {
+                    raw[i] = ChunkCodec.decode(recs.get(i), recs.get(i).length, got.get(i), true).length;
+                } catch (ChunkCodec.DamagedRecordException e) {
+                    bad.compareAndSet(null, got.get(i));
+                    throw new TransferException(remote.describe() + ": chunk " + got.get(i).hex() + " is damaged or forged: "
+                            + e.getMessage());
+                }
+            });
+        } catch (TransferException e) {
+            if (bad.get() != null) {
+                remote.chunks().distrust(bad.get());
             }
-        });
+            throw e;
+        }
         for (int i = 0; i < got.size(); i++) {
             if (!repo.chunks().contains(got.get(i))) {
                 writer.copy(got.get(i), recs.get(i), raw[i]);

@@ -165,6 +165,17 @@ class TransferTest {
                 assertThat(s.map(Path::toString).sorted().toList()).isEqualTo(before);
             }
             assertThat(c.fsck().ok()).isTrue();
+            // the index of the pack that lied is no longer cached: a repaired remote is read afresh
+            try (var s = Files.list(dir.resolve("cache"))) {
+                assertThat(s.filter(p -> p.toString().endsWith(".idx")).toList()).isEmpty();
+            }
+            b[b.length / 2] ^= 1;
+            Files.write(pack, b);
+            try (var files = new LocalFiles(bare)) {
+                Transfer.fetch(c, fileRemote(files, bare), TransferTest::tracking, false, new Transfer.Counters(), LOCK, m -> {});
+            }
+            assertThat(c.refs()).containsKey("refs/remotes/origin/main");
+            assertThat(c.fsck().ok()).isTrue();
         }
     }
 
