@@ -364,10 +364,15 @@ public final class Transfer {
             throws IOException {
         List<ChunkId> got = new ArrayList<>(ids.size());
         List<byte[]> recs = new ArrayList<>(ids.size());
-        remote.chunks().read(ids, (id, buf, off, len) -> {
-            got.add(id);
-            recs.add(Arrays.copyOfRange(buf, off, off + len));
-        });
+        IOException cut = null;
+        try {
+            remote.chunks().read(ids, (id, buf, off, len) -> {
+                got.add(id);
+                recs.add(Arrays.copyOfRange(buf, off, off + len));
+            });
+        } catch (IOException e) {
+            cut = e;  // keep what arrived before the cut: verified and staged below, then rethrown
+        }
         int[] raw = new int[got.size()];
         java.util.concurrent.atomic.AtomicReference<ChunkId> bad = new java.util.concurrent.atomic.AtomicReference<>();
         try {
@@ -392,6 +397,9 @@ public final class Transfer {
             }
             counters.chunks.increment();
             counters.bytes.add(recs.get(i).length);
+        }
+        if (cut != null) {
+            throw cut;
         }
     }
 
