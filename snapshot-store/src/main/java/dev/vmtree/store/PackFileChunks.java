@@ -39,6 +39,7 @@ public final class PackFileChunks implements ChunkRemote {
     /** An upload is published in packs of about this size, so an interrupted push keeps what went. */
     static final long PIECE = 32L << 20;
     static final int MAX_LISTING = 4 << 20;
+    private static final java.util.regex.Pattern PACK_NAME = java.util.regex.Pattern.compile("pack-[0-9a-f]{1,64}");
 
     private final RemoteFiles files;
     private final String chunksDir;
@@ -85,6 +86,8 @@ public final class PackFileChunks implements ChunkRemote {
                     bytes = files.readAll(chunksDir + "/" + file, (int) Bundle.MAX_INDEX);
                 } catch (NoSuchFileException e) {
                     continue; // removed by gc there between the listing and the read
+                } catch (RemoteFiles.TooLargeException e) {
+                    throw new TransferException(files.describe() + ": " + e.getMessage());
                 }
             }
             PackIndex idx;
@@ -108,12 +111,20 @@ public final class PackFileChunks implements ChunkRemote {
             b = files.readAll(chunksDir + "/packs", MAX_LISTING);
         } catch (NoSuchFileException e) {
             throw new TransferException(files.describe() + " is not a vmtree remote: it has no " + chunksDir + "/packs");
+        } catch (RemoteFiles.TooLargeException e) {
+            throw new TransferException(files.describe() + ": " + e.getMessage());
         }
         List<String> out = new ArrayList<>();
         for (String line : new String(b, StandardCharsets.UTF_8).split("\n")) {
-            if (!line.isBlank() && !line.startsWith("#")) {
-                out.add(line.strip() + PackFormat.INDEX_SUFFIX);
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
             }
+            String name = line.strip();
+            if (!PACK_NAME.matcher(name).matches()) {
+                throw new TransferException(files.describe() + ": " + chunksDir + "/packs lists a bad pack name '"
+                        + name.replaceAll("\\p{Cntrl}", "?") + "'");
+            }
+            out.add(name + PackFormat.INDEX_SUFFIX);
         }
         return out;
     }

@@ -26,6 +26,8 @@ public final class RemoteLayout {
                 b = files.readAll(store + Repository.FORMAT_FILE, 4096);
             } catch (NoSuchFileException e) {
                 continue;
+            } catch (RemoteFiles.TooLargeException e) {
+                throw new TransferException(files.describe() + ": " + e.getMessage());
             }
             String[] words = new String(b, StandardCharsets.UTF_8).trim().split("\\s+");
             if (words.length < 2 || !words[0].equals("vmtree-store")) {

@@ -322,22 +322,8 @@ public final class Transfer {
                         missing.add(i.id());
                     }
                 }
-                if (!missing.isEmpty()) {
-                    remote.chunks().read(missing, (id, buf, off, len) -> {
-                        byte[] rec = Arrays.copyOfRange(buf, off, off + len);
-                        int rawLength;
-                        try {
-                            rawLength = ChunkCodec.decode(rec, len, id, true).length;
-                        } catch (ChunkCodec.DamagedRecordException e) {
-                            throw new TransferException(remote.describe() + ": chunk " + id.hex() + " is damaged or forged: "
-                                    + e.getMessage());
-                        }
-                        if (!repo.chunks().contains(id)) {
-                            writer.copy(id, rec, rawLength);
-                        }
-                        counters.chunks.increment();
-                        counters.bytes.add(len);
-                    });
+                for (int from = 0; from < missing.size(); from += SLICE) {
+                    receive(repo, remote, missing.subList(from, Math.min(missing.size(), from + SLICE)), writer, counters);
                 }
                 List<Item> next = new ArrayList<>();
                 for (Item i : frontier) {
@@ -368,6 +354,36 @@ public final class Transfer {
             throw e;
         }
         return snapshots;
+    }
+
+    /** Records are read, verified on all cores and stored this many at a time. */
+    static final int SLICE = 4096;
+
+    /** Reads {@code ids} from the remote, verifies each record on all cores, and stages those still missing. */
+    private static void receive(Repository repo, Remote remote, List<ChunkId> ids, ChunkWriter writer, Counters counters)
+            throws IOException {
+        List<ChunkId> got = new ArrayList<>(ids.size());
+        List<byte[]> recs = new ArrayList<>(ids.size());
+        remote.chunks().read(ids, (id, buf, off, len) -> {
+            got.add(id);
+            recs.add(Arrays.copyOfRange(buf, off, off + len));
+        });
+        int[] raw = new int[got.size()];
+        Parallel.run(got.size(), i -> {
+            try {
+                raw[i] = ChunkCodec.decode(recs.get(i), recs.get(i).length, got.get(i), true).length;
+            } catch (ChunkCodec.DamagedRecordException e) {
+                throw new TransferException(remote.describe() + ": chunk " + got.get(i).hex() + " is damaged or forged: "
+                        + e.getMessage());
+            }
+        });
+        for (int i = 0; i < got.size(); i++) {
+            if (!repo.chunks().contains(got.get(i))) {
+                writer.copy(got.get(i), recs.get(i), raw[i]);
+            }
+            counters.chunks.increment();
+            counters.bytes.add(recs.get(i).length);
+        }
     }
 
     /**
@@ -511,43 +527,62 @@ public final class Transfer {
                 fresh.add(s);
             }
         }
+        List<ChunkId> send = new ArrayList<>();
+        IOException[] failed = {null};
+        for (Snapshot s : fresh) {
+            for (PageTreeRoot t : s.content().images().values()) {
+                PageTree.forEachChunk(repo.chunks(), t, seen, id -> {
+                    try {
+                        if (failed[0] == null && !remote.chunks().has(id)) {
+                            send.add(id);
+                        }
+                    } catch (IOException e) {
+                        failed[0] = e;
+                    }
+                });
+            }
+        }
+        if (failed[0] != null) {
+            throw failed[0];
+        }
         try (ChunkRemote.Upload up = remote.chunks().upload()) {
-            IOException[] failed = {null};
-            for (Snapshot s : fresh) {
-                for (PageTreeRoot t : s.content().images().values()) {
-                    PageTree.forEachChunk(repo.chunks(), t, seen, id -> {
-                        if (failed[0] != null) {
-                            return;
-                        }
-                        try {
-                            if (remote.chunks().has(id)) {
-                                return;
-                            }
-                            ChunkStore.Location loc = repo.chunks().locate(id);
-                            if (loc == null) {
-                                throw new StoreException("chunk " + id.shortHex() + " is missing from the store (run `vmtree fsck`)");
-                            }
-                            int len = loc.pack().index().recordLength(loc.entry());
-                            byte[] rec = repo.chunks().readRecord(loc.pack().name(), loc.offset(), len);
-                            ChunkCodec.decode(rec, len, id, true);  // never ship damage
-                            up.put(id, rec, loc.pack().index().rawLength(loc.entry()));
-                            counters.chunks.increment();
-                            counters.bytes.add(len);
-                        } catch (IOException e) {
-                            failed[0] = e;
-                        } catch (ChunkCodec.DamagedRecordException e) {
-                            throw new StoreException("cannot push a damaged chunk " + id.shortHex() + ": " + e.getMessage()
-                                    + " (run `vmtree fsck`)");
-                        }
-                    });
+            for (int from = 0; from < send.size(); from += SLICE) {
+                List<ChunkId> slice = send.subList(from, Math.min(send.size(), from + SLICE));
+                byte[][] recs = new byte[slice.size()][];
+                int[] raw = new int[slice.size()];
+                for (int i = 0; i < recs.length; i++) {
+                    ChunkStore.Location loc = repo.chunks().locate(slice.get(i));
+                    if (loc == null) {
+                        throw new StoreException("chunk " + slice.get(i).shortHex() + " is missing from the store (run `vmtree fsck`)");
+                    }
+                    try {
+                        recs[i] = repo.chunks().readRecord(loc.pack().name(), loc.offset(),
+                                loc.pack().index().recordLength(loc.entry()));
+                    } catch (ChunkCodec.DamagedRecordException e) {
+                        throw damaged(slice.get(i), e);
+                    }
+                    raw[i] = loc.pack().index().rawLength(loc.entry());
                 }
-                if (failed[0] != null) {
-                    throw failed[0];
+                Parallel.run(recs.length, i -> {
+                    try {
+                        ChunkCodec.decode(recs[i], recs[i].length, slice.get(i), true);  // never ship damage
+                    } catch (ChunkCodec.DamagedRecordException e) {
+                        throw damaged(slice.get(i), e);
+                    }
+                });
+                for (int i = 0; i < recs.length; i++) {
+                    up.put(slice.get(i), recs[i], raw[i]);
+                    counters.chunks.increment();
+                    counters.bytes.add(recs[i].length);
                 }
             }
             up.publish();
         }
         return fresh.size();
+    }
+
+    private static StoreException damaged(ChunkId id, ChunkCodec.DamagedRecordException e) {
+        return new StoreException("cannot push damaged chunk " + id.shortHex() + ": " + e.getMessage() + " (run `vmtree fsck`)");
     }
 
     private static Transport open(org.eclipse.jgit.lib.Repository db, Remote remote) throws IOException {

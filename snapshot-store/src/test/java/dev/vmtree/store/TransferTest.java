@@ -228,4 +228,53 @@ class TransferTest {
             assertThat(c.fsck().ok()).isTrue();
         }
     }
+
+    /** The same files without listings, as a static web server offers them. */
+    private static final class Unlisted implements RemoteFiles {
+        private final LocalFiles in;
+
+        Unlisted(LocalFiles in) {
+            this.in = in;
+        }
+
+        @Override public String describe() { return in.describe(); }
+        @Override public boolean writable() { return false; }
+        @Override public boolean exists(String path) { return in.exists(path); }
+        @Override public byte[] readAll(String path, int max) throws IOException { return in.readAll(path, max); }
+        @Override public InputStream read(String p, long o, long l) throws IOException { return in.read(p, o, l); }
+        @Override public List<String> list(String d) { return null; }
+        @Override public void mkdirs(String d) { throw new UnsupportedOperationException(); }
+        @Override public OutputStream create(String p) { throw new UnsupportedOperationException(); }
+        @Override public void rename(String f, String t) { throw new UnsupportedOperationException(); }
+        @Override public void delete(String p) { throw new UnsupportedOperationException(); }
+        @Override public void close() {}
+    }
+
+    @Test
+    void hostileListingsAndOversizeIndexesAreRefusedWithTheRepositoryUnchanged() throws Exception {
+        Path bare = dir.resolve("remote");
+        RemoteLayout.createBare(new LocalFiles(bare));
+        try (Repository a = Repository.init(dir.resolve("a")); Repository c = Repository.init(dir.resolve("c"))) {
+            commit(a, "main", TestImages.mixed(30, 1), "a");
+            Transfer.push(a, pathRemote(bare), Map.of("refs/heads/main", "refs/heads/main"), false, new Transfer.Counters(), LOCK, m -> {});
+            SnapshotId mine = commit(c, "main", TestImages.mixed(3, 2), "mine");
+            Files.writeString(bare.resolve("chunks/packs"), "../../../etc/passwd\n");
+            try (var files = new LocalFiles(bare)) {
+                assertThatThrownBy(() -> Transfer.fetch(c, new Transfer.Remote("origin", "remote",
+                        new URIish().setPath(bare.resolve("meta.git").toString()),
+                        new PackFileChunks(new Unlisted(files), "", dir.resolve("cache")), null),
+                        TransferTest::tracking, false, new Transfer.Counters(), LOCK, m -> {}))
+                        .isInstanceOf(TransferException.class).hasMessageContaining("bad pack name");
+                Files.delete(bare.resolve("chunks/packs"));
+                try (var f = new java.io.RandomAccessFile(bare.resolve("chunks/pack-0123.idx").toFile(), "rw")) {
+                    f.setLength(Bundle.MAX_INDEX + 1);   // sparse: nothing is written, and nothing may be read
+                }
+                assertThatThrownBy(() -> Transfer.fetch(c, fileRemote(files, bare), TransferTest::tracking, false,
+                        new Transfer.Counters(), LOCK, m -> {}))
+                        .isInstanceOf(TransferException.class).hasMessageContaining("more than");
+            }
+            assertThat(c.refs()).isEqualTo(Map.of("refs/heads/main", mine));
+            assertThat(c.fsck().ok()).isTrue();
+        }
+    }
 }

@@ -54,7 +54,7 @@ public final class LocalFiles implements RemoteFiles {
         Path p = at(path);
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
             if (ch.size() > max) {
-                throw new IOException(p + " is " + ch.size() + " bytes, more than the " + max + " it may be");
+                throw new TooLargeException(p + " is " + ch.size() + " bytes, more than the " + max + " it may be");
             }
             return Channels.newInputStream(ch).readNBytes((int) ch.size());
         }

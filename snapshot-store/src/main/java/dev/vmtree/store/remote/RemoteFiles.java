@@ -21,8 +21,15 @@ public interface RemoteFiles extends AutoCloseable {
     /** Whether {@code path} exists (a file or a directory). */
     boolean exists(String path) throws IOException;
 
+    /** A file larger than a reader allows: hostile or damaged data, not a transport failure. */
+    final class TooLargeException extends IOException {
+        public TooLargeException(String message) {
+            super(message);
+        }
+    }
+
     /**
-     * The whole file, refusing one longer than {@code max} bytes with an IOException that says so.
+     * The whole file, refusing one longer than {@code max} bytes with a {@link TooLargeException}.
      *
      * @throws java.nio.file.NoSuchFileException when it does not exist
      */
