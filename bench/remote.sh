@@ -58,23 +58,32 @@ listing() { if [ -e "$1" ]; then find "$1" -type f -printf '%P %s\n'; fi; }
 # added BEFORE AFTER: bytes of the files AFTER has that BEFORE had not, and of their growth
 added() { awk 'FILENAME == ARGV[1] { b[$1] = $2; next } { g = $2 - (($1 in b) ? b[$1] : 0); if (g > 0) s += g } END { printf "%d\n", s }' "$1" "$2"; }
 sent() { sed -n 's/^Total bytes sent: \([0-9,]*\).*/\1/p' "$work/out" | tr -d ,; }
-declare -A t=() b=()
+declare -A t=() b=() kind=()
 order=()
 # step NAME RECEIVER CMD...: times CMD and adds what appeared under RECEIVER (a file: its size)
 step() {
   local name=$1 dest=$2; shift 2
   [[ " ${order[*]} " == *" $name "* ]] || order+=("$name")
+  kind[$name]=moved
   listing "$dest" >"$work/before"
   t[$name]+="$(ms "$@") "
   listing "$dest" >"$work/after"
   if [ -f "$dest" ]; then b[$name]+="$(stat -c %s "$dest") "; else b[$name]+="$(added "$work/before" "$work/after") "; fi
 }
-# peer NAME CMD...: times CMD and adds the bytes rsync says it sent (none for other commands)
+# peer NAME CMD...: times CMD and adds the bytes rsync says it sent
 peer() {
   local name=$1; shift
   [[ " ${order[*]} " == *" $name "* ]] || order+=("$name")
+  kind[$name]=sent
   t[$name]+="$(ms "$@") "
   b[$name]+="$(sent) "
+}
+# floor NAME CMD...: times CMD, nothing moved
+floor() {
+  local name=$1; shift
+  [[ " ${order[*]} " == *" $name "* ]] || order+=("$name")
+  kind[$name]=none
+  t[$name]+="$(ms "$@") "
 }
 have_rsync=$(command -v rsync || true)
 have_git=$(command -v git || true)
@@ -97,7 +106,7 @@ for _ in $(seq "$runs"); do
   step "vmtree pull (update)" "$work/C" "$vm" -q -C "$work/C" pull origin
   step "vmtree bundle create --base (update)" "$work/thin.bundle" \
     "$vm" -q -C "$v2" bundle create "$work/thin.bundle" golden --base golden~1
-  step "vmtree branch (start-up floor)" "$work/none" "$vm" -q -C "$v2" branch
+  floor "vmtree branch (start-up floor)" "$vm" -q -C "$v2" branch
   if [ -n "$have_rsync" ]; then
     rm -rf "$work/rf"; mkdir -p "$work/rf" "$work/ru"
     peer "rsync (image, to an empty directory)" rsync --stats "$kept/image-v1.raw" "$work/rf/"
@@ -116,7 +125,9 @@ done
 stats() { sort -n | awk '{a[NR]=$1} END {printf "median %6d ms (%d-%d)", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2), a[1], a[NR]}'; }
 mb() { sort -n | awk '{a[NR]=$1} END {printf "%.2f MB", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2) / 1e6}'; }
 for k in "${order[@]}"; do
-  printf '%-42s %-28s moved %s\n' "$k" "$(tr ' ' '\n' <<< "${t[$k]}" | grep . | stats)" "$(tr ' ' '\n' <<< "${b[$k]}" | grep . | mb)"
+  moved=
+  [ "${kind[$k]}" = none ] || moved="${kind[$k]} $(tr ' ' '\n' <<< "${b[$k]}" | grep . | mb)"
+  printf '%-42s %-28s %s\n' "$k" "$(tr ' ' '\n' <<< "${t[$k]}" | grep . | stats)" "$moved"
 done
 [ -n "$have_rsync" ] || echo "peer rsync: not available"
 if [ -n "$have_git" ]; then
