@@ -229,6 +229,7 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench core" ];    then _picocli_vmtree_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench dom0" ];    then _picocli_vmtree_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench linux" ];    then _picocli_vmtree_bench; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench remote" ];    then _picocli_vmtree_bench; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(help)
@@ -306,7 +307,9 @@ function _complete_vmtree() {
   local cmds72=(bench core)
   local cmds73=(bench dom0)
   local cmds74=(bench linux)
+  local cmds75=(bench remote)
 
+  if CompWordsContainsArray "${cmds75[@]}"; then _picocli_vmtree_bench_remote; return $?; fi
   if CompWordsContainsArray "${cmds74[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
   if CompWordsContainsArray "${cmds73[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
   if CompWordsContainsArray "${cmds72[@]}"; then _picocli_vmtree_bench_core; return $?; fi
@@ -1746,7 +1749,7 @@ function _picocli_vmtree_bench() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="store cow core dom0 linux"
+  local commands="store cow core dom0 linux remote"
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -3120,6 +3123,48 @@ function _picocli_vmtree_bench_linux() {
       type compopt &>/dev/null && compopt -o filenames
       positionals=$( compgen -f -- "${curr_word}" ) # files
     fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `remote` subcommand.
+function _picocli_vmtree_bench_remote() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--keep' '--no-peers' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--size' '--runs' '--dir' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--size')
+      return
+      ;;
+    '--runs')
+      return
+      ;;
+    '--dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
