@@ -102,4 +102,62 @@ class HttpRemoteCommandsTest {
         assertThat(down.exit()).isNotZero();
         assertThat(down.err().strip()).contains("http://127.0.0.1:1/golden/").contains("cannot connect").doesNotContain("\n");
     }
+
+    @Test
+    void anInterruptedPullResumesWhereItStopped() throws Exception {
+        Path root = dir.resolve("www").toAbsolutePath();
+        var files = SimpleFileServer.createFileHandler(root);
+        // counts down the chunk pack reads once armed; the one that brings it to 0 is cut
+        java.util.concurrent.atomic.AtomicInteger armed = new java.util.concurrent.atomic.AtomicInteger(-1);
+        HttpServer cutting = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        // the sixth chunk pack read after arming (the levels above the leaves are in by then) is cut
+        // halfway through the range asked for, as a dropped connection would cut it
+        cutting.createContext("/", ex -> {
+            String path = ex.getRequestURI().getPath();
+            if (ex.getRequestMethod().equals("GET") && path.contains("/chunks/") && path.endsWith(".pack")
+                    && armed.get() > 0 && armed.decrementAndGet() == 0) {
+                byte[] all = Files.readAllBytes(root.resolve(path.substring(1)));
+                // like SimpleFileServer, the whole file, ignoring Range; but it stops halfway through the range asked for
+                var range = java.util.regex.Pattern.compile("bytes=(\\d+)-(\\d+)")
+                        .matcher(String.valueOf(ex.getRequestHeaders().getFirst("Range")));
+                int cutAt = range.matches()
+                        ? (int) ((Long.parseLong(range.group(1)) + Long.parseLong(range.group(2))) / 2) : all.length / 2;
+                ex.sendResponseHeaders(200, 0);   // chunked: the body just ends where it is cut
+                try (var body = ex.getResponseBody()) {
+                    body.write(all, 0, cutAt);
+                }
+                return;
+            }
+            files.handle(ex);
+        });
+        cutting.start();
+        try {
+            String url = "http://127.0.0.1:" + cutting.getAddress().getPort() + "/cut";
+            sender.vm("remote", "export", dir.resolve("www/cut").toString()).ok();
+            Dom0Fixture c = new Dom0Fixture(dir.resolve("cut-clone"));
+            Dom0Fixture.run("clone", url, c.repo.toString()).ok();
+            Map<String, SnapshotId> before = refs(c.repo);
+
+            RemoteCommandsTest.scribble(sender, 0x80500000L, 512);
+            sender.vm("commit", "-m", "an eighth of RAM").ok();
+            String exported = sender.vm("--json", "remote", "export", dir.resolve("www/cut").toString()).ok().out();
+            long update = Long.parseLong(Dom0Fixture.field(exported, "chunks"));
+
+            armed.set(6);
+            Dom0Fixture.Result cut = c.vm("pull", "origin");
+            assertThat(cut.exit()).as("pull through a cut: %s %s", cut.out(), cut.err()).isNotZero();
+            assertThat(cut.err().strip()).contains("interrupted").contains("run the same command again").doesNotContain("\n");
+            assertThat(refs(c.repo)).isEqualTo(before);
+            c.vm("fsck").ok();
+
+            String resumed = c.vm("--json", "pull", "origin").ok().out();
+            long rest = Long.parseLong(Dom0Fixture.field(resumed, "chunks"));
+            assertThat(rest).isPositive().isLessThan(update);
+            assertThat(refs(c.repo)).containsEntry("refs/heads/kv", refs(sender.repo).get("refs/heads/kv"));
+            c.vm("fsck").ok();
+            assertThat(c.vm("replay", "kv", "--verify").ok().out()).contains("identical");
+        } finally {
+            cutting.stop(0);
+        }
+    }
 }
