@@ -218,6 +218,7 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} remote rm" ];    then _picocli_vmtree_remote; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} remote list" ];    then _picocli_vmtree_remote; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} remote ls" ];    then _picocli_vmtree_remote; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} remote export" ];    then _picocli_vmtree_remote; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk ls" ];    then _picocli_vmtree_disk; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk export" ];    then _picocli_vmtree_disk; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} disk serve" ];    then _picocli_vmtree_disk; return $?; fi
@@ -228,6 +229,7 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench core" ];    then _picocli_vmtree_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench dom0" ];    then _picocli_vmtree_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench linux" ];    then _picocli_vmtree_bench; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench remote" ];    then _picocli_vmtree_bench; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(help)
@@ -294,27 +296,31 @@ function _complete_vmtree() {
   local cmds61=(remote rm)
   local cmds62=(remote list)
   local cmds63=(remote ls)
-  local cmds64=(disk ls)
-  local cmds65=(disk export)
-  local cmds66=(disk serve)
-  local cmds67=(store put)
-  local cmds68=(store cat)
-  local cmds69=(bench store)
-  local cmds70=(bench cow)
-  local cmds71=(bench core)
-  local cmds72=(bench dom0)
-  local cmds73=(bench linux)
+  local cmds64=(remote export)
+  local cmds65=(disk ls)
+  local cmds66=(disk export)
+  local cmds67=(disk serve)
+  local cmds68=(store put)
+  local cmds69=(store cat)
+  local cmds70=(bench store)
+  local cmds71=(bench cow)
+  local cmds72=(bench core)
+  local cmds73=(bench dom0)
+  local cmds74=(bench linux)
+  local cmds75=(bench remote)
 
-  if CompWordsContainsArray "${cmds73[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
-  if CompWordsContainsArray "${cmds72[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds71[@]}"; then _picocli_vmtree_bench_core; return $?; fi
-  if CompWordsContainsArray "${cmds70[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
-  if CompWordsContainsArray "${cmds69[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds68[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds67[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds66[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
-  if CompWordsContainsArray "${cmds65[@]}"; then _picocli_vmtree_disk_export; return $?; fi
-  if CompWordsContainsArray "${cmds64[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
+  if CompWordsContainsArray "${cmds75[@]}"; then _picocli_vmtree_bench_remote; return $?; fi
+  if CompWordsContainsArray "${cmds74[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
+  if CompWordsContainsArray "${cmds73[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds72[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds71[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds70[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds69[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds68[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds67[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
+  if CompWordsContainsArray "${cmds66[@]}"; then _picocli_vmtree_disk_export; return $?; fi
+  if CompWordsContainsArray "${cmds65[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
+  if CompWordsContainsArray "${cmds64[@]}"; then _picocli_vmtree_remote_export; return $?; fi
   if CompWordsContainsArray "${cmds63[@]}"; then _picocli_vmtree_remote_ls; return $?; fi
   if CompWordsContainsArray "${cmds62[@]}"; then _picocli_vmtree_remote_list; return $?; fi
   if CompWordsContainsArray "${cmds61[@]}"; then _picocli_vmtree_remote_rm; return $?; fi
@@ -1087,7 +1093,7 @@ function _picocli_vmtree_remote() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="add remove rm list ls"
+  local commands="add remove rm list ls export"
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -1743,7 +1749,7 @@ function _picocli_vmtree_bench() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="store cow core dom0 linux"
+  local commands="store cow core dom0 linux remote"
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -2659,6 +2665,43 @@ function _picocli_vmtree_remote_ls() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `export` subcommand.
+function _picocli_vmtree_remote_export() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-f' '--force' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "export" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `ls` subcommand.
 function _picocli_vmtree_disk_ls() {
   # Get completion data
@@ -3080,6 +3123,48 @@ function _picocli_vmtree_bench_linux() {
       type compopt &>/dev/null && compopt -o filenames
       positionals=$( compgen -f -- "${curr_word}" ) # files
     fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `remote` subcommand.
+function _picocli_vmtree_bench_remote() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--keep' '--no-peers' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--size' '--runs' '--dir' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--size')
+      return
+      ;;
+    '--runs')
+      return
+      ;;
+    '--dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

@@ -140,7 +140,7 @@ public final class BenchDom0Command implements Runnable {
         try (WriteTransaction tx = ts.beginWrite()) {
             PageTreeRoot full = tx.buildTree(ram.size(), ram.pageSize(), i -> {
                 byte[] p = tree.page(i);
-                if (p != null && !isZero(p)) {
+                if (p != null && !Benches.isZero(p)) {
                     return p;
                 }
                 byte[] q = new byte[ram.pageSize()];
@@ -154,15 +154,6 @@ public final class BenchDom0Command implements Runnable {
             ts.instances().save(tx, new InstanceRecord(instance, id, r.branch(), machines.driver().stateId(
                     new MachineDriver.StoredState(base.files(), images)), null, r.created()));
         }
-    }
-
-    private static boolean isZero(byte[] p) {
-        for (byte b : p) {
-            if (b != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** Dirties {@code n} random pages of the instance's RAM (one byte each) and suspends it. Returns the persist time. */

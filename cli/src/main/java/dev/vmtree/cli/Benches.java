@@ -8,7 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** What the `vmtree bench` commands share: the median they quote and the removal of their scratch directories. */
+/** What the `vmtree bench` commands share: the median they quote, a zero-page test and the removal of their scratch directories. */
 final class Benches {
     private Benches() {}
 
@@ -17,6 +17,16 @@ final class Benches {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    /** Whether every byte of page {@code p} is zero. */
+    static boolean isZero(byte[] p) {
+        for (byte b : p) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Deletes {@code dir} and everything in it; nothing when it does not exist. */

@@ -30,7 +30,7 @@ public final class RemoteCommands {
     @Command(name = "remote", mixinStandardHelpOptions = true,
             description = {"Manage the remotes of this repository (kept in .vmtree/config as [remote \"NAME\"] url = URL).",
                 URLS},
-            subcommands = {Add.class, Remove.class, ListRemotes.class})
+            subcommands = {Add.class, Remove.class, ListRemotes.class, Export.class})
     public static final class Remote implements Runnable {
         @Spec
         CommandSpec spec;
@@ -122,6 +122,37 @@ public final class RemoteCommands {
                     all.forEach((n, u) -> spec.commandLine().getOut().println(n + "\t" + u));
                 }
                 return ExitCodes.OK;
+            }
+        }
+    }
+
+    /** {@code vmtree remote export DIR [--force]}. */
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Write or update in DIR a static layout of this repository's branches and tags that any web"
+                    + " server can serve as a read-only remote (clone and fetch read it at http(s)://.../DIR;"
+                    + " docs/remotes.md \"HTTP remotes\"). Only what DIR lacks is written, and its listings last, so a"
+                    + " reader never sees a ref before what it needs. A branch there moves only forward and a tag not"
+                    + " at all without --force; refs deleted here stay there. Exit status 1 when a ref was refused.")
+    public static final class Export implements Callable<Integer>, JsonOutput {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "DIR", description = "The layout's directory (created when absent or empty).")
+        Path dir;
+
+        @Option(names = {"-f", "--force"}, description = "Move branches there that are not fast-forwards, and tags.")
+        boolean force;
+
+        @Override
+        public Integer call() {
+            try (Toolstack ts = Dom0Cli.open(spec)) {
+                Path target = StoreCli.workingDirectory(spec).resolve(dir).toAbsolutePath().normalize();
+                Transfer.Counters c = new Transfer.Counters();
+                Sync.Outcome o;
+                try (var p = ts.progress().begin("export " + target, "chunks", c.chunks::sum)) {
+                    o = new Sync(ts).export(target, force, c);
+                }
+                return report(spec, "export", o);
             }
         }
     }

@@ -18,13 +18,18 @@ class BenchCoreCommandTest {
     Path dir;
 
     static ExecCommandTest.Result bench(String... args) {
+        return benchCommand("core", args);
+    }
+
+    /** Runs {@code vmtree bench NAME ARGS...} in-process. */
+    static ExecCommandTest.Result benchCommand(String name, String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
         CommandLine cl = VmtreeCommand.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         String[] full = new String[args.length + 2];
         full[0] = "bench";
-        full[1] = "core";
+        full[1] = name;
         System.arraycopy(args, 0, full, 2, args.length);
         return new ExecCommandTest.Result(cl.execute(full), out.toString(), err.toString());
     }

@@ -48,7 +48,7 @@ class RemoteCommandsTest {
     }
 
     /** Writes {@code pages} pages of random bytes at {@code addr}: data the guest never reads. */
-    private static void scribble(Dom0Fixture f, long addr, int pages) {
+    static void scribble(Dom0Fixture f, long addr, int pages) {
         for (int i = 0; i < pages; i += 64) {
             byte[] b = new byte[4096 * Math.min(64, pages - i)];
             rnd.nextBytes(b);

@@ -40,6 +40,12 @@ public sealed interface ChunkRemote extends AutoCloseable permits RepositoryChun
      */
     void read(Collection<ChunkId> ids, RecordConsumer out) throws IOException;
 
+    /**
+     * The record read for {@code id} failed verification: forget whatever is cached about where it
+     * lies (a pack index kept from an earlier fetch), so a repaired remote is read afresh.
+     */
+    default void distrust(ChunkId id) throws IOException {}
+
     /** Starts adding records; the remote must be writable. */
     Upload upload() throws IOException;
 

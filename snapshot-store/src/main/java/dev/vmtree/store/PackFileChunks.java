@@ -116,6 +116,15 @@ public final class PackFileChunks implements ChunkRemote {
         }
         List<String> out = new ArrayList<>();
         for (String line : new String(b, StandardCharsets.UTF_8).split("\n")) {
+            if (line.startsWith(StaticLayout.PACKS_HEADER)) {
+                String v = line.substring(StaticLayout.PACKS_HEADER.length()).strip();
+                if (!v.matches("[0-9]{1,9}") || Integer.parseInt(v) > StaticLayout.VERSION) {
+                    throw new TransferException(files.describe() + ": " + chunksDir + "/packs is of layout version '"
+                            + v.replaceAll("\\p{Cntrl}", "?") + "', which this vmtree does not read (it reads "
+                            + StaticLayout.VERSION + ")");
+                }
+                continue;
+            }
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }
@@ -157,6 +166,18 @@ public final class PackFileChunks implements ChunkRemote {
             }
         }
         return false;
+    }
+
+    @Override
+    public void distrust(ChunkId id) throws IOException {
+        for (var it = packs.entrySet().iterator(); it.hasNext(); ) {
+            var p = it.next();
+            if (p.getValue().find(id) >= 0) {
+                Files.deleteIfExists(cache.resolve(p.getKey() + PackFormat.INDEX_SUFFIX));
+                it.remove();
+            }
+        }
+        loaded = false;
     }
 
     private record Where(String pack, PackIndex idx, int entry) {

@@ -364,25 +364,42 @@ public final class Transfer {
             throws IOException {
         List<ChunkId> got = new ArrayList<>(ids.size());
         List<byte[]> recs = new ArrayList<>(ids.size());
-        remote.chunks().read(ids, (id, buf, off, len) -> {
-            got.add(id);
-            recs.add(Arrays.copyOfRange(buf, off, off + len));
-        });
+        IOException cut = null;
+        try {
+            remote.chunks().read(ids, (id, buf, off, len) -> {
+                got.add(id);
+                recs.add(Arrays.copyOfRange(buf, off, off + len));
+            });
+        } catch (IOException e) {
+            cut = e;  // keep what arrived before the cut: verified and staged below, then rethrown
+        }
         int[] raw = new int[got.size()];
-        Parallel.run(got.size(), i -> {
-            try {
-                raw[i] = ChunkCodec.decode(recs.get(i), recs.get(i).length, got.get(i), true).length;
-            } catch (ChunkCodec.DamagedRecordException e) {
-                throw new TransferException(remote.describe() + ": chunk " + got.get(i).hex() + " is damaged or forged: "
-                        + e.getMessage());
+        java.util.concurrent.atomic.AtomicReference<ChunkId> bad = new java.util.concurrent.atomic.AtomicReference<>();
+        try {
+            Parallel.run(got.size(), i -> {
+                try {
+                    raw[i] = ChunkCodec.decode(recs.get(i), recs.get(i).length, got.get(i), true).length;
+                } catch (ChunkCodec.DamagedRecordException e) {
+                    bad.compareAndSet(null, got.get(i));
+                    throw new TransferException(remote.describe() + ": chunk " + got.get(i).hex() + " is damaged or forged: "
+                            + e.getMessage());
+                }
+            });
+        } catch (TransferException e) {
+            if (bad.get() != null) {
+                remote.chunks().distrust(bad.get());
             }
-        });
+            throw e;
+        }
         for (int i = 0; i < got.size(); i++) {
             if (!repo.chunks().contains(got.get(i))) {
                 writer.copy(got.get(i), recs.get(i), raw[i]);
             }
             counters.chunks.increment();
             counters.bytes.add(recs.get(i).length);
+        }
+        if (cut != null) {
+            throw cut;
         }
     }
 

@@ -24,7 +24,7 @@ class TransferTest {
 
     private static final Duration LOCK = Duration.ofSeconds(10);
 
-    private static SnapshotId commit(Repository repo, String branch, byte[][] pages, String msg) {
+    static SnapshotId commit(Repository repo, String branch, byte[][] pages, String msg) {
         try (WriteTransaction tx = repo.beginWrite()) {
             SnapshotId parent = repo.resolve(branch).orElse(null);
             PageTreeRoot root = tx.buildTree((long) pages.length * TestImages.PAGE, TestImages.PAGE, i -> pages[(int) i]);
@@ -47,7 +47,7 @@ class TransferTest {
                 new PackFileChunks(files, "", dir.resolve("cache")), null);
     }
 
-    private static String tracking(String ref) {
+    static String tracking(String ref) {
         return ref.startsWith("refs/heads/") ? "refs/remotes/origin/" + ref.substring(11) : ref;
     }
 
@@ -164,6 +164,17 @@ class TransferTest {
             try (var s = Files.list(c.chunks().directory())) {
                 assertThat(s.map(Path::toString).sorted().toList()).isEqualTo(before);
             }
+            assertThat(c.fsck().ok()).isTrue();
+            // the index of the pack that lied is no longer cached: a repaired remote is read afresh
+            try (var s = Files.list(dir.resolve("cache"))) {
+                assertThat(s.filter(p -> p.toString().endsWith(".idx")).toList()).isEmpty();
+            }
+            b[b.length / 2] ^= 1;
+            Files.write(pack, b);
+            try (var files = new LocalFiles(bare)) {
+                Transfer.fetch(c, fileRemote(files, bare), TransferTest::tracking, false, new Transfer.Counters(), LOCK, m -> {});
+            }
+            assertThat(c.refs()).containsKey("refs/remotes/origin/main");
             assertThat(c.fsck().ok()).isTrue();
         }
     }

@@ -5,6 +5,7 @@ import dev.vmtree.dom0.remote.Connector;
 import dev.vmtree.dom0.remote.RemoteUrl;
 import dev.vmtree.store.RefResult;
 import dev.vmtree.store.SnapshotId;
+import dev.vmtree.store.StaticLayout;
 import dev.vmtree.store.StoreException;
 import dev.vmtree.store.Transfer;
 import dev.vmtree.store.WriteTransaction;
@@ -191,6 +192,25 @@ public final class Sync {
                 ? head.substring(11) : branches.contains("main") ? "main" : branches.getFirst();
         InstanceRecord r = ts.addInstance(instance != null ? instance : def, def, false);
         return new Outcome(o.remote(), o.result(), r, null);
+    }
+
+    /**
+     * Writes or updates a static layout in {@code dir} (docs/format.md, "HTTP static layout") that
+     * a web server can serve as a read-only remote: every branch and tag of this repository, with
+     * what it needs that the layout lacks, then the listings a reader over HTTP needs.
+     */
+    public Outcome export(Path dir, boolean force, Transfer.Counters counters) {
+        try {
+            Transfer.Result res = StaticLayout.export(ts.repository(), dir, force, counters, Toolstack.LOCK_TIMEOUT,
+                    ts.notices());
+            auditForced(res, "remote export " + dir);
+            return new Outcome(dir.toString(), res, null, null);
+        } catch (IOException e) {
+            throw ToolstackException.failed("export to " + dir + " failed (" + dev.vmtree.store.fs.IoErrors.reason(e)
+                    + "); readers still see the layout as it was: run the same command again");
+        } catch (StoreException e) {
+            throw ToolstackException.failed(e.getMessage());
+        }
     }
 
     private boolean isAncestor(SnapshotId a, SnapshotId b) {

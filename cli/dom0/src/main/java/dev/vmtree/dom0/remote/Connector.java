@@ -1,10 +1,12 @@
 package dev.vmtree.dom0.remote;
 
 import dev.vmtree.dom0.ToolstackException;
+import dev.vmtree.store.PackFileChunks;
 import dev.vmtree.store.RemoteLayout;
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.RepositoryChunks;
 import dev.vmtree.store.Transfer;
+import dev.vmtree.store.remote.HttpFiles;
 import dev.vmtree.store.remote.LocalFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,14 +30,89 @@ public final class Connector {
      */
     public static Transfer.Remote open(RemoteUrl url, String name, Path cache, boolean create, Duration lockTimeout,
                                        Consumer<String> onWait) {
+        return open(url, name, cache, create, lockTimeout, onWait, SshConnection.Settings.fromEnvironment());
+    }
+
+    /** As {@link #open(RemoteUrl, String, Path, boolean, Duration, Consumer)}, with this SSH setup for an SSH remote. */
+    public static Transfer.Remote open(RemoteUrl url, String name, Path cache, boolean create, Duration lockTimeout,
+                                       Consumer<String> onWait, SshConnection.Settings ssh) {
         try {
             return switch (url) {
                 case RemoteUrl.Local l -> local(l, name, create, lockTimeout, onWait);
-                case RemoteUrl.Ssh s -> throw ToolstackException.failed("SSH remotes are not supported yet: " + s.text());
-                case RemoteUrl.Http h -> throw ToolstackException.failed("HTTP remotes are not supported yet: " + h.text());
+                case RemoteUrl.Ssh s -> ssh(s, name, cache, create, ssh);
+                case RemoteUrl.Http h -> http(h, name, cache, create);
             };
         } catch (IOException e) {
             throw ToolstackException.failed("cannot open remote " + url.text() + ": " + dev.vmtree.store.fs.IoErrors.reason(e));
+        }
+    }
+
+    /**
+     * An SSH remote: one session for both JGit's transport (meta.git) and SFTP (the pack files). The
+     * chunk remote owns the session: closing it ends both.
+     */
+    private static Transfer.Remote ssh(RemoteUrl.Ssh s, String name, Path cache, boolean create,
+                                       SshConnection.Settings settings) throws IOException {
+        SshConnection c = SshConnection.open(s, settings);
+        SftpFiles files = null;
+        try {
+            files = new SftpFiles(c, s.path(), s.text());
+            String store = files.isDirectory("") ? RemoteLayout.probe(files) : null;
+            if (store == null) {
+                if (!create) {
+                    throw ToolstackException.failed(s.text() + " is not a vmtree repository");
+                }
+                if (files.exists("")) {
+                    if (!files.isDirectory("")) {
+                        throw ToolstackException.failed(s.text() + " is a file, not a directory");
+                    }
+                } else {
+                    files.mkdirs("");
+                }
+                RemoteLayout.createBare(files);
+                store = "";
+            }
+            URIish meta = c.gitUri(s, files.at(store + "meta.git"));
+            return new Transfer.Remote(name, s.text(), meta, new PackFileChunks(files, store, cache), c::configure);
+        } catch (IOException | RuntimeException e) {
+            if (files != null) {
+                files.close();
+            } else {
+                c.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A static layout on a web server: FORMAT probed over HTTP, meta.git through JGit's dumb HTTP
+     * transport, chunks as pack files read by ranges. Read-only: a push is refused here.
+     */
+    private static Transfer.Remote http(RemoteUrl.Http h, String name, Path cache, boolean create) throws IOException {
+        if (create) {
+            throw ToolstackException.failed(h.text() + " is a read-only static HTTP layout: push to a path or SSH remote,"
+                    + " and publish it with `vmtree remote export DIR`");
+        }
+        HttpFiles files = new HttpFiles(h.base());
+        try {
+            String store = RemoteLayout.probe(files);
+            if (store == null) {
+                throw ToolstackException.failed(h.text() + " is not a vmtree remote: it has no FORMAT file"
+                        + " (`vmtree remote export DIR` writes one, for a web server to serve)");
+            }
+            URIish meta;
+            try {
+                meta = new URIish(h.base().resolve(store + "meta.git").toString());
+            } catch (java.net.URISyntaxException e) {
+                throw ToolstackException.badInput("not an HTTP URL: " + h.text());
+            }
+            // JGit's dumb HTTP waits as long as HttpFiles does for a server that stops answering
+            int seconds = (int) HttpFiles.IDLE_TIMEOUT.toSeconds();
+            return new Transfer.Remote(name, h.text(), meta, new PackFileChunks(files, store, cache),
+                    t -> t.setTimeout(seconds));
+        } catch (IOException | RuntimeException e) {
+            files.close();
+            throw e;
         }
     }
 

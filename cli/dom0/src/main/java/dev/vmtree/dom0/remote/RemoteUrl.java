@@ -17,7 +17,12 @@ public sealed interface RemoteUrl {
     /** A directory on this machine. */
     record Local(Path path, String text) implements RemoteUrl {}
 
-    /** A directory reached over SSH: JGit's transport for meta.git, SFTP in the same session for chunks. */
+    /**
+     * A directory reached over SSH: JGit's transport for meta.git, SFTP in the same session for
+     * chunks. {@code user} null and {@code port} 0 when the URL gives none: the ssh config's User
+     * and Port then apply (else the local user name and 22), as with OpenSSH; {@code path} is
+     * absolute, or relative to the login directory (scp's form).
+     */
     record Ssh(String user, String host, int port, String path, String text) implements RemoteUrl {}
 
     /** A static layout on a web server (written by {@code vmtree remote export}). */
@@ -52,7 +57,7 @@ public sealed interface RemoteUrl {
                 if (u.getHost() == null || u.getPath() == null || u.getPath().isEmpty()) {
                     throw new URISyntaxException(s, "no host or path");
                 }
-                return new Ssh(u.getUserInfo(), u.getHost(), u.getPort() < 0 ? 22 : u.getPort(), u.getPath(), s);
+                return new Ssh(u.getUserInfo(), u.getHost(), Math.max(u.getPort(), 0), u.getPath(), s);
             } catch (URISyntaxException e) {
                 throw ToolstackException.badInput("not an SSH URL: " + s + " (ssh://[user@]host[:port]/path)");
             }
@@ -68,12 +73,12 @@ public sealed interface RemoteUrl {
             String hostPart = s.substring(0, colon);
             String path = s.substring(colon + 1);
             int at = hostPart.lastIndexOf('@');
-            String user = at < 0 ? null : hostPart.substring(0, at);
+            String user = at <= 0 ? null : hostPart.substring(0, at);
             String host = hostPart.substring(at + 1);
             if (host.isEmpty() || path.isEmpty()) {
                 throw ToolstackException.badInput("not an SSH location: " + s + " ([user@]host:path)");
             }
-            return new Ssh(user, host, 22, path, s);
+            return new Ssh(user, host, 0, path, s);
         }
         return new Local(cwd.resolve(s).toAbsolutePath().normalize(), s);
     }
