@@ -120,7 +120,7 @@ public final class PackFileChunks implements ChunkRemote {
                 String v = line.substring(StaticLayout.PACKS_HEADER.length()).strip();
                 if (!v.matches("[0-9]{1,9}") || Integer.parseInt(v) > StaticLayout.VERSION) {
                     throw new TransferException(files.describe() + ": " + chunksDir + "/packs is of layout version '"
-                            + v.replaceAll("\\p{Cntrl}", "?") + "', which this vmtree does not read (it reads "
+                            + RemoteFiles.shown(v) + "', which this vmtree does not read (it reads "
                             + StaticLayout.VERSION + ")");
                 }
                 continue;
@@ -131,7 +131,7 @@ public final class PackFileChunks implements ChunkRemote {
             String name = line.strip();
             if (!PACK_NAME.matcher(name).matches()) {
                 throw new TransferException(files.describe() + ": " + chunksDir + "/packs lists a bad pack name '"
-                        + name.replaceAll("\\p{Cntrl}", "?") + "'");
+                        + RemoteFiles.shown(name) + "'");
             }
             out.add(name + PackFormat.INDEX_SUFFIX);
         }

@@ -38,7 +38,7 @@ public final class RemoteLayout {
             try {
                 version = Integer.parseInt(words[1]);
             } catch (NumberFormatException e) {
-                throw new TransferException(files.describe() + ": bad format version " + words[1]);
+                throw new TransferException(files.describe() + ": bad format version '" + RemoteFiles.shown(words[1]) + "'");
             }
             if (version > Repository.FORMAT_VERSION) {
                 throw new TransferException(files.describe() + " holds repository format " + version

@@ -54,11 +54,18 @@ public interface RemoteFiles extends AutoCloseable {
     @Override
     void close() throws IOException;
 
+    /** {@code text} as a message may show it: printable ASCII only (anything else '?'), at most 64 characters. */
+    static String shown(String text) {
+        StringBuilder b = new StringBuilder();
+        text.codePoints().limit(64).forEach(c -> b.append(c >= 0x20 && c < 0x7f ? (char) c : '?'));
+        return text.codePointCount(0, text.length()) > 64 ? b + "..." : b.toString();
+    }
+
     /** A file name a remote may use: no separator, no "..", no control characters, at most 255 bytes. */
     static String checkName(String name) {
         if (name.isEmpty() || name.length() > 255 || name.equals(".") || name.equals("..") || name.contains("/")
                 || name.contains("\\") || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            throw new IllegalArgumentException("not a usable file name: '" + name.replaceAll("\\p{Cntrl}", "?") + "'");
+            throw new IllegalArgumentException("not a usable file name: '" + shown(name) + "'");
         }
         return name;
     }

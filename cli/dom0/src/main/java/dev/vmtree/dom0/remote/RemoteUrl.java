@@ -54,8 +54,8 @@ public sealed interface RemoteUrl {
         if (s.startsWith("ssh://")) {
             try {
                 URI u = new URI(s);
-                if (u.getHost() == null || u.getPath() == null || u.getPath().isEmpty()) {
-                    throw new URISyntaxException(s, "no host or path");
+                if (u.getHost() == null || u.getPath() == null || u.getPath().isEmpty() || u.getPort() > 65535) {
+                    throw new URISyntaxException(s, "no host or path, or a port past 65535");
                 }
                 return new Ssh(u.getUserInfo(), u.getHost(), Math.max(u.getPort(), 0), u.getPath(), s);
             } catch (URISyntaxException e) {
