@@ -12,7 +12,10 @@ import java.util.Collection;
  */
 public sealed interface ChunkRemote extends AutoCloseable permits RepositoryChunks, PackFileChunks {
 
-    /** Receives one record as the remote stored it: {@code buf[off, off+len)}. */
+    /**
+     * Receives one record as the remote stored it: {@code buf[off, off+len)}. The remote never
+     * writes to {@code buf} again once it is handed over, so a receiver may keep it.
+     */
     interface RecordConsumer {
         void accept(ChunkId id, byte[] buf, int off, int len) throws IOException;
     }

@@ -322,9 +322,7 @@ public final class Transfer {
                         missing.add(i.id());
                     }
                 }
-                for (int from = 0; from < missing.size(); from += SLICE) {
-                    receive(repo, remote, missing.subList(from, Math.min(missing.size(), from + SLICE)), writer, counters);
-                }
+                receiveAll(repo, remote, missing, writer, counters);
                 List<Item> next = new ArrayList<>();
                 for (Item i : frontier) {
                     if (i.level() == 0) {
@@ -359,19 +357,22 @@ public final class Transfer {
     /** Records are read, verified on all cores and stored this many at a time. */
     static final int SLICE = 4096;
 
-    /** Reads {@code ids} from the remote, verifies each record on all cores, and stages those still missing. */
-    private static void receive(Repository repo, Remote remote, List<ChunkId> ids, ChunkWriter writer, Counters counters)
-            throws IOException {
+    /** One slice read and verified, ready to stage; {@code cut} is the transport failure that ended it early. */
+    private record Verified(List<ChunkId> ids, List<byte[]> records, int[] raw, IOException cut) {}
+
+    /** Reads {@code ids} from the remote and verifies each record on all cores. */
+    private static Verified readVerified(Remote remote, List<ChunkId> ids) throws IOException {
         List<ChunkId> got = new ArrayList<>(ids.size());
         List<byte[]> recs = new ArrayList<>(ids.size());
         IOException cut = null;
         try {
             remote.chunks().read(ids, (id, buf, off, len) -> {
                 got.add(id);
-                recs.add(Arrays.copyOfRange(buf, off, off + len));
+                // a remote never reuses a buffer it handed over: one that holds just this record is kept as it is
+                recs.add(off == 0 && len == buf.length ? buf : Arrays.copyOfRange(buf, off, off + len));
             });
         } catch (IOException e) {
-            cut = e;  // keep what arrived before the cut: verified and staged below, then rethrown
+            cut = e;  // keep what arrived before the cut: verified and staged, then rethrown
         }
         int[] raw = new int[got.size()];
         java.util.concurrent.atomic.AtomicReference<ChunkId> bad = new java.util.concurrent.atomic.AtomicReference<>();
@@ -391,15 +392,70 @@ public final class Transfer {
             }
             throw e;
         }
-        for (int i = 0; i < got.size(); i++) {
-            if (!repo.chunks().contains(got.get(i))) {
-                writer.copy(got.get(i), recs.get(i), raw[i]);
+        return new Verified(got, recs, raw, cut);
+    }
+
+    /** Appends the verified records this repository still lacks to the open pack. */
+    private static void stage(Repository repo, Verified v, ChunkWriter writer, Counters counters) {
+        for (int i = 0; i < v.ids().size(); i++) {
+            if (!repo.chunks().contains(v.ids().get(i))) {
+                writer.copy(v.ids().get(i), v.records().get(i), v.raw()[i]);
             }
             counters.chunks.increment();
-            counters.bytes.add(recs.get(i).length);
+            counters.bytes.add(v.records().get(i).length);
         }
-        if (cut != null) {
-            throw cut;
+    }
+
+    /**
+     * Receives {@code missing} slice by slice, staging one slice on a thread of its own while the
+     * next is read and verified (the pack append and the network or disk reads overlap); returns
+     * when every slice is staged, rethrowing the first failure.
+     */
+    private static void receiveAll(Repository repo, Remote remote, List<ChunkId> missing, ChunkWriter writer,
+                                   Counters counters) throws IOException {
+        Thread staging = null;
+        RuntimeException[] failed = {null};
+        try {
+            for (int from = 0; from < missing.size(); from += SLICE) {
+                Verified v = readVerified(remote, missing.subList(from, Math.min(missing.size(), from + SLICE)));
+                join(staging, failed);
+                staging = Thread.ofPlatform().name("vmtree-fetch-stage").start(() -> {
+                    try {
+                        stage(repo, v, writer, counters);
+                    } catch (RuntimeException e) {
+                        failed[0] = e;
+                    }
+                });
+                if (v.cut() != null) {
+                    join(staging, failed);
+                    throw v.cut();
+                }
+            }
+        } finally {
+            join(staging, failed);
+        }
+    }
+
+    private static void join(Thread t, RuntimeException[] failed) {
+        if (t == null) {
+            return;
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;  // the staging thread holds the writer: it must finish first
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failed[0] != null) {
+            RuntimeException e = failed[0];
+            failed[0] = null;
+            throw e;
         }
     }
 
