@@ -190,12 +190,7 @@ public final class HttpFiles implements RemoteFiles {
             identity(path, r);
             OptionalLong declared = r.headers().firstValueAsLong("Content-Length");
             if (s == 206) {
-                String cr = r.headers().firstValue("Content-Range").orElse("");
-                Matcher m = CONTENT_RANGE.matcher(cr.strip());
-                if (!m.matches() || Long.parseLong(m.group(1)) != offset || Long.parseLong(m.group(2)) != last) {
-                    throw new IOException(shown(path) + " answered bytes " + offset + "-" + last + " with '"
-                            + cr.replaceAll("\\p{Cntrl}", "?") + "'");
-                }
+                checkContentRange(shown(path), r.headers().firstValue("Content-Range").orElse(""), offset, last);
                 if (declared.isPresent() && declared.getAsLong() != length) {
                     throw new IOException(shown(path) + " sends " + declared.getAsLong() + " bytes for a range of " + length);
                 }
@@ -284,6 +279,18 @@ public final class HttpFiles implements RemoteFiles {
             uri = build(scheme, null, next.getHost(), next.getPort(),
                     (next.getRawPath() == null || next.getRawPath().isEmpty() ? "/" : next.getRawPath())
                             + (next.getRawQuery() == null ? "" : "?" + next.getRawQuery()));
+        }
+    }
+
+    /**
+     * Refuses a 206 answer whose {@code Content-Range} is not exactly bytes {@code offset-last} (any
+     * total, or "*"); the message shows at most 64 printable characters of what the server sent.
+     */
+    static void checkContentRange(String where, String contentRange, long offset, long last) throws IOException {
+        Matcher m = CONTENT_RANGE.matcher(contentRange.strip());
+        if (!m.matches() || Long.parseLong(m.group(1)) != offset || Long.parseLong(m.group(2)) != last) {
+            throw new IOException(where + " answered bytes " + offset + "-" + last + " with '"
+                    + RemoteFiles.shown(contentRange) + "'");
         }
     }
 
