@@ -29,10 +29,18 @@ final class GitPackBounds {
     /** Why the Git bundle {@code meta} may not be given to JGit, or null. */
     static String check(byte[] meta, long maxObject) {
         int pack = indexOf(meta, "\n\nPACK".getBytes(StandardCharsets.US_ASCII));
-        if (pack < 0 || meta.length < pack + 2 + 12) {
+        if (pack < 0) {
             return null;                                   // not a bundle JGit can read: it says why
         }
-        int at = pack + 2 + 8;
+        return checkPack(meta, pack + 2, maxObject);
+    }
+
+    /** Why the Git pack at {@code meta[start..]} (its "PACK" signature) may not be given to JGit, or null. */
+    static String checkPack(byte[] meta, int start, long maxObject) {
+        if (meta.length < start + 12) {
+            return null;                                   // too short to be a pack: JGit says why
+        }
+        int at = start + 8;
         long count = ((meta[at] & 0xffL) << 24) | ((meta[at + 1] & 0xff) << 16) | ((meta[at + 2] & 0xff) << 8)
                 | (meta[at + 3] & 0xff);
         long room = meta.length - (at + 4);

@@ -175,7 +175,8 @@ public final class Transfer {
         } catch (IOException e) {
             throw unreachable(remote, e);
         }
-        try (Transport t = open(scratch.git(), remote)) {
+        try (BoundedFetch db = new BoundedFetch(scratch.gitDir().toFile(), remote.describe());
+             Transport t = open(db, remote)) {
             t.setObjectChecker(new ObjectChecker());
             try (FetchConnection c = t.openFetch()) {
                 List<Ref> want = new ArrayList<>();
@@ -207,12 +208,59 @@ public final class Transfer {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            if (e instanceof StoreException se) {
-                throw se;
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                if (c instanceof StoreException se) {
+                    throw se;           // ours, perhaps wrapped by JGit on the way out (BoundedFetch)
+                }
             }
             throw new TransferException("cannot fetch from " + remote.describe() + ": " + oneLine(e), e);
         }
         return head;
+    }
+
+    /**
+     * The scratch repository as a fetch writes to it: each Git pack a remote sends is read whole (at
+     * most {@link Bundle#MAX_META}) and bounded by {@link GitPackBounds} before JGit's parser sees it,
+     * since that parser allocates by what a pack declares (an object count of 2^31, a size past 64 bits)
+     * before it checks anything. Dumb HTTP fetches objects and packs by other paths (docs/security.md).
+     */
+    static final class BoundedFetch extends org.eclipse.jgit.internal.storage.file.FileRepository {
+        private final String remote;
+
+        BoundedFetch(java.io.File gitDir, String remote) throws IOException {
+            super(gitDir);
+            this.remote = remote;
+        }
+
+        @Override
+        public org.eclipse.jgit.lib.ObjectInserter newObjectInserter() {
+            org.eclipse.jgit.lib.ObjectInserter real = super.newObjectInserter();
+            return new org.eclipse.jgit.lib.ObjectInserter.Filter() {
+                @Override
+                protected org.eclipse.jgit.lib.ObjectInserter delegate() {
+                    return real;
+                }
+
+                @Override
+                public org.eclipse.jgit.transport.PackParser newPackParser(java.io.InputStream in) throws IOException {
+                    return real.newPackParser(new java.io.ByteArrayInputStream(bounded(remote, in)));
+                }
+            };
+        }
+    }
+
+    /** The Git pack of {@code in}, read whole, if {@link GitPackBounds} lets JGit parse it. */
+    static byte[] bounded(String remote, java.io.InputStream in) throws IOException {
+        byte[] pack = in.readNBytes((int) Bundle.MAX_META + 1);
+        if (pack.length > Bundle.MAX_META) {
+            throw new TransferException(remote + " sends more than " + (Bundle.MAX_META >> 20)
+                    + " MiB of Git objects, more than this vmtree reads");
+        }
+        String why = GitPackBounds.checkPack(pack, 0, MetaStore.MAX_FILE);
+        if (why != null) {
+            throw new TransferException(remote + ": " + why + " (refused before parsing)");
+        }
+        return pack;
     }
 
     private static RevObject peel(Remote remote, RevWalk rw, String name, ObjectId id) throws IOException {

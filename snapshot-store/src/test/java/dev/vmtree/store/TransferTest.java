@@ -288,4 +288,15 @@ class TransferTest {
             assertThat(c.fsck().ok()).isTrue();
         }
     }
+
+    @Test
+    void aGitPackThatDeclaresMoreThanItHoldsIsRefusedBeforeJGitParsesIt() throws Exception {
+        // "PACK", version 2, 2^31 objects, in 20 bytes: JGit's parser would allocate an array of that length
+        byte[] hostile = java.nio.ByteBuffer.allocate(20).put("PACK".getBytes()).putInt(2).putInt(0x80000000)
+                .putLong(0).array();
+        assertThatThrownBy(() -> Transfer.bounded("remote", new java.io.ByteArrayInputStream(hostile)))
+                .isInstanceOf(TransferException.class).hasMessageContaining("declares 2147483648 objects");
+        byte[] empty = java.nio.ByteBuffer.allocate(32).put("PACK".getBytes()).putInt(2).putInt(0).array();
+        assertThat(Transfer.bounded("remote", new java.io.ByteArrayInputStream(empty))).isEqualTo(empty);
+    }
 }
