@@ -206,7 +206,7 @@ public final class HttpFiles implements RemoteFiles {
                     throw new IOException(shown(path) + " ended before byte " + offset);
                 }
             }
-            return new Bounded(in, length);
+            return new BoundedInputStream(in, length);  // closing it closes (and so cancels) the response
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;
@@ -346,51 +346,5 @@ public final class HttpFiles implements RemoteFiles {
     @Override
     public void close() {
         client.close();
-    }
-
-    /** At most {@code left} bytes of {@code in}; closing it closes (and so cancels) the response. */
-    private static final class Bounded extends java.io.FilterInputStream {
-        private long left;
-
-        Bounded(InputStream in, long left) {
-            super(in);
-            this.left = left;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int b = in.read();
-            if (b >= 0) {
-                left--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n > 0) {
-                left -= n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long k = in.skip(Math.min(n, left));
-            left -= k;
-            return k;
-        }
-
-        @Override
-        public int available() throws IOException {
-            return (int) Math.min(in.available(), left);
-        }
     }
 }

@@ -64,34 +64,7 @@ public final class LocalFiles implements RemoteFiles {
     public InputStream read(String path, long offset, long length) throws IOException {
         FileChannel ch = FileChannel.open(at(path), StandardOpenOption.READ);
         ch.position(offset);
-        InputStream in = Channels.newInputStream(ch);
-        return new java.io.FilterInputStream(in) {
-            long left = length;
-
-            @Override
-            public int read() throws IOException {
-                if (left <= 0) {
-                    return -1;
-                }
-                int b = super.read();
-                if (b >= 0) {
-                    left--;
-                }
-                return b;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (left <= 0) {
-                    return -1;
-                }
-                int n = super.read(b, off, (int) Math.min(len, left));
-                if (n > 0) {
-                    left -= n;
-                }
-                return n;
-            }
-        };
+        return new BoundedInputStream(Channels.newInputStream(ch), length);
     }
 
     @Override
