@@ -14,7 +14,11 @@ final class Dom0Cli {
 
     /** Opens the toolstack on the repository found from -C or the current directory. */
     static Toolstack open(CommandSpec spec) {
-        Toolstack ts = Toolstack.open(root(spec).workingDirectory());
+        return attach(spec, Toolstack.open(root(spec).workingDirectory()));
+    }
+
+    /** Sends a toolstack's notices to stderr and gives it the command's progress line; returns it. */
+    static Toolstack attach(CommandSpec spec, Toolstack ts) {
         PrintWriter err = spec.commandLine().getErr();
         ts.setNotices(m -> err.println("vmtree: " + m));
         ts.setProgress(TerminalProgress.forCommand(err, quiet(spec), json(spec), root(spec)::interactive));

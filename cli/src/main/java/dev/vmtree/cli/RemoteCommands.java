@@ -147,12 +147,7 @@ public final class RemoteCommands {
         public Integer call() {
             try (Toolstack ts = Dom0Cli.open(spec)) {
                 Path target = StoreCli.workingDirectory(spec).resolve(dir).toAbsolutePath().normalize();
-                Transfer.Counters c = new Transfer.Counters();
-                Sync.Outcome o;
-                try (var p = ts.progress().begin("export " + target, "chunks", c.chunks::sum)) {
-                    o = new Sync(ts).export(target, force, c);
-                }
-                return report(spec, "export", o);
+                return report(spec, "export", transfer(ts, "export " + target, c -> new Sync(ts).export(target, force, c)));
             }
         }
     }
@@ -179,12 +174,7 @@ public final class RemoteCommands {
         @Override
         public Integer call() {
             try (Toolstack ts = Dom0Cli.open(spec)) {
-                Transfer.Counters c = new Transfer.Counters();
-                Sync.Outcome o;
-                try (var p = ts.progress().begin("push " + remote, "chunks", c.chunks::sum)) {
-                    o = new Sync(ts).push(remote, refs, force, c);
-                }
-                return report(spec, "push", o);
+                return report(spec, "push", transfer(ts, "push " + remote, c -> new Sync(ts).push(remote, refs, force, c)));
             }
         }
     }
@@ -209,12 +199,7 @@ public final class RemoteCommands {
         @Override
         public Integer call() {
             try (Toolstack ts = Dom0Cli.open(spec)) {
-                Transfer.Counters c = new Transfer.Counters();
-                Sync.Outcome o;
-                try (var p = ts.progress().begin("fetch " + remote, "chunks", c.chunks::sum)) {
-                    o = new Sync(ts).fetch(remote, force, c);
-                }
-                return report(spec, "fetch", o);
+                return report(spec, "fetch", transfer(ts, "fetch " + remote, c -> new Sync(ts).fetch(remote, force, c)));
             }
         }
     }
@@ -237,12 +222,7 @@ public final class RemoteCommands {
         @Override
         public Integer call() {
             try (Toolstack ts = Dom0Cli.open(spec)) {
-                Transfer.Counters c = new Transfer.Counters();
-                Sync.Outcome o;
-                try (var p = ts.progress().begin("pull " + remote, "chunks", c.chunks::sum)) {
-                    o = new Sync(ts).pull(remote, instance, c);
-                }
-                return report(spec, "pull", o);
+                return report(spec, "pull", transfer(ts, "pull " + remote, c -> new Sync(ts).pull(remote, instance, c)));
             }
         }
     }
@@ -277,12 +257,8 @@ public final class RemoteCommands {
             boolean made = !Files.exists(target);
             boolean ok = false;
             try (Toolstack ts = Toolstack.init(target)) {
-                PrintWriterNotices.attach(spec, ts);
-                Transfer.Counters c = new Transfer.Counters();
-                Sync.Outcome o;
-                try (var p = ts.progress().begin("clone " + url, "chunks", c.chunks::sum)) {
-                    o = new Sync(ts).cloneFrom(stored, instance, c);
-                }
+                Dom0Cli.attach(spec, ts);
+                Sync.Outcome o = transfer(ts, "clone " + url, c -> new Sync(ts).cloneFrom(stored, instance, c));
                 ok = true;
                 InstanceRecord r = o.instance();
                 if (Dom0Cli.json(spec)) {
@@ -321,13 +297,12 @@ public final class RemoteCommands {
         }
     }
 
-    /** Notices and progress for a toolstack the command opened itself (clone makes its repository). */
-    private static final class PrintWriterNotices {
-        static void attach(CommandSpec spec, Toolstack ts) {
-            var err = spec.commandLine().getErr();
-            ts.setNotices(m -> err.println("vmtree: " + m));
-            ts.setProgress(TerminalProgress.forCommand(err, Dom0Cli.quiet(spec), Dom0Cli.json(spec),
-                    Dom0Cli.root(spec)::interactive));
+    /** Runs one transfer with its progress line (chunks moved) on a terminal. */
+    private static Sync.Outcome transfer(Toolstack ts, String label,
+                                         java.util.function.Function<Transfer.Counters, Sync.Outcome> work) {
+        Transfer.Counters c = new Transfer.Counters();
+        try (var p = ts.progress().begin(label, "chunks", c.chunks::sum)) {
+            return work.apply(c);
         }
     }
 
