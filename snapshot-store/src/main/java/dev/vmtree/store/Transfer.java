@@ -313,6 +313,39 @@ public final class Transfer {
     private record Item(ChunkId id, int level) {}
 
     /**
+     * The commits reachable from {@code tips} and not from {@code bases}, newest first; adds to
+     * {@code seen} every chunk of the boundary snapshots (the bases next to them, read here), which
+     * the other side is known to hold. A base this repository cannot read (a ref of ours naming a
+     * damaged snapshot: fsck reports it) is no base.
+     */
+    private static List<RevCommit> newCommits(Repository repo, RevWalk rw, Collection<RevCommit> tips,
+                                              Collection<SnapshotId> bases, Set<ChunkId> seen) throws IOException {
+        rw.reset();
+        rw.sort(RevSort.BOUNDARY);
+        for (RevCommit c : tips) {
+            rw.markStart(rw.parseCommit(c));
+        }
+        for (SnapshotId s : bases) {
+            try {
+                rw.markUninteresting(rw.parseCommit(ObjectId.fromString(s.hex())));
+            } catch (MissingObjectException e) {
+                // not a base
+            }
+        }
+        List<RevCommit> fresh = new ArrayList<>();
+        for (RevCommit c; (c = rw.next()) != null; ) {
+            if (c.has(RevFlag.UNINTERESTING)) {
+                for (PageTreeRoot t : repo.meta().read(new SnapshotId(c.name())).content().images().values()) {
+                    PageTree.forEachChunk(repo.chunks(), t, seen, id -> {});
+                }
+            } else {
+                fresh.add(c);
+            }
+        }
+        return fresh;
+    }
+
+    /**
      * Walks the snapshots reachable from {@code tips} and not from {@code local}, and fetches every
      * chunk of theirs this repository lacks, level by level (a level's nodes must be here before
      * their children are known), each batch read from the remote in as few requests as it can.
@@ -325,25 +358,7 @@ public final class Transfer {
         List<PageTreeRoot> roots = new ArrayList<>();
         Set<ChunkId> seen = new HashSet<>();
         int snapshots = 0;
-        rw.reset();
-        rw.sort(RevSort.BOUNDARY);
-        for (RevCommit c : tips) {
-            rw.markStart(rw.parseCommit(c));
-        }
-        for (SnapshotId s : local) {
-            try {
-                rw.markUninteresting(rw.parseCommit(ObjectId.fromString(s.hex())));
-            } catch (MissingObjectException e) {
-                // a ref of ours naming a damaged snapshot: fsck reports it; it is no base
-            }
-        }
-        for (RevCommit c; (c = rw.next()) != null; ) {
-            if (c.has(RevFlag.UNINTERESTING)) {
-                for (PageTreeRoot t : repo.meta().read(new SnapshotId(c.name())).content().images().values()) {
-                    PageTree.forEachChunk(repo.chunks(), t, seen, id -> {});
-                }
-                continue;
-            }
+        for (RevCommit c : newCommits(repo, rw, tips, local, seen)) {
             Snapshot snap;
             try {
                 snap = scratch.read(new SnapshotId(c.name()));
@@ -628,25 +643,10 @@ public final class Transfer {
     /** Uploads every chunk of the new snapshots that the remote lacks, then publishes them there. */
     private static int sendChunks(Repository repo, Remote remote, RevWalk rw, List<RevCommit> tips,
                                   List<SnapshotId> bases, Counters counters) throws IOException {
-        rw.reset();
-        rw.sort(RevSort.BOUNDARY);
-        for (RevCommit c : tips) {
-            rw.markStart(c);
-        }
-        for (SnapshotId b : bases) {
-            rw.markUninteresting(rw.parseCommit(ObjectId.fromString(b.hex())));
-        }
         Set<ChunkId> seen = new HashSet<>();
         List<Snapshot> fresh = new ArrayList<>();
-        for (RevCommit c; (c = rw.next()) != null; ) {
-            Snapshot s = repo.meta().read(new SnapshotId(c.name()));
-            if (c.has(RevFlag.UNINTERESTING)) {
-                for (PageTreeRoot t : s.content().images().values()) {
-                    PageTree.forEachChunk(repo.chunks(), t, seen, id -> {});
-                }
-            } else {
-                fresh.add(s);
-            }
+        for (RevCommit c : newCommits(repo, rw, tips, bases, seen)) {
+            fresh.add(repo.meta().read(new SnapshotId(c.name())));
         }
         List<ChunkId> send = new ArrayList<>();
         IOException[] failed = {null};
