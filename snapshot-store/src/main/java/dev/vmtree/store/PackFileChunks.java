@@ -13,12 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -274,7 +271,7 @@ public final class PackFileChunks implements ChunkRemote {
                 out.close();
                 out = null;
                 byte[] idx = PackIndex.encode(entries.toArray(PackIndex.Entry[]::new), pos);
-                String name = "pack-" + HexFormat.of().formatHex(sha256(idx), 0, 16);
+                String name = "pack-" + ChunkId.hash(idx).hex().substring(0, 32);  // 16 bytes of the index's SHA-256
                 String pack = chunksDir + "/" + name + PackFormat.PACK_SUFFIX;
                 String index = chunksDir + "/" + name + PackFormat.INDEX_SUFFIX;
                 try (OutputStream o = files.create(pack + ".tmp")) {
@@ -304,13 +301,6 @@ public final class PackFileChunks implements ChunkRemote {
         };
     }
 
-    private static byte[] sha256(byte[] b) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(b);
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
-    }
 
     @Override
     public void close() throws IOException {

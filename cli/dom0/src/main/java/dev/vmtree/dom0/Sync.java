@@ -12,7 +12,6 @@ import dev.vmtree.store.WriteTransaction;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,18 +44,12 @@ public final class Sync {
         String url = name != null ? remotes.get(name) : nameOrUrl;
         RemoteUrl parsed = RemoteUrl.parse(url, ts.repository().topDirectory());
         String cacheName = name != null ? name
-                : "url-" + HexFormat.of().formatHex(sha256(parsed.text()), 0, 8);
+                : "url-" + dev.vmtree.store.ChunkId.hash(parsed.text().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                        .hex().substring(0, 16);
         Path cache = ts.repository().storeDirectory().resolve("remotes").resolve(cacheName);
         return Connector.open(parsed, name, cache, forPush, Toolstack.LOCK_TIMEOUT, ts.notices());
     }
 
-    private static byte[] sha256(String s) {
-        try {
-            return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
-        }
-    }
 
     /** Fetches every branch (as NAME/BRANCH) and tag of {@code remote}. */
     public Outcome fetch(String remote, boolean force, Transfer.Counters counters) {
