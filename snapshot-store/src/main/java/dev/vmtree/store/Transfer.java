@@ -88,24 +88,6 @@ public final class Transfer {
         public final LongAdder bytes = new LongAdder();
     }
 
-    /** The remote's branches and tags (full names) and the object each names; HEAD's branch under "HEAD" if it says. */
-    public static Map<String, String> listRefs(Repository repo, Remote remote) {
-        Map<String, String> out = new LinkedHashMap<>();
-        try (Transport t = open(repo.meta().git(), remote); FetchConnection c = t.openFetch()) {
-            for (Ref r : c.getRefs()) {
-                if (r.getName().equals("HEAD") && r.isSymbolic()) {
-                    out.put("HEAD", r.getTarget().getName());
-                } else if ((r.getName().startsWith("refs/heads/") || r.getName().startsWith("refs/tags/"))
-                        && r.getObjectId() != null) {
-                    out.put(r.getName(), r.getObjectId().name());
-                }
-            }
-        } catch (IOException e) {
-            throw unreachable(remote, e);
-        }
-        return out;
-    }
-
     /**
      * Fetches every branch and tag of the remote that {@code mapping} names a local ref for (null:
      * not wanted). A remote-tracking ref ({@code refs/remotes/...}) always follows the remote; any

@@ -53,14 +53,10 @@ public final class Sync {
 
     /** Fetches every branch (as NAME/BRANCH) and tag of {@code remote}. */
     public Outcome fetch(String remote, boolean force, Transfer.Counters counters) {
-        return fetch(remote, force, counters, null);
-    }
-
-    private Outcome fetch(String remote, boolean force, Transfer.Counters counters, Function<String, String> mapping) {
         Transfer.Remote r = connect(remote, false);
-        String prefix = "refs/remotes/" + (r.name() != null ? r.name() : "FETCH") + "/";
-        Function<String, String> map = mapping != null ? mapping
-                : ref -> ref.startsWith("refs/heads/") ? (r.name() == null ? null : prefix + ref.substring(11))
+        // a URL that names no remote has no name for remote-tracking refs: its tags only, as `git fetch URL`
+        Function<String, String> map = ref -> ref.startsWith("refs/heads/")
+                ? (r.name() == null ? null : "refs/remotes/" + r.name() + "/" + ref.substring(11))
                 : ref.startsWith("refs/tags/") ? ref : null;
         try (var chunks = r.chunks()) {
             Transfer.Result res = Transfer.fetch(ts.repository(), r, map, force, counters, Toolstack.LOCK_TIMEOUT, ts.notices());
