@@ -274,14 +274,8 @@ public final class PackFileChunks implements ChunkRemote {
                 String name = "pack-" + ChunkId.hash(idx).hex().substring(0, 32);  // 16 bytes of the index's SHA-256
                 String pack = chunksDir + "/" + name + PackFormat.PACK_SUFFIX;
                 String index = chunksDir + "/" + name + PackFormat.INDEX_SUFFIX;
-                try (OutputStream o = files.create(pack + ".tmp")) {
-                    Files.copy(spool, o);
-                }
-                files.rename(pack + ".tmp", pack);
-                try (OutputStream o = files.create(index + ".tmp")) {
-                    o.write(idx);
-                }
-                files.rename(index + ".tmp", index);  // published
+                RemoteFiles.publish(files, pack, o -> Files.copy(spool, o));
+                RemoteFiles.publish(files, index, o -> o.write(idx));  // published
                 keep(cache.resolve(name + PackFormat.INDEX_SUFFIX), idx);
                 packs.put(name, PackIndex.decode(idx));
                 Files.deleteIfExists(spool);
