@@ -260,7 +260,8 @@ public final class ObjectMeta implements MetaRemote {
             p.parse(NullProgressMonitor.INSTANCE);
             ins.flush();
         } catch (IOException | RuntimeException e) {
-            throw new TransferException(files.describe() + ": Git pack " + name + " is unusable: " + Transfer.oneLine(e), e);
+            throw new TransferException(files.describe() + ": Git pack " + name + " is unusable: "
+                    + Bundle.printable(Transfer.oneLine(e), 200), e);
         }
         downloaded.add(name);
     }
@@ -330,7 +331,9 @@ public final class ObjectMeta implements MetaRemote {
         byte[] body = entry(to);
         ObjectFiles.Conditional mode = conditional();
         if (mode == ObjectFiles.Conditional.ENFORCED) {
-            return files.createIfAbsent(key, body);
+            // refused: somebody else's entry, or our own whose answer was lost and the client retried
+            // (an entry saying the same is the same update: moving a ref to where it is going anyway)
+            return files.createIfAbsent(key, body) || java.util.Arrays.equals(readBack(key), body);
         }
         // single-writer semantics: the SEQ must be free, and the entry must read back as ours
         if (files.exists(key)) {
@@ -338,6 +341,14 @@ public final class ObjectMeta implements MetaRemote {
         }
         RemoteFiles.publish(files, key, o -> o.write(body));
         return java.util.Arrays.equals(files.readAll(key, MAX_ENTRY), body);
+    }
+
+    private byte[] readBack(String key) throws IOException {
+        try {
+            return files.readAll(key, MAX_ENTRY);
+        } catch (NoSuchFileException | RemoteFiles.TooLargeException e) {
+            return null;
+        }
     }
 
     /**
