@@ -55,6 +55,15 @@ public interface RemoteFiles extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Whether {@link #read} may be called from several threads at once (each call its own request
+     * or file handle): an object store's or web server's latency is then paid once for several
+     * ranges. False unless an implementation says so.
+     */
+    default boolean concurrentReads() {
+        return false;
+    }
+
     /** What writes the content of a file being published. */
     interface Writer {
         void write(OutputStream out) throws IOException;

@@ -69,6 +69,11 @@ public final class S3Files implements ObjectFiles {
     }
 
     @Override
+    public boolean concurrentReads() {
+        return true;  // every read is a request (a file channel) of its own
+    }
+
+    @Override
     public boolean writable() {
         return true;
     }
