@@ -97,6 +97,19 @@ public final class Transfer {
      */
     public static Result fetch(Repository repo, Remote remote, Function<String, String> mapping, boolean force,
                                Counters counters, Duration lockTimeout, Consumer<String> onWait) throws IOException {
+        return fetch(repo, remote, mapping, force, false, counters, lockTimeout, onWait);
+    }
+
+    /**
+     * As {@link #fetch(Repository, Remote, Function, boolean, Counters, Duration, Consumer)}; with
+     * {@code lazy} only the page-tree nodes of the new snapshots move, not their pages (the leaves):
+     * a lazy clone's fetch, whose remote is then the promisor of those pages (docs/remotes.md, "Lazy
+     * clones"). The nodes give the image structure (which pages are zero, what a diff touches, the
+     * read-ahead of a fault) for about 1/64 of a page's 32-byte id per page.
+     */
+    public static Result fetch(Repository repo, Remote remote, Function<String, String> mapping, boolean force,
+                               boolean lazy, Counters counters, Duration lockTimeout, Consumer<String> onWait)
+            throws IOException {
         Path tmpGit = Files.createTempDirectory("vmtree-fetch-", OwnerOnly.directory());
         try {
             MetaStore.init(tmpGit);
@@ -123,7 +136,8 @@ public final class Transfer {
                             raw.put(e.getKey(), wanted.get(e.getKey()));
                             plan.add(decide(rw, e.getKey(), to, old, now, force || to.startsWith("refs/remotes/")));
                         }
-                        snapshots = receiveChunks(repo, scratch, remote, rw, tips.values(), here.values(), tx, counters);
+                        snapshots = receiveChunks(repo, scratch, remote, rw, tips.values(), here.values(), tx, lazy,
+                                counters);
                     }
                     tx.flush();
                     Bundle.importObjects(tmpGit, repo.gitDirectory());
@@ -336,7 +350,7 @@ public final class Transfer {
      */
     private static int receiveChunks(Repository repo, MetaStore scratch, Remote remote, RevWalk rw,
                                      Collection<RevCommit> tips, Collection<SnapshotId> local, WriteTransaction tx,
-                                     Counters counters) throws IOException {
+                                     boolean lazy, Counters counters) throws IOException {
         List<PageTreeRoot> roots = new ArrayList<>();
         Set<ChunkId> seen = new HashSet<>();
         int snapshots = 0;
@@ -363,8 +377,8 @@ public final class Transfer {
             while (!frontier.isEmpty()) {
                 List<ChunkId> missing = new ArrayList<>();
                 for (Item i : frontier) {
-                    if (!repo.chunks().contains(i.id())) {
-                        missing.add(i.id());
+                    if ((i.level() > 0 || !lazy) && !repo.chunks().contains(i.id())) {
+                        missing.add(i.id());   // lazy: the pages stay promised
                     }
                 }
                 receiveAll(repo, remote, missing, writer, counters);
@@ -456,8 +470,8 @@ public final class Transfer {
      * next is read and verified (the pack append and the network or disk reads overlap); returns
      * when every slice is staged, rethrowing the first failure.
      */
-    private static void receiveAll(Repository repo, Remote remote, List<ChunkId> missing, ChunkWriter writer,
-                                   Counters counters) throws IOException {
+    static void receiveAll(Repository repo, Remote remote, List<ChunkId> missing, ChunkWriter writer,
+                           Counters counters) throws IOException {
         Thread staging = null;
         RuntimeException[] failed = {null};
         try {
