@@ -1,6 +1,9 @@
 package dev.vmtree.dom0;
 
 import dev.vmtree.dom0.policy.AuditLog;
+import dev.vmtree.dom0.remote.Connector;
+import dev.vmtree.dom0.remote.RemoteUrl;
+import dev.vmtree.store.Promisor;
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.SnapshotId;
 import dev.vmtree.store.DamagedObjectException;
@@ -41,6 +44,35 @@ public final class Toolstack implements AutoCloseable {
         this.settings = new Settings(repo.storeDirectory().resolve(CONFIG_FILE), Settings.globalFile());
         this.instances = new Instances(repo);
         this.refs = new Refs(this);
+        usePromisor();
+    }
+
+    /**
+     * Makes the promisor remote of {@code .vmtree/config} (a lazy clone's, docs/remotes.md "Lazy
+     * clones") the store's {@link Promisor}, or none when there is none: chunks absent here are then
+     * fetched from it on first read, through the same {@link Connector} a fetch uses, connected on
+     * the first such read. A configuration that cannot be read leaves none (fsck reports the file).
+     */
+    void usePromisor() {
+        Remotes remotes = new Remotes(this);
+        java.util.Optional<String> name;
+        String url;
+        try {
+            name = remotes.promisor();
+            url = name.isEmpty() ? null : remotes.url(name.get());
+        } catch (ToolstackException e) {
+            name = java.util.Optional.empty();
+            url = null;
+        }
+        if (name.isEmpty()) {
+            repo.setPromisor(null);
+            return;
+        }
+        String remote = name.get();
+        String at = url;
+        Path cache = repo.storeDirectory().resolve("remotes").resolve(remote);
+        repo.setPromisor(new Promisor(remote, at, () -> Connector.open(RemoteUrl.parse(at, repo.topDirectory()), remote,
+                cache, false, LOCK_TIMEOUT, this::notice).chunks()));
     }
 
     /** Opens the repository in {@code start} or its nearest parent. */
