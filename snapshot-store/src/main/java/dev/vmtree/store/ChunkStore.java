@@ -358,6 +358,30 @@ public final class ChunkStore implements AutoCloseable {
         });
     }
 
+    /** A chunk's record as stored (header, payload, checksum: docs/format.md) and its raw length. */
+    record Stored(byte[] record, int rawLength) {}
+
+    /**
+     * The record of {@code id} as stored, for code that ships records as they are (push, bundles):
+     * from its pack, or as the promisor fetched it and no pack holds it yet; null when absent.
+     * Not verified here: the caller decodes it before shipping.
+     */
+    Stored stored(ChunkId id) throws ChunkCodec.DamagedRecordException {
+        Location loc = locate(id);
+        if (loc != null) {
+            PackIndex idx = loc.pack().index();
+            return new Stored(readRecord(loc.pack().name(), loc.offset(), idx.recordLength(loc.entry())),
+                    idx.rawLength(loc.entry()));
+        }
+        Promisor p = promisor;
+        return p == null ? null : p.stored(id);
+    }
+
+    /** Brings those of {@code ids} that are absent here from the promisor, if there is one (a lazy clone pushing). */
+    void fetchAbsent(java.util.Collection<ChunkId> ids) {
+        faultAbsent(ids.toArray(ChunkId[]::new));
+    }
+
     /** Requests of {@link #faultAbsent} ask the promisor for at most this many chunks each. */
     private static final int FAULT_BATCH = 256;
 

@@ -109,6 +109,12 @@ public final class Promisor implements AutoCloseable {
         }
     }
 
+    /** The record of {@code id} as it arrived (verified then), or null. */
+    ChunkStore.Stored stored(ChunkId id) {
+        Kept k = kept.get(id);
+        return k == null ? null : new ChunkStore.Stored(k.record(), k.rawLength());
+    }
+
     /**
      * Brings every chunk of {@code ids} that has not arrived yet from the remote, in as few
      * requests as it can, verifying each record before keeping it.

@@ -662,23 +662,24 @@ public final class Transfer {
         if (failed[0] != null) {
             throw failed[0];
         }
+        repo.chunks().fetchAbsent(send);    // a lazy clone brings what it lacks from its promisor first
         try (ChunkRemote.Upload up = remote.chunks().upload()) {
             for (int from = 0; from < send.size(); from += SLICE) {
                 List<ChunkId> slice = send.subList(from, Math.min(send.size(), from + SLICE));
                 byte[][] recs = new byte[slice.size()][];
                 int[] raw = new int[slice.size()];
                 for (int i = 0; i < recs.length; i++) {
-                    ChunkStore.Location loc = repo.chunks().locate(slice.get(i));
-                    if (loc == null) {
-                        throw new StoreException("chunk " + slice.get(i).shortHex() + " is missing from the store (run `vmtree fsck`)");
-                    }
+                    ChunkStore.Stored st;
                     try {
-                        recs[i] = repo.chunks().readRecord(loc.pack().name(), loc.offset(),
-                                loc.pack().index().recordLength(loc.entry()));
+                        st = repo.chunks().stored(slice.get(i));
                     } catch (ChunkCodec.DamagedRecordException e) {
                         throw damaged(slice.get(i), e);
                     }
-                    raw[i] = loc.pack().index().rawLength(loc.entry());
+                    if (st == null) {
+                        throw new StoreException("chunk " + slice.get(i).shortHex() + " is missing from the store (run `vmtree fsck`)");
+                    }
+                    recs[i] = st.record();
+                    raw[i] = st.rawLength();
                 }
                 Parallel.run(recs.length, i -> {
                     try {

@@ -190,6 +190,26 @@ class LazyCloneTest {
         }
     }
 
+    @Test
+    void aLazyClonePushesWhatItLacksByFetchingItFromItsPromisorFirst() throws Exception {
+        Path other = dir.resolve("other");
+        RemoteLayout.createBare(new LocalFiles(other));
+        try (Repository c = lazyClone("c")) {
+            c.setPromisor(promisor(bare));
+            try (WriteTransaction tx = c.beginWrite()) {
+                assertThat(tx.updateRef("refs/heads/main", null, id, "branch").ok()).isTrue();
+            }
+            Transfer.Result r = Transfer.push(c, pathRemote(other), Map.of("refs/heads/main", "refs/heads/main"), false,
+                    new Transfer.Counters(), LOCK, m -> {});
+            assertThat(r.chunks()).isEqualTo(411);
+            assertThat(c.promisor().faulted().chunks()).isEqualTo(400);
+        }
+        try (Repository o = Repository.openStore(other)) {
+            assertThat(o.fsck().ok()).isTrue();
+            assertThat(o.pageTree(ram(o)).page(301)).isEqualTo(pages[301]);
+        }
+    }
+
     private static void flipByte(Path file, long offset) throws Exception {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
             f.seek(offset);
