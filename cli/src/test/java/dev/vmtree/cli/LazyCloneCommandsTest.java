@@ -239,6 +239,38 @@ class LazyCloneCommandsTest {
         assertThat(workingState(lazy, "walk")).as("the same StateId as one run in a full clone").isEqualTo(expected);
     }
 
+    @Test
+    void aBackgroundInstanceWhoseRemoteStopsIsSuspendedWithItsRunSaved() throws Exception {
+        Path www = dir.resolve("www-bg");
+        sender.vm("remote", "export", www.resolve("golden").toString()).ok();
+        AtomicInteger armed = new AtomicInteger(-1);
+        HttpServer server = serve(www, armed, 0);
+        Dom0Fixture lazy = clone("http://127.0.0.1:" + server.getAddress().getPort() + "/golden", true, "walk");
+        armed.set(12);
+        try {
+            lazy.vm("start", "-i", "walk").ok();
+            Path exit = lazy.repo.resolve(".vmtree/dom0/exits/walk");
+            for (int i = 0; i < 600 && !Files.exists(exit); i++) {
+                Thread.sleep(100);
+            }
+            String ended = Files.readString(exit);
+            assertThat(ended).contains("\"cause\":\"unavailable\"").contains("a page could not be faulted in")
+                    .contains("\"crashed\":false");
+            long saved = sinceHead(lazy, "walk");
+            assertThat(saved).isPositive().isLessThan(BUDGET);
+            assertThat(Dom0Fixture.field(ended, "state")).isEqualTo(workingState(lazy, "walk"));
+        } finally {
+            server.stop(0);
+            long pid = dev.vmtree.dom0.service.Dom0Daemon.pidOf(lazy.repo);
+            if (pid > 0) {
+                ProcessHandle.of(pid).ifPresent(p -> {
+                    p.destroyForcibly();
+                    p.onExit().join();
+                });
+            }
+        }
+    }
+
     /**
      * A static file server over {@code root} on {@code port} (0: any) that, once {@code armed} is set
      * above 0, counts pack reads down and at 0 stops: that read is dropped unanswered and the server
