@@ -47,11 +47,15 @@ public final class Sync {
      * The remote a user names: a configured remote, else a URL (as git takes either). The returned
      * remote's chunk connection is the caller's to close.
      */
-    private Transfer.Remote connect(String nameOrUrl, boolean forPush) {
+    Transfer.Remote connect(String nameOrUrl, boolean forPush) {
         Map<String, String> remotes = new Remotes(ts).list();
         String name = remotes.containsKey(nameOrUrl) ? nameOrUrl : null;
         String url = name != null ? remotes.get(name) : nameOrUrl;
         RemoteUrl parsed = RemoteUrl.parse(url, ts.repository().topDirectory());
+        String endpoint = name == null ? null : new Remotes(ts).endpoint(name);
+        if (parsed instanceof RemoteUrl.S3 s3 && endpoint != null) {
+            parsed = s3.withEndpoint(dev.vmtree.dom0.remote.S3Settings.parseEndpoint(endpoint));
+        }
         String cacheName = name != null ? name
                 : "url-" + dev.vmtree.store.ChunkId.hash(parsed.text().getBytes(java.nio.charset.StandardCharsets.UTF_8))
                         .hex().substring(0, 16);
@@ -192,17 +196,22 @@ public final class Sync {
      * {@code instance} is given). Returns the instance (null when the remote has no branch).
      */
     public Outcome cloneFrom(String url, String instance, Transfer.Counters counters) {
-        return cloneFrom(url, instance, false, counters);
+        return cloneFrom(url, null, instance, counters);
+    }
+
+    /** As {@link #cloneFrom(String, String, Transfer.Counters)}, from an S3 URL on the server at {@code endpoint}. */
+    public Outcome cloneFrom(String url, String endpoint, String instance, Transfer.Counters counters) {
+        return cloneFrom(url, endpoint, instance, false, counters);
     }
 
     /**
-     * {@link #cloneFrom(String, String, Transfer.Counters)}; {@code lazy} fetches the snapshots and
-     * their page-tree nodes only and records origin as the promisor of the pages (docs/remotes.md,
-     * "Lazy clones"): machines fault them in from it as they touch them.
+     * {@link #cloneFrom(String, String, String, Transfer.Counters)}; {@code lazy} fetches the
+     * snapshots and their page-tree nodes only and records origin as the promisor of the pages
+     * (docs/remotes.md, "Lazy clones"): machines fault them in from it as they touch them.
      */
-    public Outcome cloneFrom(String url, String instance, boolean lazy, Transfer.Counters counters) {
+    public Outcome cloneFrom(String url, String endpoint, String instance, boolean lazy, Transfer.Counters counters) {
         Remotes remotes = new Remotes(ts);
-        remotes.add("origin", url);
+        remotes.add("origin", url, endpoint);
         if (lazy) {
             remotes.setPromisor("origin", true);
             ts.usePromisor();

@@ -1,8 +1,6 @@
 package dev.vmtree.dom0;
 
 import dev.vmtree.dom0.policy.AuditLog;
-import dev.vmtree.dom0.remote.Connector;
-import dev.vmtree.dom0.remote.RemoteUrl;
 import dev.vmtree.store.Promisor;
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.SnapshotId;
@@ -50,8 +48,8 @@ public final class Toolstack implements AutoCloseable {
     /**
      * Makes the promisor remote of {@code .vmtree/config} (a lazy clone's, docs/remotes.md "Lazy
      * clones") the store's {@link Promisor}, or none when there is none: chunks absent here are then
-     * fetched from it on first read, through the same {@link Connector} a fetch uses, connected on
-     * the first such read. A configuration that cannot be read leaves none (fsck reports the file).
+     * fetched from it on first read, through the connection a fetch uses ({@link Sync}, over
+     * {@link dev.vmtree.dom0.remote.Connector}), made on the first such read. A configuration that cannot be read leaves none (fsck reports the file).
      */
     void usePromisor() {
         Remotes remotes = new Remotes(this);
@@ -69,10 +67,8 @@ public final class Toolstack implements AutoCloseable {
             return;
         }
         String remote = name.get();
-        String at = url;
-        Path cache = repo.storeDirectory().resolve("remotes").resolve(remote);
-        repo.setPromisor(new Promisor(remote, at, () -> Connector.open(RemoteUrl.parse(at, repo.topDirectory()), remote,
-                cache, false, LOCK_TIMEOUT, this::notice).chunks()));
+        // connected as a fetch connects it (its URL, an S3 endpoint, the remote's index cache)
+        repo.setPromisor(new Promisor(remote, url, () -> new Sync(this).connect(remote, false).chunks()));
     }
 
     /** Opens the repository in {@code start} or its nearest parent. */
