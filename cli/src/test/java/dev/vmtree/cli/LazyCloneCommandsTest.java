@@ -89,7 +89,7 @@ class LazyCloneCommandsTest {
      * two runs are comparable StateId for StateId: the record's "generation" line, its checksum
      * redone (docs/format.md, "Dom0 records").
      */
-    private static void sameGeneration(Dom0Fixture from, Dom0Fixture to, String instance) throws Exception {
+    static void sameGeneration(Dom0Fixture from, Dom0Fixture to, String instance) throws Exception {
         String theirs = Files.readString(from.repo.resolve(".vmtree/instances/" + instance));
         Path mine = to.repo.resolve(".vmtree/instances/" + instance);
         String line = theirs.lines().filter(l -> l.startsWith("generation ")).findFirst().orElseThrow();
@@ -100,7 +100,7 @@ class LazyCloneCommandsTest {
         Files.writeString(mine, body + String.format("crc32c %08x%n", crc.getValue()));
     }
 
-    private static String workingState(Dom0Fixture f, String instance) {
+    static String workingState(Dom0Fixture f, String instance) {
         return Dom0Fixture.field(f.vm("--json", "status", "-i", instance).ok().out(), "workingState");
     }
 
@@ -116,7 +116,7 @@ class LazyCloneCommandsTest {
         return f.vm("run", "--input", in.toString());
     }
 
-    private static long promised(Dom0Fixture f) {
+    static long promised(Dom0Fixture f) {
         return Long.parseLong(Dom0Fixture.field(f.vm("--json", "fsck").ok().out(), "promised"));
     }
 
