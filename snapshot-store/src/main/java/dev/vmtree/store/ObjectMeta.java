@@ -55,6 +55,7 @@ public final class ObjectMeta implements MetaRemote {
     static final String PACKS = DIR + "packs/";
     private static final Pattern PACK = Pattern.compile("[0-9a-f]{64}\\.pack");
     private static final Pattern SEQ = Pattern.compile("[0-9]{20}");
+    private static final String MAX_SEQ = String.format("%020d", Long.MAX_VALUE);
     private static final Pattern REF = Pattern.compile("refs/(heads|tags|migrations)/[A-Za-z0-9._/+@-]{1,240}");
     static final int MAX_ENTRY = 256;
     static final int MAX_KEYS = 1 << 20;
@@ -124,7 +125,9 @@ public final class ObjectMeta implements MetaRemote {
                 int slash = key.lastIndexOf('/');
                 String seq = slash < 0 ? "" : key.substring(slash + 1);
                 String ref = "refs/" + (slash < 0 ? key : key.substring(0, slash));
-                if (!SEQ.matcher(seq).matches() || !REF.matcher(ref).matches() || ref.contains("..") || ref.contains("//")) {
+                // 20 digits, at most Long.MAX_VALUE (fuzzing found 6 followed by 19 digits, past a long)
+                if (!SEQ.matcher(seq).matches() || seq.compareTo(MAX_SEQ) > 0 || !REF.matcher(ref).matches()
+                        || ref.contains("..") || ref.contains("//")) {
                     throw new TransferException(files.describe() + " holds a malformed ref entry '"
                             + RemoteFiles.shown(DIR + "refs/" + key) + "'");
                 }
@@ -325,6 +328,9 @@ public final class ObjectMeta implements MetaRemote {
     public boolean advance(String ref, Version from, ObjectId to) throws IOException {
         if (!REF.matcher(ref).matches()) {
             throw new TransferException("cannot keep ref " + ref + " in an object store (its name is not a usable key)");
+        }
+        if (from != null && from.seq() == Long.MAX_VALUE) {
+            throw new TransferException(files.describe() + ": the log of " + ref + " is full (2^63 - 1 updates)");
         }
         long next = from == null ? 1 : from.seq() + 1;
         String key = key(ref, next);

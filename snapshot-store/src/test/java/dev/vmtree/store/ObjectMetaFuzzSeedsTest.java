@@ -47,6 +47,7 @@ class ObjectMetaFuzzSeedsTest {
         assertThat(outcome("valid")).isEqualTo("1 refs, 1 present");
         assertThat(outcome("newest-entry-names-a-missing-object")).isEqualTo("1 refs, 0 present");
         assertThat(outcome("short-sequence-number")).contains("malformed ref entry");
+        assertThat(outcome("sequence-past-a-long")).contains("malformed ref entry");
         assertThat(outcome("traversal-in-a-ref")).contains("malformed ref entry");
         assertThat(outcome("entry-not-hex")).contains("is not a ref entry");
         assertThat(outcome("entry-too-long")).contains("more than");

@@ -166,6 +166,10 @@ class ObjectMetaFuzzTest {
         m.put("meta/refs/heads/main/7", ObjectMeta.entry(id));
         out.put(STORE + "/short-sequence-number", unframe(m));
         m = valid(id, pack);
+        // fuzzing found: a sequence number of 20 digits past Long.MAX_VALUE threw NumberFormatException
+        m.put("meta/refs/heads/main/60000000000000000001", ObjectMeta.entry(id));
+        out.put(STORE + "/sequence-past-a-long", unframe(m));
+        m = valid(id, pack);
         m.put("meta/refs/heads/../../x/00000000000000000001", ObjectMeta.entry(id));
         out.put(STORE + "/traversal-in-a-ref", unframe(m));
         m = valid(id, pack);
