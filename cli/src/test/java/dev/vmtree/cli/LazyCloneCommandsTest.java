@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.SimpleFileServer;
+import dev.vmtree.dom0.remote.CuttingProxy;
+import dev.vmtree.dom0.remote.TestS3Server;
 import dev.vmtree.store.ChunkStore;
 import dev.vmtree.store.PageTreeRoot;
 import dev.vmtree.store.Repository;
@@ -237,6 +239,61 @@ class LazyCloneCommandsTest {
         }
         assertThat(sinceHead(lazy, "walk")).isEqualTo(BUDGET);
         assertThat(workingState(lazy, "walk")).as("the same StateId as one run in a full clone").isEqualTo(expected);
+    }
+
+    @Test
+    void anS3ServerThatGoesAwayMidRunSuspendsTheMachineWithItsRunSavedAndALaterRunEndsAsAFullOne() throws Exception {
+        Dom0Fixture full = clone(sender.repo.toString(), false, "walk");
+        Dom0Fixture unrun = new Dom0Fixture(dir.resolve("walk-generation-s3"));
+        Files.createDirectories(unrun.repo.resolve(".vmtree/instances"));
+        Files.copy(full.repo.resolve(".vmtree/instances/walk"), unrun.repo.resolve(".vmtree/instances/walk"));
+        assertThat(full.vm("run", "-i", "walk", "--max-instructions", Long.toString(BUDGET)).exit())
+                .isEqualTo(ExitCodes.BUDGET);
+        String expected = workingState(full, "walk");
+        try (TestS3Server s3 = TestS3Server.start(dir.resolve("s3")); CuttingProxy net = new CuttingProxy(s3.port())) {
+            s3.systemProperties().forEach(System::setProperty);
+            try {
+                s3.createBucket("walk");
+                System.setProperty("aws.endpointUrl", s3.endpoint().toString());
+                sender.vm("push", "s3://walk/golden", "walk").ok();   // no remote's name: the endpoint from aws.endpointUrl
+                String via = "http://127.0.0.1:" + net.port();
+                System.clearProperty("aws.endpointUrl");
+                // a first lazy run through the network measures what such a run sends; the second is cut halfway
+                Dom0Fixture measured = lazyFromS3(via);
+                long before = net.sent();
+                assertThat(measured.vm("run", "-i", "walk", "--max-instructions", Long.toString(BUDGET)).exit())
+                        .isEqualTo(ExitCodes.BUDGET);
+                long perRun = net.sent() - before;
+                Dom0Fixture lazy = lazyFromS3(via);
+                sameGeneration(unrun, lazy, "walk");
+                net.cutAfter(perRun / 2);
+                Dom0Fixture.Result cut = lazy.vm("run", "-i", "walk", "--max-instructions", Long.toString(BUDGET));
+                assertThat(net.wasCut()).isTrue();
+                assertThat(cut.exit()).as(cut.err()).isEqualTo(ExitCodes.FAILURE);
+                assertThat(cut.err()).contains("(a page could not be faulted in").contains("promised by remote origin")
+                        .doesNotContain("\tat ").doesNotContain("internal error");
+                long saved = sinceHead(lazy, "walk");
+                assertThat(saved).as("the run up to its last whole slice is saved").isPositive().isLessThan(BUDGET);
+                assertThat(lazy.vm("fsck").ok().out()).contains("promised: ");
+
+                net.heal();
+                Dom0Fixture.Result rest = lazy.vm("run", "-i", "walk", "--max-instructions", Long.toString(BUDGET - saved));
+                assertThat(rest.exit()).as(rest.err()).isEqualTo(ExitCodes.BUDGET);
+                assertThat(sinceHead(lazy, "walk")).isEqualTo(BUDGET);
+                assertThat(workingState(lazy, "walk")).as("the same StateId as one run in a full clone").isEqualTo(expected);
+            } finally {
+                s3.systemProperties().keySet().forEach(System::clearProperty);
+                System.clearProperty("aws.endpointUrl");
+            }
+        }
+    }
+
+    /** A lazy clone of s3://walk/golden through the S3 endpoint {@code via}, its instance on branch walk. */
+    private static Dom0Fixture lazyFromS3(String via) {
+        Dom0Fixture c = new Dom0Fixture(dir.resolve("clone-" + clones++));
+        Dom0Fixture.run("clone", "--lazy", "s3://walk/golden", c.repo.toString(), "--instance", "walk", "--endpoint", via)
+                .ok();
+        return c;
     }
 
     @Test
