@@ -148,7 +148,7 @@ public final class BenchLinuxCommand implements Runnable {
     }
 
     /** Output to two writers. */
-    private static final class Tee extends Writer {
+    static final class Tee extends Writer {
         private final Writer a;
         private final Writer b;
 
@@ -176,7 +176,7 @@ public final class BenchLinuxCommand implements Runnable {
     }
 
     /** Notes the time the first line holding exactly {@code marker} appears (not its echo). */
-    private static final class Watch extends Writer {
+    static final class Watch extends Writer {
         private final String marker;
         private final long[] seen;
         private final StringBuilder text = new StringBuilder();
