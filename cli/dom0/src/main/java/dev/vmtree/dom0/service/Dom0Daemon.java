@@ -325,7 +325,8 @@ public final class Dom0Daemon {
         Supervisor s;
         synchronized (this) {      // one start at a time, so two cannot both pass the limits
             try {
-                s = Supervisor.open(paths.top(), name, choice, paths.consoleDir(), (n, memory) -> {
+                s = Supervisor.open(paths.top(), name, choice, Json.bool(req, "force", false), paths.consoleDir(),
+                        (n, memory) -> {
                     List<Map.Entry<String, Long>> now = running.values().stream()
                             .map(o -> Map.entry(o.name(), o.memoryBytes())).toList();
                     try (Toolstack ts = Toolstack.open(paths.top())) {
