@@ -1260,12 +1260,15 @@ function _picocli_vmtree_migrate() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-f' '--force' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-C'"
+  local flag_opts="'-f' '--force' '--live' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--max-rounds' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '--max-rounds')
+      return
+      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames

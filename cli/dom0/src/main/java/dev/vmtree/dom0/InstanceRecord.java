@@ -37,7 +37,9 @@ public record InstanceRecord(String name, SnapshotId base, String branch, StateI
 
     /**
      * Where a migrated instance went: the remote (its URL as the migration connected to it), the ref
-     * there ({@code refs/migrations/NAME}), the migration snapshot that ref was given, and when.
+     * there ({@code refs/migrations/NAME}), the migration snapshot that ref was given, and when. After a
+     * live migration: the destination repository's path, the instance's ref there
+     * ({@code refs/instances/NAME}) and its base.
      */
     public record Migration(String remote, String ref, SnapshotId snapshot, Instant time) {
         public Migration {

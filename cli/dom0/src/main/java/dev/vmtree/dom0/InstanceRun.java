@@ -111,6 +111,16 @@ public final class InstanceRun implements AutoCloseable {
         machine.persisted(saved.working());
     }
 
+    /**
+     * Retires the instance (its record says where it went) while this life holds it: the end of a
+     * live migration, after the destination runs it. The save that ends the run keeps the retirement.
+     */
+    public InstanceRecord retire(InstanceRecord.Migration where) {
+        try (dev.vmtree.store.WriteTransaction tx = ts.beginWrite()) {
+            return session.save(tx, session.reread(tx).withMigratedTo(where));
+        }
+    }
+
     /** Snapshots the working state as it was last saved (see {@link Machines#commit(InstanceSession, String)}). */
     public Machines.Committed commit(String message) {
         return ts.machines().commit(session, message);

@@ -313,7 +313,7 @@ public final class Instances {
             }
         }
         tx.unregisterRoot(ROOT_PREFIX + name);
-        if (r != null && r.retired()) {
+        if (r != null && r.retired() && r.migratedTo().ref().startsWith(dev.vmtree.store.Transfer.MIGRATIONS)) {
             // the migration snapshot's local ref served the push; the remote holds the migration now
             String ref = r.migratedTo().ref();
             SnapshotId kept = repo.refs().get(ref);

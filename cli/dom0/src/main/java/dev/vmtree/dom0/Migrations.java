@@ -7,6 +7,8 @@ import dev.vmtree.store.RefResult;
 import dev.vmtree.store.Snapshot;
 import dev.vmtree.store.SnapshotContent;
 import dev.vmtree.store.SnapshotId;
+import dev.vmtree.store.PageTreeRoot;
+import dev.vmtree.store.StoreException;
 import dev.vmtree.store.Transfer;
 import dev.vmtree.store.WriteTransaction;
 import java.time.Instant;
@@ -129,7 +131,8 @@ public final class Migrations {
         InstanceRecord.Migration m = r.migratedTo();
         ToolstackException already = ToolstackException.failed("instance " + r.name() + " was already migrated to "
                 + m.describe() + "; nothing changed (`vmtree run --force -i " + r.name() + "` runs it here as a copy)");
-        if (!m.remote().equals(target.describe()) || !m.snapshot().equals(ts.repository().refs().get(ref))) {
+        if (!m.ref().equals(ref) || !m.remote().equals(target.describe())
+                || !m.snapshot().equals(ts.repository().refs().get(ref))) {
             throw already;
         }
         Sync.Outcome pushed = target.push(Map.of(ref, ref), false, counters);
@@ -176,6 +179,162 @@ public final class Migrations {
         } catch (RuntimeException e) {
             ts.notice("warning: the migration of " + s.name() + " did not reach the remote and could not be undone"
                     + " here (" + e.getMessage() + "); `vmtree migrate` again finishes it");
+        }
+    }
+
+    // ---- live migration -------------------------------------------------------------------------
+
+    /**
+     * Where a live migration's round-0 snapshot is, here and at the destination, while the migration
+     * runs: a namespace of its own, which fetches never bring, so an unfinished live migration leaves
+     * nothing anyone could resume.
+     */
+    public static final String LIVE = "refs/migrating/";
+
+    /** What round 0 of a live migration pushed: its migration snapshot, and the push. */
+    public record RoundZero(SnapshotId snapshot, Sync.Outcome pushed) {}
+
+    /**
+     * Round 0 of a live migration of running instance {@code r} (its record as just saved, the guest
+     * running on): its working state as a migration snapshot, pushed with everything it needs that the
+     * destination repository {@code dest} lacks, as {@code refs/migrating/NAME} there. Nothing of the
+     * instance record changes; the local ref the push needs is dropped afterwards.
+     */
+    public RoundZero pushRoundZero(InstanceRecord r, String dest, Transfer.Counters counters) {
+        ref(r.name());      // the name makes a valid ref
+        String ref = LIVE + r.name();
+        SnapshotContent content = ts.machines().standingContent(r);
+        StoredState standing = new StoredState(content.files(), content.images());
+        StateId state = ts.machines().driverFor(standing).stateId(standing);
+        MigrationCommit note = new MigrationCommit(r.name(), state, Machines.sinceBase(r), r.branch(), r.pendingGeneration());
+        Settings.Author a = ts.settings().author();
+        try (Sync.Target target = new Sync(ts).open(dest, false)) {
+            SnapshotId id;
+            try (WriteTransaction tx = ts.beginWrite()) {
+                id = tx.writeSnapshot(List.of(r.base()), content, note.message(), a.name(), a.email());
+                tx.updateRef(ref, ts.repository().refs().get(ref), id, "migrate --live: round 0 of " + r.name());
+            }
+            try {
+                Sync.Outcome pushed = target.push(Map.of(ref, ref), true, counters);
+                Transfer.RefUpdate u = pushed.result().refs().getFirst();
+                if (!u.moved() && u.outcome() != Transfer.Outcome.UP_TO_DATE) {
+                    throw ToolstackException.failed("the push of " + r.name() + "'s state to " + dest + " was refused ("
+                            + u.why() + ")");
+                }
+                return new RoundZero(id, pushed);
+            } finally {
+                try (WriteTransaction tx = ts.beginWrite()) {
+                    tx.updateRef(ref, id, null, "migrate --live: round 0 pushed");
+                }
+            }
+        }
+    }
+
+    /**
+     * At the destination, before a live migration's stream: FAILED unless instance {@code name} does
+     * not exist here and {@code refs/migrating/NAME} names {@code snapshot}, a migration snapshot of
+     * that instance (pushed by {@link #pushRoundZero}). Returns its note.
+     */
+    public MigrationCommit checkArrival(String name, SnapshotId snapshot) {
+        InstanceRecord.checkName(name);
+        if (ts.instances().find(name).isPresent()) {
+            throw ToolstackException.failed("instance '" + name + "' already exists in " + ts.repository().topDirectory());
+        }
+        String ref = LIVE + name;
+        if (!snapshot.equals(ts.repository().refs().get(ref))) {
+            throw ToolstackException.failed(ref + " in " + ts.repository().topDirectory() + " does not name "
+                    + snapshot.shortHex() + " (round 0 of the migration did not arrive)");
+        }
+        Snapshot snap = readSnapshot(snapshot);
+        MigrationCommit note = MigrationCommit.parse(snap.message()).orElseThrow(() -> ToolstackException.failed(
+                snapshot.shortHex() + " is not a migration snapshot"));
+        if (!note.instance().equals(name) || snap.parents().size() != 1) {
+            throw ToolstackException.failed(snapshot.shortHex() + " is not a migration snapshot of instance " + name);
+        }
+        return note;
+    }
+
+    /**
+     * At the destination, after a live migration's stream was applied: instance {@code name} added with
+     * the stream's final state, once this repository holds every chunk of it (what round 0 brought,
+     * verified by its push, and what the rounds brought, verified by the stream) and its StateId is the
+     * one the stream names; at the base round 0's snapshot names, keeping its VM generation ID (as
+     * {@link #resume}). The caller checked the arrival ({@link #checkArrival}) before the stream, and
+     * drops {@code refs/migrating/NAME} ({@link #abandon}) once the instance runs: the guest does not
+     * wait for that.
+     */
+    public InstanceRecord arrive(String name, SnapshotId roundZero, MigrationStream.State state) {
+        if (ts.instances().find(name).isPresent()) {
+            throw ToolstackException.failed("instance '" + name + "' already exists in " + ts.repository().topDirectory());
+        }
+        Snapshot snap = readSnapshot(roundZero);
+        SnapshotId base = snap.parents().getFirst();
+        if (!state.instance().equals(name) || !state.base().equals(base)) {
+            throw ToolstackException.failed("the migration stream's state is not instance " + name + " at "
+                    + base.shortHex());
+        }
+        var store = ts.repository().chunks();
+        store.refresh();
+        for (var e : state.images().entrySet()) {
+            PageTreeRoot before = snap.content().images().get(e.getKey());
+            try {
+                dev.vmtree.store.PageTree.newChunks(store, before, e.getValue(), id -> {
+                    if (!store.contains(id)) {
+                        throw ToolstackException.failed("the migration of " + name + " did not bring chunk " + id.shortHex()
+                                + " of image " + e.getKey());
+                    }
+                });
+            } catch (StoreException ex) {
+                throw ToolstackException.failed("the migration of " + name + " is incomplete: " + ex.getMessage());
+            }
+        }
+        for (var e : state.files().entrySet()) {
+            if (!store.contains(e.getValue())) {
+                throw ToolstackException.failed("the migration of " + name + " did not bring state file " + e.getKey());
+            }
+        }
+        WorkingState w = state.working();
+        StoredState st = ts.machines().workingState(w);
+        StateId computed = ts.machines().driverFor(st).stateId(st);
+        if (!computed.equals(state.state())) {
+            throw ToolstackException.failed("the migration of " + name + " arrived at state " + computed.shortHex()
+                    + ", not the " + state.state().shortHex() + " it names");
+        }
+        String branch = state.branch() != null && base.equals(ts.refs().branchHead(state.branch()).orElse(null))
+                ? state.branch() : null;
+        GenerationId pending = state.pendingGeneration();
+        String twin = twin(st, pending);
+        if (twin != null) {
+            pending = GenerationId.random();
+            ts.notice("instance " + twin + " here has this machine's VM generation ID already: " + name
+                    + " is a copy of it, with a new generation ID");
+        }
+        InstanceRecord r = new InstanceRecord(name, base, branch, ts.machines().machineStateId(base, base.shortHex()),
+                w, Instant.now(), pending);
+        try (WriteTransaction tx = ts.beginWrite()) {
+            ts.instances().add(tx, r);
+        }
+        return r;
+    }
+
+    /**
+     * At the destination, when a live migration has ended: drops {@code refs/migrating/NAME} (after a
+     * failure, its chunks go at the next gc; after an arrival, the instance's gc root keeps what it needs).
+     */
+    public void abandon(String name, SnapshotId roundZero) {
+        String ref = LIVE + name;
+        try (WriteTransaction tx = ts.beginWrite()) {
+            if (roundZero.equals(ts.repository().refs().get(ref))) {
+                tx.updateRef(ref, roundZero, null, "migrate --live: abandoned");
+            }
+        }
+    }
+
+    private Snapshot readSnapshot(SnapshotId id) {
+        try {
+            return ts.repository().readSnapshot(id);
+        } catch (StoreException e) {
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage() + " (run `vmtree fsck`)", e);
         }
     }
 

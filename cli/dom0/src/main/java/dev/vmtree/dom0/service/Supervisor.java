@@ -145,6 +145,11 @@ final class Supervisor {
         return console;
     }
 
+    /** The engine the machine runs under (a live migration starts it under the same one there). */
+    EngineChoice engine() {
+        return engine;
+    }
+
     long memoryBytes() {
         return memoryBytes;
     }
