@@ -231,6 +231,7 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench dom0" ];    then _picocli_vmtree_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench linux" ];    then _picocli_vmtree_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench remote" ];    then _picocli_vmtree_bench; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench s3" ];    then _picocli_vmtree_bench; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(help)
@@ -310,7 +311,9 @@ function _complete_vmtree() {
   local cmds74=(bench dom0)
   local cmds75=(bench linux)
   local cmds76=(bench remote)
+  local cmds77=(bench s3)
 
+  if CompWordsContainsArray "${cmds77[@]}"; then _picocli_vmtree_bench_s3; return $?; fi
   if CompWordsContainsArray "${cmds76[@]}"; then _picocli_vmtree_bench_remote; return $?; fi
   if CompWordsContainsArray "${cmds75[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
   if CompWordsContainsArray "${cmds74[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
@@ -1221,12 +1224,15 @@ function _picocli_vmtree_clone() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'--instance' '-C'"
+  local arg_opts="'--instance' '--endpoint' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
     '--instance')
+      return
+      ;;
+    '--endpoint')
       return
       ;;
     '-C')
@@ -1785,7 +1791,7 @@ function _picocli_vmtree_bench() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="store cow core dom0 linux remote"
+  local commands="store cow core dom0 linux remote s3"
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -2559,11 +2565,14 @@ function _picocli_vmtree_remote_add() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
-  local arg_opts="'-C'"
+  local arg_opts="'--endpoint' '-C'"
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '--endpoint')
+      return
+      ;;
     '-C')
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
@@ -3188,6 +3197,48 @@ function _picocli_vmtree_bench_remote() {
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `s3` subcommand.
+function _picocli_vmtree_bench_s3() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--bucket' '--endpoint' '--size' '--runs' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--bucket')
+      return
+      ;;
+    '--endpoint')
+      return
+      ;;
+    '--size')
+      return
+      ;;
+    '--runs')
+      return
       ;;
     '-C')
       local IFS=$'\n'

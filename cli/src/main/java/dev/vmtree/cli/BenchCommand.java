@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = "Run a benchmark and print medians beside a peer tool measured in the same run.",
         subcommands = {BenchStoreCommand.class, BenchCowCommand.class, BenchCoreCommand.class, BenchDom0Command.class,
-            BenchLinuxCommand.class, BenchRemoteCommand.class})
+            BenchLinuxCommand.class, BenchRemoteCommand.class, BenchS3Command.class})
 public final class BenchCommand implements Runnable {
 
     @Spec

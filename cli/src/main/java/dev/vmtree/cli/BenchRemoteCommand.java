@@ -265,7 +265,7 @@ public final class BenchRemoteCommand implements Runnable {
     }
 
     /** The store's ingest of the same image, as bench store measures it: page tree, pack fsync, commit. */
-    private static double ingest(Path dir, Image img) {
+    static double ingest(Path dir, Image img) {
         try (Repository repo = Repository.init(dir)) {
             long t0 = System.nanoTime();
             try (WriteTransaction tx = repo.beginWrite()) {
@@ -282,7 +282,7 @@ public final class BenchRemoteCommand implements Runnable {
         }
     }
 
-    private static PageTree ramOf(Toolstack ts) {
+    static PageTree ramOf(Toolstack ts) {
         InstanceRecord r = ts.instances().get(NAME);
         return ts.repository().pageTree(ts.machines().snapshotState(r.base()).images().get("ram"));
     }
@@ -292,7 +292,7 @@ public final class BenchRemoteCommand implements Runnable {
      * its branch and instance moved there): how an image is made here without a ReplayLog event per
      * page, which a {@code mem write} would add (and a transfer would carry).
      */
-    private static SnapshotId commitRam(Toolstack ts, Function<WriteTransaction, PageTreeRoot> ram, String message) {
+    static SnapshotId commitRam(Toolstack ts, Function<WriteTransaction, PageTreeRoot> ram, String message) {
         InstanceRecord r = ts.instances().get(NAME);
         MachineDriver.StoredState base = ts.machines().snapshotState(r.base());
         try (WriteTransaction tx = ts.beginWrite()) {

@@ -24,7 +24,12 @@ public final class RemoteCommands {
     private RemoteCommands() {}
 
     static final String URLS = "A remote is a path or file:// URL, ssh://[user@]host[:port]/path or [user@]host:path,"
-            + " or a static layout at http(s)://... (read-only; `vmtree remote export` writes one).";
+            + " a static layout at http(s)://... (read-only; `vmtree remote export` writes one), or"
+            + " s3://BUCKET/PREFIX in AWS S3 or an S3-compatible store (--endpoint; credentials as AWS tools take them).";
+
+    static final String ENDPOINT = "For an s3:// URL: the S3-compatible server (http(s)://host:port), addressed"
+            + " path-style; kept with the remote. Default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's"
+            + " endpoint_url, else AWS itself.";
 
     /** {@code vmtree remote add|remove|list}. */
     @Command(name = "remote", mixinStandardHelpOptions = true,
@@ -52,6 +57,9 @@ public final class RemoteCommands {
         @Parameters(index = "1", paramLabel = "URL", description = "Where it is: " + URLS)
         String url;
 
+        @Option(names = "--endpoint", paramLabel = "URL", description = ENDPOINT)
+        String endpoint;
+
         @Override
         public Integer call() {
             try (Toolstack ts = Dom0Cli.open(spec)) {
@@ -60,11 +68,13 @@ public final class RemoteCommands {
                 if (parsed instanceof RemoteUrl.Local l) {
                     stored = l.path().toString();   // a relative path means the same wherever vmtree runs
                 }
-                new Remotes(ts).add(name, stored);
+                String ep = checkEndpoint(parsed, endpoint);
+                new Remotes(ts).add(name, stored, ep);
                 if (Dom0Cli.json(spec)) {
-                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", name).field("url", stored).endObject());
+                    Dom0Cli.printJson(spec, new Json().beginObject().field("name", name).field("url", stored)
+                            .field("endpoint", ep).endObject());
                 } else {
-                    Dom0Cli.say(spec, "added remote " + name + " (" + stored + ")");
+                    Dom0Cli.say(spec, "added remote " + name + " (" + stored + (ep == null ? "" : " at " + ep) + ")");
                 }
                 return ExitCodes.OK;
             }
@@ -227,6 +237,17 @@ public final class RemoteCommands {
         }
     }
 
+    /** The endpoint as it is kept, checked; BAD_INPUT for one given with a URL that is not s3://. */
+    static String checkEndpoint(RemoteUrl url, String endpoint) {
+        if (endpoint == null) {
+            return null;
+        }
+        if (!(url instanceof RemoteUrl.S3)) {
+            throw new CliException(ExitCodes.USAGE, "--endpoint is for s3:// URLs only");
+        }
+        return dev.vmtree.dom0.remote.S3Settings.parseEndpoint(endpoint).toString();
+    }
+
     /** {@code vmtree clone URL [DIR] [--instance NAME]}. */
     @Command(name = "clone", mixinStandardHelpOptions = true,
             description = {"Make a repository in DIR (default: the URL's last part) from URL: remote origin, a branch"
@@ -245,10 +266,14 @@ public final class RemoteCommands {
         @Option(names = "--instance", paramLabel = "NAME", description = "Name of the instance to create.")
         String instance;
 
+        @Option(names = "--endpoint", paramLabel = "URL", description = ENDPOINT)
+        String endpoint;
+
         @Override
         public Integer call() throws Exception {
             Path base = StoreCli.workingDirectory(spec);
             RemoteUrl parsed = RemoteUrl.parse(url, base);
+            String ep = checkEndpoint(parsed, endpoint);
             String stored = parsed instanceof RemoteUrl.Local l ? l.path().toString() : url;
             Path target = base.resolve(dir != null ? dir : Path.of(defaultDirectory(parsed)));
             if (Files.exists(target) && (!Files.isDirectory(target) || !isEmpty(target))) {
@@ -258,7 +283,7 @@ public final class RemoteCommands {
             boolean ok = false;
             try (Toolstack ts = Toolstack.init(target)) {
                 Dom0Cli.attach(spec, ts);
-                Sync.Outcome o = transfer(ts, "clone " + url, c -> new Sync(ts).cloneFrom(stored, instance, c));
+                Sync.Outcome o = transfer(ts, "clone " + url, c -> new Sync(ts).cloneFrom(stored, ep, instance, c));
                 ok = true;
                 InstanceRecord r = o.instance();
                 if (Dom0Cli.json(spec)) {
@@ -284,6 +309,7 @@ public final class RemoteCommands {
                 case RemoteUrl.Local l -> l.path().getFileName() == null ? "clone" : l.path().getFileName().toString();
                 case RemoteUrl.Ssh s -> s.path();
                 case RemoteUrl.Http h -> h.base().getPath();
+                case RemoteUrl.S3 o -> o.prefix().isEmpty() ? o.bucket() : o.prefix();
             };
             String[] parts = t.replaceAll("/+$", "").split("/");
             String last = parts.length == 0 ? "clone" : parts[parts.length - 1];

@@ -206,6 +206,7 @@ public final class PackFileChunks implements ChunkRemote {
             wanted.add(w);
         }
         wanted.sort(Comparator.comparing(Where::pack).thenComparingLong(Where::offset));
+        List<Range> ranges = new ArrayList<>();
         int i = 0;
         while (i < wanted.size()) {
             Where first = wanted.get(i);
@@ -217,19 +218,68 @@ public final class PackFileChunks implements ChunkRemote {
                 end = wanted.get(j).end();
                 j++;
             }
-            long start = first.offset();
-            byte[] buf;
-            try (InputStream in = files.read(chunksDir + "/" + first.pack() + PackFormat.PACK_SUFFIX, start, end - start)) {
-                buf = in.readNBytes((int) (end - start));
-            }
-            if (buf.length != end - start) {
-                throw new IOException(files.describe() + ": " + first.pack() + PackFormat.PACK_SUFFIX + " ended early");
-            }
-            for (int k = i; k < j; k++) {
-                Where w = wanted.get(k);
-                out.accept(w.idx().id(w.entry()), buf, (int) (w.offset() - start), w.idx().recordLength(w.entry()));
-            }
+            ranges.add(new Range(wanted.subList(i, j), first.offset(), end));
             i = j;
+        }
+        if (!files.concurrentReads() || ranges.size() < 2) {
+            for (Range r : ranges) {
+                deliver(r, fetch(r), out);
+            }
+            return;
+        }
+        // up to IN_FLIGHT ranges requested at once, delivered in order (out is not thread-safe, and a
+        // transport failure must cut the stream after what was delivered, as a sequential read would)
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            java.util.ArrayDeque<java.util.concurrent.Future<byte[]>> ahead = new java.util.ArrayDeque<>();
+            int next = 0;
+            for (Range r : ranges) {
+                while (next < ranges.size() && ahead.size() < IN_FLIGHT) {
+                    Range f = ranges.get(next++);
+                    ahead.add(pool.submit(() -> fetch(f)));
+                }
+                byte[] buf;
+                try {
+                    buf = ahead.poll().get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    ahead.forEach(f -> f.cancel(true));
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new IOException(e.getCause());
+                } catch (InterruptedException e) {
+                    ahead.forEach(f -> f.cancel(true));
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted");
+                }
+                deliver(r, buf, out);
+            }
+        }
+    }
+
+    /** Ranges requested at once from a remote that takes concurrent reads. */
+    static final int IN_FLIGHT = 4;
+
+    /** Records of one pack read in one request: bytes [start, end) of it. */
+    private record Range(List<Where> records, long start, long end) {}
+
+    private byte[] fetch(Range r) throws IOException {
+        String pack = r.records().getFirst().pack();
+        byte[] buf;
+        try (InputStream in = files.read(chunksDir + "/" + pack + PackFormat.PACK_SUFFIX, r.start(), r.end() - r.start())) {
+            buf = in.readNBytes((int) (r.end() - r.start()));
+        }
+        if (buf.length != r.end() - r.start()) {
+            throw new IOException(files.describe() + ": " + pack + PackFormat.PACK_SUFFIX + " ended early");
+        }
+        return buf;
+    }
+
+    private static void deliver(Range r, byte[] buf, RecordConsumer out) throws IOException {
+        for (Where w : r.records()) {
+            out.accept(w.idx().id(w.entry()), buf, (int) (w.offset() - r.start()), w.idx().recordLength(w.entry()));
         }
     }
 
@@ -274,14 +324,8 @@ public final class PackFileChunks implements ChunkRemote {
                 String name = "pack-" + ChunkId.hash(idx).hex().substring(0, 32);  // 16 bytes of the index's SHA-256
                 String pack = chunksDir + "/" + name + PackFormat.PACK_SUFFIX;
                 String index = chunksDir + "/" + name + PackFormat.INDEX_SUFFIX;
-                try (OutputStream o = files.create(pack + ".tmp")) {
-                    Files.copy(spool, o);
-                }
-                files.rename(pack + ".tmp", pack);
-                try (OutputStream o = files.create(index + ".tmp")) {
-                    o.write(idx);
-                }
-                files.rename(index + ".tmp", index);  // published
+                RemoteFiles.publish(files, pack, o -> Files.copy(spool, o));
+                RemoteFiles.publish(files, index, o -> o.write(idx));  // published
                 keep(cache.resolve(name + PackFormat.INDEX_SUFFIX), idx);
                 packs.put(name, PackIndex.decode(idx));
                 Files.deleteIfExists(spool);

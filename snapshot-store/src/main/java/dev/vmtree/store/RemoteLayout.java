@@ -2,7 +2,6 @@ package dev.vmtree.store;
 
 import dev.vmtree.store.remote.RemoteFiles;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
@@ -82,10 +81,21 @@ public final class RemoteLayout {
         write(files, Repository.FORMAT_FILE, Repository.FORMAT_TEXT.getBytes(StandardCharsets.UTF_8));
     }
 
-    static void write(RemoteFiles files, String path, byte[] data) throws IOException {
-        try (OutputStream o = files.create(path + ".tmp")) {
-            o.write(data);
+    /**
+     * Writes an empty object layout (an S3 remote) at the root of {@code files}, which must hold no
+     * object yet: meta/ ({@link ObjectMeta#create}), then FORMAT, so a store is never seen half made.
+     */
+    public static void createObjects(dev.vmtree.store.remote.ObjectFiles files) throws IOException {
+        List<String> there = files.listRecursive("", null, 1);
+        if (!there.isEmpty()) {
+            throw new TransferException(files.describe() + " is neither empty nor a vmtree remote (it holds "
+                    + RemoteFiles.shown(there.getFirst()) + ")");
         }
-        files.rename(path + ".tmp", path);
+        ObjectMeta.create(files);
+        write(files, Repository.FORMAT_FILE, Repository.FORMAT_TEXT.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static void write(RemoteFiles files, String path, byte[] data) throws IOException {
+        RemoteFiles.publish(files, path, o -> o.write(data));
     }
 }

@@ -69,11 +69,16 @@ public final class Transfer {
     static final long FLUSH_EVERY = 64L << 20;
 
     /**
-     * A remote seen from here: {@code meta} is the Git URI of its meta.git, {@code configure} sets
-     * up the transport (an SSH session factory), {@code name} is what remote-tracking refs are named
-     * after (null: none).
+     * A remote seen from here: {@code meta} is where its snapshot commits and refs are (meta.git
+     * through a JGit transport, or an object store's ref log), {@code chunks} where its chunks are,
+     * {@code name} what remote-tracking refs are named after (null: none).
      */
-    public record Remote(String name, String describe, URIish meta, ChunkRemote chunks, Consumer<Transport> configure) {}
+    public record Remote(String name, String describe, MetaRemote meta, ChunkRemote chunks) {
+        /** A remote whose meta.git is at {@code meta}; {@code configure} sets up the transport, or null. */
+        public Remote(String name, String describe, URIish meta, ChunkRemote chunks, Consumer<Transport> configure) {
+            this(name, describe, new MetaRemote.Git(meta, configure), chunks);
+        }
+    }
 
     /** What happened to one ref. */
     public enum Outcome { NEW, FAST_FORWARD, FORCED, UP_TO_DATE, REJECTED }
@@ -138,6 +143,9 @@ public final class Transfer {
                     }
                     tx.flush();
                     Bundle.importObjects(tmpGit, repo.gitDirectory());
+                    if (remote.meta() instanceof ObjectMeta om) {
+                        om.imported(om.downloaded());
+                    }
                     List<RefUpdate> done = new ArrayList<>();
                     for (RefUpdate u : plan) {
                         if (!u.moved()) {
@@ -160,6 +168,32 @@ public final class Transfer {
     /** Fetches the wanted refs' Git objects into {@code scratch}; returns the branch HEAD names, if any. */
     private static String fetchObjects(Repository repo, MetaStore scratch, Remote remote,
                                        Function<String, String> mapping, Map<String, ObjectId> wanted) {
+        return switch (remote.meta()) {
+            case MetaRemote.Git git -> fetchGitObjects(repo, scratch, remote, git, mapping, wanted);
+            case ObjectMeta om -> fetchObjectMeta(scratch, remote, om, mapping, wanted);
+        };
+    }
+
+    private static String fetchObjectMeta(MetaStore scratch, Remote remote, ObjectMeta om,
+                                          Function<String, String> mapping, Map<String, ObjectId> wanted) {
+        try {
+            for (var e : om.refs().entrySet()) {
+                String name = e.getKey();
+                if (transferable(name) && mapping.apply(name) != null) {
+                    wanted.put(name, e.getValue().id());
+                }
+            }
+            if (!wanted.isEmpty()) {
+                om.fetchObjects(scratch.git(), wanted.values());
+            }
+            return om.head();
+        } catch (IOException e) {
+            throw unreachable(remote, e);
+        }
+    }
+
+    private static String fetchGitObjects(Repository repo, MetaStore scratch, Remote remote, MetaRemote.Git git,
+                                          Function<String, String> mapping, Map<String, ObjectId> wanted) {
         String head = null;
         try {
             if (remote.chunks() instanceof RepositoryChunks rc) {
@@ -169,7 +203,7 @@ public final class Transfer {
             throw unreachable(remote, e);
         }
         try (BoundedFetch db = new BoundedFetch(scratch.gitDir().toFile(), remote.describe());
-             Transport t = open(db, remote)) {
+             Transport t = open(db, git)) {
             t.setObjectChecker(new ObjectChecker());
             try (FetchConnection c = t.openFetch()) {
                 List<Ref> want = new ArrayList<>();
@@ -523,10 +557,20 @@ public final class Transfer {
     public static Result push(Repository repo, Remote remote, Map<String, String> refs, boolean force, Counters counters,
                               Duration lockTimeout, Consumer<String> onWait) throws IOException {
         Map<String, Ref> advertised;
-        try (Transport t = open(repo.meta().git(), remote); PushConnection c = t.openPush()) {
-            advertised = c.getRefsMap();
-        } catch (IOException | RuntimeException e) {
-            throw unreachable(remote, e);
+        Map<String, ObjectMeta.Version> versions = null;
+        if (remote.meta() instanceof ObjectMeta om) {
+            try {
+                versions = om.refs();
+            } catch (IOException e) {
+                throw unreachable(remote, e);
+            }
+            advertised = advertise(repo, versions);
+        } else {
+            try (Transport t = open(repo.meta().git(), (MetaRemote.Git) remote.meta()); PushConnection c = t.openPush()) {
+                advertised = c.getRefsMap();
+            } catch (IOException | RuntimeException e) {
+                throw unreachable(remote, e);
+            }
         }
         Map<String, SnapshotId> here = repo.refs();
         List<RefUpdate> plan = new ArrayList<>();
@@ -587,8 +631,10 @@ public final class Transfer {
         }
         Map<String, RemoteRefUpdate.Status> statuses = new LinkedHashMap<>();
         Map<String, String> messages = new LinkedHashMap<>();
-        if (!updates.isEmpty()) {
-            try (Transport t = open(repo.meta().git(), remote)) {
+        if (!updates.isEmpty() && remote.meta() instanceof ObjectMeta om) {
+            updateObjectMeta(repo, remote, om, plan, rawNew, advertised, versions, statuses);
+        } else if (!updates.isEmpty()) {
+            try (Transport t = open(repo.meta().git(), (MetaRemote.Git) remote.meta())) {
                 PushResult pr = t.push(NullProgressMonitor.INSTANCE, updates);
                 for (RemoteRefUpdate r : pr.getRemoteUpdates()) {
                     statuses.put(r.getRemoteName(), r.getStatus());
@@ -614,6 +660,72 @@ public final class Transfer {
             track(repo, remote, done, lockTimeout, onWait);
         }
         return new Result(done, snapshots, counters.chunks.sum(), counters.bytes.sum(), null);
+    }
+
+    /**
+     * The refs of an object-layout remote as a Git server would advertise them: a tag peeled to
+     * its snapshot where this repository holds the tag object.
+     */
+    private static Map<String, Ref> advertise(Repository repo, Map<String, ObjectMeta.Version> versions) {
+        Map<String, Ref> out = new LinkedHashMap<>();
+        try (RevWalk rw = new RevWalk(repo.meta().git())) {
+            for (var e : versions.entrySet()) {
+                ObjectId id = e.getValue().id();
+                ObjectId peeled = null;
+                try {
+                    RevObject o = rw.peel(rw.parseAny(id));
+                    if (!o.equals(id)) {
+                        peeled = o.copy();
+                    }
+                } catch (IOException ex) {
+                    // not here: the plan treats it as a snapshot this repository lacks
+                }
+                out.put(e.getKey(), peeled == null
+                        ? new org.eclipse.jgit.lib.ObjectIdRef.PeeledNonTag(Ref.Storage.NETWORK, e.getKey(), id)
+                        : new org.eclipse.jgit.lib.ObjectIdRef.PeeledTag(Ref.Storage.NETWORK, e.getKey(), id, peeled));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The ref updates of a push to an object-layout remote: one Git pack of the new objects, then
+     * each ref advanced from the version read at the start (a conditional create: a ref that moved
+     * meanwhile is refused, or with force read again and moved anyway).
+     */
+    private static void updateObjectMeta(Repository repo, Remote remote, ObjectMeta om, List<RefUpdate> plan,
+                                         Map<String, ObjectId> rawNew, Map<String, Ref> advertised,
+                                         Map<String, ObjectMeta.Version> versions,
+                                         Map<String, RemoteRefUpdate.Status> statuses) {
+        try {
+            Set<ObjectId> want = new HashSet<>();
+            for (RefUpdate u : plan) {
+                if (u.moved()) {
+                    want.add(rawNew.get(u.from()));
+                }
+            }
+            Set<ObjectId> have = new HashSet<>();
+            for (Ref a : advertised.values()) {
+                if (repo.meta().git().getObjectDatabase().has(a.getObjectId())) {
+                    have.add(a.getObjectId());
+                }
+            }
+            om.pushObjects(repo.meta().git(), want, have);
+            for (RefUpdate u : plan) {
+                if (!u.moved()) {
+                    continue;
+                }
+                ObjectMeta.Version from = versions.get(u.to());
+                boolean ok = om.advance(u.to(), from, rawNew.get(u.from()));
+                for (int attempt = 0; !ok && u.outcome() == Outcome.FORCED && attempt < 8; attempt++) {
+                    from = om.refs().get(u.to());  // forced: whatever it is now, it moves
+                    ok = om.advance(u.to(), from, rawNew.get(u.from()));
+                }
+                statuses.put(u.to(), ok ? RemoteRefUpdate.Status.OK : RemoteRefUpdate.Status.REJECTED_REMOTE_CHANGED);
+            }
+        } catch (IOException e) {
+            throw unreachable(remote, e);
+        }
     }
 
     /** Moves refs/remotes/NAME/BRANCH to what each pushed branch now is on the remote. */
@@ -702,10 +814,10 @@ public final class Transfer {
         return new StoreException("cannot push damaged chunk " + id.shortHex() + ": " + e.getMessage() + " (run `vmtree fsck`)");
     }
 
-    private static Transport open(org.eclipse.jgit.lib.Repository db, Remote remote) throws IOException {
-        Transport t = Transport.open(db, remote.meta());
-        if (remote.configure() != null) {
-            remote.configure().accept(t);
+    private static Transport open(org.eclipse.jgit.lib.Repository db, MetaRemote.Git git) throws IOException {
+        Transport t = Transport.open(db, git.uri());
+        if (git.configure() != null) {
+            git.configure().accept(t);
         }
         return t;
     }

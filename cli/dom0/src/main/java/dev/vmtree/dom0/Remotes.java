@@ -55,13 +55,29 @@ public final class Remotes {
     }
 
     public void add(String name, String url) {
+        add(name, url, null);
+    }
+
+    /**
+     * Adds remote {@code name} at {@code url}; {@code endpoint} (or null) is the S3-compatible server
+     * an {@code s3://} URL is on, kept as {@code endpoint} beside the URL.
+     */
+    public void add(String name, String url, String endpoint) {
         checkName(name);
         Config c = Settings.load(file);
         if (c.getString("remote", name, "url") != null) {
             throw ToolstackException.failed("remote " + name + " already exists (url " + c.getString("remote", name, "url") + ")");
         }
         c.setString("remote", name, "url", url);
+        if (endpoint != null) {
+            c.setString("remote", name, "endpoint", endpoint);
+        }
         Settings.save(file, c);
+    }
+
+    /** The S3 endpoint configured for remote {@code name}, or null. */
+    public String endpoint(String name) {
+        return Settings.load(file).getString("remote", name, "endpoint");
     }
 
     /** Removes remote {@code name}; returns its URL. Its remote-tracking refs are the caller's to delete. */

@@ -43,6 +43,10 @@ public final class Sync {
         String name = remotes.containsKey(nameOrUrl) ? nameOrUrl : null;
         String url = name != null ? remotes.get(name) : nameOrUrl;
         RemoteUrl parsed = RemoteUrl.parse(url, ts.repository().topDirectory());
+        String endpoint = name == null ? null : new Remotes(ts).endpoint(name);
+        if (parsed instanceof RemoteUrl.S3 s3 && endpoint != null) {
+            parsed = s3.withEndpoint(dev.vmtree.dom0.remote.S3Settings.parseEndpoint(endpoint));
+        }
         String cacheName = name != null ? name
                 : "url-" + dev.vmtree.store.ChunkId.hash(parsed.text().getBytes(java.nio.charset.StandardCharsets.UTF_8))
                         .hex().substring(0, 16);
@@ -216,7 +220,12 @@ public final class Sync {
      * {@code instance} is given). Returns the instance (null when the remote has no branch).
      */
     public Outcome cloneFrom(String url, String instance, Transfer.Counters counters) {
-        new Remotes(ts).add("origin", url);
+        return cloneFrom(url, null, instance, counters);
+    }
+
+    /** As {@link #cloneFrom(String, String, Transfer.Counters)}, from an S3 URL on the server at {@code endpoint}. */
+    public Outcome cloneFrom(String url, String endpoint, String instance, Transfer.Counters counters) {
+        new Remotes(ts).add("origin", url, endpoint);
         Outcome o = fetch("origin", false, counters);
         Map<String, SnapshotId> refs = ts.repository().refs();
         List<String> branches = new ArrayList<>();

@@ -89,6 +89,11 @@ public final class HttpFiles implements RemoteFiles {
     }
 
     @Override
+    public boolean concurrentReads() {
+        return true;  // every read is a request (a file channel) of its own
+    }
+
+    @Override
     public boolean writable() {
         return false;
     }

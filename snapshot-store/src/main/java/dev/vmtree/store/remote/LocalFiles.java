@@ -40,6 +40,11 @@ public final class LocalFiles implements RemoteFiles {
     }
 
     @Override
+    public boolean concurrentReads() {
+        return true;  // every read is a request (a file channel) of its own
+    }
+
+    @Override
     public boolean writable() {
         return true;
     }

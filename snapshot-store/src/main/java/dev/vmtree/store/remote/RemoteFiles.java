@@ -46,6 +46,43 @@ public interface RemoteFiles extends AutoCloseable {
     /** A new file (replacing one of that name), durable when the stream is closed without error. */
     OutputStream create(String path) throws IOException;
 
+    /**
+     * Whether a file {@link #create}d is never seen half written, so it may be written under its
+     * final name (an object store's PUT); false for file systems, where a publisher writes a
+     * temporary name and renames it ({@link #publish}).
+     */
+    default boolean atomicCreate() {
+        return false;
+    }
+
+    /**
+     * Whether {@link #read} may be called from several threads at once (each call its own request
+     * or file handle): an object store's or web server's latency is then paid once for several
+     * ranges. False unless an implementation says so.
+     */
+    default boolean concurrentReads() {
+        return false;
+    }
+
+    /** What writes the content of a file being published. */
+    interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes {@code path} so that no reader ever sees part of it: straight to its name where a
+     * create is atomic, else to {@code path.tmp} and renamed over it.
+     */
+    static void publish(RemoteFiles files, String path, Writer content) throws IOException {
+        String tmp = files.atomicCreate() ? path : path + ".tmp";
+        try (OutputStream o = files.create(tmp)) {
+            content.write(o);
+        }
+        if (!files.atomicCreate()) {
+            files.rename(tmp, path);
+        }
+    }
+
     /** Renames {@code from} over {@code to} atomically, replacing it. */
     void rename(String from, String to) throws IOException;
 

@@ -1,6 +1,7 @@
 package dev.vmtree.dom0.remote;
 
 import dev.vmtree.dom0.ToolstackException;
+import dev.vmtree.store.ObjectMeta;
 import dev.vmtree.store.PackFileChunks;
 import dev.vmtree.store.RemoteLayout;
 import dev.vmtree.store.Repository;
@@ -36,11 +37,18 @@ public final class Connector {
     /** As {@link #open(RemoteUrl, String, Path, boolean, Duration, Consumer)}, with this SSH setup for an SSH remote. */
     public static Transfer.Remote open(RemoteUrl url, String name, Path cache, boolean create, Duration lockTimeout,
                                        Consumer<String> onWait, SshConnection.Settings ssh) {
+        return open(url, name, cache, create, lockTimeout, onWait, ssh, S3Settings.fromEnvironment());
+    }
+
+    /** As {@link #open(RemoteUrl, String, Path, boolean, Duration, Consumer)}, with these SSH and S3 settings. */
+    public static Transfer.Remote open(RemoteUrl url, String name, Path cache, boolean create, Duration lockTimeout,
+                                       Consumer<String> onWait, SshConnection.Settings ssh, S3Settings s3) {
         try {
             return switch (url) {
                 case RemoteUrl.Local l -> local(l, name, create, lockTimeout, onWait);
                 case RemoteUrl.Ssh s -> ssh(s, name, cache, create, ssh);
                 case RemoteUrl.Http h -> http(h, name, cache, create);
+                case RemoteUrl.S3 o -> s3(o, name, cache, create, onWait, s3);
             };
         } catch (IOException e) {
             throw ToolstackException.failed("cannot open remote " + url.text() + ": " + dev.vmtree.store.fs.IoErrors.reason(e));
@@ -110,6 +118,34 @@ public final class Connector {
             int seconds = (int) HttpFiles.IDLE_TIMEOUT.toSeconds();
             return new Transfer.Remote(name, h.text(), meta, new PackFileChunks(files, store, cache),
                     t -> t.setTimeout(seconds));
+        } catch (IOException | RuntimeException e) {
+            files.close();
+            throw e;
+        }
+    }
+
+    /**
+     * An object layout in an S3 bucket: FORMAT probed, refs and Git packs through {@link ObjectMeta},
+     * chunks as pack files read by ranges. A push to an empty prefix creates the layout there.
+     */
+    private static Transfer.Remote s3(RemoteUrl.S3 u, String name, Path cache, boolean create,
+                                      Consumer<String> notices, S3Settings settings) throws IOException {
+        S3Files files = new S3Files(S3Settings.client(settings.resolve(u.endpoint(), u.text())), u.bucket(), u.prefix(),
+                u.text());
+        try {
+            String store = RemoteLayout.probe(files);
+            if (store == null) {
+                if (!create) {
+                    throw ToolstackException.failed(u.text() + " is not a vmtree remote: it has no FORMAT"
+                            + " (a push there creates one)");
+                }
+                RemoteLayout.createObjects(files);
+            } else if (!store.isEmpty()) {
+                throw ToolstackException.failed(u.text() + " holds a repository's " + store
+                        + ", not an object layout (push to an empty prefix instead)");
+            }
+            return new Transfer.Remote(name, u.text(), new ObjectMeta(files, cache, notices),
+                    new PackFileChunks(files, "", cache));
         } catch (IOException | RuntimeException e) {
             files.close();
             throw e;

@@ -28,6 +28,17 @@ public sealed interface RemoteUrl {
     /** A static layout on a web server (written by {@code vmtree remote export}). */
     record Http(URI base, String text) implements RemoteUrl {}
 
+    /**
+     * An object layout under {@code s3://BUCKET/PREFIX} in AWS S3 or an S3-compatible store at
+     * {@code endpoint} (null: AWS, or what the AWS settings name; docs/remotes.md, "Object stores").
+     * {@code prefix} has no leading or trailing '/', and is "" for the bucket's root.
+     */
+    record S3(String bucket, String prefix, URI endpoint, String text) implements RemoteUrl {
+        public S3 withEndpoint(URI endpoint) {
+            return new S3(bucket, prefix, endpoint, text);
+        }
+    }
+
     /** Parses a remote URL; {@code cwd} resolves a relative path. BAD_INPUT for anything else. */
     static RemoteUrl parse(String s, Path cwd) {
         if (s.isBlank() || s.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
@@ -51,6 +62,9 @@ public sealed interface RemoteUrl {
                 throw ToolstackException.badInput("not an HTTP URL: " + s);
             }
         }
+        if (s.startsWith("s3://")) {
+            return parseS3(s);
+        }
         if (s.startsWith("ssh://")) {
             try {
                 URI u = new URI(s);
@@ -64,7 +78,7 @@ public sealed interface RemoteUrl {
         }
         if (s.contains("://")) {
             throw ToolstackException.badInput("unsupported remote URL scheme: " + s
-                    + " (a path, file://, ssh://, user@host:path, http:// or https://)");
+                    + " (a path, file://, ssh://, user@host:path, http://, https:// or s3://)");
         }
         int colon = s.indexOf(':');
         int slash = s.indexOf('/');
@@ -81,5 +95,29 @@ public sealed interface RemoteUrl {
             return new Ssh(user, host, 0, path, s);
         }
         return new Local(cwd.resolve(s).toAbsolutePath().normalize(), s);
+    }
+
+    /** {@code s3://BUCKET[/PREFIX]}: a bucket name as S3 allows it, a prefix of plain path segments. */
+    private static S3 parseS3(String s) {
+        String rest = s.substring("s3://".length());
+        int slash = rest.indexOf('/');
+        String bucket = slash < 0 ? rest : rest.substring(0, slash);
+        String prefix = slash < 0 ? "" : rest.substring(slash + 1);
+        while (prefix.endsWith("/")) {
+            prefix = prefix.substring(0, prefix.length() - 1);
+        }
+        if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]") || bucket.contains("..")) {
+            throw ToolstackException.badInput("not an S3 URL: " + s + " (s3://BUCKET/PREFIX; a bucket name is 3 to 63"
+                    + " lowercase letters, digits, '.' and '-')");
+        }
+        for (String seg : prefix.isEmpty() ? new String[0] : prefix.split("/", -1)) {
+            if (seg.isEmpty() || seg.equals(".") || seg.equals("..") || seg.length() > 255 || seg.contains("\\")) {
+                throw ToolstackException.badInput("not an S3 URL: " + s + " (its prefix has an empty, '.' or '..' part)");
+            }
+        }
+        if (prefix.length() > 512) {
+            throw ToolstackException.badInput("not an S3 URL: its prefix is longer than 512 characters");
+        }
+        return new S3(bucket, prefix, null, "s3://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix));
     }
 }

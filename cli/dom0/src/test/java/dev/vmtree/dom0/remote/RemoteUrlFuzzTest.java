@@ -42,6 +42,11 @@ class RemoteUrlFuzzTest {
                 // path, as fuzzing found)
                 assertThat(java.net.URI.create(h.text().endsWith("/") ? h.text() : h.text() + "/").getRawUserInfo()).isNull();
             }
+            case RemoteUrl.S3 o -> {
+                assertThat(o.bucket()).matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+                assertThat(o.prefix()).doesNotStartWith("/").doesNotEndWith("/").doesNotContain("//");
+                assertThat(("/" + o.prefix() + "/")).doesNotContain("/../").doesNotContain("/./");
+            }
         }
     }
 }
