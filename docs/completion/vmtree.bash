@@ -1160,7 +1160,7 @@ function _picocli_vmtree_fetch() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-f' '--force' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'-f' '--force' '--all-chunks' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
   type compopt &>/dev/null && compopt +o default
@@ -1223,7 +1223,7 @@ function _picocli_vmtree_clone() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--lazy' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'--instance' '--endpoint' '-C'"
 
   type compopt &>/dev/null && compopt +o default

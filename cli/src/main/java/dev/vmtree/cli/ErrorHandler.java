@@ -2,6 +2,7 @@ package dev.vmtree.cli;
 
 import dev.vmtree.core.CorruptDataException;
 import dev.vmtree.cow.PageFaultException;
+import dev.vmtree.cow.PageUnavailableException;
 import dev.vmtree.dom0.ToolstackException;
 import dev.vmtree.store.DamagedObjectException;
 import dev.vmtree.store.StoreException;
@@ -47,6 +48,7 @@ final class ErrorHandler implements IExecutionExceptionHandler {
             case ToolstackException te -> te.getMessage();
             case DamagedObjectException d -> d.getMessage() + " (run `vmtree fsck`)";
             case StoreException se -> se.getMessage();
+            case PageUnavailableException pu -> pu.getMessage();    // nothing damaged: the remote is away
             case PageFaultException pf -> pf.getMessage() + " (run `vmtree fsck`)";
             case CorruptDataException cd -> "corrupt data: " + cd.getMessage() + " (run `vmtree fsck`)";
             case UncheckedIOException io -> "I/O error: " + IoErrors.reason(io);

@@ -190,6 +190,7 @@ public final class ExecCommand implements java.util.concurrent.Callable<Integer>
                 yield signal == 143 ? 143 : EXIT_INTERRUPTED;
             }
             case TIMEOUT -> throw new IllegalStateException("exec sets no timeout");
+            case UNAVAILABLE -> throw new IllegalStateException("exec's machine is stored nowhere: it faults no page in");
         };
     }
 }

@@ -17,7 +17,9 @@ import picocli.CommandLine.Spec;
         description = "Verify every chunk reachable from the roots and every Git object; name each damaged object"
                 + " and the snapshots that depend on it; check every ref, reflog, the roots file, the locks and the"
                 + " configuration, and every instance record against its gc root. Exit status 1 when something is"
-                + " damaged (gc refuses to run until it is fixed).")
+                + " damaged (gc refuses to run until it is fixed). In a lazy clone (`clone --lazy`) the chunks absent"
+                + " here that its remote promises are counted apart, on one line, and are not damage: asking no"
+                + " remote, fsck cannot tell one the remote lost too (`fetch --all-chunks` would).")
 public final class FsckCommand implements Callable<Integer>, JsonOutput {
     @Spec
     CommandSpec spec;
@@ -52,6 +54,8 @@ public final class FsckCommand implements Callable<Integer>, JsonOutput {
             if (Dom0Cli.json(spec)) {
                 Json j = new Json().beginObject().field("ok", r.ok()).field("snapshots", r.snapshots())
                         .field("gitObjects", r.gitObjectsVerified()).field("chunks", r.chunksVerified())
+                        .field("promised", r.promised())
+                        .field("promisor", ts.repository().promisor() == null ? null : ts.repository().promisor().name())
                         .name("problems").beginArray();
                 for (FsckReport.Problem p : r.problems()) {
                     j.beginObject().field("object", p.object()).field("reason", p.reason()).name("dependents").beginArray();
@@ -73,6 +77,10 @@ public final class FsckCommand implements Callable<Integer>, JsonOutput {
             }
             for (String c : config) {
                 err.println("damaged: " + c);
+            }
+            if (r.promised() > 0) {
+                out.printf("promised: %d chunks are not here; remote %s promises them (`vmtree fetch --all-chunks %s`"
+                        + " brings them)%n", r.promised(), ts.repository().promisor().name(), ts.repository().promisor().name());
             }
             long bad = r.problems().size() + config.size() + records.stream().filter(p -> !p.harmless()).count();
             out.printf("checked %d snapshots, %d Git objects, %d chunks, %d instances: %s%n", r.snapshots(),

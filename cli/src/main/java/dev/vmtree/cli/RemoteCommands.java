@@ -5,6 +5,7 @@ import dev.vmtree.dom0.Remotes;
 import dev.vmtree.dom0.Sync;
 import dev.vmtree.dom0.Toolstack;
 import dev.vmtree.dom0.remote.RemoteUrl;
+import dev.vmtree.store.Completion;
 import dev.vmtree.store.Transfer;
 import dev.vmtree.store.WriteTransaction;
 import java.nio.file.Files;
@@ -189,27 +190,38 @@ public final class RemoteCommands {
         }
     }
 
-    /** {@code vmtree fetch REMOTE [--force]}. */
+    /** {@code vmtree fetch REMOTE [--force] [--all-chunks]}. */
     @Command(name = "fetch", mixinStandardHelpOptions = true,
             description = {"Bring REMOTE's branches here as remote-tracking refs REMOTE/BRANCH and its tags as tags,"
                     + " with every snapshot and chunk they need that this repository lacks; each chunk is verified"
                     + " before it is stored and no ref moves before all of it is here. An existing tag at another"
                     + " snapshot is not moved without --force. An interrupted fetch keeps what it verified: run it"
-                    + " again to resume.", URLS})
+                    + " again to resume.",
+                "In a lazy clone (`clone --lazy`) a fetch from its promisor brings snapshots and page-tree nodes only,"
+                    + " as the clone did; --all-chunks brings everything, then every chunk any branch, tag, reflog or"
+                    + " instance here needs that is still absent, and the clone is a full one from then on (fsck counts"
+                    + " none promised). It says how many of those chunks were here already: what machines had faulted"
+                    + " in.", URLS})
     public static final class Fetch implements Callable<Integer>, JsonOutput {
         @Spec
         CommandSpec spec;
 
-        @Parameters(index = "0", paramLabel = "REMOTE", description = "A remote's name (or a URL: tags only).")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "REMOTE",
+                description = "A remote's name (or a URL: tags only); default: origin.")
         String remote;
 
         @Option(names = {"-f", "--force"}, description = "Move existing tags to the remote's snapshots.")
         boolean force;
 
+        @Option(names = "--all-chunks",
+                description = "Also fetch every chunk reachable here that this repository lacks (completes a lazy clone).")
+        boolean allChunks;
+
         @Override
         public Integer call() {
+            String from = remote == null ? "origin" : remote;
             try (Toolstack ts = Dom0Cli.open(spec)) {
-                return report(spec, "fetch", transfer(ts, "fetch " + remote, c -> new Sync(ts).fetch(remote, force, c)));
+                return report(spec, "fetch", transfer(ts, "fetch " + from, c -> new Sync(ts).fetch(from, force, allChunks, c)));
             }
         }
     }
@@ -266,6 +278,12 @@ public final class RemoteCommands {
         @Option(names = "--instance", paramLabel = "NAME", description = "Name of the instance to create.")
         String instance;
 
+        @Option(names = "--lazy",
+                description = "Fetch the snapshots and their page-tree nodes only, not the pages: origin becomes the"
+                        + " promisor of the pages ([remote \"origin\"] promisor = true), and a machine faults each in, verified,"
+                        + " when it first touches it. `vmtree fetch --all-chunks` completes the clone.")
+        boolean lazy;
+
         @Option(names = "--endpoint", paramLabel = "URL", description = ENDPOINT)
         String endpoint;
 
@@ -283,17 +301,21 @@ public final class RemoteCommands {
             boolean ok = false;
             try (Toolstack ts = Toolstack.init(target)) {
                 Dom0Cli.attach(spec, ts);
-                Sync.Outcome o = transfer(ts, "clone " + url, c -> new Sync(ts).cloneFrom(stored, ep, instance, c));
+                Sync.Outcome o = transfer(ts, "clone " + url, c -> new Sync(ts).cloneFrom(stored, ep, instance, lazy, c));
                 ok = true;
                 InstanceRecord r = o.instance();
                 if (Dom0Cli.json(spec)) {
                     Json j = summary(new Json().beginObject().field("directory", target.toString()), o);
-                    j.field("instance", r == null ? null : r.name());
+                    j.field("instance", r == null ? null : r.name()).field("lazy", lazy);
                     Dom0Cli.printJson(spec, j.endObject());
                 } else {
                     Dom0Cli.say(spec, "cloned " + o.remote() + " into " + target + ": " + figures(o.result())
                             + (r == null ? "; it has no branches" : "; instance " + r.name() + " on branch " + r.branch()
                             + " at " + r.base().shortHex()));
+                    if (lazy) {
+                        Dom0Cli.say(spec, "lazy clone: pages stay on origin until a machine touches them"
+                                + " (`vmtree fetch --all-chunks` brings them all)");
+                    }
                 }
                 return ExitCodes.OK;
             } finally {
@@ -338,8 +360,13 @@ public final class RemoteCommands {
 
     private static Json summary(Json j, Sync.Outcome o) {
         Transfer.Result r = o.result();
-        j.field("remote", o.remote()).field("snapshots", r.snapshots()).field("chunks", r.chunks()).field("bytes", r.bytes())
-                .name("refs").beginArray();
+        j.field("remote", o.remote()).field("snapshots", r.snapshots()).field("chunks", r.chunks()).field("bytes", r.bytes());
+        Completion.Result c = o.completed();
+        if (c != null) {
+            j.name("allChunks").beginObject().field("reachable", c.reachable()).field("present", c.present())
+                    .field("fetched", c.fetched()).field("bytes", c.bytes()).endObject();
+        }
+        j.name("refs").beginArray();
         for (Transfer.RefUpdate u : r.refs()) {
             j.beginObject().field("from", u.from()).field("to", u.to())
                     .field("old", u.oldSnapshot() == null ? null : u.oldSnapshot().hex())
@@ -359,6 +386,12 @@ public final class RemoteCommands {
             Dom0Cli.printJson(spec, j.field("note", o.note()).endObject());
         } else {
             Dom0Cli.say(spec, verb + " " + o.remote() + ": " + figures(r));
+            Completion.Result c = o.completed();
+            if (c != null) {
+                Dom0Cli.say(spec, "all chunks: " + c.present() + " of the " + c.reachable() + " chunks reachable here were"
+                        + " here already" + (c.reachable() == 0 ? "" : String.format(" (%.1f%%)", 100.0 * c.present() / c.reachable()))
+                        + "; fetched the other " + c.fetched() + " (" + c.bytes() + " bytes): none is promised now");
+            }
             for (Transfer.RefUpdate u : r.refs()) {
                 if (u.outcome() == Transfer.Outcome.UP_TO_DATE) {
                     continue;

@@ -10,6 +10,7 @@ import dev.vmtree.dom0.MachineDriver.StopCause;
 import dev.vmtree.dom0.MachineValues;
 import dev.vmtree.dom0.Toolstack;
 import dev.vmtree.dom0.policy.AuditLog;
+import dev.vmtree.store.Promisor;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -29,8 +30,13 @@ import picocli.CommandLine.Spec;
                 + " working state is saved and the next run continues exactly there. A save that fails is retried with"
                 + " the machine kept in memory until it works; SIGINT or SIGTERM then gives up (status 1). SIGKILL loses"
                 + " only the run since the last suspend.",
+            "In a lazy clone (`clone --lazy`) a page absent here is fetched from the remote on first touch, verified;"
+                + " when that remote cannot give it (gone, or its server stopped), the run suspends as it stood before"
+                + " the last few million instructions (re-run from the last save, with its console input), saved, and"
+                + " says so: run again once the remote is back. A line then says how much was faulted in.",
             "Exit status: 0 powered off, detached, waiting for input or idle; 1 guest failure, a hart stuck"
-                + " trapping at its own trap vector, or a save given up; 3 budget or timeout;"
+                + " trapping at its own trap vector, a page a lazy clone's remote could not give (the run is saved up"
+                + " to before it), or a save given up; 3 budget or timeout;"
                 + " 130 SIGINT; 143 SIGTERM (each after a clean suspend); 2 a bad option (--engine included); 4 no repository or an unreadable"
                 + " --input, or a limit (dom0.maxInstances, dom0.maxMemory) refuses the start; 6 instance already running.",
             "An instance that `vmtree migrate` moved to another repository is refused (status 1) unless --force."},
@@ -114,6 +120,16 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             handle("INT", giveUp::countDown);
             handle("TERM", giveUp::countDown);
             life.ran(outcome.instructions());
+            if (outcome.cause() == StopCause.UNAVAILABLE) {
+                try {
+                    // stopped inside an instruction: re-run from the last save to where it was whole, then save that
+                    life.recover();
+                } catch (RuntimeException e) {
+                    err.println((terminal ? "\r\n" : "") + "vmtree: " + outcome.detail());
+                    throw new CliException(ExitCodes.FAILURE, "cannot save " + r.name() + "'s run: "
+                            + ErrorHandler.message(e) + "; the instance stays at its last saved state");
+                }
+            }
             saved = new Saving(err).save(r.name() + "'s run of " + String.format("%,d", outcome.instructions())
                     + " instructions", life::save, giveUp);
         }
@@ -129,16 +145,24 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
             case QUIET -> "the input ended and the guest printed nothing for " + Durations.format(quiet)
                     + " of virtual time";
             case STUCK -> "the guest is stuck: " + outcome.detail();
+            case UNAVAILABLE -> "a page could not be faulted in: " + outcome.detail() + "; run it again once the remote"
+                    + " is back";
         };
         String suspended = "suspended " + r.name() + " after " + String.format("%,d", outcome.instructions())
                 + " instructions (" + why + "); state " + saved.working().stateId().shortHex();
         ts.policy().audit(AuditLog.STOP, r.name(), AuditLog.Outcome.OK, suspended);   // the guest's end is in the detail
-        if (!Dom0Cli.quiet(spec) || outcome.cause() == StopCause.STUCK) {
+        if (!Dom0Cli.quiet(spec) || outcome.cause() == StopCause.STUCK || outcome.cause() == StopCause.UNAVAILABLE) {
             err.println((terminal ? "\r\n" : "") + "vmtree: " + suspended);
+        }
+        Promisor p = ts.repository().promisor();
+        if (p != null && p.faulted().chunks() > 0 && !Dom0Cli.quiet(spec)) {
+            Promisor.Faulted f = p.faulted();
+            err.println("vmtree: faulted in " + f.chunks() + " chunks (" + f.bytes() + " bytes) from remote " + p.name()
+                    + " in " + f.requests() + (f.requests() == 1 ? " request" : " requests"));
         }
         return switch (outcome.cause()) {
             case POWER_OFF, DETACH, IDLE, QUIET -> ExitCodes.OK;
-            case GUEST_FAULT, STUCK -> ExitCodes.FAILURE;
+            case GUEST_FAULT, STUCK, UNAVAILABLE -> ExitCodes.FAILURE;
             case BUDGET, TIMEOUT -> ExitCodes.BUDGET;
             case SIGNAL -> signal == 143 ? 143 : 130;
         };

@@ -35,7 +35,8 @@ public final class VerifyCommand implements Callable<Integer>, JsonOutput {
                 Dom0Cli.printJson(spec, new Json().beginObject().field("ref", v.ref()).field("target", v.target().hex())
                         .field("good", v.good()).field("signatureGood", v.signature().good())
                         .field("signer", v.signature().signer()).field("fingerprint", v.signature().fingerprint())
-                        .field("chunks", v.content().chunksVerified()).field("gitObjects", v.content().gitObjectsVerified())
+                        .field("chunks", v.content().chunksVerified()).field("promised", v.content().promised())
+                        .field("gitObjects", v.content().gitObjectsVerified())
                         .field("problems", v.content().problems().size()).field("reason", v.reason()).endObject());
                 return v.good() ? ExitCodes.OK : ExitCodes.FAILURE;
             }
@@ -44,7 +45,9 @@ public final class VerifyCommand implements Callable<Integer>, JsonOutput {
             }
             Dom0Cli.say(spec, "good signature on " + v.ref() + " by " + v.signature().signer() + " ("
                     + v.signature().fingerprint() + "); " + v.content().snapshots() + " snapshots, "
-                    + v.content().gitObjectsVerified() + " Git objects, " + v.content().chunksVerified() + " chunks verified");
+                    + v.content().gitObjectsVerified() + " Git objects, " + v.content().chunksVerified() + " chunks verified"
+                    + (v.content().promised() == 0 ? "" : "; " + v.content().promised() + " chunks are not here (a lazy"
+                    + " clone's remote promises them; each is verified when fetched)"));
             return ExitCodes.OK;
         }
     }

@@ -41,7 +41,7 @@ class JsonOutputTest {
                 .map(c -> c.getCommandSpec().qualifiedName()).sorted().toList();
         // a new command must either print JSON (implement JsonOutput) or be named here on purpose
         assertThat(refusing).containsExactly("vmtree", "vmtree attach", "vmtree bench", "vmtree bench core", "vmtree bench cow",
-                "vmtree bench dom0", "vmtree bench linux", "vmtree bench remote", "vmtree bench store", "vmtree bundle", "vmtree daemon", "vmtree debug", "vmtree disk",
+                "vmtree bench dom0", "vmtree bench linux", "vmtree bench remote", "vmtree bench s3", "vmtree bench store", "vmtree bundle", "vmtree daemon", "vmtree debug", "vmtree disk",
                 "vmtree disk serve", "vmtree exec", "vmtree image", "vmtree logs", "vmtree mem", "vmtree remote", "vmtree run", "vmtree store",
                 "vmtree store cat");
     }

@@ -47,6 +47,41 @@ final class RawPrograms {
         return b;
     }
 
+    /** bne rs1, rs2 by {@code offset} bytes. */
+    static int bne(int rs1, int rs2, int offset) {
+        return ((offset >> 12) & 1) << 31 | ((offset >> 5) & 0x3F) << 25 | rs2 << 20 | rs1 << 15 | 1 << 12
+                | ((offset >> 1) & 0xF) << 8 | ((offset >> 11) & 1) << 7 | 0x63;
+    }
+
+    static int auipc(int rd, int imm20) {
+        return imm20 << 12 | rd << 7 | 0x17;
+    }
+
+    static int ld(int rd, int rs1, int imm) {
+        return (imm & 0xFFF) << 20 | rs1 << 15 | 3 << 12 | rd << 7 | 0x03;
+    }
+
+    static final int T2 = 7, A1 = 11, A2 = 12, T3 = 28;
+
+    /**
+     * Reads the first doubleword of each of {@code pages} pages from 1 MiB past where it is loaded,
+     * summing them into a1, with a loop of {@code delay} × 8,192 instructions after each page (so
+     * its page faults spread over many slices of a run), then spins forever.
+     */
+    static byte[] pageWalker(int pages, int delay) {
+        return bytes(
+                auipc(T0, 0), lui(T1, 0x100), add(T0, T0, T1),  // t0 = load address + 1 MiB
+                addi(T2, ZERO, pages), addi(A1, ZERO, 0),
+                // loop:
+                ld(A2, T0, 0), add(A1, A1, A2),
+                lui(T1, 1), add(T0, T0, T1),                    // next page
+                lui(T3, delay),
+                // delay:
+                addi(T3, T3, -1), bne(T3, ZERO, -4),
+                addi(T2, T2, -1), bne(T2, ZERO, -32),           // loop
+                j(0));
+    }
+
     /** Prints {@code text} through SBI putchar, then spins forever (no newline needed at the end). */
     static byte[] printThenSpin(String text) {
         int[] w = new int[text.length() * 2 + 2];

@@ -88,6 +88,36 @@ class S3RemoteCommandsTest {
     }
 
     @Test
+    void aLazyCloneFromABucketFaultsInWhatItsRunTouchesAndThenCompletes() throws Exception {
+        String ep = server.endpoint().toString();
+        server.createBucket("lazy");
+        sender.vm("remote", "add", "lazyfleet", "s3://lazy/img", "--endpoint", ep).ok();
+        sender.vm("push", "lazyfleet", "kv").ok();
+        Dom0Fixture full = new Dom0Fixture(dir.resolve("full"));
+        Dom0Fixture.run("clone", "s3://lazy/img", full.repo.toString(), "--endpoint", ep).ok();
+        Dom0Fixture lazy = new Dom0Fixture(dir.resolve("lazy"));
+        Dom0Fixture.run("clone", "--lazy", "s3://lazy/img", lazy.repo.toString(), "--endpoint", ep).ok();
+        LazyCloneCommandsTest.sameGeneration(full, lazy, "kv");
+        long promised = LazyCloneCommandsTest.promised(lazy);
+        assertThat(promised).isPositive();
+
+        Path in = dir.resolve("lazy-input");
+        java.nio.file.Files.writeString(in, "get b\nsum\n");
+        String shown = full.vm("run", "--input", in.toString()).ok().out();
+        Dom0Fixture.Result run = lazy.vm("run", "--input", in.toString()).ok();
+        assertThat(run.out()).isEqualTo(shown);
+        assertThat(run.err()).contains("from remote origin");
+        assertThat(LazyCloneCommandsTest.workingState(lazy, "kv")).isEqualTo(LazyCloneCommandsTest.workingState(full, "kv"));
+        long after = LazyCloneCommandsTest.promised(lazy);
+        assertThat(after).isPositive().isLessThan(promised);
+
+        String done = lazy.vm("--json", "fetch", "--all-chunks").ok().out();
+        assertThat(Long.parseLong(Dom0Fixture.field(done, "fetched"))).isEqualTo(after);
+        assertThat(LazyCloneCommandsTest.promised(lazy)).isZero();
+        assertThat(lazy.vm("replay", "kv", "--verify").ok().out()).contains("identical");
+    }
+
+    @Test
     void anEndpointBesideAUrlThatIsNotS3IsRefused() {
         Dom0Fixture.Result r = sender.vm("remote", "add", "odd", dir.resolve("x").toString(), "--endpoint", "http://127.0.0.1:1");
         assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);

@@ -1,7 +1,7 @@
 package dev.vmtree.cow;
 
 /** A page could not be faulted in: its chunk is missing, corrupt or unreadable. */
-public final class PageFaultException extends RuntimeException {
+public class PageFaultException extends RuntimeException {
     public PageFaultException(String message) {
         super(message);
     }

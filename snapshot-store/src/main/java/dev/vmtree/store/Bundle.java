@@ -108,18 +108,18 @@ public final class Bundle {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16)) {
                 out.write(PackFormat.packHeader());
                 pos = PackFormat.PACK_HEADER;
+                repo.chunks().fetchAbsent(wanted);    // a lazy clone brings what it lacks from its promisor first
                 for (ChunkId id : wanted) {
-                    ChunkStore.Location loc = repo.chunks().locate(id);
-                    if (loc == null) {
+                    ChunkStore.Stored st = repo.chunks().stored(id);
+                    if (st == null) {
                         throw new StoreException("chunk " + id.shortHex() + " is missing from the store (run `vmtree fsck`)");
                     }
-                    PackIndex idx = loc.pack().index();
-                    byte[] rec = repo.chunks().readRecord(loc.pack().name(), loc.offset(), idx.recordLength(loc.entry()));
+                    byte[] rec = st.record();
                     ChunkCodec.decode(rec, rec.length, id, true); // never ship damage
                     out.write(rec);
-                    entries.add(new PackIndex.Entry(id, pos, rec.length, idx.rawLength(loc.entry())));
+                    entries.add(new PackIndex.Entry(id, pos, rec.length, st.rawLength()));
                     pos += rec.length;
-                    raw += idx.rawLength(loc.entry());
+                    raw += st.rawLength();
                 }
             }
             byte[] index = PackIndex.encode(entries.toArray(PackIndex.Entry[]::new), pos);

@@ -50,6 +50,8 @@ public final class ChunkStore implements AutoCloseable {
     private final Map<String, ReadableFile> openPacks = new ConcurrentHashMap<>();
     private volatile ChunkWriter writer;
     private final NodeCache nodeCache = new NodeCache();
+    /** Where chunks absent here are fetched from (a lazy clone's remote), or null. */
+    private volatile Promisor promisor;
 
     ChunkStore(FileLayer fs, Path dir) {
         this.fs = fs;
@@ -89,6 +91,20 @@ public final class ChunkStore implements AutoCloseable {
 
     void setWriter(ChunkWriter w) {
         this.writer = w;
+    }
+
+    /** Whether a writer of this process is open (its flush takes what the promisor brought). */
+    boolean writing() {
+        return writer != null;
+    }
+
+    void setPromisor(Promisor p) {
+        this.promisor = p;
+    }
+
+    /** The remote that promises the chunks absent here, or null (see {@link Repository#setPromisor}). */
+    public Promisor promisor() {
+        return promisor;
     }
 
     /** Loads indexes published since the last look (by this or another process). */
@@ -160,22 +176,40 @@ public final class ChunkStore implements AutoCloseable {
         return null;
     }
 
-    /** True when the chunk is stored (published, or written by this process's open writer); ZERO always is. */
+    /**
+     * True when the chunk is stored (published, or written by this process's open writer, or
+     * fetched by the promisor and waiting for that writer's flush); ZERO always is.
+     */
     public boolean contains(ChunkId id) {
         if (id.isZero() || locate(id) != null) {
             return true;
         }
         ChunkWriter w = writer;
-        return w != null && w.hasPending(id);
+        if (w != null && w.hasPending(id)) {
+            return true;
+        }
+        Promisor p = promisor;
+        return p != null && p.holds(id);
     }
 
     /**
      * Returns the chunk's bytes after verifying their SHA-256; {@link ChunkId#ZERO} is not a chunk
-     * (callers know the size of the zeros they mean).
+     * (callers know the size of the zeros they mean). A chunk absent here is fetched from the
+     * {@link #promisor()}, when there is one.
      *
      * @throws StoreException naming the chunk and the damaged or missing file
+     * @throws ChunkUnavailableException when the chunk is absent and its promisor cannot give it now
      */
     public byte[] read(ChunkId id) {
+        return read(id, null);
+    }
+
+    /**
+     * {@link #read(ChunkId)}, and when the chunk must be fetched from the promisor, those of
+     * {@code ahead} (asked only then: the chunks its reader will likely want next, such as the next
+     * pages of an image) that are absent too come in the same request.
+     */
+    public byte[] read(ChunkId id, java.util.function.Supplier<? extends java.util.Collection<ChunkId>> ahead) {
         ChunkWriter w = writer;
         if (w != null && w.hasPending(id)) {
             byte[] b = w.readPending(id);
@@ -185,8 +219,16 @@ public final class ChunkStore implements AutoCloseable {
         }
         Location loc = locate(id);
         if (loc == null) {
+            Promisor p = promisor;
+            byte[] arrived = p == null ? null : p.read(id);
+            if (arrived != null) {
+                return arrived;
+            }
             refresh();
             loc = locate(id);
+            if (loc == null && p != null) {
+                return fault(p, id, ahead);
+            }
         }
         if (loc == null) {
             String hint = snapshot.damaged().isEmpty() ? "" : "; damaged: " + snapshot.damaged().getFirst();
@@ -206,6 +248,23 @@ public final class ChunkStore implements AutoCloseable {
         }
     }
 
+    /** Fetches {@code id} (and what of {@code ahead} is absent too) from the promisor, verified; returns its bytes. */
+    private byte[] fault(Promisor p, ChunkId id, java.util.function.Supplier<? extends java.util.Collection<ChunkId>> ahead) {
+        List<ChunkId> want = new ArrayList<>();
+        want.add(id);
+        if (ahead != null) {
+            for (ChunkId a : ahead.get()) {
+                if (!a.isZero() && !contains(a)) {
+                    want.add(a);
+                }
+            }
+        }
+        p.fetch(want);
+        byte[] b = p.read(id);
+        p.writeOutIfLarge();
+        return b != null ? b : read(id, null);   // written out by another thread meanwhile: it is in a pack now
+    }
+
     /** Receives chunk {@code i} of a {@link #readMany} call; called from several threads at once. */
     @FunctionalInterface
     public interface ChunkConsumer {
@@ -223,6 +282,7 @@ public final class ChunkStore implements AutoCloseable {
         int n = ids.length;
         Location[] locs = new Location[n];
         List<Integer> single = new ArrayList<>();
+        faultAbsent(ids);
         ChunkWriter w = writer;
         for (int i = 0; i < n; i++) {
             if (w != null && w.hasPending(ids[i])) {
@@ -296,6 +356,59 @@ public final class ChunkStore implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /** A chunk's record as stored (header, payload, checksum: docs/format.md) and its raw length. */
+    record Stored(byte[] record, int rawLength) {}
+
+    /**
+     * The record of {@code id} as stored, for code that ships records as they are (push, bundles):
+     * from its pack, or as the promisor fetched it and no pack holds it yet; null when absent.
+     * Not verified here: the caller decodes it before shipping.
+     */
+    Stored stored(ChunkId id) throws ChunkCodec.DamagedRecordException {
+        Location loc = locate(id);
+        if (loc != null) {
+            PackIndex idx = loc.pack().index();
+            return new Stored(readRecord(loc.pack().name(), loc.offset(), idx.recordLength(loc.entry())),
+                    idx.rawLength(loc.entry()));
+        }
+        Promisor p = promisor;
+        return p == null ? null : p.stored(id);
+    }
+
+    /** Brings those of {@code ids} that are absent here from the promisor, if there is one (a lazy clone pushing). */
+    void fetchAbsent(java.util.Collection<ChunkId> ids) {
+        faultAbsent(ids.toArray(ChunkId[]::new));
+    }
+
+    /** Requests of {@link #faultAbsent} ask the promisor for at most this many chunks each. */
+    private static final int FAULT_BATCH = 256;
+
+    /** Brings the chunks of {@code ids} that are absent here from the promisor, in batches, before a {@link #readMany}. */
+    private void faultAbsent(ChunkId[] ids) {
+        Promisor p = promisor;
+        if (p == null) {
+            return;
+        }
+        List<ChunkId> absent = new ArrayList<>();
+        boolean refreshed = false;
+        for (ChunkId id : ids) {
+            if (!contains(id)) {
+                if (!refreshed) {
+                    refresh();
+                    refreshed = true;
+                    if (contains(id)) {
+                        continue;
+                    }
+                }
+                absent.add(id);
+            }
+        }
+        for (int from = 0; from < absent.size(); from += FAULT_BATCH) {
+            p.fetch(absent.subList(from, Math.min(absent.size(), from + FAULT_BATCH)));
+            p.writeOutIfLarge();
+        }
     }
 
     /** Reads and decodes one record; with {@code checkCrc} also verifies the record checksum. */

@@ -130,10 +130,34 @@ public final class PageTree {
         return id;
     }
 
-    /** The contents of page {@code index}, or null when it is all zero. */
+    /**
+     * The contents of page {@code index}, or null when it is all zero. In a lazy clone a page absent
+     * here is fetched from the repository's {@link Promisor} with the next absent pages of the
+     * image ({@link #following}) in the same request.
+     */
     public byte[] page(long index) {
         ChunkId id = pageId(index);
-        return id.isZero() ? null : pageOf(id, index);
+        return id.isZero() ? null : checked(store.read(id, () -> following(index)), id, index);
+    }
+
+    /**
+     * The read-ahead of a fault of page {@code index}: the next non-zero pages of the image in
+     * order that are absent here, at most {@link Promisor#READ_AHEAD_CHUNKS} − 1 of them and
+     * {@link Promisor#READ_AHEAD_BYTES} with the page itself, looking no further than 64 times as
+     * many pages on (a sparse stretch is not scanned to its end). Asked only on the slow path of a
+     * fault; the nodes it reads are here (a lazy clone fetches every node).
+     */
+    List<ChunkId> following(long index) {
+        int max = Math.min(Promisor.READ_AHEAD_CHUNKS, Math.max(1, Promisor.READ_AHEAD_BYTES / root.pageSize())) - 1;
+        List<ChunkId> out = new ArrayList<>(max);
+        long end = Math.min(root.pageCount(), index + 1 + 64L * Math.max(1, max));
+        for (long i = index + 1; i < end && out.size() < max; i++) {
+            ChunkId id = pageId(i);
+            if (!id.isZero() && !store.contains(id)) {
+                out.add(id);
+            }
+        }
+        return out;
     }
 
     /** A visitor of non-zero pages; called from several threads at once by {@link #readAll}. */
@@ -180,10 +204,6 @@ public final class PageTree {
         });
         long[] at = indexes[0];
         store.readMany(ids.toArray(ChunkId[]::new), (k, page) -> action.accept(at[k], checked(page, ids.get(k), at[k])));
-    }
-
-    private byte[] pageOf(ChunkId id, long index) {
-        return checked(store.read(id), id, index);
     }
 
     private byte[] checked(byte[] b, ChunkId id, long index) {

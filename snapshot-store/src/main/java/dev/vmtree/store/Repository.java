@@ -162,6 +162,23 @@ public final class Repository implements AutoCloseable {
         return fs;
     }
 
+    /**
+     * Makes {@code p} the promisor of the chunks absent here (a lazy clone's remote,
+     * docs/remotes.md): reads fetch them from it, verified, and fsck counts them as promised, not
+     * missing. Null: none (an absent chunk is missing).
+     */
+    public void setPromisor(Promisor p) {
+        if (p != null) {
+            p.attach(this);
+        }
+        chunks.setPromisor(p);
+    }
+
+    /** The promisor of the chunks absent here, or null. */
+    public Promisor promisor() {
+        return chunks.promisor();
+    }
+
     /** A reader over one image. */
     public PageTree pageTree(PageTreeRoot root) {
         return new PageTree(chunks, root);
@@ -277,9 +294,21 @@ public final class Repository implements AutoCloseable {
         }
     }
 
+    /** Closes the store; what a promisor fetched and no writer has stored yet is stored first, if the lock is free. */
     @Override
     public void close() {
-        chunks.close();
-        meta.close();
+        Promisor p = chunks.promisor();
+        try {
+            if (p != null) {
+                p.writeOut(this, PROMISED_WRITE_WAIT);
+                p.close();
+            }
+        } finally {
+            chunks.close();
+            meta.close();
+        }
     }
+
+    /** How long {@link #close} waits for the writer lock to store what a promisor fetched. */
+    static final Duration PROMISED_WRITE_WAIT = Duration.ofSeconds(5);
 }

@@ -113,6 +113,19 @@ public final class Transfer {
      */
     public static Result fetch(Repository repo, Remote remote, Function<String, String> mapping, boolean force,
                                Counters counters, Duration lockTimeout, Consumer<String> onWait) throws IOException {
+        return fetch(repo, remote, mapping, force, false, counters, lockTimeout, onWait);
+    }
+
+    /**
+     * As {@link #fetch(Repository, Remote, Function, boolean, Counters, Duration, Consumer)}; with
+     * {@code lazy} only the page-tree nodes of the new snapshots move, not their pages (the leaves):
+     * a lazy clone's fetch, whose remote is then the promisor of those pages (docs/remotes.md, "Lazy
+     * clones"). The nodes give the image structure (which pages are zero, what a diff touches, the
+     * read-ahead of a fault) for about 1/64 of a page's 32-byte id per page.
+     */
+    public static Result fetch(Repository repo, Remote remote, Function<String, String> mapping, boolean force,
+                               boolean lazy, Counters counters, Duration lockTimeout, Consumer<String> onWait)
+            throws IOException {
         Path tmpGit = Files.createTempDirectory("vmtree-fetch-", OwnerOnly.directory());
         try {
             MetaStore.init(tmpGit);
@@ -139,7 +152,8 @@ public final class Transfer {
                             raw.put(e.getKey(), wanted.get(e.getKey()));
                             plan.add(decide(rw, e.getKey(), to, old, now, force || to.startsWith("refs/remotes/")));
                         }
-                        snapshots = receiveChunks(repo, scratch, remote, rw, tips.values(), here.values(), tx, counters);
+                        snapshots = receiveChunks(repo, scratch, remote, rw, tips.values(), here.values(), tx, lazy,
+                                counters);
                     }
                     tx.flush();
                     Bundle.importObjects(tmpGit, repo.gitDirectory());
@@ -381,7 +395,7 @@ public final class Transfer {
      */
     private static int receiveChunks(Repository repo, MetaStore scratch, Remote remote, RevWalk rw,
                                      Collection<RevCommit> tips, Collection<SnapshotId> local, WriteTransaction tx,
-                                     Counters counters) throws IOException {
+                                     boolean lazy, Counters counters) throws IOException {
         List<PageTreeRoot> roots = new ArrayList<>();
         Set<ChunkId> seen = new HashSet<>();
         int snapshots = 0;
@@ -408,8 +422,8 @@ public final class Transfer {
             while (!frontier.isEmpty()) {
                 List<ChunkId> missing = new ArrayList<>();
                 for (Item i : frontier) {
-                    if (!repo.chunks().contains(i.id())) {
-                        missing.add(i.id());
+                    if ((i.level() > 0 || !lazy) && !repo.chunks().contains(i.id())) {
+                        missing.add(i.id());   // lazy: the pages stay promised
                     }
                 }
                 receiveAll(repo, remote, missing, writer, counters);
@@ -501,8 +515,8 @@ public final class Transfer {
      * next is read and verified (the pack append and the network or disk reads overlap); returns
      * when every slice is staged, rethrowing the first failure.
      */
-    private static void receiveAll(Repository repo, Remote remote, List<ChunkId> missing, ChunkWriter writer,
-                                   Counters counters) throws IOException {
+    static void receiveAll(Repository repo, Remote remote, List<ChunkId> missing, ChunkWriter writer,
+                           Counters counters) throws IOException {
         Thread staging = null;
         RuntimeException[] failed = {null};
         try {
@@ -774,23 +788,24 @@ public final class Transfer {
         if (failed[0] != null) {
             throw failed[0];
         }
+        repo.chunks().fetchAbsent(send);    // a lazy clone brings what it lacks from its promisor first
         try (ChunkRemote.Upload up = remote.chunks().upload()) {
             for (int from = 0; from < send.size(); from += SLICE) {
                 List<ChunkId> slice = send.subList(from, Math.min(send.size(), from + SLICE));
                 byte[][] recs = new byte[slice.size()][];
                 int[] raw = new int[slice.size()];
                 for (int i = 0; i < recs.length; i++) {
-                    ChunkStore.Location loc = repo.chunks().locate(slice.get(i));
-                    if (loc == null) {
-                        throw new StoreException("chunk " + slice.get(i).shortHex() + " is missing from the store (run `vmtree fsck`)");
-                    }
+                    ChunkStore.Stored st;
                     try {
-                        recs[i] = repo.chunks().readRecord(loc.pack().name(), loc.offset(),
-                                loc.pack().index().recordLength(loc.entry()));
+                        st = repo.chunks().stored(slice.get(i));
                     } catch (ChunkCodec.DamagedRecordException e) {
                         throw damaged(slice.get(i), e);
                     }
-                    raw[i] = loc.pack().index().rawLength(loc.entry());
+                    if (st == null) {
+                        throw new StoreException("chunk " + slice.get(i).shortHex() + " is missing from the store (run `vmtree fsck`)");
+                    }
+                    recs[i] = st.record();
+                    raw[i] = st.rawLength();
                 }
                 Parallel.run(recs.length, i -> {
                     try {

@@ -46,9 +46,17 @@ public final class WriteTransaction implements AutoCloseable {
         return PageTreeWriter.update(writer, repo.chunks(), base, pages, dirty);
     }
 
-    /** Makes every chunk written so far durable (pack fsync, then index published). */
+    /**
+     * Makes every chunk written so far durable (pack fsync, then index published), with whatever the
+     * repository's {@link Promisor} fetched and kept in memory meanwhile.
+     */
     public void flush() {
+        Promisor p = repo.promisor();
+        List<ChunkId> fetched = p == null ? List.of() : p.copyInto(writer, repo.chunks());
         writer.flush();
+        if (p != null) {
+            p.written(fetched);
+        }
     }
 
     /**

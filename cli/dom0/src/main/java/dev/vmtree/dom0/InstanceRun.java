@@ -20,7 +20,7 @@ import dev.vmtree.dom0.MachineDriver.LiveMachine;
 public final class InstanceRun implements AutoCloseable {
     private final Toolstack ts;
     private final InstanceSession session;
-    private final LiveMachine machine;
+    private LiveMachine machine;
     private final long sinceBaseAtStart;
     private volatile long run;
 
@@ -89,6 +89,20 @@ public final class InstanceRun implements AutoCloseable {
     /** Instructions the instance has run since its base snapshot, as its next save records. */
     public long sinceBase() {
         return sinceBaseAtStart + run;
+    }
+
+    /**
+     * After a run that stopped {@link MachineDriver.StopCause#UNAVAILABLE} (a lazy clone's remote
+     * is gone): replaces the machine, stopped inside an instruction, by one re-run from the last
+     * saved state to where it was last whole ({@link Machines#recover}), so {@link #save} stores the
+     * run up to there. On the machine's thread. CANNOT_RUN when that fails; the old machine is then
+     * kept (it cannot be saved: the instance stays at its last saved state).
+     */
+    public void recover() {
+        LiveMachine whole = ts.machines().recover(session.record(), machine);
+        LiveMachine lost = machine;
+        machine = whole;
+        lost.close();
     }
 
     /** Saves the stopped machine as the working state (compare-and-swap in the session); returns the record. */

@@ -256,6 +256,18 @@ public final class Machines {
     }
 
     /**
+     * After a run of {@code lost} (instance {@code r}'s machine) stopped
+     * {@link MachineDriver.StopCause#UNAVAILABLE}: the machine as it was last whole, re-run from
+     * where {@code r} stands (the state {@code lost} was opened from or last saved as) by the driver
+     * ({@link MachineDriver#recover}), ready to be saved. CANNOT_RUN when that cannot be done.
+     */
+    public LiveMachine recover(InstanceRecord r, LiveMachine lost) {
+        StoredState from = r.working() != null ? workingState(r.working())
+                : withoutLog(machineState(r.base(), "instance " + r.name() + "'s base"));
+        return driverFor(from).recover(ts.repository(), from, lost);
+    }
+
+    /**
      * Gives an instance a fresh generation ID at its next run ({@code --new-generation}): the record
      * only, in the instance's session; the machine gets it, as a ReplayLog event, when it next opens.
      */

@@ -8,7 +8,9 @@ import org.eclipse.jgit.lib.Config;
 
 /**
  * The remotes of a repository: {@code [remote "NAME"] url = URL} sections of {@code .vmtree/config}
- * (docs/format.md, "Configuration files"), as Git keeps them. Read afresh on every call.
+ * (docs/format.md, "Configuration files"), as Git keeps them, and {@code promisor = true} on the
+ * one that promises the chunks a lazy clone lacks (as Git's partial clone marks its remote). Read
+ * afresh on every call.
  */
 public final class Remotes {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,99}");
@@ -80,9 +82,45 @@ public final class Remotes {
         return Settings.load(file).getString("remote", name, "endpoint");
     }
 
-    /** Removes remote {@code name}; returns its URL. Its remote-tracking refs are the caller's to delete. */
+    /**
+     * The remote that promises the chunks this repository lacks (a lazy clone's {@code origin}), or
+     * empty: the first by name with {@code promisor = true} and a URL.
+     */
+    public java.util.Optional<String> promisor() {
+        Config c = Settings.load(file);
+        for (String name : new java.util.TreeSet<>(c.getSubsections("remote"))) {
+            if (c.getString("remote", name, "url") != null && c.getBoolean("remote", name, PROMISOR, false)) {
+                return java.util.Optional.of(name);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** The key that marks a promisor remote. */
+    static final String PROMISOR = "promisor";
+
+    /** Marks remote {@code name} as the promisor of absent chunks, or (false) no longer. */
+    public void setPromisor(String name, boolean promisor) {
+        url(name);
+        Config c = Settings.load(file);
+        if (promisor) {
+            c.setBoolean("remote", name, PROMISOR, true);
+        } else {
+            c.unset("remote", name, PROMISOR);
+        }
+        Settings.save(file, c);
+    }
+
+    /**
+     * Removes remote {@code name}; returns its URL. Its remote-tracking refs are the caller's to delete.
+     * The promisor of a lazy clone is not removed: the chunks it promises would be lost.
+     */
     public String remove(String name) {
         String url = url(name);
+        if (promisor().filter(name::equals).isPresent()) {
+            throw ToolstackException.failed("remote " + name + " promises the chunks this lazy clone has not fetched:"
+                    + " `vmtree fetch --all-chunks " + name + "` first");
+        }
         Config c = Settings.load(file);
         c.unsetSection("remote", name);
         Settings.save(file, c);

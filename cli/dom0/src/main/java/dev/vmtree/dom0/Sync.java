@@ -3,6 +3,7 @@ package dev.vmtree.dom0;
 import dev.vmtree.dom0.policy.AuditLog;
 import dev.vmtree.dom0.remote.Connector;
 import dev.vmtree.dom0.remote.RemoteUrl;
+import dev.vmtree.store.Completion;
 import dev.vmtree.store.RefResult;
 import dev.vmtree.store.SnapshotId;
 import dev.vmtree.store.StaticLayout;
@@ -31,14 +32,22 @@ public final class Sync {
         this.ts = ts;
     }
 
-    /** What a fetch, push or pull did, and for pull where the instance now stands. */
-    public record Outcome(String remote, Transfer.Result result, InstanceRecord instance, String note) {}
+    /**
+     * What a fetch, push or pull did, for pull where the instance now stands, and for
+     * {@code fetch --all-chunks} what completing the repository found and fetched (else null).
+     */
+    public record Outcome(String remote, Transfer.Result result, InstanceRecord instance, String note,
+                          Completion.Result completed) {
+        public Outcome(String remote, Transfer.Result result, InstanceRecord instance, String note) {
+            this(remote, result, instance, note, null);
+        }
+    }
 
     /**
      * The remote a user names: a configured remote, else a URL (as git takes either). The returned
      * remote's chunk connection is the caller's to close.
      */
-    private Transfer.Remote connect(String nameOrUrl, boolean forPush) {
+    Transfer.Remote connect(String nameOrUrl, boolean forPush) {
         Map<String, String> remotes = new Remotes(ts).list();
         String name = remotes.containsKey(nameOrUrl) ? nameOrUrl : null;
         String url = name != null ? remotes.get(name) : nameOrUrl;
@@ -60,7 +69,19 @@ public final class Sync {
      * docs/migration.md) of {@code remote}.
      */
     public Outcome fetch(String remote, boolean force, Transfer.Counters counters) {
+        return fetch(remote, force, false, counters);
+    }
+
+    /**
+     * Fetches every branch (as NAME/BRANCH) and tag of {@code remote}: from the promisor of a lazy
+     * clone only their snapshots and page-tree nodes, the pages staying promised (docs/remotes.md,
+     * "Lazy clones"). With {@code allChunks}, everything, and then every chunk reachable here that
+     * this repository still lacks, from {@code remote}; once it has them all, no remote promises
+     * any: the lazy clone is a full one.
+     */
+    public Outcome fetch(String remote, boolean force, boolean allChunks, Transfer.Counters counters) {
         Transfer.Remote r = connect(remote, false);
+        boolean lazy = !allChunks && r.name() != null && new Remotes(ts).promisor().filter(r.name()::equals).isPresent();
         // a URL that names no remote has no name for remote-tracking refs: its tags only, as `git fetch URL`
         Function<String, String> map = ref -> ref.startsWith("refs/heads/")
                 ? (r.name() == null ? null : "refs/remotes/" + r.name() + "/" + ref.substring(11))
@@ -68,9 +89,20 @@ public final class Sync {
                 ? (r.name() == null ? null : "refs/remotes/" + r.name() + "/" + ref.substring(5))
                 : ref.startsWith("refs/tags/") ? ref : null;
         try (var chunks = r.chunks()) {
-            Transfer.Result res = Transfer.fetch(ts.repository(), r, map, force, counters, Toolstack.LOCK_TIMEOUT, ts.notices());
+            Transfer.Result res = Transfer.fetch(ts.repository(), r, map, force, lazy, counters, Toolstack.LOCK_TIMEOUT,
+                    ts.notices());
             auditForced(res, "fetch " + r.describe());
-            return new Outcome(r.describe(), res, null, null);
+            Completion.Result done = null;
+            if (allChunks) {
+                done = Completion.complete(ts.repository(), r, counters, Toolstack.LOCK_TIMEOUT, ts.notices());
+                Remotes remotes = new Remotes(ts);
+                java.util.Optional<String> promisor = remotes.promisor();
+                if (promisor.isPresent()) {
+                    remotes.setPromisor(promisor.get(), false);   // every chunk is here: nothing is promised any more
+                    ts.usePromisor();
+                }
+            }
+            return new Outcome(r.describe(), res, null, null, done);
         } catch (IOException e) {
             throw interrupted(r, e);
         } catch (StoreException e) {
@@ -225,7 +257,21 @@ public final class Sync {
 
     /** As {@link #cloneFrom(String, String, Transfer.Counters)}, from an S3 URL on the server at {@code endpoint}. */
     public Outcome cloneFrom(String url, String endpoint, String instance, Transfer.Counters counters) {
-        new Remotes(ts).add("origin", url, endpoint);
+        return cloneFrom(url, endpoint, instance, false, counters);
+    }
+
+    /**
+     * {@link #cloneFrom(String, String, String, Transfer.Counters)}; {@code lazy} fetches the
+     * snapshots and their page-tree nodes only and records origin as the promisor of the pages
+     * (docs/remotes.md, "Lazy clones"): machines fault them in from it as they touch them.
+     */
+    public Outcome cloneFrom(String url, String endpoint, String instance, boolean lazy, Transfer.Counters counters) {
+        Remotes remotes = new Remotes(ts);
+        remotes.add("origin", url, endpoint);
+        if (lazy) {
+            remotes.setPromisor("origin", true);
+            ts.usePromisor();
+        }
         Outcome o = fetch("origin", false, counters);
         Map<String, SnapshotId> refs = ts.repository().refs();
         List<String> branches = new ArrayList<>();

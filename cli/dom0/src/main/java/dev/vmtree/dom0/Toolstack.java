@@ -1,6 +1,7 @@
 package dev.vmtree.dom0;
 
 import dev.vmtree.dom0.policy.AuditLog;
+import dev.vmtree.store.Promisor;
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.SnapshotId;
 import dev.vmtree.store.DamagedObjectException;
@@ -41,6 +42,33 @@ public final class Toolstack implements AutoCloseable {
         this.settings = new Settings(repo.storeDirectory().resolve(CONFIG_FILE), Settings.globalFile());
         this.instances = new Instances(repo);
         this.refs = new Refs(this);
+        usePromisor();
+    }
+
+    /**
+     * Makes the promisor remote of {@code .vmtree/config} (a lazy clone's, docs/remotes.md "Lazy
+     * clones") the store's {@link Promisor}, or none when there is none: chunks absent here are then
+     * fetched from it on first read, through the connection a fetch uses ({@link Sync}, over
+     * {@link dev.vmtree.dom0.remote.Connector}), made on the first such read. A configuration that cannot be read leaves none (fsck reports the file).
+     */
+    void usePromisor() {
+        Remotes remotes = new Remotes(this);
+        java.util.Optional<String> name;
+        String url;
+        try {
+            name = remotes.promisor();
+            url = name.isEmpty() ? null : remotes.url(name.get());
+        } catch (ToolstackException e) {
+            name = java.util.Optional.empty();
+            url = null;
+        }
+        if (name.isEmpty()) {
+            repo.setPromisor(null);
+            return;
+        }
+        String remote = name.get();
+        // connected as a fetch connects it (its URL, an S3 endpoint, the remote's index cache)
+        repo.setPromisor(new Promisor(remote, url, () -> new Sync(this).connect(remote, false).chunks()));
     }
 
     /** Opens the repository in {@code start} or its nearest parent. */

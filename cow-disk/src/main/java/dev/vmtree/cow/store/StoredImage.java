@@ -2,6 +2,8 @@ package dev.vmtree.cow.store;
 
 import dev.vmtree.cow.FrozenImage;
 import dev.vmtree.cow.PageFaultException;
+import dev.vmtree.cow.PageUnavailableException;
+import dev.vmtree.store.ChunkUnavailableException;
 import dev.vmtree.store.PageTree;
 import dev.vmtree.store.PageTreeRoot;
 import dev.vmtree.store.StoreException;
@@ -42,6 +44,9 @@ public final class StoredImage implements FrozenImage {
         faults.increment();
         try {
             return tree.page(index);
+        } catch (ChunkUnavailableException e) {
+            throw new PageUnavailableException("page " + index + " of image " + tree.root().root().shortHex() + ": "
+                    + e.getMessage(), e);
         } catch (StoreException e) {
             throw new PageFaultException("page " + index + " of image " + tree.root().root().shortHex() + ": " + e.getMessage(), e);
         }
@@ -52,6 +57,9 @@ public final class StoredImage implements FrozenImage {
     public boolean isZeroPage(long index) {
         try {
             return tree.pageId(index).isZero();
+        } catch (ChunkUnavailableException e) {
+            throw new PageUnavailableException("page " + index + " of image " + tree.root().root().shortHex() + ": "
+                    + e.getMessage(), e);
         } catch (StoreException e) {
             throw new PageFaultException("page " + index + " of image " + tree.root().root().shortHex() + ": " + e.getMessage(), e);
         }

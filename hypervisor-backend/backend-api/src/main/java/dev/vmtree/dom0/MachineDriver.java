@@ -115,6 +115,18 @@ public interface MachineDriver {
                Console console, java.util.function.Consumer<java.net.InetSocketAddress> ready,
                java.util.function.Consumer<String> log);
 
+    /**
+     * After {@code lost}'s run stopped {@link StopCause#UNAVAILABLE}: a machine restored from
+     * {@code from} (the state {@code lost} was restored from, or one of its captures since that
+     * is named) and brought, by re-running {@code lost}'s ReplayLog since then, to the instruction
+     * count at which {@code lost} was last whole, the count its outcome reported. The pages that
+     * takes were all faulted in by {@code lost} already, so no remote is asked; the result runs and
+     * saves like any machine, with {@code lost}'s log. CANNOT_RUN when the re-run does not get
+     * there (a page it needs is still unavailable); then {@code from} is all there is to keep.
+     * Only for backends with {@link Capability#DETERMINISTIC_REPLAY}.
+     */
+    LiveMachine recover(Repository repo, StoredState from, LiveMachine lost);
+
     /** The StateId of a stored state, as the core defines it (docs/format.md), without running anything. */
     StateId stateId(StoredState state);
 
@@ -210,7 +222,14 @@ public interface MachineDriver {
          */
         QUIET,
         /** A hart can never make progress: it takes the same exception at its own trap vector again and again. */
-        STUCK
+        STUCK,
+        /**
+         * A page the machine needed could not be faulted in: its chunk is promised by a remote (a lazy
+         * clone's) that cannot give it now (docs/remotes.md, "Lazy clones"). The machine stopped inside an
+         * instruction and cannot be captured; the outcome counts the instructions up to the last point
+         * it was whole at, and {@link MachineDriver#recover} brings a machine there to be saved.
+         */
+        UNAVAILABLE
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.vmtree.dom0.remote;
 
 import dev.vmtree.store.remote.ObjectFiles;
 import dev.vmtree.store.remote.RemoteFiles;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -31,7 +30,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * a file appears whole or not at all either way. Not thread-safe beyond what the client is.
  */
 public final class S3Files implements ObjectFiles {
-    /** A file bigger than this is uploaded in parts. */
+    /** A file of at least this many bytes is uploaded in parts. */
     static final int MULTIPART = 16 << 20;
     /** The size of each part but the last (S3 wants at least 5 MiB). */
     static final int PART = 8 << 20;
@@ -248,87 +247,124 @@ public final class S3Files implements ObjectFiles {
 
     @Override
     public OutputStream create(String path) {
-        String key = key(path);
-        return new OutputStream() {
-            private ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            private String upload;
-            private final List<CompletedPart> parts = new ArrayList<>();
-            private boolean closed;
+        return new Upload(key(path), path);
+    }
 
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
+    /**
+     * A file being written: filled into {@link #PART}-byte buffers. Up to {@link #MULTIPART} bytes
+     * stay here and go as one PUT when it is closed; past that a multipart upload starts, and each
+     * full buffer goes as a part as soon as it is full (so at most one part is held), the rest as
+     * the last part on close. The request bodies read the buffers in place, without a copy.
+     */
+    private final class Upload extends OutputStream {
+        private final String key;
+        private final String path;
+        private final List<byte[]> held = new ArrayList<>();
+        private byte[] cur = new byte[PART];
+        private int fill;
+        private String upload;
+        private final List<CompletedPart> parts = new ArrayList<>();
+        private boolean closed;
 
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                buf.write(b, off, len);
-                if (buf.size() >= MULTIPART + PART || (upload != null && buf.size() >= PART)) {
-                    flushParts(false);
+        Upload(String key, String path) {
+            this.key = key;
+            this.path = path;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            while (len > 0) {
+                int n = Math.min(len, PART - fill);
+                System.arraycopy(b, off, cur, fill, n);
+                fill += n;
+                off += n;
+                len -= n;
+                if (fill == PART) {
+                    full();
                 }
             }
+        }
 
-            /** Starts the multipart upload if needed and sends every full part buffered. */
-            private void flushParts(boolean last) throws IOException {
+        /** {@link #cur} is full: held while the whole file may still go in one PUT, else sent as a part. */
+        private void full() throws IOException {
+            held.add(cur);
+            cur = new byte[PART];
+            fill = 0;
+            if (upload == null && (long) held.size() * PART < MULTIPART) {
+                return;
+            }
+            try {
+                if (upload == null) {
+                    upload = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+                }
+                for (byte[] part : held) {
+                    sendPart(part, PART);
+                }
+                held.clear();
+            } catch (SdkException e) {
+                abort();
+                throw failure("upload " + path, e);
+            }
+        }
+
+        private void sendPart(byte[] buf, int len) {
+            int number = parts.size() + 1;
+            String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(upload).partNumber(number)
+                    .contentLength((long) len), body(List.of(), buf, len)).eTag();
+            parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+        }
+
+        /** The bytes of {@code whole} then {@code tail[0, len)}, readable again for each retry. */
+        private static RequestBody body(List<byte[]> whole, byte[] tail, int len) {
+            long length = (long) whole.size() * PART + len;
+            return RequestBody.fromContentProvider(() -> {
+                List<InputStream> ins = new ArrayList<>();
+                for (byte[] w : whole) {
+                    ins.add(new java.io.ByteArrayInputStream(w));
+                }
+                ins.add(new java.io.ByteArrayInputStream(tail, 0, len));
+                return new java.io.SequenceInputStream(java.util.Collections.enumeration(ins));
+            }, length, "application/octet-stream");
+        }
+
+        private void abort() {
+            if (upload != null) {
                 try {
-                    if (upload == null) {
-                        upload = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
-                    }
-                    byte[] all = buf.toByteArray();
-                    int off = 0;
-                    while (all.length - off >= PART || (last && off < all.length)) {
-                        int n = last ? Math.min(PART, all.length - off) : PART;
-                        if (last && all.length - off - n < PART && all.length - off - n > 0) {
-                            n = all.length - off;  // the last part takes the tail: S3 wants no tiny part
-                        }
-                        int number = parts.size() + 1;
-                        byte[] part = java.util.Arrays.copyOfRange(all, off, off + n);
-                        String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(upload).partNumber(number),
-                                RequestBody.fromBytes(part)).eTag();
-                        parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
-                        off += n;
-                    }
-                    buf = new ByteArrayOutputStream();
-                    buf.write(all, off, all.length - off);
-                } catch (SdkException e) {
-                    abort();
-                    throw failure("upload " + path, e);
+                    s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(upload));
+                } catch (SdkException ignored) {
+                    // an upload left behind is invisible; a bucket lifecycle rule removes it
                 }
+                upload = null;
             }
+        }
 
-            private void abort() {
-                if (upload != null) {
-                    try {
-                        s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(upload));
-                    } catch (SdkException ignored) {
-                        // an upload left behind is invisible; a bucket lifecycle rule removes it
-                    }
-                    upload = null;
-                }
+        @Override
+        public void close() throws IOException {
+            if (closed) {
+                return;
             }
-
-            @Override
-            public void close() throws IOException {
-                if (closed) {
+            closed = true;
+            try {
+                if (upload == null) {
+                    long length = (long) held.size() * PART + fill;
+                    s3.putObject(b -> b.bucket(bucket).key(key).contentLength(length), body(held, cur, fill));
                     return;
                 }
-                closed = true;
-                try {
-                    if (upload == null && buf.size() <= MULTIPART) {
-                        byte[] body = buf.toByteArray();
-                        s3.putObject(b -> b.bucket(bucket).key(key).contentLength((long) body.length),
-                                RequestBody.fromBytes(body));
-                        return;
-                    }
-                    flushParts(true);
-                    s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(upload)
-                            .multipartUpload(m -> m.parts(parts)));
-                } catch (SdkException e) {
-                    abort();
-                    throw failure("upload " + path, e);
+                if (fill > 0) {
+                    sendPart(cur, fill);
                 }
+                s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(upload)
+                        .multipartUpload(m -> m.parts(parts)));
+            } catch (SdkException e) {
+                abort();
+                throw failure("upload " + path, e);
             }
-        };
+        }
     }
 
     @Override

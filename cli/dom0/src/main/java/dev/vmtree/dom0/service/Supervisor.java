@@ -271,6 +271,9 @@ final class Supervisor {
 
     // ---- the run thread -------------------------------------------------------------------------
 
+    /** The run stopped inside an instruction and could not be recovered: there is nothing to save. */
+    private boolean unsaved;
+
     private void loop() {
         StopCause cause = null;
         String detail = null;
@@ -322,6 +325,20 @@ final class Supervisor {
                         paceStart = System.nanoTime() - pausedNanos;
                         paceInstructions = life.instructionsRun();
                     }
+                    case UNAVAILABLE -> {
+                        // a lazy clone's remote is gone: the machine stopped inside an instruction; the run up to
+                        // where it was whole is re-run from the last save and saved by finish()
+                        cause = o.cause();
+                        detail = "a page could not be faulted in: " + o.detail();
+                        try {
+                            synchronized (sessionLock) {
+                                life.recover();
+                            }
+                        } catch (RuntimeException e) {
+                            detail += "; its run since the last save cannot be saved: " + e.getMessage();
+                            unsaved = true;
+                        }
+                    }
                     case POWER_OFF, GUEST_FAULT, STUCK -> {
                         cause = o.cause();
                         detail = o.cause() == StopCause.GUEST_FAULT ? "the guest reported failure " + o.guestExitCode()
@@ -366,7 +383,7 @@ final class Supervisor {
     private void finish(StopCause cause, String detail, Throwable failure) {
         InstanceRecord saved = null;
         String why;
-        boolean crashed = failure != null || cause == StopCause.GUEST_FAULT || cause == StopCause.STUCK;
+        boolean crashed = failure != null || cause == StopCause.GUEST_FAULT || cause == StopCause.STUCK || unsaved;
         if (failure != null) {
             why = "the run failed: " + failure;
         } else if (cause == null) {
@@ -375,7 +392,7 @@ final class Supervisor {
             why = detail;
         }
         long pause = 100;
-        for (int attempt = 1; saved == null; attempt++) {
+        for (int attempt = 1; saved == null && !unsaved; attempt++) {
             try {
                 synchronized (sessionLock) {
                     runTasks();

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #cutAfter} bytes in all, then drops every connection and refuses new ones until
  * {@link #heal}: a network that fails in the middle of an upload, as a cable pull would.
  */
-final class CuttingProxy implements AutoCloseable {
+public final class CuttingProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final int target;
     private final AtomicLong sent = new AtomicLong();
@@ -23,27 +23,32 @@ final class CuttingProxy implements AutoCloseable {
     private volatile long budget = Long.MAX_VALUE;
     private volatile boolean cut;
 
-    CuttingProxy(int targetPort) throws IOException {
+    public CuttingProxy(int targetPort) throws IOException {
         this.target = targetPort;
         this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread.ofPlatform().daemon().name("cutting-proxy").start(this::accept);
     }
 
-    int port() {
+    public int port() {
         return listener.getLocalPort();
     }
 
+    /** The bytes clients have sent through it so far. */
+    public long sent() {
+        return sent.get();
+    }
+
     /** From now on, cut everything once {@code bytes} more have gone from clients to the server. */
-    void cutAfter(long bytes) {
+    public void cutAfter(long bytes) {
         budget = sent.get() + bytes;
     }
 
-    boolean wasCut() {
+    public boolean wasCut() {
         return cut;
     }
 
     /** Passes connections through again. */
-    void heal() {
+    public void heal() {
         budget = Long.MAX_VALUE;
         cut = false;
     }

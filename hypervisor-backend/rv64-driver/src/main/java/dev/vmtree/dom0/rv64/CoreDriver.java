@@ -210,6 +210,50 @@ public final class CoreDriver implements MachineDriver {
         return m;
     }
 
+    /**
+     * Restores {@code from} and re-runs {@code lost}'s log since it, with output dropped (it was
+     * shown), to where {@code lost} was last whole. Console input {@code lost} took after that point
+     * is not given again: the guest never saw it there.
+     */
+    @Override
+    public LiveMachine recover(Repository repo, StoredState from, LiveMachine lost) {
+        CoreMachine dead = (CoreMachine) lost;
+        long target = dead.wholeAt();
+        if (target < 0) {
+            throw new IllegalStateException("the machine did not stop inside an instruction: nothing to recover");
+        }
+        CoreMachine m = (CoreMachine) restore(repo, from);
+        try {
+            long start = m.instructions();
+            if (start > target) {
+                throw corrupt("the state to recover from is at instruction " + start + ", past " + target);
+            }
+            List<ReplayEvent> since = new ArrayList<>();
+            for (ReplayEvent e : dead.eventsFrom(m.logSize())) {
+                // input delivered at the target was taken inside the slice that failed; edits there came before it
+                if (e instanceof ReplayEvent.Input ? e.at() < target : e.at() <= target) {
+                    since.add(e);
+                }
+            }
+            m.startReplay(new ReplayLog(start, since));
+            m.replayTo(target, Replay.NO_PC, Console.DISCARD);
+            if (m.instructions() != target || m.divergence() != null) {
+                throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "re-running the machine from instruction "
+                        + start + " reached " + m.instructions() + ", not " + target
+                        + (m.divergence() == null ? "" : " (" + m.divergence() + ")"));
+            }
+            m.endReplay();
+            return m;
+        } catch (dev.vmtree.cow.PageFaultException e) {
+            m.close();
+            throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "cannot re-run the machine to instruction "
+                    + target + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
     @Override
     public void debug(Repository repo, LiveMachine m, StoredState logged, java.net.InetAddress host, int port,
                       long checkpointInterval, Console console,

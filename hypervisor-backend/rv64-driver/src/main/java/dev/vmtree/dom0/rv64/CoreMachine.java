@@ -86,8 +86,49 @@ final class CoreMachine implements MachineDriver.Replay {
 
     @Override
     public MachineDriver.RunOutcome run(long maxInstructions, java.time.Duration idle, MachineDriver.Console out) {
+        checkWhole();
         HostMemory.checkGuestRam(machine.config().memoryBytes());     // refuse now, not by OutOfMemoryError later
-        return runner.run(maxInstructions, idle, out);
+        long start = machine.instructions();
+        MachineDriver.RunOutcome o = runner.run(maxInstructions, idle, out);
+        if (o.cause() == MachineDriver.StopCause.UNAVAILABLE) {
+            wholeAt = start + o.instructions();
+        }
+        return o;
+    }
+
+    /**
+     * Where the machine was last whole after a run that stopped {@link MachineDriver.StopCause#UNAVAILABLE}
+     * (inside an instruction, a page missing), or -1 while it is whole.
+     */
+    private long wholeAt = -1;
+
+    long wholeAt() {
+        return wholeAt;
+    }
+
+    /** A machine stopped inside an instruction is not to be run or captured: {@link CoreDriver#recover} it. */
+    private void checkWhole() {
+        if (wholeAt >= 0) {
+            throw new IllegalStateException("the machine stopped inside an instruction (a page could not be faulted in);"
+                    + " it must be recovered from its last saved state, not run or saved");
+        }
+    }
+
+    /** Events in the log from position {@code from} on (those a state with {@code from} events has not seen). */
+    synchronized List<ReplayEvent> eventsFrom(int from) {
+        return List.copyOf(log.subList(Math.min(from, log.size()), log.size()));
+    }
+
+    /** Events in the log. */
+    synchronized int logSize() {
+        return log.size();
+    }
+
+    /** Ends a {@link #startReplay}: outside input comes from the console again, as for a restored machine. */
+    void endReplay() {
+        replayInput = null;
+        edits.clear();
+        machine.setInput(new dev.vmtree.core.input.LiveInput(console));
     }
 
     /**
@@ -304,6 +345,7 @@ final class CoreMachine implements MachineDriver.Replay {
      */
     @Override
     public MachineDriver.Capture capture(long instructionsSinceBase) {
+        checkWhole();
         List<PersistentImage.Staging> images = new ArrayList<>(1 + disks.size());
         images.add(ram.capture());
         for (PersistentImage d : disks) {

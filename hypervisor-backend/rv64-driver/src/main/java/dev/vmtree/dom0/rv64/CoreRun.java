@@ -3,6 +3,7 @@ package dev.vmtree.dom0.rv64;
 import dev.vmtree.core.Machine;
 import dev.vmtree.core.RunResult;
 import dev.vmtree.core.cpu.Timebase;
+import dev.vmtree.cow.PageUnavailableException;
 import dev.vmtree.dom0.MachineDriver;
 import dev.vmtree.dom0.MachineDriver.RunOutcome;
 import dev.vmtree.dom0.MachineDriver.StopCause;
@@ -20,7 +21,10 @@ import java.time.Duration;
  * ({@link Machine#idleInstructions}) must reach the idle time, with the input ended; slices are
  * cut so the run stops at the first check of the loop where it does. When the end of input is
  * found mid-slice, the run checks at the next step of the core's loop (a check point or the
- * hypercall that asked), a global count too. Driven by one thread; {@link #requestStop} from any.
+ * hypercall that asked), a global count too. A page that cannot be faulted in for now (a lazy
+ * clone's remote is gone) ends the run {@link StopCause#UNAVAILABLE} at the start of its slice, the
+ * last count at which the machine was whole; faults are the slow path of a page miss, so the hot
+ * loop neither tests nor catches anything for it. Driven by one thread; {@link #requestStop} from any.
  */
 public final class CoreRun {
     /** Instructions per slice: a few milliseconds of guest time between looks at stop requests. */
@@ -76,7 +80,14 @@ public final class CoreRun {
                     slice = Math.min(slice, idleFor - quiet);
                 }
                 // a budget of 0 still asks the core once, which retires nothing but says whether the guest is off
-                RunResult r = machine.run(slice);
+                RunResult r;
+                try {
+                    r = machine.run(slice);
+                } catch (PageUnavailableException e) {
+                    // a lazy clone's remote is gone: the core stopped inside an instruction, so the machine is
+                    // whole only as it was when this slice began (a global count): the driver recovers it there
+                    return new RunOutcome(StopCause.UNAVAILABLE, now - start, 0, e.getMessage());
+                }
                 StopCause why = causeOf(r);
                 if (why != null) {
                     StopCause asked = requested;
