@@ -177,6 +177,7 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} fetch" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} pull" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} clone" ];    then _picocli_vmtree; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} migrate" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} verify" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log" ];    then _picocli_vmtree; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} reflog" ];    then _picocli_vmtree; return $?; fi
@@ -256,115 +257,117 @@ function _complete_vmtree() {
   local cmds20=(fetch)
   local cmds21=(pull)
   local cmds22=(clone)
-  local cmds23=(verify)
-  local cmds24=(log)
-  local cmds25=(reflog)
-  local cmds26=(audit)
-  local cmds27=(du)
-  local cmds28=(fsck)
-  local cmds29=(gc)
-  local cmds30=(disk)
-  local cmds31=(replay)
-  local cmds32=(bisect)
-  local cmds33=(debug)
-  local cmds34=(exec)
-  local cmds35=(store)
-  local cmds36=(bench)
-  local cmds37=(start)
-  local cmds38=(ps)
-  local cmds39=(attach)
-  local cmds40=(stop)
-  local cmds41=(pause)
-  local cmds42=(resume)
-  local cmds43=(logs)
-  local cmds44=(daemon)
-  local cmds45=(mem read)
-  local cmds46=(mem write)
-  local cmds47=(instance list)
-  local cmds48=(instance add)
-  local cmds49=(instance remove)
-  local cmds50=(instance rm)
-  local cmds51=(instance use)
-  local cmds52=(instance repair)
-  local cmds53=(image list)
-  local cmds54=(image import-deb)
-  local cmds55=(image remove)
-  local cmds56=(bundle create)
-  local cmds57=(bundle verify)
-  local cmds58=(bundle unbundle)
-  local cmds59=(remote add)
-  local cmds60=(remote remove)
-  local cmds61=(remote rm)
-  local cmds62=(remote list)
-  local cmds63=(remote ls)
-  local cmds64=(remote export)
-  local cmds65=(disk ls)
-  local cmds66=(disk export)
-  local cmds67=(disk serve)
-  local cmds68=(store put)
-  local cmds69=(store cat)
-  local cmds70=(bench store)
-  local cmds71=(bench cow)
-  local cmds72=(bench core)
-  local cmds73=(bench dom0)
-  local cmds74=(bench linux)
-  local cmds75=(bench remote)
-  local cmds76=(bench s3)
+  local cmds23=(migrate)
+  local cmds24=(verify)
+  local cmds25=(log)
+  local cmds26=(reflog)
+  local cmds27=(audit)
+  local cmds28=(du)
+  local cmds29=(fsck)
+  local cmds30=(gc)
+  local cmds31=(disk)
+  local cmds32=(replay)
+  local cmds33=(bisect)
+  local cmds34=(debug)
+  local cmds35=(exec)
+  local cmds36=(store)
+  local cmds37=(bench)
+  local cmds38=(start)
+  local cmds39=(ps)
+  local cmds40=(attach)
+  local cmds41=(stop)
+  local cmds42=(pause)
+  local cmds43=(resume)
+  local cmds44=(logs)
+  local cmds45=(daemon)
+  local cmds46=(mem read)
+  local cmds47=(mem write)
+  local cmds48=(instance list)
+  local cmds49=(instance add)
+  local cmds50=(instance remove)
+  local cmds51=(instance rm)
+  local cmds52=(instance use)
+  local cmds53=(instance repair)
+  local cmds54=(image list)
+  local cmds55=(image import-deb)
+  local cmds56=(image remove)
+  local cmds57=(bundle create)
+  local cmds58=(bundle verify)
+  local cmds59=(bundle unbundle)
+  local cmds60=(remote add)
+  local cmds61=(remote remove)
+  local cmds62=(remote rm)
+  local cmds63=(remote list)
+  local cmds64=(remote ls)
+  local cmds65=(remote export)
+  local cmds66=(disk ls)
+  local cmds67=(disk export)
+  local cmds68=(disk serve)
+  local cmds69=(store put)
+  local cmds70=(store cat)
+  local cmds71=(bench store)
+  local cmds72=(bench cow)
+  local cmds73=(bench core)
+  local cmds74=(bench dom0)
+  local cmds75=(bench linux)
+  local cmds76=(bench remote)
+  local cmds77=(bench s3)
 
-  if CompWordsContainsArray "${cmds76[@]}"; then _picocli_vmtree_bench_s3; return $?; fi
-  if CompWordsContainsArray "${cmds75[@]}"; then _picocli_vmtree_bench_remote; return $?; fi
-  if CompWordsContainsArray "${cmds74[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
-  if CompWordsContainsArray "${cmds73[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
-  if CompWordsContainsArray "${cmds72[@]}"; then _picocli_vmtree_bench_core; return $?; fi
-  if CompWordsContainsArray "${cmds71[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
-  if CompWordsContainsArray "${cmds70[@]}"; then _picocli_vmtree_bench_store; return $?; fi
-  if CompWordsContainsArray "${cmds69[@]}"; then _picocli_vmtree_store_cat; return $?; fi
-  if CompWordsContainsArray "${cmds68[@]}"; then _picocli_vmtree_store_put; return $?; fi
-  if CompWordsContainsArray "${cmds67[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
-  if CompWordsContainsArray "${cmds66[@]}"; then _picocli_vmtree_disk_export; return $?; fi
-  if CompWordsContainsArray "${cmds65[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
-  if CompWordsContainsArray "${cmds64[@]}"; then _picocli_vmtree_remote_export; return $?; fi
-  if CompWordsContainsArray "${cmds63[@]}"; then _picocli_vmtree_remote_ls; return $?; fi
-  if CompWordsContainsArray "${cmds62[@]}"; then _picocli_vmtree_remote_list; return $?; fi
-  if CompWordsContainsArray "${cmds61[@]}"; then _picocli_vmtree_remote_rm; return $?; fi
-  if CompWordsContainsArray "${cmds60[@]}"; then _picocli_vmtree_remote_remove; return $?; fi
-  if CompWordsContainsArray "${cmds59[@]}"; then _picocli_vmtree_remote_add; return $?; fi
-  if CompWordsContainsArray "${cmds58[@]}"; then _picocli_vmtree_bundle_unbundle; return $?; fi
-  if CompWordsContainsArray "${cmds57[@]}"; then _picocli_vmtree_bundle_verify; return $?; fi
-  if CompWordsContainsArray "${cmds56[@]}"; then _picocli_vmtree_bundle_create; return $?; fi
-  if CompWordsContainsArray "${cmds55[@]}"; then _picocli_vmtree_image_remove; return $?; fi
-  if CompWordsContainsArray "${cmds54[@]}"; then _picocli_vmtree_image_importdeb; return $?; fi
-  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_vmtree_image_list; return $?; fi
-  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_vmtree_instance_repair; return $?; fi
-  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_vmtree_instance_use; return $?; fi
-  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
-  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
-  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_vmtree_instance_add; return $?; fi
-  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_instance_list; return $?; fi
-  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_mem_write; return $?; fi
-  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_mem_read; return $?; fi
-  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_daemon; return $?; fi
-  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_logs; return $?; fi
-  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_resume; return $?; fi
-  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_pause; return $?; fi
-  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_stop; return $?; fi
-  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_attach; return $?; fi
-  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_ps; return $?; fi
-  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_start; return $?; fi
-  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_bench; return $?; fi
-  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_store; return $?; fi
-  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_exec; return $?; fi
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_debug; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_bisect; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_replay; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_disk; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_gc; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_fsck; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_du; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_audit; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_reflog; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_log; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_verify; return $?; fi
+  if CompWordsContainsArray "${cmds77[@]}"; then _picocli_vmtree_bench_s3; return $?; fi
+  if CompWordsContainsArray "${cmds76[@]}"; then _picocli_vmtree_bench_remote; return $?; fi
+  if CompWordsContainsArray "${cmds75[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
+  if CompWordsContainsArray "${cmds74[@]}"; then _picocli_vmtree_bench_dom0; return $?; fi
+  if CompWordsContainsArray "${cmds73[@]}"; then _picocli_vmtree_bench_core; return $?; fi
+  if CompWordsContainsArray "${cmds72[@]}"; then _picocli_vmtree_bench_cow; return $?; fi
+  if CompWordsContainsArray "${cmds71[@]}"; then _picocli_vmtree_bench_store; return $?; fi
+  if CompWordsContainsArray "${cmds70[@]}"; then _picocli_vmtree_store_cat; return $?; fi
+  if CompWordsContainsArray "${cmds69[@]}"; then _picocli_vmtree_store_put; return $?; fi
+  if CompWordsContainsArray "${cmds68[@]}"; then _picocli_vmtree_disk_serve; return $?; fi
+  if CompWordsContainsArray "${cmds67[@]}"; then _picocli_vmtree_disk_export; return $?; fi
+  if CompWordsContainsArray "${cmds66[@]}"; then _picocli_vmtree_disk_ls; return $?; fi
+  if CompWordsContainsArray "${cmds65[@]}"; then _picocli_vmtree_remote_export; return $?; fi
+  if CompWordsContainsArray "${cmds64[@]}"; then _picocli_vmtree_remote_ls; return $?; fi
+  if CompWordsContainsArray "${cmds63[@]}"; then _picocli_vmtree_remote_list; return $?; fi
+  if CompWordsContainsArray "${cmds62[@]}"; then _picocli_vmtree_remote_rm; return $?; fi
+  if CompWordsContainsArray "${cmds61[@]}"; then _picocli_vmtree_remote_remove; return $?; fi
+  if CompWordsContainsArray "${cmds60[@]}"; then _picocli_vmtree_remote_add; return $?; fi
+  if CompWordsContainsArray "${cmds59[@]}"; then _picocli_vmtree_bundle_unbundle; return $?; fi
+  if CompWordsContainsArray "${cmds58[@]}"; then _picocli_vmtree_bundle_verify; return $?; fi
+  if CompWordsContainsArray "${cmds57[@]}"; then _picocli_vmtree_bundle_create; return $?; fi
+  if CompWordsContainsArray "${cmds56[@]}"; then _picocli_vmtree_image_remove; return $?; fi
+  if CompWordsContainsArray "${cmds55[@]}"; then _picocli_vmtree_image_importdeb; return $?; fi
+  if CompWordsContainsArray "${cmds54[@]}"; then _picocli_vmtree_image_list; return $?; fi
+  if CompWordsContainsArray "${cmds53[@]}"; then _picocli_vmtree_instance_repair; return $?; fi
+  if CompWordsContainsArray "${cmds52[@]}"; then _picocli_vmtree_instance_use; return $?; fi
+  if CompWordsContainsArray "${cmds51[@]}"; then _picocli_vmtree_instance_rm; return $?; fi
+  if CompWordsContainsArray "${cmds50[@]}"; then _picocli_vmtree_instance_remove; return $?; fi
+  if CompWordsContainsArray "${cmds49[@]}"; then _picocli_vmtree_instance_add; return $?; fi
+  if CompWordsContainsArray "${cmds48[@]}"; then _picocli_vmtree_instance_list; return $?; fi
+  if CompWordsContainsArray "${cmds47[@]}"; then _picocli_vmtree_mem_write; return $?; fi
+  if CompWordsContainsArray "${cmds46[@]}"; then _picocli_vmtree_mem_read; return $?; fi
+  if CompWordsContainsArray "${cmds45[@]}"; then _picocli_vmtree_daemon; return $?; fi
+  if CompWordsContainsArray "${cmds44[@]}"; then _picocli_vmtree_logs; return $?; fi
+  if CompWordsContainsArray "${cmds43[@]}"; then _picocli_vmtree_resume; return $?; fi
+  if CompWordsContainsArray "${cmds42[@]}"; then _picocli_vmtree_pause; return $?; fi
+  if CompWordsContainsArray "${cmds41[@]}"; then _picocli_vmtree_stop; return $?; fi
+  if CompWordsContainsArray "${cmds40[@]}"; then _picocli_vmtree_attach; return $?; fi
+  if CompWordsContainsArray "${cmds39[@]}"; then _picocli_vmtree_ps; return $?; fi
+  if CompWordsContainsArray "${cmds38[@]}"; then _picocli_vmtree_start; return $?; fi
+  if CompWordsContainsArray "${cmds37[@]}"; then _picocli_vmtree_bench; return $?; fi
+  if CompWordsContainsArray "${cmds36[@]}"; then _picocli_vmtree_store; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_vmtree_exec; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_vmtree_debug; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_vmtree_bisect; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_vmtree_replay; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_vmtree_disk; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_vmtree_gc; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_vmtree_fsck; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_vmtree_du; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_vmtree_audit; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_vmtree_reflog; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_vmtree_log; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_vmtree_verify; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_vmtree_migrate; return $?; fi
   if CompWordsContainsArray "${cmds22[@]}"; then _picocli_vmtree_clone; return $?; fi
   if CompWordsContainsArray "${cmds21[@]}"; then _picocli_vmtree_pull; return $?; fi
   if CompWordsContainsArray "${cmds20[@]}"; then _picocli_vmtree_fetch; return $?; fi
@@ -399,7 +402,7 @@ function _picocli_vmtree() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag bundle remote push fetch pull clone verify log reflog audit du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
+  local commands="help init config create run status commit checkout rollback show diff mem reg instance image branch tag bundle remote push fetch pull clone migrate verify log reflog audit du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
   local flag_opts="'--json' '-q' '--quiet' '--debug' '-h' '--help' '-V' '--version'"
   local arg_opts="'-C'"
 
@@ -429,7 +432,7 @@ function _picocli_vmtree_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag bundle remote push fetch pull clone verify log reflog audit du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
+  local commands="init config create run status commit checkout rollback show diff mem reg instance image branch tag bundle remote push fetch pull clone migrate verify log reflog audit du fsck gc disk replay bisect debug exec store bench start ps attach stop pause resume logs daemon"
   local flag_opts="'-h' '--help' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -605,7 +608,7 @@ function _picocli_vmtree_run() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--force' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '--max-instructions' '--timeout' '--input' '--idle' '--engine' '-C'"
   local ENGINE_option_args=("interpreter" "translator" "eager") # --engine values
 
@@ -1256,6 +1259,39 @@ function _picocli_vmtree_clone() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `migrate` subcommand.
+function _picocli_vmtree_migrate() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-f' '--force' '--live' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--max-rounds' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--max-rounds')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `verify` subcommand.
 function _picocli_vmtree_verify() {
   # Get completion data
@@ -1786,7 +1822,7 @@ function _picocli_vmtree_start() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local flag_opts="'--force' '-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-i' '--engine' '-C'"
   local ENGINE_option_args=("interpreter" "translator" "eager") # --engine values
 

@@ -47,7 +47,8 @@ final class BackgroundCommands {
                     + " that would change it refuse (status 6) except `commit`, which snapshots it running.",
                 "See it with `vmtree ps`, its console with `vmtree attach` and `vmtree logs`; `vmtree stop` suspends"
                     + " it to its working state (the next start or run continues exactly there).",
-                "Limits from `vmtree config` (dom0.maxInstances, dom0.maxMemory) can refuse it (status 1).",
+                "Limits from `vmtree config` (dom0.maxInstances, dom0.maxMemory) can refuse it (status 1), and so is an"
+                    + " instance that `vmtree migrate` moved elsewhere, unless --force.",
                 "--json: {instance, state, pid}."},
             footer = {"", "Examples:", "  vmtree start", "  vmtree start -i web --engine translator"})
     static final class Start implements Callable<Integer>, JsonOutput {
@@ -56,6 +57,10 @@ final class BackgroundCommands {
 
         @Option(names = "-i", paramLabel = "INSTANCE", description = "The instance (default: the current one).")
         String instance;
+
+        @Option(names = "--force", description = "Start an instance that `vmtree migrate` retired: it runs here again"
+                + " as a copy of the machine that went elsewhere, with a new VM generation ID.")
+        boolean force;
 
         @picocli.CommandLine.Mixin
         EngineOption engineOption;
@@ -68,7 +73,7 @@ final class BackgroundCommands {
                 EngineOption.announce(spec, engine);
                 try (Dom0Client c = Background.connectOrSpawn(ts)) {
                     Map<String, Object> reply = c.call(Json.object("op", "start", "instance", name,
-                            "engine", engine.engine(), "engineSource", engine.source()));
+                            "engine", engine.engine(), "engineSource", engine.source(), "force", force));
                     print(spec, reply, "vmtree: started " + reply.get("instance") + " in the background at state "
                             + String.valueOf(reply.get("state")).substring(0, 12) + " (Dom0 pid " + reply.get("pid") + ")");
                 }

@@ -29,6 +29,9 @@ public final class InstanceCommand implements Runnable, JsonOutput {
 
     /** Human state of an instance: running (pid), or suspended clean/dirty; a stale lock is mentioned. */
     static String state(Toolstack ts, InstanceRecord r) {
+        if (r.retired()) {
+            return "migrated to " + r.migratedTo().remote();
+        }
         InstanceLock.Holder h = ts.instances().holder(r.name());
         String base = r.dirty() ? "dirty" : "clean";
         return switch (h) {
@@ -77,6 +80,7 @@ public final class InstanceCommand implements Runnable, JsonOutput {
                                 .field("state", r.currentState() == null ? null : r.currentState().hex())
                                 .field("dirty", r.dirty())
                                 .name("runningPid").value(h instanceof InstanceLock.Holder.Running run ? run.pid() : -1)
+                                .field("migratedTo", r.retired() ? r.migratedTo().remote() : null)
                                 .endObject();
                     }
                     Dom0Cli.printJson(spec, j.endArray());
@@ -97,8 +101,15 @@ public final class InstanceCommand implements Runnable, JsonOutput {
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true,
-            description = "Add instance NAME at REF. On a branch name the instance follows that branch (its commits"
-                    + " move it); on any other revision, or with --detach, it is detached.")
+            description = {"Add instance NAME at REF. On a branch name the instance follows that branch (its commits"
+                    + " move it); on any other revision, or with --detach, it is detached. Its first run gives it a new"
+                    + " VM generation ID (another machine from one snapshot).",
+                "A migration snapshot (REMOTE/migrations/INSTANCE after `vmtree fetch REMOTE`, see `vmtree migrate`)"
+                    + " resumes the instance that was moved: at its base, with its working state, ReplayLog and"
+                    + " instruction count, its StateId and its VM generation ID; on the branch it was on when that"
+                    + " branch is here at its base and not --detach. If another instance here has that generation ID"
+                    + " already, NAME is a copy and gets a new one (with a notice).",
+                "--json: {name, current, branch, base, state, migrated}."})
     static final class Add implements Runnable, JsonOutput {
         @Spec
         CommandSpec spec;
@@ -122,16 +133,20 @@ public final class InstanceCommand implements Runnable, JsonOutput {
                 InstanceRecord r = ts.addInstance(name, ref, detach);
                 String branch = r.branch();
                 SnapshotId base = r.base();
-                StateId state = r.baseState();
+                StateId state = r.currentState();
+                boolean migrated = r.working() != null;     // a new instance has a working state only when resumed
                 if (use) {
                     ts.instances().setCurrent(name);
                 }
                 if (Dom0Cli.json(spec)) {
                     Dom0Cli.printJson(spec, new Json().beginObject().field("name", name).field("current", use)
-                            .field("branch", branch).field("base", base.hex()).field("state", state.hex()).endObject());
+                            .field("branch", branch).field("base", base.hex()).field("state", state.hex())
+                            .field("migrated", migrated).endObject());
                 } else {
-                    Dom0Cli.say(spec, "instance " + name + " at " + base.shortHex()
-                            + (branch == null ? " (detached)" : " on branch " + branch));
+                    Dom0Cli.say(spec, (migrated ? "resumed migrated instance " : "instance ") + name + " at "
+                            + base.shortHex() + (branch == null ? " (detached)" : " on branch " + branch)
+                            + (migrated ? ", state " + state.shortHex() + (r.pendingGeneration() == null
+                            ? "" : "; it gets a VM generation ID at its next run") : ""));
                 }
             }
         }

@@ -421,7 +421,7 @@ public final class RemoteCommands {
     }
 
     private static String show(String ref) {
-        for (String p : List.of("refs/heads/", "refs/tags/", "refs/remotes/")) {
+        for (String p : List.of("refs/heads/", "refs/tags/", "refs/remotes/", "refs/")) {
             if (ref.startsWith(p)) {
                 return ref.substring(p.length());
             }

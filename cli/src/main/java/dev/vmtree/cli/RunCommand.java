@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
                 + " trapping at its own trap vector, a page a lazy clone's remote could not give (the run is saved up"
                 + " to before it), or a save given up; 3 budget or timeout;"
                 + " 130 SIGINT; 143 SIGTERM (each after a clean suspend); 2 a bad option (--engine included); 4 no repository or an unreadable"
-                + " --input, or a limit (dom0.maxInstances, dom0.maxMemory) refuses the start; 6 instance already running."},
+                + " --input, or a limit (dom0.maxInstances, dom0.maxMemory) refuses the start; 6 instance already running.",
+            "An instance that `vmtree migrate` moved to another repository is refused (status 1) unless --force."},
         footer = {"", "Examples:", "  vmtree run", "  vmtree run --input script.txt --max-instructions 50000000",
             "  echo 'get x' | vmtree run -i other --input -"})
 public final class RunCommand implements java.util.concurrent.Callable<Integer> {
@@ -68,6 +69,10 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
                     + " from instruction counts, so the moment is the same on every run; default: ${DEFAULT-VALUE}).")
     String idle;
 
+    @Option(names = "--force", description = "Run an instance that `vmtree migrate` retired: it runs here again as a"
+            + " copy of the machine that went elsewhere, with a new VM generation ID.")
+    boolean force;
+
     @Mixin
     EngineOption engineOption;
 
@@ -78,7 +83,7 @@ public final class RunCommand implements java.util.concurrent.Callable<Integer> 
         Duration quiet = Durations.parse(idle);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (Toolstack ts = engineOption.open(spec); InstanceRun life = ts.startRun(instance, "run")) {
+        try (Toolstack ts = engineOption.open(spec); InstanceRun life = ts.startRun(instance, "run", force)) {
             InstanceRecord r = life.record();
             ts.policy().admit(r);
             ts.policy().audit(AuditLog.START, r.name(), AuditLog.Outcome.OK, "vmtree run (foreground)");

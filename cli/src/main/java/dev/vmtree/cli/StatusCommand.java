@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
             "A commit that a kill interrupted is finished first (see docs/cli.md, \"Instance sessions\").",
             "--json: {instance, current, branch, behind, head, headState, state, running, served, halted, pid,"
                 + " dirty, dirtyPages: {IMAGE: n}, instructionsSinceHead, workingState,"
-                + " newGenerationPending}.",
+                + " newGenerationPending, migrated: {remote, ref, snapshot, time} or null}.",
             "A damaged instance record is reported as such (state: the damage and how to repair it; --json:"
                 + " {instance, current, damaged: REASON}), with status 0."})
 public final class StatusCommand implements Callable<Integer>, JsonOutput {
@@ -70,6 +70,7 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
                     : held.activity() == null || held.activity().equals("run") ? "running"
                     : "held by `vmtree " + held.activity() + "`")
                     + (background ? " pid " + pid + "; `vmtree stop` suspends it)" : " (pid " + pid + ")")
+                    : r.retired() ? "migrated to " + r.migratedTo().describe() + " (retired here)"
                     : halted != null ? halted + ", " + cleanOrDirty
                     : r.working() == null ? "clean" : "suspended, " + cleanOrDirty;
             int behind = ts.behind(r);
@@ -96,6 +97,13 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
                 j.endObject().field("instructionsSinceHead", since)
                         .field("workingState", r.currentState() == null ? null : r.currentState().hex())
                         .field("newGenerationPending", r.pendingGeneration() != null);
+                if (r.retired()) {
+                    InstanceRecord.Migration to = r.migratedTo();
+                    j.name("migrated").beginObject().field("remote", to.remote()).field("ref", to.ref())
+                            .field("snapshot", to.snapshot().hex()).field("time", to.time().toString()).endObject();
+                } else {
+                    j.field("migrated", (String) null);
+                }
                 Dom0Cli.printJson(spec, j.endObject());
                 return ExitCodes.OK;
             }
@@ -138,6 +146,10 @@ public final class StatusCommand implements Callable<Integer>, JsonOutput {
     /** The command that saves or moves the instance from where it stands, or null when there is nothing to do. */
     static String hint(InstanceRecord r, boolean current, int behind) {
         String i = current ? "" : " -i " + r.name();
+        if (r.retired()) {
+            return "it runs where it went now; `vmtree run" + i + " --force` brings it back here as a copy (new VM"
+                    + " generation ID), `vmtree instance remove --force " + r.name() + "` forgets it";
+        }
         if (r.dirty()) {
             if (r.branch() == null) {
                 return "`vmtree commit" + i + " -m MSG` snapshots it, still detached; `vmtree checkout" + i

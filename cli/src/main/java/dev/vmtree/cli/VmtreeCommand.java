@@ -107,7 +107,7 @@ public final class VmtreeCommand implements Runnable {
             new Subcommand("bundle", BundleCommand.class),
             new Subcommand("remote", RemoteCommands.Remote.class), new Subcommand("push", RemoteCommands.Push.class),
             new Subcommand("fetch", RemoteCommands.Fetch.class), new Subcommand("pull", RemoteCommands.Pull.class),
-            new Subcommand("clone", RemoteCommands.Clone.class),
+            new Subcommand("clone", RemoteCommands.Clone.class), new Subcommand("migrate", MigrateCommand.class),
             new Subcommand("verify", VerifyCommand.class),
             new Subcommand("log", LogCommand.class), new Subcommand("reflog", ReflogCommand.class),
             new Subcommand("audit", AuditCommand.class),

@@ -80,7 +80,7 @@ class InstanceCommandsTest {
         // an added instance knows its base's StateId, so status can tell clean from dirty at once
         assertThat(f.vm("--json", "instance", "list").ok().out()).matches("\\[\\{\"name\":\"vm1\",\"current\":true,"
                 + "\"branch\":\"main\",\"base\":\"" + base.hex() + "\",\"state\":\"[0-9a-f]{64}\",\"dirty\":false,"
-                + "\"runningPid\":-1}.*\\]\n");
+                + "\"runningPid\":-1,\"migratedTo\":null}.*\\]\n");
         assertThat(f.vm("instance", "add", "vm1", "main").exit()).isEqualTo(1);
         assertThat(f.vm("instance", "add", "-bad", "main").exit()).isEqualTo(2);
         f.vm("instance", "use", "vm2").ok();

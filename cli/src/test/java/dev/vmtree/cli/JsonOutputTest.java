@@ -94,7 +94,7 @@ class JsonOutputTest {
                 .isEqualTo("{\"name\":\"v1\",\"deleted\":\"" + h + "\"}\n");
         String added = f.vm("--json", "instance", "add", "vm", "main", "--use").ok().out();
         assertThat(added).matches("\\{\"name\":\"vm\",\"current\":true,\"branch\":\"main\",\"base\":\"" + h
-                + "\",\"state\":\"[0-9a-f]{64}\"}\n");
+                + "\",\"state\":\"[0-9a-f]{64}\",\"migrated\":false}\n");
         f.vm("instance", "add", "other", "main").ok();
         assertThat(f.vm("--json", "instance", "use", "other").ok().out()).isEqualTo("{\"current\":\"other\"}\n");
         assertThat(f.vm("--json", "instance", "remove", "vm").ok().out()).isEqualTo("{\"removed\":\"vm\"}\n");

@@ -54,6 +54,17 @@ import org.eclipse.jgit.transport.URIish;
 public final class Transfer {
     private Transfer() {}
 
+    /**
+     * Where Dom0 keeps a migrated instance's state on a remote ({@code vmtree migrate}, docs/migration.md):
+     * like a branch, a ref of this namespace names a snapshot commit itself, never a tag object.
+     */
+    public static final String MIGRATIONS = "refs/migrations/";
+
+    /** Whether a remote's ref {@code name} is one that transfers move: a branch, a tag or a migration. */
+    static boolean transferable(String name) {
+        return name.startsWith("refs/heads/") || name.startsWith("refs/tags/") || name.startsWith(MIGRATIONS);
+    }
+
     /** Received chunks are published at least this often, so a killed fetch keeps most of its work. */
     static final long FLUSH_EVERY = 64L << 20;
 
@@ -94,8 +105,8 @@ public final class Transfer {
     }
 
     /**
-     * Fetches every branch and tag of the remote that {@code mapping} names a local ref for (null:
-     * not wanted). A remote-tracking ref ({@code refs/remotes/...}) always follows the remote; any
+     * Fetches every branch, tag and migration ({@link #MIGRATIONS}) of the remote that {@code mapping}
+     * names a local ref for (null: not wanted). A remote-tracking ref ({@code refs/remotes/...}) always follows the remote; any
      * other existing ref moves only forward, or with {@code force}.
      *
      * @throws IOException when the transport fails midway (verified chunks are kept: run it again)
@@ -182,7 +193,7 @@ public final class Transfer {
         try {
             for (var e : om.refs().entrySet()) {
                 String name = e.getKey();
-                if ((name.startsWith("refs/heads/") || name.startsWith("refs/tags/")) && mapping.apply(name) != null) {
+                if (transferable(name) && mapping.apply(name) != null) {
                     wanted.put(name, e.getValue().id());
                 }
             }
@@ -215,7 +226,7 @@ public final class Transfer {
                         head = r.getTarget().getName();
                     }
                     if (r.isSymbolic() || r.getObjectId() == null
-                            || !(r.getName().startsWith("refs/heads/") || r.getName().startsWith("refs/tags/"))
+                            || !transferable(r.getName())
                             || r.getName().endsWith("^{}") || mapping.apply(r.getName()) == null) {
                         continue;
                     }
@@ -301,7 +312,7 @@ public final class Transfer {
             throw new TransferException(remote.describe() + ": " + name + " names Git object " + id.name()
                     + ", which it did not send");
         }
-        if (!(peeled instanceof RevCommit) || (name.startsWith("refs/heads/") && !peeled.equals(id))) {
+        if (!(peeled instanceof RevCommit) || (!name.startsWith("refs/tags/") && !peeled.equals(id))) {
             throw new TransferException(remote.describe() + ": " + name + " does not name a snapshot");
         }
         return peeled;
@@ -737,8 +748,11 @@ public final class Transfer {
         try (WriteTransaction tx = repo.beginWrite(lockTimeout, onWait)) {
             Map<String, SnapshotId> here = repo.refs();
             for (RefUpdate u : done) {
-                if ((u.moved() || u.outcome() == Outcome.UP_TO_DATE) && u.to().startsWith("refs/heads/")) {
-                    String tracking = "refs/remotes/" + remote.name() + "/" + u.to().substring("refs/heads/".length());
+                boolean branch = u.to().startsWith("refs/heads/");
+                if ((u.moved() || u.outcome() == Outcome.UP_TO_DATE) && (branch || u.to().startsWith(MIGRATIONS))) {
+                    // a branch as NAME/BRANCH, a migration as NAME/migrations/INSTANCE (as a fetch maps them)
+                    String tracking = "refs/remotes/" + remote.name() + "/"
+                            + u.to().substring(branch ? "refs/heads/".length() : "refs/".length());
                     SnapshotId old = here.get(tracking);
                     if (!u.newSnapshot().equals(old)) {
                         tx.updateRef(tracking, old, u.newSnapshot(), "push " + remote.describe());

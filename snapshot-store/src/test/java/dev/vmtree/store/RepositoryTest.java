@@ -106,6 +106,14 @@ class RepositoryTest {
             List<Long> diff = new ArrayList<>();
             PageTree.diff(repo.chunks(), v1, v2, diff::add);
             assertThat(diff).containsExactly(java.util.Arrays.stream(dirty).boxed().toArray(Long[]::new));
+            // what a holder of v1 lacks of v2 (a live migration's round): exactly v2's chunks that v1 has not
+            java.util.Set<ChunkId> fresh = new java.util.HashSet<>();
+            PageTree.newChunks(repo.chunks(), v1, v2, fresh::add);
+            java.util.Set<ChunkId> had = new java.util.HashSet<>(), now = new java.util.HashSet<>();
+            PageTree.forEachChunk(repo.chunks(), v1, new java.util.HashSet<>(), had::add);
+            PageTree.forEachChunk(repo.chunks(), v2, new java.util.HashSet<>(), now::add);
+            now.removeAll(had);
+            assertThat(fresh).isEqualTo(now).hasSizeBetween(dirty.length, dirty.length * (v1.depth() + 1));
         }
     }
 

@@ -10,19 +10,22 @@ import java.util.Map;
 import java.util.zip.CRC32C;
 
 /**
- * Codec of an instance record file {@code .vmtree/instances/NAME}, format 1 (docs/format.md, "Dom0
- * records"): UTF-8 lines "KEY VALUE...", the header "vmtree-instance 1" first and
+ * Codec of an instance record file {@code .vmtree/instances/NAME}, formats 1 and 2 (docs/format.md,
+ * "Dom0 records"): UTF-8 lines "KEY VALUE...", the header "vmtree-instance VERSION" first and
  * "crc32c XXXXXXXX" (over every preceding byte) last. Readers ignore keys they do not know, so
- * later versions may add lines; a newer major version is refused.
+ * later versions may add lines; a newer major version is refused. Version 2 is version 1 plus the
+ * {@code migrated} line of a retired instance, written only then: a vmtree that does not know
+ * retirement must refuse such a record rather than run a machine that lives elsewhere now.
  */
 final class InstanceFile {
     private InstanceFile() {}
 
-    static final int VERSION = 1;
-    static final String HEADER = "vmtree-instance " + VERSION;
+    static final int VERSION = 2;
+    /** The version of a record without a {@code migrated} line, which every vmtree reads. */
+    static final int PLAIN = 1;
 
     static byte[] encode(InstanceRecord r) {
-        StringBuilder sb = new StringBuilder(HEADER).append('\n');
+        StringBuilder sb = new StringBuilder("vmtree-instance ").append(r.retired() ? VERSION : PLAIN).append('\n');
         sb.append("name ").append(r.name()).append('\n');
         sb.append("created ").append(r.created()).append('\n');
         sb.append("base ").append(r.base().hex()).append('\n');
@@ -34,6 +37,12 @@ final class InstanceFile {
         }
         if (r.pendingGeneration() != null) {
             sb.append("generation ").append(r.pendingGeneration().hex()).append('\n');
+        }
+        InstanceRecord.Migration m = r.migratedTo();
+        if (m != null) {
+            // the remote last: a path may hold spaces
+            sb.append("migrated ").append(m.time()).append(' ').append(m.snapshot().hex()).append(' ').append(m.ref())
+                    .append(' ').append(m.remote()).append('\n');
         }
         WorkingState w = r.working();
         if (w != null) {
@@ -70,6 +79,7 @@ final class InstanceFile {
         StateId baseState = null;
         StateId working = null;
         GenerationId generation = null;
+        InstanceRecord.Migration migrated = null;
         long instructions = 0;
         Map<String, PageTreeRoot> images = new LinkedHashMap<>();
         Map<String, ChunkId> files = new LinkedHashMap<>();
@@ -83,6 +93,10 @@ final class InstanceFile {
                 case "base-state" -> baseState = new StateId(f[1]);
                 case "branch" -> branch = f[1];
                 case "generation" -> generation = new GenerationId(f[1]);
+                case "migrated" -> {
+                    String[] m = lines[i].split(" ", 5);
+                    migrated = new InstanceRecord.Migration(m[4], m[3], new SnapshotId(m[2]), Instant.parse(m[1]));
+                }
                 case "working" -> {
                     working = new StateId(f[1]);
                     instructions = Long.parseLong(f[2]);
@@ -97,7 +111,7 @@ final class InstanceFile {
             throw new IllegalArgumentException("missing name, base or created line");
         }
         WorkingState w = working == null ? null : new WorkingState(working, images, files, instructions);
-        return new InstanceRecord(name, base, branch, baseState, w, created, generation);
+        return new InstanceRecord(name, base, branch, baseState, w, created, generation, migrated);
     }
 
     /**

@@ -15,15 +15,52 @@ import java.util.regex.Pattern;
  * @param working   the saved working state, or null while the instance is exactly its base
  * @param pendingGeneration a fresh VM generation ID to give the machine when it next comes to life
  *     (a new instance of a snapshot, or {@code --new-generation}), else null
+ * @param migratedTo where the instance went when {@code vmtree migrate} retired it (docs/migration.md), else
+ *     null: a retired instance is a record of a machine that lives elsewhere now, so it neither runs nor
+ *     changes here ({@link InstanceSession}) unless {@code run --force} brings it back as a copy
  */
 public record InstanceRecord(String name, SnapshotId base, String branch, StateId baseState, WorkingState working,
-                             Instant created, GenerationId pendingGeneration) {
+                             Instant created, GenerationId pendingGeneration, Migration migratedTo) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,63}");
 
     public InstanceRecord {
         checkName(name);
         Objects.requireNonNull(base, "base");
         Objects.requireNonNull(created, "created");
+    }
+
+    /** A record of an instance that was not migrated away. */
+    public InstanceRecord(String name, SnapshotId base, String branch, StateId baseState, WorkingState working,
+                          Instant created, GenerationId pendingGeneration) {
+        this(name, base, branch, baseState, working, created, pendingGeneration, null);
+    }
+
+    /**
+     * Where a migrated instance went: the remote (its URL as the migration connected to it), the ref
+     * there ({@code refs/migrations/NAME}), the migration snapshot that ref was given, and when. After a
+     * live migration: the destination repository's path, the instance's ref there
+     * ({@code refs/instances/NAME}) and its base.
+     */
+    public record Migration(String remote, String ref, SnapshotId snapshot, Instant time) {
+        public Migration {
+            Objects.requireNonNull(remote, "remote");
+            Objects.requireNonNull(ref, "ref");
+            Objects.requireNonNull(snapshot, "snapshot");
+            Objects.requireNonNull(time, "time");
+            if (remote.isEmpty() || remote.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw new IllegalArgumentException("a migration's remote is one printable line");
+            }
+        }
+
+        /** Says where it went, for messages: "/srv/images (refs/migrations/vm1) at 2026-...". */
+        public String describe() {
+            return remote + " (" + ref + ") at " + time;
+        }
+    }
+
+    /** True when {@code vmtree migrate} moved this instance elsewhere. */
+    public boolean retired() {
+        return migratedTo != null;
     }
 
     /** A record with no generation ID pending. */
@@ -55,18 +92,22 @@ public record InstanceRecord(String name, SnapshotId base, String branch, StateI
     }
 
     public InstanceRecord withBranch(String newBranch) {
-        return new InstanceRecord(name, base, newBranch, baseState, working, created, pendingGeneration);
+        return new InstanceRecord(name, base, newBranch, baseState, working, created, pendingGeneration, migratedTo);
     }
 
     public InstanceRecord withBase(SnapshotId newBase, StateId newBaseState) {
-        return new InstanceRecord(name, newBase, branch, newBaseState, working, created, pendingGeneration);
+        return new InstanceRecord(name, newBase, branch, newBaseState, working, created, pendingGeneration, migratedTo);
     }
 
     public InstanceRecord withWorking(WorkingState newWorking) {
-        return new InstanceRecord(name, base, branch, baseState, newWorking, created, pendingGeneration);
+        return new InstanceRecord(name, base, branch, baseState, newWorking, created, pendingGeneration, migratedTo);
     }
 
     public InstanceRecord withPendingGeneration(GenerationId generation) {
-        return new InstanceRecord(name, base, branch, baseState, working, created, generation);
+        return new InstanceRecord(name, base, branch, baseState, working, created, generation, migratedTo);
+    }
+
+    public InstanceRecord withMigratedTo(Migration where) {
+        return new InstanceRecord(name, base, branch, baseState, working, created, pendingGeneration, where);
     }
 }

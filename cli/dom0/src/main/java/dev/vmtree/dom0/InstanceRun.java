@@ -32,14 +32,35 @@ public final class InstanceRun implements AutoCloseable {
     }
 
     /** See {@link Toolstack#startRun}. */
-    static InstanceRun start(Toolstack ts, String instance, String activity) {
-        InstanceSession s = ts.session(instance, activity);
+    static InstanceRun start(Toolstack ts, String instance, String activity, boolean force) {
+        InstanceSession s = InstanceSession.open(ts, instance, activity, force);
         try {
+            if (s.record().retired()) {
+                revive(ts, s);
+            }
             return new InstanceRun(ts, s, ts.machines().open(s.record()));
         } catch (RuntimeException e) {
             s.close();
             throw e;
         }
+    }
+
+    /**
+     * A retired instance run with force: it becomes an instance of this repository again, as a copy of
+     * the machine that went elsewhere, so it gets a fresh generation ID (docs/security.md, "Clones").
+     */
+    private static void revive(Toolstack ts, InstanceSession s) {
+        InstanceRecord.Migration was = s.record().migratedTo();
+        String detail = "run --force: was migrated to " + was.describe() + "; runs here as a copy with a new VM"
+                + " generation ID";
+        try (dev.vmtree.store.WriteTransaction tx = ts.beginWrite()) {
+            InstanceRecord r = s.reread(tx);
+            s.save(tx, r.withMigratedTo(null).withPendingGeneration(GenerationId.random()));
+        }
+        ts.policy().audit(dev.vmtree.dom0.policy.AuditLog.FORCE, s.name(), dev.vmtree.dom0.policy.AuditLog.Outcome.OK,
+                detail);
+        ts.notice("instance " + s.name() + " was migrated to " + was.describe() + "; running it here anyway, as a copy"
+                + " with a new VM generation ID (--force)");
     }
 
     /** The record as the session last read or wrote it. */
@@ -102,6 +123,16 @@ public final class InstanceRun implements AutoCloseable {
     /** On the machine's thread: a saved capture is named, so later saves store only what changed since. */
     public void confirm(InstanceRecord saved) {
         machine.persisted(saved.working());
+    }
+
+    /**
+     * Retires the instance (its record says where it went) while this life holds it: the end of a
+     * live migration, after the destination runs it. The save that ends the run keeps the retirement.
+     */
+    public InstanceRecord retire(InstanceRecord.Migration where) {
+        try (dev.vmtree.store.WriteTransaction tx = ts.beginWrite()) {
+            return session.save(tx, session.reread(tx).withMigratedTo(where));
+        }
     }
 
     /** Snapshots the working state as it was last saved (see {@link Machines#commit(InstanceSession, String)}). */

@@ -36,11 +36,24 @@ public final class InstanceSession implements AutoCloseable {
      * is no such instance. Then reads its record and recovers an interrupted command.
      */
     static InstanceSession open(Toolstack ts, String nameOrNull, String activity) {
+        return open(ts, nameOrNull, activity, false);
+    }
+
+    /**
+     * As {@link #open(Toolstack, String, String)}; an instance that {@code vmtree migrate} retired is
+     * refused (FAILED, saying where it went) unless {@code retiredToo}: its machine lives elsewhere
+     * now, so only what finishes a migration, recovers, or brings it back with {@code run --force}
+     * takes it.
+     */
+    static InstanceSession open(Toolstack ts, String nameOrNull, String activity, boolean retiredToo) {
         String name = ts.instances().resolve(nameOrNull).name();
         InstanceLock lock = InstanceLock.acquire(ts.instances().lockFile(name), name, activity);
         InstanceSession s = new InstanceSession(ts, name, lock);
         try {
             s.load();
+            if (s.record.retired() && !retiredToo) {
+                throw retired(s.record);
+            }
             new InstanceRecovery(ts, s).run();
             return s;
         } catch (RuntimeException e) {
@@ -109,6 +122,13 @@ public final class InstanceSession implements AutoCloseable {
      */
     public void moveHead(WriteTransaction tx, SnapshotId to, String message) {
         Instances.moveHead(ts.repository(), tx, name, to, message);
+    }
+
+    /** The refusal of a retired instance: where it went, and the way to run it here anyway. */
+    static ToolstackException retired(InstanceRecord r) {
+        return ToolstackException.failed("instance " + r.name() + " was migrated to " + r.migratedTo().describe()
+                + " and runs there now; `vmtree run --force -i " + r.name() + "` brings it back here as a copy"
+                + " (with a new VM generation ID)");
     }
 
     private ToolstackException conflict() {

@@ -313,6 +313,14 @@ public final class Instances {
             }
         }
         tx.unregisterRoot(ROOT_PREFIX + name);
+        if (r != null && r.retired() && r.migratedTo().ref().startsWith(dev.vmtree.store.Transfer.MIGRATIONS)) {
+            // the migration snapshot's local ref served the push; the remote holds the migration now
+            String ref = r.migratedTo().ref();
+            SnapshotId kept = repo.refs().get(ref);
+            if (r.migratedTo().snapshot().equals(kept)) {
+                tx.updateRef(ref, kept, null, "instance remove: " + name + " (migrated)");
+            }
+        }
         String head = headRef(name);
         SnapshotId at = head == null ? null : repo.refs().get(head);
         if (at != null) {

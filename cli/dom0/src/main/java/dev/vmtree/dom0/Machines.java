@@ -413,6 +413,18 @@ public final class Machines {
         }
     }
 
+    /**
+     * Where instance {@code r} stands, as snapshot content: its working state with its ReplayLog (what
+     * a commit would hold), else its base's machine without a log. What a migration snapshot holds.
+     */
+    SnapshotContent standingContent(InstanceRecord r) {
+        if (r.working() != null) {
+            return content(r.working(), true);
+        }
+        StoredState s = withoutLog(machineState(r.base(), "instance " + r.name() + "'s base"));
+        return new SnapshotContent(s.files(), s.images());
+    }
+
     /** A working state as snapshot content: its files (read back) and images. */
     private SnapshotContent content(WorkingState w, boolean withLog) {
         StoredState s = workingState(w);

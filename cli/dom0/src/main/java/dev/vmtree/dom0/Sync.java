@@ -64,7 +64,10 @@ public final class Sync {
     }
 
 
-    /** Fetches every branch (as NAME/BRANCH) and tag of {@code remote}. */
+    /**
+     * Fetches every branch (as NAME/BRANCH), tag, and migrated instance (as NAME/migrations/INSTANCE,
+     * docs/migration.md) of {@code remote}.
+     */
     public Outcome fetch(String remote, boolean force, Transfer.Counters counters) {
         return fetch(remote, force, false, counters);
     }
@@ -82,6 +85,8 @@ public final class Sync {
         // a URL that names no remote has no name for remote-tracking refs: its tags only, as `git fetch URL`
         Function<String, String> map = ref -> ref.startsWith("refs/heads/")
                 ? (r.name() == null ? null : "refs/remotes/" + r.name() + "/" + ref.substring(11))
+                : ref.startsWith(Transfer.MIGRATIONS)
+                ? (r.name() == null ? null : "refs/remotes/" + r.name() + "/" + ref.substring(5))
                 : ref.startsWith("refs/tags/") ? ref : null;
         try (var chunks = r.chunks()) {
             Transfer.Result res = Transfer.fetch(ts.repository(), r, map, force, lazy, counters, Toolstack.LOCK_TIMEOUT,
@@ -138,6 +143,57 @@ public final class Sync {
         } catch (StoreException e) {
             throw ToolstackException.failed(e.getMessage());
         }
+    }
+
+    /**
+     * A remote opened for pushes, for a caller that must know where it pushes (and that it can) before
+     * it writes what it will push ({@code vmtree migrate}). Closing it closes the connection.
+     */
+    public final class Target implements AutoCloseable {
+        private final Transfer.Remote remote;
+
+        private Target(Transfer.Remote remote) {
+            this.remote = remote;
+        }
+
+        /** The remote's URL as messages show it. */
+        public String describe() {
+            return remote.describe();
+        }
+
+        /**
+         * Pushes each local ref (full names, any namespace a transfer moves) to the remote ref it maps to:
+         * as {@link #push}, a remote ref moves only forward without {@code force}.
+         */
+        public Outcome push(Map<String, String> refs, boolean force, Transfer.Counters counters) {
+            try {
+                Transfer.Result res = Transfer.push(ts.repository(), remote, refs, force, counters, Toolstack.LOCK_TIMEOUT,
+                        ts.notices());
+                auditForced(res, "push " + remote.describe());
+                return new Outcome(remote.describe(), res, null, null);
+            } catch (IOException e) {
+                throw interrupted(remote, e);
+            } catch (StoreException e) {
+                throw ToolstackException.failed(e.getMessage());
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                remote.chunks().close();
+            } catch (IOException e) {
+                // the transfers are done or failed already; closing loses nothing
+            }
+        }
+    }
+
+    /**
+     * Opens {@code remote} (a configured remote's name, else a URL) for {@link Target#push}es; unless
+     * {@code create}, FAILED when it holds no vmtree repository or store.
+     */
+    public Target open(String remote, boolean create) {
+        return new Target(connect(remote, create));
     }
 
     /**

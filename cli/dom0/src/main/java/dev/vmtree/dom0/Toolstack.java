@@ -131,7 +131,16 @@ public final class Toolstack implements AutoCloseable {
      * where it stands ({@link InstanceRun}). Front ends drive the machine, then save and close.
      */
     public InstanceRun startRun(String instance, String activity) {
-        return InstanceRun.start(this, instance, activity);
+        return startRun(instance, activity, false);
+    }
+
+    /**
+     * As {@link #startRun(String, String)}; with {@code force} an instance that {@code vmtree migrate}
+     * retired runs too: it is no longer retired, and gets a fresh VM generation ID, since the machine it
+     * was lives on where it went (docs/migration.md). Without {@code force} a retired instance is refused.
+     */
+    public InstanceRun startRun(String instance, String activity, boolean force) {
+        return InstanceRun.start(this, instance, activity, force);
     }
 
     /**
@@ -147,7 +156,7 @@ public final class Toolstack implements AutoCloseable {
         if (!InstanceRecovery.needed(this, r) || instances.holder(name) instanceof InstanceLock.Holder.Running) {
             return;
         }
-        try (InstanceSession s = session(name, "recover")) {
+        try (InstanceSession s = InstanceSession.open(this, name, "recover", true)) {
             // opening the session did the work
         } catch (ToolstackException e) {
             if (e.kind() != ToolstackException.Kind.LOCKED) {
@@ -346,21 +355,48 @@ public final class Toolstack implements AutoCloseable {
     /**
      * Adds instance {@code name} at {@code rev}: following the branch when {@code rev} names one and
      * not {@code detach}, else detached; with its own generation ID for its first run (another machine
-     * from one snapshot, docs/security.md). The first instance becomes current.
+     * from one snapshot, docs/security.md). The first instance becomes current. A migration snapshot
+     * ({@code REMOTE/migrations/INSTANCE}, docs/migration.md) is resumed instead: the instance it moved,
+     * at its base with its working state, keeping its generation ID ({@link Migrations#resume}).
      */
     public InstanceRecord addInstance(String name, String rev, boolean detach) {
         InstanceRecord.checkName(name);
         return audited(AuditLog.ADD, name, () -> {
-            SnapshotId base = resolve(rev);
-            StateId state = machines().machineStateId(base, rev);
+            SnapshotId at = resolve(rev);
+            if (instances.find(name).isPresent()) {
+                throw ToolstackException.failed("instance '" + name + "' already exists");
+            }
+            dev.vmtree.store.Snapshot snap;
+            java.util.Optional<MigrationCommit> note;
+            try {
+                snap = repo.readSnapshot(at);
+                note = MigrationCommit.parse(snap.message());
+            } catch (StoreException e) {
+                throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN, e.getMessage() + " (run `vmtree fsck`)", e);
+            } catch (ToolstackException e) {
+                throw ToolstackException.failed(rev + " (" + at.shortHex() + "): " + e.getMessage());
+            }
+            InstanceRecord r;
+            if (note.isPresent()) {
+                try (WriteTransaction tx = beginWrite()) {
+                    r = new Migrations(this).resume(tx, name, rev, at, snap, note.get(), detach);
+                    instances.add(tx, r);
+                }
+                return r;
+            }
+            StateId state = machines().machineStateId(at, rev);
             String branch = !detach && refs.branches().stream().anyMatch(b -> b.name().equals(rev)) ? rev : null;
-            InstanceRecord r = new InstanceRecord(name, base, branch, state, null, java.time.Instant.now(),
-                    GenerationId.random());
+            r = new InstanceRecord(name, at, branch, state, null, java.time.Instant.now(), GenerationId.random());
             try (WriteTransaction tx = beginWrite()) {
                 instances.add(tx, r);
             }
             return r;
-        }, r -> rev + ": " + position(r));
+        }, r -> rev + ": " + position(r) + (r.working() != null ? ", resumed a migration" : ""));
+    }
+
+    /** Cold migration of instances to and from other repositories (docs/migration.md). */
+    public Migrations migrations() {
+        return new Migrations(this);
     }
 
     /**

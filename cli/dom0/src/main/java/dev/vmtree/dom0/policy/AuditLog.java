@@ -45,6 +45,8 @@ public final class AuditLog {
             COMMIT = "commit", CHECKOUT = "checkout", ROLLBACK = "rollback",
             START = "start", STOP = "stop", END = "end", PAUSE = "pause", RESUME = "resume", ATTACH = "attach",
             KILL = "kill", CRASH = "crash",
+            /** An instance moved to another repository and retired here (docs/migration.md). */
+            MIGRATE = "migrate",
             /** A forced change of a protected ref or a tag (docs/cli.md "Protected refs"). */
             FORCE = "force";
 

@@ -95,6 +95,19 @@ public final class Dom0Client implements AutoCloseable {
         return reply(e -> {});
     }
 
+    /**
+     * Reads messages until the event named {@code event}, which it returns; a final reply before it is
+     * returned as it is when it succeeded, else thrown as its ToolstackException.
+     */
+    public Map<String, Object> awaitEvent(String event) {
+        return reply(null, event);
+    }
+
+    /** Where a binary stream that follows a request is written (the migration stream). */
+    public java.io.OutputStream streamOut() {
+        return wire.streamOut();
+    }
+
     /** Sends a request without waiting. */
     public void send(Map<String, Object> request) {
         Map<String, Object> r = new java.util.LinkedHashMap<>();
@@ -112,15 +125,23 @@ public final class Dom0Client implements AutoCloseable {
      * reply, or throws the ToolstackException it carries (its kind as the daemon named it).
      */
     public Map<String, Object> reply(Consumer<Map<String, Object>> events) {
+        return reply(events, null);
+    }
+
+    private Map<String, Object> reply(Consumer<Map<String, Object>> events, String until) {
         try {
             while (true) {
                 Map<String, Object> m = wire.read();
                 if (m == null) {
-                    throw new ToolstackException(ToolstackException.Kind.CANNOT_RUN,
-                            "Dom0 closed the connection before it answered (see .vmtree/dom0/daemon.log)");
+                    throw new Lost("Dom0 closed the connection before it answered (see .vmtree/dom0/daemon.log)", null);
                 }
                 if (m.containsKey("event")) {
-                    events.accept(m);
+                    if (until != null && until.equals(m.get("event"))) {
+                        return m;
+                    }
+                    if (events != null) {
+                        events.accept(m);
+                    }
                     continue;
                 }
                 if (Boolean.TRUE.equals(m.get("ok"))) {
@@ -139,8 +160,15 @@ public final class Dom0Client implements AutoCloseable {
         }
     }
 
+    /** The connection ended before the daemon answered: what was asked may or may not have been done. */
+    public static final class Lost extends ToolstackException {
+        Lost(String message, Throwable cause) {
+            super(Kind.CANNOT_RUN, message, cause);
+        }
+    }
+
     private static ToolstackException lost(IOException e) {
-        return new ToolstackException(ToolstackException.Kind.CANNOT_RUN, "lost the connection to Dom0: " + e.getMessage(), e);
+        return new Lost("lost the connection to Dom0: " + e.getMessage(), e);
     }
 
     public Wire wire() {

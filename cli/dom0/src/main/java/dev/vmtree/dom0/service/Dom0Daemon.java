@@ -256,6 +256,8 @@ public final class Dom0Daemon {
                 case "pause", "resume" -> pauseOrResume(op, req, w);
                 case "commit" -> commit(req, w);
                 case "attach" -> attach(req, w);
+                case "migrate" -> migrate(req, w);
+                case "receive" -> receive(req, w);
                 default -> {
                     Handler h = extensions.get(op);
                     if (h == null) {
@@ -317,21 +319,24 @@ public final class Dom0Daemon {
     // ---- lifecycle ------------------------------------------------------------------------------
 
     private void start(Map<String, Object> req, Wire w) throws IOException {
-        String name = Json.string(req, "instance");
+        Supervisor s = startInstance(Json.string(req, "instance"), engineOf(req), Json.bool(req, "force", false));
+        w.send(ok("instance", s.name(), "state", s.startState(), "pid", ProcessHandle.current().pid()));
+    }
+
+    private static EngineChoice engineOf(Map<String, Object> req) {
         String engine = Json.string(req, "engine");
         String source = Json.string(req, "engineSource");
-        EngineChoice choice = engine == null ? EngineChoice.environment()
+        return engine == null ? EngineChoice.environment()
                 : new EngineChoice(EngineChoice.parse("--engine", engine), source == null ? "--engine" : source);
+    }
+
+    /** Starts instance {@code name} (null: the current one) in the background, within Dom0's limits. */
+    private Supervisor startInstance(String name, EngineChoice choice, boolean force) {
         Supervisor s;
         synchronized (this) {      // one start at a time, so two cannot both pass the limits
             try {
-                s = Supervisor.open(paths.top(), name, choice, paths.consoleDir(), (n, memory) -> {
-                    List<Map.Entry<String, Long>> now = running.values().stream()
-                            .map(o -> Map.entry(o.name(), o.memoryBytes())).toList();
-                    try (Toolstack ts = Toolstack.open(paths.top())) {
-                        limits.check(ts, now, n, memory);
-                    }
-                }, this::ended);
+                s = Supervisor.open(paths.top(), name, choice, force, paths.consoleDir(),
+                        (n, memory) -> checkLimits(n, memory), this::ended);
             } catch (ToolstackException e) {
                 audit.record("start", name == null ? "(current)" : name, "refused", e.getMessage());
                 throw e;
@@ -346,7 +351,151 @@ public final class Dom0Daemon {
         }
         audit.record("start", s.name(), "ok", "state " + s.startState().substring(0, 12) + ", " + choice.describe());
         say("started " + s.name() + " at state " + s.startState());
-        w.send(ok("instance", s.name(), "state", s.startState(), "pid", ProcessHandle.current().pid()));
+        return s;
+    }
+
+    /** Throws when Dom0's limits do not admit one more instance {@code name} of {@code memory} bytes of RAM. */
+    private synchronized void checkLimits(String name, long memory) {
+        List<Map.Entry<String, Long>> now = running.values().stream()
+                .map(o -> Map.entry(o.name(), o.memoryBytes())).toList();
+        try (Toolstack ts = Toolstack.open(paths.top())) {
+            limits.check(ts, now, name, memory);
+        }
+    }
+
+    // ---- live migration (docs/migration.md) -----------------------------------------------------
+
+    /**
+     * The source side of {@code migrate --live}: migrates running instance {@code instance} to the
+     * repository {@code dest}, whose Dom0 takes it ({@link #receive}); {@code round} events as it goes.
+     */
+    private void migrate(Map<String, Object> req, Wire w) throws IOException {
+        Supervisor s = get(req);
+        String dest = Json.string(req, "dest");
+        if (dest == null || !Path.of(dest).isAbsolute()) {
+            throw ToolstackException.badInput("a live migration names its destination repository by an absolute path");
+        }
+        int rounds = (int) Math.max(1, Math.min(1000, Json.number(req, "maxRounds", 30)));
+        LiveMigration.Result r;
+        try {
+            r = new LiveMigration(paths.top(), s, Path.of(dest), rounds, e -> {
+                try {
+                    w.send(e);
+                } catch (IOException gone) {
+                    // the client went away; the migration goes on
+                }
+            }).run();
+        } catch (RuntimeException | IOException e) {
+            audit.record("migrate", s.name(), "failed", "--live to " + dest + ": " + e.getMessage());
+            throw e instanceof IOException io ? ToolstackException.failed("live migration of " + s.name() + " to " + dest
+                    + " failed: " + io.getMessage()) : (RuntimeException) e;
+        }
+        audit.record("migrate", s.name(), "ok", "--live to " + dest + ": " + r.rounds() + " rounds, downtime "
+                + r.downtimeMicros() / 1000.0 + " ms, state " + r.state().substring(0, 12));
+        say("migrated " + s.name() + " to " + dest + " (downtime " + r.downtimeMicros() + " us)");
+        w.send(ok("instance", s.name(), "dest", dest, "rounds", (long) r.rounds(),
+                "pagesPerRound", new ArrayList<Object>(r.pagesPerRound()), "chunks", r.chunks(), "bytes", r.bytes(),
+                "downtimeMicros", r.downtimeMicros(), "downtime", r.downtime(), "totalMicros", r.totalMicros(),
+                "state", r.state(), "destinationPid", r.destinationPid()));
+    }
+
+    /**
+     * The destination side of a live migration: after round 0 arrived as {@code refs/migrating/NAME}
+     * (a push), reads the migration stream that follows a {@code ready} event, applies its chunks
+     * round by round, verifies the final state, adds the instance and starts it. Anything wrong drops
+     * what it made (the instance, the ref) and refuses: the source runs on.
+     */
+    private void receive(Map<String, Object> req, Wire w) throws IOException {
+        String name = Json.string(req, "instance");
+        String snap = Json.string(req, "snapshot");
+        if (name == null || snap == null) {
+            throw ToolstackException.badInput("a receive request names its instance and snapshot");
+        }
+        dev.vmtree.store.SnapshotId zero = new dev.vmtree.store.SnapshotId(snap);
+        EngineChoice choice = engineOf(req);
+        try (Toolstack ts = Toolstack.open(paths.top())) {
+            Supervisor s;
+            long t0, t1, t2;
+            boolean added = false;
+            try {
+                ts.migrations().checkArrival(name, zero);
+                var st = ts.machines().snapshotState(zero);
+                checkLimits(name, ts.machines().driverFor(st).summarize(st).memoryBytes());
+                // what the guest would otherwise wait for at the end: the backend's classes loaded and run once
+                ts.machines().driverFor(st).stateId(st);
+                ts.machines().open(st).close();
+                w.send(Json.object("event", "ready", "stream", (long) dev.vmtree.dom0.MigrationStream.VERSION));
+                dev.vmtree.dom0.MigrationStream.State state = apply(ts, new dev.vmtree.dom0.MigrationStream.Reader(
+                        w.streamIn()));
+                t0 = System.nanoTime();
+                ts.migrations().arrive(name, zero, state);
+                added = true;
+                t1 = System.nanoTime();
+                s = startInstance(name, choice, false);
+                t2 = System.nanoTime();
+            } catch (RuntimeException | IOException e) {
+                try {
+                    if (added) {
+                        ts.removeInstance(name, true);
+                    }
+                    ts.migrations().abandon(name, zero);
+                } catch (RuntimeException cleanup) {
+                    say("live migration of " + name + " refused, and its remains not removed: " + cleanup.getMessage());
+                }
+                audit.record("receive", name, "refused", e.getMessage());
+                throw e instanceof IOException io ? ToolstackException.failed(io.getMessage()) : (RuntimeException) e;
+            }
+            audit.record("receive", name, "ok", "live migration: state " + s.startState().substring(0, 12));
+            w.send(ok("instance", name, "state", s.startState(), "pid", ProcessHandle.current().pid(),
+                    "arriveMicros", (t1 - t0) / 1000, "startMicros", (t2 - t1) / 1000));
+            try {
+                ts.migrations().abandon(name, zero);    // the transient ref: the instance's root keeps its state now
+            } catch (RuntimeException e) {
+                say("cannot drop refs/migrating/" + name + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** Stores the stream's chunks, a round at a time, and returns its final state. */
+    private static dev.vmtree.dom0.MigrationStream.State apply(Toolstack ts, dev.vmtree.dom0.MigrationStream.Reader in)
+            throws IOException {
+        List<byte[]> batch = new ArrayList<>();
+        long batched = 0;
+        dev.vmtree.dom0.MigrationStream.State state = null;
+        while (true) {
+            switch (in.next()) {
+                case dev.vmtree.dom0.MigrationStream.Chunk c -> {
+                    batch.add(c.data());
+                    batched += c.data().length;
+                    if (batched >= 32 << 20) {
+                        store(ts, batch);
+                        batched = 0;
+                    }
+                }
+                case dev.vmtree.dom0.MigrationStream.Round r -> {
+                    store(ts, batch);
+                    batched = 0;
+                }
+                case dev.vmtree.dom0.MigrationStream.State s -> state = s;
+                case dev.vmtree.dom0.MigrationStream.End e -> {
+                    return state;
+                }
+            }
+        }
+    }
+
+    /** Stores a batch of verified chunks under the writer lock, held only for that. */
+    private static void store(Toolstack ts, List<byte[]> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try (dev.vmtree.store.WriteTransaction tx = ts.beginWrite()) {
+            for (byte[] b : batch) {
+                tx.chunks().put(b);
+            }
+            tx.flush();
+        }
+        batch.clear();
     }
 
     /** Called by a supervisor when its run has ended and its state is saved. */

@@ -99,15 +99,16 @@ final class Supervisor {
      * caller's thread, so a refusal (LOCKED, no such instance, a damaged state) reaches the caller;
      * then {@link #go} starts it.
      *
+     * @param force  run an instance that {@code vmtree migrate} retired, too ({@link Toolstack#startRun})
      * @param limits checks the machine's RAM against Dom0's limits before anything runs (throws to refuse)
      */
-    static Supervisor open(Path top, String nameOrNull, EngineChoice engine, Path consoleDir,
+    static Supervisor open(Path top, String nameOrNull, EngineChoice engine, boolean force, Path consoleDir,
                            java.util.function.BiConsumer<String, Long> limits, Consumer<Supervisor> onEnd) {
         Toolstack ts = Toolstack.open(top);
         InstanceRun life = null;
         try {
             ts.useEngine(engine);
-            life = ts.startRun(nameOrNull, ACTIVITY);
+            life = ts.startRun(nameOrNull, ACTIVITY, force);
             InstanceRecord r = life.record();
             Machines machines = ts.machines();
             long memory = machines.memoryBytes(r);
@@ -142,6 +143,11 @@ final class Supervisor {
 
     ConsoleHub console() {
         return console;
+    }
+
+    /** The engine the machine runs under (a live migration starts it under the same one there). */
+    EngineChoice engine() {
+        return engine;
     }
 
     long memoryBytes() {

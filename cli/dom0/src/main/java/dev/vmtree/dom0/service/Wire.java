@@ -75,6 +75,42 @@ public final class Wire implements AutoCloseable {
         out.flush();
     }
 
+    /**
+     * The connection's bytes from the end of the last message read on, for a binary stream that
+     * follows a message (the migration stream, docs/format.md). Until the stream ends, nothing else
+     * reads this connection.
+     */
+    public InputStream streamIn() {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                if (start < end) {
+                    return buf[start++] & 0xff;
+                }
+                return in.read();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                if (start < end) {
+                    int n = Math.min(len, end - start);
+                    System.arraycopy(buf, start, b, off, n);
+                    start += n;
+                    return n;
+                }
+                return in.read(b, off, len);
+            }
+        };
+    }
+
+    /** Where a binary stream that follows a message is written; nothing else is sent until it ends. */
+    public OutputStream streamOut() {
+        return out;
+    }
+
     /** The connection's channel (for peer credentials). */
     public SocketChannel channel() {
         return channel;
