@@ -232,6 +232,7 @@ function _complete_vmtree() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench linux" ];    then _picocli_vmtree_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench remote" ];    then _picocli_vmtree_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench s3" ];    then _picocli_vmtree_bench; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench lazy" ];    then _picocli_vmtree_bench; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(help)
@@ -312,7 +313,9 @@ function _complete_vmtree() {
   local cmds75=(bench linux)
   local cmds76=(bench remote)
   local cmds77=(bench s3)
+  local cmds78=(bench lazy)
 
+  if CompWordsContainsArray "${cmds78[@]}"; then _picocli_vmtree_bench_lazy; return $?; fi
   if CompWordsContainsArray "${cmds77[@]}"; then _picocli_vmtree_bench_s3; return $?; fi
   if CompWordsContainsArray "${cmds76[@]}"; then _picocli_vmtree_bench_remote; return $?; fi
   if CompWordsContainsArray "${cmds75[@]}"; then _picocli_vmtree_bench_linux; return $?; fi
@@ -1791,7 +1794,7 @@ function _picocli_vmtree_bench() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="store cow core dom0 linux remote s3"
+  local commands="store cow core dom0 linux remote s3 lazy"
   local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
   local arg_opts="'-C'"
 
@@ -3252,6 +3255,55 @@ function _picocli_vmtree_bench_s3() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `lazy` subcommand.
+function _picocli_vmtree_bench_lazy() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '--json' '-q' '--quiet' '--debug'"
+  local arg_opts="'--bucket' '--endpoint' '--memory' '--runs' '-C'"
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--bucket')
+      return
+      ;;
+    '--endpoint')
+      return
+      ;;
+    '--memory')
+      return
+      ;;
+    '--runs')
+      return
+      ;;
+    '-C')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "lazy" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 2147483647 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
