@@ -118,6 +118,41 @@ class S3RemoteCommandsTest {
     }
 
     @Test
+    void aColdMigrationThroughAnS3BucketResumesWithTheSameStateIdAndGeneration() throws Exception {
+        String ep = server.endpoint().toString();
+        server.createBucket("migrate");
+        Dom0Fixture a = new Dom0Fixture(dir.resolve("mig-a")).init();
+        Dom0Fixture b = new Dom0Fixture(dir.resolve("mig-b")).init();
+        a.vm("create", "kv", "--image", "kvshell", "--memory", "16M").ok();
+        a.runWith("set a 5\n");
+        a.vm("commit", "-m", "a is 5").ok();
+        a.runWith("set b 7\n");    // uncommitted: the migration carries it
+        a.vm("remote", "add", "hub", "s3://migrate/hub", "--endpoint", ep).ok();
+        a.vm("push", "hub", "kv").ok();
+        String before = a.vm("--json", "status", "-i", "kv").ok().out();
+        String generation = Dom0Fixture.field(a.vm("--json", "show", "-i", "kv").ok().out(), "generationId");
+
+        String migrated = a.vm("--json", "migrate", "kv", "hub").ok().out();
+        assertThat(Dom0Fixture.field(migrated, "ref")).isEqualTo("refs/migrations/kv");
+        assertThat(Dom0Fixture.field(migrated, "state")).isEqualTo(Dom0Fixture.field(before, "workingState"));
+
+        b.vm("remote", "add", "hub", "s3://migrate/hub", "--endpoint", ep).ok();
+        assertThat(b.vm("fetch", "hub").ok().out()).contains("migrations/kv -> hub/migrations/kv");
+        b.vm("instance", "add", "kv", "hub/migrations/kv").ok();
+        String after = b.vm("--json", "status", "-i", "kv").ok().out();
+        assertThat(Dom0Fixture.field(after, "workingState")).as("the same machine")
+                .isEqualTo(Dom0Fixture.field(before, "workingState"));
+        assertThat(Dom0Fixture.field(b.vm("--json", "show", "-i", "kv").ok().out(), "generationId"))
+                .as("a migration is not a clone").isEqualTo(generation);
+        Path in = dir.resolve("mig-input");
+        java.nio.file.Files.writeString(in, "sum\n");
+        assertThat(b.vm("run", "-i", "kv", "--input", in.toString()).ok().out()).contains("12");
+        Dom0Fixture.Result refused = a.vm("run", "-i", "kv", "--input", in.toString());
+        assertThat(refused.exit()).isEqualTo(ExitCodes.FAILURE);
+        assertThat(refused.err().strip()).contains("migrated").doesNotContain("\n");
+    }
+
+    @Test
     void anEndpointBesideAUrlThatIsNotS3IsRefused() {
         Dom0Fixture.Result r = sender.vm("remote", "add", "odd", dir.resolve("x").toString(), "--endpoint", "http://127.0.0.1:1");
         assertThat(r.exit()).isEqualTo(ExitCodes.USAGE);
