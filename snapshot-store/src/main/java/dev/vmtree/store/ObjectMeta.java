@@ -350,6 +350,10 @@ public final class ObjectMeta implements MetaRemote {
     }
 
     private byte[] readBack(String key) throws IOException {
+        return readBack(files, key);
+    }
+
+    private static byte[] readBack(ObjectFiles files, String key) throws IOException {
         try {
             return files.readAll(key, MAX_ENTRY);
         } catch (NoSuchFileException | RemoteFiles.TooLargeException e) {
@@ -389,10 +393,12 @@ public final class ObjectMeta implements MetaRemote {
 
     /** Creates a fresh probe key twice: refused the second time means the condition is enforced. */
     public static ObjectFiles.Conditional probe(ObjectFiles files) throws IOException {
-        String key = DIR + "probe/" + UUID.randomUUID();
-        byte[] body = "vmtree conditional-write probe\n".getBytes(StandardCharsets.UTF_8);
+        String id = UUID.randomUUID().toString();
+        String key = DIR + "probe/" + id;
+        byte[] body = ("vmtree conditional-write probe " + id + "\n").getBytes(StandardCharsets.UTF_8);
         try {
-            if (!files.createIfAbsent(key, body)) {
+            // refused, yet there with our bytes: a retried request whose first answer was lost
+            if (!files.createIfAbsent(key, body) && !java.util.Arrays.equals(readBack(files, key), body)) {
                 throw new TransferException(files.describe() + " refused to create a fresh key " + key);
             }
             return files.createIfAbsent(key, body) ? ObjectFiles.Conditional.IGNORED : ObjectFiles.Conditional.ENFORCED;

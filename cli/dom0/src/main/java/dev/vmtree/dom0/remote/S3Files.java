@@ -32,6 +32,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 public final class S3Files implements ObjectFiles {
     /** A file of at least this many bytes is uploaded in parts. */
     static final int MULTIPART = 16 << 20;
+    /** A directory listing longer than this is refused (a server that never ends one). */
+    static final int MAX_NAMES = 1 << 20;
     /** The size of each part but the last (S3 wants at least 5 MiB). */
     static final int PART = 8 << 20;
 
@@ -100,7 +102,14 @@ public final class S3Files implements ObjectFiles {
             why = String.valueOf(e.getMessage());
         }
         int nl = why.indexOf('\n');
-        return new IOException(describe + ": cannot " + what + ": " + (nl < 0 ? why : why.substring(0, nl)), e);
+        return new IOException(describe + ": cannot " + what + ": " + printable(nl < 0 ? why : why.substring(0, nl)), e);
+    }
+
+    /** What a server said, as a message may show it: printable characters only (else '?'), at most 200. */
+    static String printable(String text) {
+        StringBuilder b = new StringBuilder();
+        text.codePoints().limit(200).forEach(c -> b.append(c >= 0x20 && c != 0x7f && !(c >= 0x80 && c < 0xa0) ? Character.toString(c) : "?"));
+        return text.codePointCount(0, text.length()) > 200 ? b + "..." : b.toString();
     }
 
     private static boolean notFound(SdkException e) {
@@ -181,7 +190,26 @@ public final class S3Files implements ObjectFiles {
             throw new IOException(describe + ": asked for " + range + " of " + path + " and got "
                     + (got == null ? "no range" : RemoteFiles.shown(got)));
         }
-        return in;
+        // the SDK's stream fails with its own unchecked exceptions (an aborted or reset body): a transport failure here
+        return new java.io.FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                try {
+                    return super.read();
+                } catch (SdkException e) {
+                    throw failure("read " + path, e);
+                }
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    return super.read(b, off, len);
+                } catch (SdkException e) {
+                    throw failure("read " + path, e);
+                }
+            }
+        };
     }
 
     @Override
@@ -193,16 +221,24 @@ public final class S3Files implements ObjectFiles {
             do {
                 String t = token;
                 ListObjectsV2Response r = s3.listObjectsV2(b -> b.bucket(bucket).prefix(p).delimiter("/").continuationToken(t));
+                // a listing is the server's word: keys outside the prefix asked for (or none) are not ours
                 for (S3Object o : r.contents()) {
-                    if (o.key().length() > p.length() && !o.key().endsWith("/")) {
+                    if (o.key() != null && o.key().startsWith(p) && o.key().length() > p.length() && !o.key().endsWith("/")) {
                         out.add(o.key().substring(p.length()));
                     }
                 }
                 for (CommonPrefix c : r.commonPrefixes()) {
-                    String name = c.prefix().substring(p.length());
-                    out.add(name.endsWith("/") ? name.substring(0, name.length() - 1) : name);
+                    if (c.prefix() != null && c.prefix().startsWith(p) && c.prefix().length() > p.length() + 1) {
+                        String name = c.prefix().substring(p.length());
+                        out.add(name.endsWith("/") ? name.substring(0, name.length() - 1) : name);
+                    }
                 }
+                String was = token;
                 token = Boolean.TRUE.equals(r.isTruncated()) ? r.nextContinuationToken() : null;
+                if (token != null && (token.equals(was) || out.size() > MAX_NAMES)) {
+                    throw new IOException(describe + ": the listing of " + (dir.isEmpty() ? "the root" : dir)
+                            + " does not end (the same continuation token again, or more than " + MAX_NAMES + " names)");
+                }
             } while (token != null);
         } catch (SdkException e) {
             throw failure("list " + (dir.isEmpty() ? "the root" : dir), e);
@@ -227,12 +263,16 @@ public final class S3Files implements ObjectFiles {
                 });
                 for (S3Object o : r.contents()) {
                     // a key ending in '/' is a "directory marker" some stores and tools make: not an object of ours
-                    if (o.key().startsWith(p) && o.key().length() > p.length() && !o.key().endsWith("/")
+                    if (o.key() != null && o.key().startsWith(p) && o.key().length() > p.length() && !o.key().endsWith("/")
                             && out.size() < max) {
                         out.add(o.key().substring(p.length()));
                     }
                 }
+                String was = token;
                 token = Boolean.TRUE.equals(r.isTruncated()) && out.size() < max ? r.nextContinuationToken() : null;
+                if (token != null && token.equals(was)) {
+                    throw new IOException(describe + ": the listing of " + dir + " does not advance (the same continuation token again)");
+                }
             } while (token != null);
         } catch (SdkException e) {
             throw failure("list " + dir, e);

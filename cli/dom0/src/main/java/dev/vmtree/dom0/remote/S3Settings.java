@@ -142,6 +142,11 @@ public record S3Settings(Function<String, String> lookup, Path home) {
      * newer ones), path-style addressing for any explicit endpoint.
      */
     public static S3Client client(Resolved r) {
+        return client(r, 6);
+    }
+
+    /** As {@link #client(Resolved)}, making at most {@code attempts} attempts of a request (1: no retries). */
+    public static S3Client client(Resolved r, int attempts) {
         var b = S3Client.builder()
                 .httpClient(UrlConnectionHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(10))
@@ -152,7 +157,7 @@ public record S3Settings(Function<String, String> lookup, Path home) {
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .overrideConfiguration(o -> o
-                        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(6).build())
+                        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(attempts).build())
                         .defaultProfileFile(r.profiles())
                         .defaultProfileName(r.profile()));
         if (r.endpoint() != null) {
