@@ -332,6 +332,19 @@ public final class Dom0Daemon {
 
     /** Starts instance {@code name} (null: the current one) in the background, within Dom0's limits. */
     private Supervisor startInstance(String name, EngineChoice choice, boolean force) {
+        Supervisor s = launch(name, choice, force);
+        announce(s, choice);
+        return s;
+    }
+
+    /** Records and tells that {@code s} started (an fsynced audit append: after the guest runs, not before). */
+    private void announce(Supervisor s, EngineChoice choice) {
+        audit.record("start", s.name(), "ok", "state " + s.startState().substring(0, 12) + ", " + choice.describe());
+        say("started " + s.name() + " at state " + s.startState());
+    }
+
+    /** Opens instance {@code name} under Dom0's limits and sets its guest running; the caller {@link #announce}s it. */
+    private Supervisor launch(String name, EngineChoice choice, boolean force) {
         Supervisor s;
         synchronized (this) {      // one start at a time, so two cannot both pass the limits
             try {
@@ -349,8 +362,6 @@ public final class Dom0Daemon {
             }
             s.go();
         }
-        audit.record("start", s.name(), "ok", "state " + s.startState().substring(0, 12) + ", " + choice.describe());
-        say("started " + s.name() + " at state " + s.startState());
         return s;
     }
 
@@ -431,7 +442,7 @@ public final class Dom0Daemon {
                 ts.migrations().arrive(name, zero, state);
                 added = true;
                 t1 = System.nanoTime();
-                s = startInstance(name, choice, false);
+                s = launch(name, choice, false);
                 t2 = System.nanoTime();
             } catch (RuntimeException | IOException e) {
                 try {
@@ -445,9 +456,15 @@ public final class Dom0Daemon {
                 audit.record("receive", name, "refused", e.getMessage());
                 throw e instanceof IOException io ? ToolstackException.failed(io.getMessage()) : (RuntimeException) e;
             }
-            audit.record("receive", name, "ok", "live migration: state " + s.startState().substring(0, 12));
-            w.send(ok("instance", name, "state", s.startState(), "pid", ProcessHandle.current().pid(),
-                    "arriveMicros", (t1 - t0) / 1000, "startMicros", (t2 - t1) / 1000));
+            // the guest runs here now: the source hears it first (its downtime ends with this answer), the
+            // fsynced audit appends follow
+            try {
+                w.send(ok("instance", name, "state", s.startState(), "pid", ProcessHandle.current().pid(),
+                        "arriveMicros", (t1 - t0) / 1000, "startMicros", (t2 - t1) / 1000));
+            } finally {
+                announce(s, choice);
+                audit.record("receive", name, "ok", "live migration: state " + s.startState().substring(0, 12));
+            }
             try {
                 ts.migrations().abandon(name, zero);    // the transient ref: the instance's root keeps its state now
             } catch (RuntimeException e) {
