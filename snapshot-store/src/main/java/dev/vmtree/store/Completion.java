@@ -30,8 +30,6 @@ public final class Completion {
      */
     public record Result(long reachable, long present, long fetched, long bytes) {}
 
-    private record Item(ChunkId id, int level) {}
-
     /**
      * Fetches from {@code remote} every reachable chunk this repository lacks.
      *
@@ -41,64 +39,28 @@ public final class Completion {
     public static Result complete(Repository repo, Transfer.Remote remote, Transfer.Counters counters,
                                   Duration lockTimeout, Consumer<String> onWait) throws IOException {
         try (WriteTransaction tx = repo.beginWrite(lockTimeout, onWait)) {
-            List<Item> frontier = new ArrayList<>();
+            List<Transfer.Item> frontier = new ArrayList<>();
             Set<ChunkId> seen = new HashSet<>();
             RootSet roots = RootSet.readable(repo);
             for (PageTreeRoot t : imagesOf(repo, roots)) {
                 if (!t.root().isZero() && seen.add(t.root())) {
-                    frontier.add(new Item(t.root(), t.depth()));
+                    frontier.add(new Transfer.Item(t.root(), t.depth()));
                 }
             }
             for (ChunkId c : roots.chunks().keySet()) {
                 if (!c.isZero() && seen.add(c)) {
-                    frontier.add(new Item(c, 0));
+                    frontier.add(new Transfer.Item(c, 0));
                 }
             }
             long chunksBefore = counters.chunks.sum();
             long bytesBefore = counters.bytes.sum();
-            long reachable = 0;
-            long absent = 0;
-            ChunkWriter writer = tx.chunks();
-            long flushedAt = writer.storedBytes();
+            Transfer.Walked walked;
             try {
-                while (!frontier.isEmpty()) {
-                    reachable += frontier.size();
-                    List<ChunkId> missing = new ArrayList<>();
-                    for (Item i : frontier) {
-                        if (!repo.chunks().contains(i.id())) {
-                            missing.add(i.id());
-                        }
-                    }
-                    absent += missing.size();
-                    Transfer.receiveAll(repo, remote, missing, writer, counters);
-                    List<Item> next = new ArrayList<>();
-                    for (Item i : frontier) {
-                        if (i.level() == 0) {
-                            continue;
-                        }
-                        ChunkId[] children;
-                        try {
-                            children = PageTree.decodeNode(repo.chunks(), i.id());
-                        } catch (IllegalArgumentException e) {
-                            throw new TransferException(remote.describe() + ": page-tree node " + i.id().hex()
-                                    + " is malformed: " + e.getMessage());
-                        }
-                        for (ChunkId child : children) {
-                            if (!child.isZero() && seen.add(child)) {
-                                next.add(new Item(child, i.level() - 1));
-                            }
-                        }
-                    }
-                    frontier = next;
-                    if (writer.storedBytes() - flushedAt >= Transfer.FLUSH_EVERY) {
-                        tx.flush();
-                        flushedAt = writer.storedBytes();
-                    }
-                }
+                walked = Transfer.descend(repo, remote, frontier, seen, tx, false, counters);
             } finally {
-                tx.flush();   // every staged chunk was verified: keep them, even when the transport failed
+                tx.flush();   // every staged chunk was verified: keep them, even when the remote sent damage
             }
-            return new Result(reachable, reachable - absent, counters.chunks.sum() - chunksBefore,
+            return new Result(walked.reached(), walked.reached() - walked.absent(), counters.chunks.sum() - chunksBefore,
                     counters.bytes.sum() - bytesBefore);
         }
     }

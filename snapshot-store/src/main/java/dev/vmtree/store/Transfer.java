@@ -351,7 +351,8 @@ public final class Transfer {
         }
     }
 
-    private record Item(ChunkId id, int level) {}
+    /** A chunk of a page tree and its level (0: a page). */
+    record Item(ChunkId id, int level) {}
 
     /**
      * The commits reachable from {@code tips} and not from {@code bases}, newest first; adds to
@@ -416,16 +417,36 @@ public final class Transfer {
                 frontier.add(new Item(t.root(), t.depth()));
             }
         }
+        descend(repo, remote, frontier, seen, tx, lazy, counters);
+        return snapshots;
+    }
+
+    /** What {@link #descend} walked: the chunks it reached, and how many of them were absent here and fetched. */
+    record Walked(long reached, long absent) {}
+
+    /**
+     * Fetches every chunk under {@code frontier} that this repository lacks, level by level (a
+     * level's nodes must be here before their children are known), each level's batch read from the
+     * remote in as few requests as it can; {@code seen} holds the chunks not to descend again, and
+     * {@code lazy} leaves the pages promised (nodes only). Staged chunks are published at least every
+     * {@link #FLUSH_EVERY} bytes and when the transport fails, so a run that stopped resumes there.
+     */
+    static Walked descend(Repository repo, Remote remote, List<Item> frontier, Set<ChunkId> seen, WriteTransaction tx,
+                          boolean lazy, Counters counters) throws IOException {
         ChunkWriter writer = tx.chunks();
         long flushedAt = writer.storedBytes();
+        long reached = 0;
+        long absent = 0;
         try {
             while (!frontier.isEmpty()) {
+                reached += frontier.size();
                 List<ChunkId> missing = new ArrayList<>();
                 for (Item i : frontier) {
                     if ((i.level() > 0 || !lazy) && !repo.chunks().contains(i.id())) {
                         missing.add(i.id());   // lazy: the pages stay promised
                     }
                 }
+                absent += missing.size();
                 receiveAll(repo, remote, missing, writer, counters);
                 List<Item> next = new ArrayList<>();
                 for (Item i : frontier) {
@@ -447,15 +468,15 @@ public final class Transfer {
                 }
                 frontier = next;
                 if (writer.storedBytes() - flushedAt >= FLUSH_EVERY) {
-                    writer.flush();
+                    tx.flush();
                     flushedAt = writer.storedBytes();
                 }
             }
         } catch (IOException e) {
-            writer.flush();  // every staged chunk was verified: keep them, so the next fetch resumes here
+            tx.flush();  // every staged chunk was verified: keep them, so the next run resumes here
             throw e;
         }
-        return snapshots;
+        return new Walked(reached, absent);
     }
 
     /** Records are read, verified on all cores and stored this many at a time. */
