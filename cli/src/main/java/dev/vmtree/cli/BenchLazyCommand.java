@@ -73,9 +73,7 @@ public final class BenchLazyCommand implements Runnable {
                 java.net.URI ep = endpoint == null ? null : dev.vmtree.dom0.remote.S3Settings.parseEndpoint(endpoint);
                 try (var s3 = dev.vmtree.dom0.remote.S3Settings.client(
                         dev.vmtree.dom0.remote.S3Settings.fromEnvironment().resolve(ep, "s3://" + bucket))) {
-                    if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket))) {
-                        s3.createBucket(b -> b.bucket(bucket));
-                    }
+                    BenchS3Command.ensureBucket(s3, bucket);
                 }
                 String url = "s3://" + bucket + "/lazy-" + System.nanoTime();
                 List<String> add = new ArrayList<>(List.of("remote", "add", "bench", url));

@@ -64,9 +64,7 @@ public final class BenchS3Command implements Runnable {
         PrintWriter out = spec.commandLine().getOut();
         int pages = sizeMiB * (1 << 20) / BenchRemoteCommand.PAGE;
         try (S3Client s3 = S3Settings.client(S3Settings.fromEnvironment().resolve(ep, "s3://" + bucket))) {
-            if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket))) {
-                s3.createBucket(b -> b.bucket(bucket));
-            }
+            ensureBucket(s3, bucket);
             Path base = Files.createTempDirectory("vmtree-bench-s3");
             Path program = base.resolve("guest.bin");
             Files.write(program, BenchCoreCommand.shutdownProgram());
@@ -159,6 +157,13 @@ public final class BenchS3Command implements Runnable {
         }
         Benches.deleteTree(dir);
         return round;
+    }
+
+    /** Makes {@code bucket} when the server has no bucket of that name (a benchmark's scratch). */
+    static void ensureBucket(S3Client s3, String bucket) {
+        if (s3.listBuckets().buckets().stream().noneMatch(b -> b.name().equals(bucket))) {
+            s3.createBucket(b -> b.bucket(bucket));
+        }
     }
 
     private static double mbps(int pages, double ms) {

@@ -37,13 +37,7 @@ class BackgroundInstancesTest {
 
     @AfterEach
     void killDaemon() throws InterruptedException {
-        long pid = Dom0Daemon.pidOf(f.repo);
-        if (pid > 0) {
-            ProcessHandle.of(pid).ifPresent(p -> {
-                p.destroyForcibly();
-                p.onExit().join();
-            });
-        }
+        f.killDaemon();
     }
 
     private Path input(String text) throws IOException {

@@ -22,13 +22,7 @@ class DaemonLimitsTest {
 
     @AfterEach
     void killDaemon() {
-        long pid = Dom0Daemon.pidOf(f.repo);
-        if (pid > 0) {
-            ProcessHandle.of(pid).ifPresent(p -> {
-                p.destroyForcibly();
-                p.onExit().join();
-            });
-        }
+        f.killDaemon();
     }
 
     @Test

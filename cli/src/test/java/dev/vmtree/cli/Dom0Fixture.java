@@ -40,6 +40,17 @@ final class Dom0Fixture {
         System.setProperty("vmtree.config.home", dir.resolve("config-home").toString());
     }
 
+    /** Ends this repository's Dom0 daemon, if one runs, and waits until it has. */
+    void killDaemon() {
+        long pid = dev.vmtree.dom0.service.Dom0Daemon.pidOf(repo);
+        if (pid > 0) {
+            ProcessHandle.of(pid).ifPresent(p -> {
+                p.destroyForcibly();
+                p.onExit().join();
+            });
+        }
+    }
+
     Dom0Fixture init() {
         run("init", repo.toString()).ok();
         return this;

@@ -318,13 +318,7 @@ class LazyCloneCommandsTest {
             assertThat(Dom0Fixture.field(ended, "state")).isEqualTo(workingState(lazy, "walk"));
         } finally {
             server.stop(0);
-            long pid = dev.vmtree.dom0.service.Dom0Daemon.pidOf(lazy.repo);
-            if (pid > 0) {
-                ProcessHandle.of(pid).ifPresent(p -> {
-                    p.destroyForcibly();
-                    p.onExit().join();
-                });
-            }
+            lazy.killDaemon();
         }
     }
 

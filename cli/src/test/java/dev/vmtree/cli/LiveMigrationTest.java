@@ -2,7 +2,6 @@ package dev.vmtree.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.vmtree.dom0.service.Dom0Daemon;
 import dev.vmtree.dom0.service.Json;
 import dev.vmtree.store.Repository;
 import java.nio.file.Path;
@@ -38,13 +37,7 @@ class LiveMigrationTest {
     @AfterEach
     void killDaemons() {
         for (Dom0Fixture f : new Dom0Fixture[] {a, b}) {
-            long pid = Dom0Daemon.pidOf(f.repo);
-            if (pid > 0) {
-                ProcessHandle.of(pid).ifPresent(p -> {
-                    p.destroyForcibly();
-                    p.onExit().join();
-                });
-            }
+            f.killDaemon();
         }
     }
 

@@ -2,7 +2,6 @@ package dev.vmtree.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.vmtree.dom0.service.Dom0Daemon;
 import dev.vmtree.dom0.service.Json;
 import dev.vmtree.store.Repository;
 import dev.vmtree.store.SnapshotId;
@@ -49,13 +48,7 @@ class MigrationTest {
     void forget() throws InterruptedException {
         System.clearProperty("vmtree.home");
         for (Dom0Fixture f : new Dom0Fixture[] {a, b}) {
-            long pid = Dom0Daemon.pidOf(f.repo);
-            if (pid > 0) {
-                ProcessHandle.of(pid).ifPresent(p -> {
-                    p.destroyForcibly();
-                    p.onExit().join();
-                });
-            }
+            f.killDaemon();
         }
     }
 

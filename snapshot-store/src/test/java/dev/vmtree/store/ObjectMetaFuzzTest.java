@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.vmtree.store.remote.ObjectFiles;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +11,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -205,8 +203,12 @@ class ObjectMetaFuzzTest {
     static final class Memory implements ObjectFiles {
         private final Map<String, byte[]> objects;
 
+        /** Reads as a pack-file remote's in-memory files read, over the same (live) map. */
+        private final RemoteFuzzTest.Memory reads;
+
         Memory(Map<String, byte[]> objects) {
             this.objects = new TreeMap<>(objects);
+            this.reads = new RemoteFuzzTest.Memory(this.objects);
         }
 
         @Override public String describe() { return "fuzz://objects"; }
@@ -247,25 +249,12 @@ class ObjectMetaFuzzTest {
 
         @Override
         public byte[] readAll(String path, int max) throws IOException {
-            byte[] b = objects.get(path);
-            if (b == null) {
-                throw new NoSuchFileException(path);
-            }
-            if (b.length > max) {
-                throw new TooLargeException(path + " is " + b.length + " bytes, more than " + max);
-            }
-            return b.clone();
+            return reads.readAll(path, max);
         }
 
         @Override
         public InputStream read(String path, long offset, long length) throws IOException {
-            byte[] b = objects.get(path);
-            if (b == null) {
-                throw new NoSuchFileException(path);
-            }
-            int from = (int) Math.min(b.length, Math.max(0, offset));
-            int to = (int) Math.min(b.length, Math.max(from, offset + length));
-            return new ByteArrayInputStream(b, from, to - from);
+            return reads.read(path, offset, length);
         }
     }
 }

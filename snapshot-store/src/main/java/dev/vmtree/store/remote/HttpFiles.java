@@ -90,7 +90,7 @@ public final class HttpFiles implements RemoteFiles {
 
     @Override
     public boolean concurrentReads() {
-        return true;  // every read is a request (a file channel) of its own
+        return true;  // every read is a request of its own
     }
 
     @Override

@@ -41,7 +41,7 @@ public final class LocalFiles implements RemoteFiles {
 
     @Override
     public boolean concurrentReads() {
-        return true;  // every read is a request (a file channel) of its own
+        return true;  // every read opens a file channel of its own
     }
 
     @Override

@@ -71,7 +71,7 @@ public final class S3Files implements ObjectFiles {
 
     @Override
     public boolean concurrentReads() {
-        return true;  // every read is a request (a file channel) of its own
+        return true;  // every read is a request of its own (the SDK's client is thread-safe)
     }
 
     @Override
