@@ -52,6 +52,10 @@ public final class DeviceStateCodec {
             case VirtioDeviceState.Block b -> o.u8(2).u64(b.capacityBytes()).bool(b.readOnly());
             case VirtioDeviceState.Console c -> o.u8(3).bytes(c.pendingInput());
             case VirtioDeviceState.Rng r -> o.u8(4);
+            case VirtioDeviceState.Net n -> {
+                o.u8(1).bytes(n.mac()).bool(n.linkUp()).u32(n.pendingFrames().size());
+                n.pendingFrames().forEach(o::bytes);
+            }
         }
         return o.done();
     }
@@ -114,6 +118,19 @@ public final class DeviceStateCodec {
             case 2 -> new VirtioDeviceState.Block(in.u64(), in.bool());
             case 3 -> new VirtioDeviceState.Console(in.bytes());
             case 4 -> new VirtioDeviceState.Rng();
+            case 1 -> {
+                byte[] mac = in.bytes();
+                if (mac.length != 6) {
+                    throw new IllegalArgumentException("virtio state: a MAC address of " + mac.length + " bytes");
+                }
+                boolean up = in.bool();
+                int frames = in.count(4);
+                List<byte[]> pending = new ArrayList<>();
+                for (int i = 0; i < frames; i++) {
+                    pending.add(in.bytes());
+                }
+                yield new VirtioDeviceState.Net(mac, up, pending);
+            }
             default -> throw new IllegalArgumentException("virtio state: unknown device kind " + kind);
         };
         in.end();

@@ -5,7 +5,7 @@ package dev.vmtree.core.devices.virtio;
  * negotiation and queues; the device says what it is and serves its queues when told. It talks back
  * only through the {@link Queues} handle it is given. Called only from the machine thread.
  */
-public sealed interface VirtioDevice permits VirtioBlock, VirtioConsole, VirtioRng {
+public sealed interface VirtioDevice permits VirtioBlock, VirtioConsole, VirtioNet, VirtioRng {
 
     int deviceId();
 
@@ -65,6 +65,9 @@ public sealed interface VirtioDevice permits VirtioBlock, VirtioConsole, VirtioR
 
         /** Asks for {@link #serve} on queue q now if the driver has made it usable; otherwise nothing. */
         void kick(int q);
+
+        /** The device's configuration changed (a link came up or went down): tell the driver. */
+        void configChanged();
 
         /** The driver negotiated {@code bit}. */
         boolean negotiated(int bit);

@@ -315,6 +315,11 @@ public final class VirtioMmio implements MmioDevice {
         }
 
         @Override
+        public void configChanged() {
+            VirtioMmio.this.configChanged();
+        }
+
+        @Override
         public boolean negotiated(int bit) {
             return (status & FEATURES_OK) != 0 && (driverFeatures >>> bit & 1) != 0;
         }
