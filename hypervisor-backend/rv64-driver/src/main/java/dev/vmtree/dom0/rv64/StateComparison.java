@@ -85,6 +85,7 @@ final class StateComparison {
             case VirtioDeviceState.Block b -> "block";
             case VirtioDeviceState.Console c -> "console";
             case VirtioDeviceState.Rng r -> "entropy";
+            case VirtioDeviceState.Net n -> "network";
         };
     }
 
