@@ -58,6 +58,7 @@ class GuestProgramsTest {
     /** Programs that need scripted input, each driven by its own test (named here). */
     static final Set<String> RUN_ELSEWHERE = Set.of(
             "input",    // StampedInputTest
+            "netecho",  // NetworkInputTest
             "kvshell",  // KvShellTest, LauncherTest
             "dirty");   // never ends: BackgroundInstancesTest (cli), bench/running-commit.sh
 

@@ -7,10 +7,12 @@ import dev.vmtree.core.cpu.MemorySystem;
 import dev.vmtree.core.cpu.Privileged;
 import dev.vmtree.core.cpu.Timebase;
 import dev.vmtree.core.devices.Clint;
+import dev.vmtree.core.devices.FrameSink;
 import dev.vmtree.core.devices.GuestMemoryAccess;
 import dev.vmtree.core.devices.Htif;
 import dev.vmtree.core.devices.Platform;
 import dev.vmtree.core.devices.PlatformHost;
+import dev.vmtree.core.devices.virtio.VirtioNet;
 import dev.vmtree.core.input.ExternalInput;
 import dev.vmtree.core.input.InputEvent;
 import dev.vmtree.core.input.LiveInput;
@@ -59,6 +61,8 @@ public final class Machine {
     public static final int CHECK_INTERVAL = 4096;
     /** Instructions a hart runs before the next runnable hart gets its turn (a multiple of CHECK_INTERVAL). */
     public static final int QUANTUM = 4 * CHECK_INTERVAL;
+    /** Frames a check point takes for the network card at most (bounded host work per check point). */
+    public static final int FRAMES_PER_CHECK_POINT = 64;
     /**
      * Instructions between two looks at the host console while every hart is busy (about a
      * millisecond of host time): asking the host for input costs a system call, too much for every
@@ -84,6 +88,8 @@ public final class Machine {
     private Consumer<InputEvent> inputListener = e -> {};
     private long instructions;
     private long idleInstructions;
+    private final byte[] frame = new byte[VirtioNet.MAX_FRAME];
+    private volatile FrameSink frameSink = (f, o, l) -> {};
     private int current;
     private StopReason stop;
     private long stopDetail;
@@ -134,7 +140,8 @@ public final class Machine {
             }
         };
         this.platform = new Platform(harts.length, new Devices(), dma, config.disks(), config.virtioConsole(),
-                config.entropy(), config.type().linuxDevices(), config.clockBase());
+                config.entropy(), config.type().linuxDevices(), config.clockBase(),
+                config.nics().isEmpty() ? null : config.nics().getFirst().mac());
         for (Platform.Region r : platform.regions()) {
             bus.map(r.base(), r.size(), r.device(), r.name());
         }
@@ -221,6 +228,20 @@ public final class Machine {
     /** Receives every delivery of outside bytes, stamped with its instruction count, in order. */
     public void setInputListener(Consumer<InputEvent> listener) {
         this.inputListener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /**
+     * Where the network card's transmitted frames go from now on (a switch port, a host link; the
+     * default drops them). Called on the machine thread during the guest's notify; sent frames are not
+     * logged: they follow from execution.
+     */
+    public void setFrameSink(FrameSink sink) {
+        this.frameSink = Objects.requireNonNull(sink, "sink");
+    }
+
+    /** The network card, or null when the machine has none. */
+    public VirtioNet networkCard() {
+        return platform.net();
     }
 
     // ---- capture and restore -------------------------------------------------------------------
@@ -429,6 +450,9 @@ public final class Machine {
                     requestStop(StopReason.IDLE, 0);
                     break;
                 }
+                if (wake > nextCheck) {
+                    wake = externalInput.idleUntil(now, wake);     // a live link waits in real time
+                }
                 advanceIdle(now, Math.min(Math.max(wake, nextCheck), end));
                 continue;
             }
@@ -472,6 +496,9 @@ public final class Machine {
     private void checkPoint(long now) {
         platform.checkPoint();
         deliverInput(now);
+        if (platform.net() != null) {
+            deliverFrames(now);
+        }
         if (platform.rtc() != null) {
             platform.rtc().tick();
         }
@@ -542,6 +569,27 @@ public final class Machine {
         inputLength -= taken;
     }
 
+    /**
+     * Takes the frames due at this check point for the network card, while its driver is ready and
+     * it has room, at most {@link #FRAMES_PER_CHECK_POINT}: each is an input event at this count,
+     * delivered to the card, which places or drops it by the guest's state alone.
+     */
+    private void deliverFrames(long now) {
+        VirtioNet net = platform.net();
+        if (!platform.netReady()) {
+            return;
+        }
+        for (int i = 0; i < FRAMES_PER_CHECK_POINT && net.pendingFrames() < VirtioNet.PENDING_MAX; i++) {
+            int n = externalInput.frame(now, frame);
+            if (n <= 0) {
+                break;
+            }
+            byte[] f = Arrays.copyOf(frame, n);
+            inputListener.accept(new InputEvent(now, InputEvent.Kind.FRAME, f));
+            net.deliverFrame(f);
+        }
+    }
+
     private boolean anyWaiting() {
         for (Hart h : harts) {
             if (!h.stopped() && h.waitingForInterrupt()) {
@@ -585,9 +633,10 @@ public final class Machine {
         return (at + CHECK_INTERVAL - 1) / CHECK_INTERVAL * CHECK_INTERVAL;
     }
 
-    /** The first check point at or after which the input source says console bytes are due; -1 if unknown. */
+    /** The first check point at or after which the input source says console bytes or frames are due; -1 if unknown. */
     private long inputDue(long now) {
-        long at = externalInput.nextConsoleAt(now);
+        long at = earlier(externalInput.nextConsoleAt(now),
+                platform.net() != null && platform.netReady() ? externalInput.nextFrameAt(now) : -1);
         if (at < 0 || at > Long.MAX_VALUE - CHECK_INTERVAL) {
             return -1;
         }
@@ -619,6 +668,11 @@ public final class Machine {
         @Override
         public void put(byte b) {
             console.write(b & 0xFF);
+        }
+
+        @Override
+        public void send(byte[] f, int offset, int length) {
+            frameSink.send(f, offset, length);
         }
 
         @Override

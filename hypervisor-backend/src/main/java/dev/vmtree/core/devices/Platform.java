@@ -5,6 +5,7 @@ import dev.vmtree.core.devices.virtio.VirtioConsole;
 import dev.vmtree.core.devices.virtio.VirtioDevice;
 import dev.vmtree.core.devices.virtio.VirtioMmio;
 import dev.vmtree.core.devices.virtio.VirtioMmioState;
+import dev.vmtree.core.devices.virtio.VirtioNet;
 import dev.vmtree.core.devices.virtio.EmptyVirtioSlot;
 import dev.vmtree.core.devices.virtio.VirtioRng;
 import dev.vmtree.core.mem.MmioDevice;
@@ -23,7 +24,8 @@ import java.util.Objects;
  * 0x0010_2000  VM generation ID, source 12 (vmtree-virt-2 and later)
  * 0x0C00_0000  PLIC, 32 sources, contexts 2h (M) and 2h + 1 (S)
  * 0x1000_0000  ns16550a UART, source 10
- * 0x1000_1000  8 virtio-mmio slots of 0x1000, source 1 + slot: disks in order, then console, then rng;
+ * 0x1000_1000  8 virtio-mmio slots of 0x1000, source 1 + slot: disks in order, then console, then rng,
+ *              then the network card;
  *              the rest answer as empty transports (device id 0), as on QEMU virt
  * </pre>
  *
@@ -54,6 +56,8 @@ public final class Platform {
     private final VirtioConsole console;
     private VirtioMmio consoleSlot;
     private final VirtioRng rng;
+    private final VirtioNet net;
+    private VirtioMmio netSlot;
     /** The goldfish RTC and the VM generation ID, or null on machine types without them. */
     private final GoldfishRtc rtc;
     private final VmGenerationId generationId;
@@ -71,7 +75,16 @@ public final class Platform {
      */
     public Platform(int harts, PlatformHost host, GuestMemoryAccess memory, List<Disk> disks, boolean virtioConsole,
             boolean entropy, boolean linuxDevices, long clockBase) {
-        int count = disks.size() + (virtioConsole ? 1 : 0) + (entropy ? 1 : 0);
+        this(harts, host, memory, disks, virtioConsole, entropy, linuxDevices, clockBase, null);
+    }
+
+    /**
+     * As above, and a virtio-net card with address {@code mac} (6 bytes; null: none) after every other
+     * virtio device, its frames going to the host's {@link FrameSink#send}.
+     */
+    public Platform(int harts, PlatformHost host, GuestMemoryAccess memory, List<Disk> disks, boolean virtioConsole,
+            boolean entropy, boolean linuxDevices, long clockBase, byte[] mac) {
+        int count = disks.size() + (virtioConsole ? 1 : 0) + (entropy ? 1 : 0) + (mac != null ? 1 : 0);
         if (count > MAX_VIRTIO) {
             throw new IllegalArgumentException("at most " + MAX_VIRTIO + " virtio devices, asked for " + count);
         }
@@ -84,6 +97,8 @@ public final class Platform {
         console = virtioConsole ? add(new VirtioConsole(host, 4096), memory) : null;
         consoleSlot = virtioConsole ? virtio.getLast() : null;
         rng = entropy ? add(new VirtioRng(host), memory) : null;
+        net = mac != null ? add(new VirtioNet(mac, host), memory) : null;
+        netSlot = mac != null ? virtio.getLast() : null;
         rtc = linuxDevices ? new GoldfishRtc(clockBase, host::instructions, plic.line(RTC_IRQ)) : null;
         generationId = linuxDevices ? new VmGenerationId(plic.line(GENID_IRQ)) : null;
     }
@@ -125,6 +140,17 @@ public final class Platform {
     /** The virtio entropy device, or null when not configured. */
     public VirtioRng rng() {
         return rng;
+    }
+
+    /** The network card, or null when not configured. */
+    public VirtioNet net() {
+        return net;
+    }
+
+    /** True when the network card exists and its driver has set DRIVER_OK (and not asked for a reset). */
+    public boolean netReady() {
+        return netSlot != null && (netSlot.status() & VirtioMmio.DRIVER_OK) != 0
+                && (netSlot.status() & VirtioMmio.DEVICE_NEEDS_RESET) == 0;
     }
 
     /** A machine check point: paced virtio queues serve part of what their notifications left. */

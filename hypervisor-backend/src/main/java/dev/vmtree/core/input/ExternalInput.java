@@ -2,7 +2,7 @@ package dev.vmtree.core.input;
 
 /**
  * The only way bytes from outside the machine reach a guest (ARCHITECTURE.md, Determinism rules):
- * console bytes and entropy. The machine asks at global instruction counts that depend on its
+ * console bytes, entropy and network frames. The machine asks at global instruction counts that depend on its
  * state alone, and reports every byte it was given, with that count, as an {@link InputEvent}, so
  * whatever a live source answers can be logged and given back by {@link ReplayInput}.
  *
@@ -36,6 +36,34 @@ public interface ExternalInput {
      */
     default long nextConsoleAt(long now) {
         return -1;
+    }
+
+    /**
+     * The next Ethernet frame for the machine's network card at check point {@code now}: copies it
+     * into {@code dst} (room for the largest frame, 1518 bytes) and returns its length, or 0 when none
+     * is due. Asked only while the card's driver is ready, at most a bounded number of times per
+     * check point; the default has none.
+     */
+    default int frame(long now, byte[] dst) {
+        return 0;
+    }
+
+    /** As {@link #nextConsoleAt}, for frames. */
+    default long nextFrameAt(long now) {
+        return -1;
+    }
+
+    /**
+     * Every hart waits and the next thing due is at check point {@code wake} (a timer, known input):
+     * returns the count the clock goes on from, between {@code now} and {@code wake}. The default
+     * jumps to {@code wake} at once. A live source with a network link waits in real time instead,
+     * so virtual time does not run ahead of the host's and a peer's frames meet the guest's timers as
+     * they would on hardware, and returns early (the count the host clock reached) when a frame
+     * arrives. Whatever it returns, the frames that arrive are input events with their counts, so a
+     * replay (which jumps straight to the next event) reaches the same states.
+     */
+    default long idleUntil(long now, long wake) {
+        return wake;
     }
 
     /** No input at all; entropy requests get zeros (nothing outside reaches the guest). */

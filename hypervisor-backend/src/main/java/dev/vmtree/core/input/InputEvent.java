@@ -10,7 +10,9 @@ public record InputEvent(long at, Kind kind, byte[] data) {
 
     /** Where the bytes went. Codes are part of the ReplayLog format (docs/format.md). */
     public enum Kind {
-        CONSOLE(1), ENTROPY(2);
+        CONSOLE(1), ENTROPY(2),
+        /** An Ethernet frame received by the machine's network card (ReplayLog version 4). */
+        FRAME(8);
 
         public final int code;
 

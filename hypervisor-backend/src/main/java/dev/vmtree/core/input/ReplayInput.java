@@ -63,9 +63,40 @@ public final class ReplayInput implements ExternalInput {
     }
 
     @Override
+    public int frame(long now, byte[] dst) {
+        skipPassed(now);
+        if (next >= events.size()) {
+            return 0;
+        }
+        InputEvent e = events.get(next);
+        if (e.at() != now || e.kind() != InputEvent.Kind.FRAME || offset != 0 || e.length() > dst.length) {
+            return 0;
+        }
+        byte[] d = e.data();
+        System.arraycopy(d, 0, dst, 0, d.length);
+        next++;
+        return d.length;
+    }
+
+    @Override
     public boolean awaitConsole(long now) {
         skipPassed(now);
-        return next < events.size() && events.get(next).at() == now && events.get(next).kind() == InputEvent.Kind.CONSOLE;
+        if (next >= events.size() || events.get(next).at() != now) {
+            return false;
+        }
+        InputEvent.Kind k = events.get(next).kind();
+        return k == InputEvent.Kind.CONSOLE || k == InputEvent.Kind.FRAME;
+    }
+
+    @Override
+    public long nextFrameAt(long now) {
+        for (int i = next; i < events.size(); i++) {
+            InputEvent e = events.get(i);
+            if (e.kind() == InputEvent.Kind.FRAME) {
+                return Math.max(e.at(), now);
+            }
+        }
+        return -1;
     }
 
     @Override

@@ -22,8 +22,8 @@ import java.util.List;
  * ({@link #encodeSingleFile}) for tests that make logs as older repositories hold them.
  */
 public record ReplayLog(long start, List<ReplayEvent> events) {
-    /** The version {@link #encode} writes. */
-    public static final int VERSION = ReplayLogV3.VERSION;
+    /** The newest version: {@link #encode} writes it for a log with frames, version 3 for any other. */
+    public static final int VERSION = ReplayLogV3.VERSION_FRAMES;
     /** Bytes per page of a version 3 stream: the disk block size, so whole-block disk writes share the disk's chunks. */
     public static final int PAGE = 64 * 1024;
     static final byte[] MAGIC = {'V', 'M', 'R', 'L'};
@@ -98,7 +98,7 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
 
     /**
      * The event code of each kind in every version: 1 console, 2 entropy, 3 memory, 4 register,
-     * 5 disk, 6 disk zeroes, 7 generation change (version 3 only).
+     * 5 disk, 6 disk zeroes, 7 generation change (versions 3 and 4), 8 frame received (version 4).
      */
     public static int code(ReplayEvent e) {
         return switch (e) {
@@ -111,7 +111,7 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
         };
     }
 
-    /** This log in format version 3: any size. */
+    /** This log in format version 3, or 4 when it holds frames: any size. */
     public Encoded encode() {
         return ReplayLogV3.encode(this);
     }
@@ -119,11 +119,11 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
     /** The header of a stored log file of any version; a version 1 or 2 file is decoded whole to count it. */
     public static Header header(byte[] file) {
         int version = version(file);
-        if (version == ReplayLogV3.VERSION) {
+        if (version >= ReplayLogV3.VERSION) {
             return ReplayLogV3.header(file);
         }
         ReplayLog log = decode(file);
-        long[] counts = new long[ReplayLogV3.KINDS + 1];
+        long[] counts = new long[ReplayLogV3.KINDS + 1];     // versions 1 and 2 have no frames
         log.events().forEach(e -> counts[code(e)]++);
         return new Header(version, log.start(), log.events().size(), 0, 0, counts);
     }
@@ -134,7 +134,7 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
      * versions). Any malformed input is a one-line {@link CorruptDataException}.
      */
     public static ReplayLog decode(byte[] file, Pages events, Pages data) {
-        if (version(file) != ReplayLogV3.VERSION) {
+        if (version(file) < ReplayLogV3.VERSION) {
             return decode(file);
         }
         return ReplayLogV3.decode(ReplayLogV3.header(file), events, data);
@@ -165,6 +165,10 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
     public byte[] encodeSingleFile() {
         if (events.stream().anyMatch(e -> e instanceof ReplayEvent.GenerationChange)) {
             throw new IllegalArgumentException("replay log: a generation change (event kind 7) exists only in version 3,"
+                    + " not in the single-file versions 1 and 2");
+        }
+        if (events.stream().anyMatch(e -> code(e) == InputEvent.Kind.FRAME.code)) {
+            throw new IllegalArgumentException("replay log: a received frame (event kind 8) exists only in version 4,"
                     + " not in the single-file versions 1 and 2");
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -227,8 +231,9 @@ public record ReplayLog(long start, List<ReplayEvent> events) {
                 }
             }
             int version = in.get() & 0xFF;
-            if (version == ReplayLogV3.VERSION) {
-                throw new IllegalArgumentException("replay log: version 3 keeps its events in streams this file does not hold");
+            if (version >= ReplayLogV3.VERSION && version <= VERSION) {
+                throw new IllegalArgumentException("replay log: version " + version
+                        + " keeps its events in streams this file does not hold");
             }
             if (version < 1 || version > VERSION) {
                 throw new IllegalArgumentException("replay log: version " + version + " is not supported (1 to " + VERSION

@@ -10,17 +10,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * ReplayLog format version 3 (docs/format.md "ReplayLog"): a small header file (start, counts and
+ * ReplayLog format versions 3 and 4 (docs/format.md "ReplayLog"): a small header file (start, counts and
  * stream lengths), the event list as one paged stream that says only when and where, and every
  * payload in a second paged stream. The streams are stored as images, so a log of any size saves
  * and its pages are chunks the store dedups and collects like any other. A disk write that covers a
  * whole disk block lies in the payload stream at the same offset modulo {@link ReplayLog#PAGE} as on
- * the disk, so its full pages are the very chunks of the disk image.
+ * the disk, so its full pages are the very chunks of the disk image. Version 4 is version 3 with
+ * one more event kind, a frame the network card received, and so one more count in the header; a
+ * log without frames is written as version 3, byte for byte as before version 4 existed.
  */
 final class ReplayLogV3 {
-    static final int VERSION = 3;
-    /** Kinds counted in the header: event codes 1..7. */
-    static final int KINDS = 7;
+    static final int VERSION = 3, VERSION_FRAMES = 4;
+    /** Kinds counted in a version 3 header: event codes 1..7; version 4 counts 1..8. */
+    static final int KINDS = 7, KINDS_FRAMES = 8;
     private static final int GENERATION_ID = 16;
     private static final int HEADER = 5 + 8 * 4 + 1;
     /** The smallest event record (an input event), to refuse counts the stream cannot hold. */
@@ -30,7 +32,9 @@ final class ReplayLogV3 {
 
     static ReplayLog.Encoded encode(ReplayLog log) {
         PagedBytes.Writer events = new PagedBytes.Writer(), data = new PagedBytes.Writer();
-        long[] counts = new long[KINDS + 1];
+        boolean frames = log.events().stream().anyMatch(e -> ReplayLog.code(e) == InputEvent.Kind.FRAME.code);
+        int version = frames ? VERSION_FRAMES : VERSION, kinds = frames ? KINDS_FRAMES : KINDS;
+        long[] counts = new long[kinds + 1];
         for (ReplayEvent e : log.events()) {
             int code = ReplayLog.code(e);
             counts[code]++;
@@ -64,10 +68,10 @@ final class ReplayLogV3 {
             }
         }
         ReplayLog.Stream ev = events.finish(), da = data.finish();
-        ByteBuffer h = ByteBuffer.allocate(HEADER + 8 * KINDS).order(ByteOrder.LITTLE_ENDIAN);
-        h.put(ReplayLog.MAGIC).put((byte) VERSION).putLong(log.start()).putLong(log.events().size())
-                .putLong(ev.length()).putLong(da.length()).put((byte) KINDS);
-        for (int k = 1; k <= KINDS; k++) {
+        ByteBuffer h = ByteBuffer.allocate(HEADER + 8 * kinds).order(ByteOrder.LITTLE_ENDIAN);
+        h.put(ReplayLog.MAGIC).put((byte) version).putLong(log.start()).putLong(log.events().size())
+                .putLong(ev.length()).putLong(da.length()).put((byte) kinds);
+        for (int k = 1; k <= kinds; k++) {
             h.putLong(counts[k]);
         }
         return new ReplayLog.Encoded(h.array(), ev, da);
@@ -92,9 +96,11 @@ final class ReplayLogV3 {
         return cursor + Math.floorMod(diskOffset - cursor, ReplayLog.PAGE);
     }
 
-    /** The header of a version 3 file: validated on its own, without the streams. */
+    /** The header of a version 3 or 4 file: validated on its own, without the streams. */
     static ReplayLog.Header header(byte[] file) {
         ByteBuffer in = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        int version = file.length > 4 ? file[4] & 0xFF : VERSION;
+        int expectedKinds = version == VERSION_FRAMES ? KINDS_FRAMES : KINDS;
         try {
             in.position(5);
             long start = in.getLong(), count = in.getLong(), eventBytes = in.getLong(), dataBytes = in.getLong();
@@ -102,9 +108,9 @@ final class ReplayLogV3 {
             if (start < 0 || count < 0 || eventBytes < 0 || dataBytes < 0) {
                 throw new CorruptDataException("replay log: negative field in the header");
             }
-            if (kinds != KINDS) {
-                throw new CorruptDataException("replay log: the header counts " + kinds + " event kinds, version 3 has "
-                        + KINDS);
+            if (kinds != expectedKinds) {
+                throw new CorruptDataException("replay log: the header counts " + kinds + " event kinds, version " + version
+                        + " has " + expectedKinds);
             }
             long[] counts = new long[kinds + 1];
             long sum = 0;
@@ -125,7 +131,7 @@ final class ReplayLogV3 {
             if (count > Integer.MAX_VALUE - 8 || count * MIN_EVENT > eventBytes) {
                 throw new CorruptDataException("replay log: " + count + " events cannot fit in " + eventBytes + " bytes");
             }
-            return new ReplayLog.Header(VERSION, start, count, eventBytes, dataBytes, counts);
+            return new ReplayLog.Header(version, start, count, eventBytes, dataBytes, counts);
         } catch (BufferUnderflowException e) {
             throw new CorruptDataException("replay log: header truncated at byte " + in.position());
         }
@@ -159,6 +165,13 @@ final class ReplayLogV3 {
             }
             events.add(switch (kind) {
                 case 1, 2 -> new ReplayEvent.Input(new InputEvent(at, InputEvent.Kind.of(kind), payload(ev, da, da.position())));
+                case 8 -> {
+                    if (h.version() != VERSION_FRAMES) {
+                        throw new CorruptDataException("replay log: event kind 8 (a received frame) exists only in version 4"
+                                + " (event " + i + ")");
+                    }
+                    yield new ReplayEvent.Input(new InputEvent(at, InputEvent.Kind.FRAME, payload(ev, da, da.position())));
+                }
                 case 3 -> {
                     long address = ev.u64();
                     yield new ReplayEvent.MemoryWrite(at, address, payload(ev, da, da.position()));

@@ -13,7 +13,8 @@ import java.util.Objects;
  * devices themselves. A captured state carries it, so a restore rebuilds the same machine.
  */
 public record MachineLayout(long memoryBytes, int harts, boolean machineMode, String bootargs, List<DiskInfo> disks,
-                            boolean virtioConsole, boolean entropy, MachineType type, long clockBase) {
+                            boolean virtioConsole, boolean entropy, MachineType type, long clockBase,
+                            List<MachineConfig.Nic> nics) {
 
     /** One virtio-blk disk: its size in bytes, whether the guest may write it, its serial. */
     public record DiskInfo(long size, boolean readOnly, String serial) {
@@ -29,6 +30,19 @@ public record MachineLayout(long memoryBytes, int harts, boolean machineMode, St
         Objects.requireNonNull(bootargs, "bootargs");
         Objects.requireNonNull(type, "type");
         disks = List.copyOf(disks);
+        nics = nics == null ? List.of() : List.copyOf(nics);
+    }
+
+    /** A layout without network cards. */
+    public MachineLayout(long memoryBytes, int harts, boolean machineMode, String bootargs, List<DiskInfo> disks,
+                         boolean virtioConsole, boolean entropy, MachineType type, long clockBase) {
+        this(memoryBytes, harts, machineMode, bootargs, disks, virtioConsole, entropy, type, clockBase, List.of());
+    }
+
+    /** This layout with these network cards. */
+    public MachineLayout withNics(List<MachineConfig.Nic> newNics) {
+        return new MachineLayout(memoryBytes, harts, machineMode, bootargs, disks, virtioConsole, entropy, type, clockBase,
+                newNics);
     }
 
     public static MachineLayout of(MachineConfig c) {
@@ -37,7 +51,7 @@ public record MachineLayout(long memoryBytes, int harts, boolean machineMode, St
             d.add(new DiskInfo(disk.device().size(), disk.readOnly(), disk.serial()));
         }
         return new MachineLayout(c.memoryBytes(), c.harts(), c.machineMode(), c.bootargs(), d, c.virtioConsole(),
-                c.entropy(), c.type(), c.clockBase());
+                c.entropy(), c.type(), c.clockBase(), c.nics());
     }
 
     /** The configuration with these disk devices (sizes must match). */
@@ -54,6 +68,7 @@ public record MachineLayout(long memoryBytes, int harts, boolean machineMode, St
             }
             d.add(new Platform.Disk(devices.get(i), info.readOnly(), info.serial()));
         }
-        return new MachineConfig(memoryBytes, harts, machineMode, bootargs, d, virtioConsole, entropy, type, clockBase);
+        return new MachineConfig(memoryBytes, harts, machineMode, bootargs, d, virtioConsole, entropy, type, clockBase,
+                nics);
     }
 }

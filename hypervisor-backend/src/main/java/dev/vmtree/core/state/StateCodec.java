@@ -33,7 +33,8 @@ public final class StateCodec {
     /** The newest version this codec writes and reads. */
     public static final int VERSION = 2;
     /** Section tags of version 2 (four ASCII bytes, read as a little-endian int). */
-    static final int SECTION_FP = tag("FPRS"), SECTION_RTC = tag("GFRT"), SECTION_GENID = tag("VGID");
+    static final int SECTION_FP = tag("FPRS"), SECTION_RTC = tag("GFRT"), SECTION_GENID = tag("VGID"),
+            SECTION_NICS = tag("NICS");
     static final byte[] MAGIC = {'V', 'M', 'T', 'S'};
     static final int MAX_BOOTARGS = 64 * 1024, MAX_SERIAL = 256, MAX_PENDING = 1 << 20, MAX_DEVICES = 1 << 24;
 
@@ -92,7 +93,7 @@ public final class StateCodec {
         }
         o.bytes(DeviceStateCodec.encode(s.devices()));
         if (!v1) {
-            o.u32(3);                                   // sections: FPRS, GFRT, VGID
+            o.u32(l.nics().isEmpty() ? 3 : 4);          // sections: FPRS, GFRT, VGID and, with a card, NICS
             Out fp = section();
             for (HartState h : s.harts()) {
                 for (long v : h.f()) {
@@ -113,6 +114,13 @@ public final class StateCodec {
             genId.out().writeBytes(g.id());
             genId.bool(g.line());
             o.u32(SECTION_GENID).u8(1).bytes(genId.out().toByteArray());
+            if (!l.nics().isEmpty()) {
+                Out nics = section().u32(l.nics().size());
+                for (MachineConfig.Nic n : l.nics()) {
+                    nics.out().writeBytes(n.mac());
+                }
+                o.u32(SECTION_NICS).u8(1).bytes(nics.out().toByteArray());
+            }
         } else if (s.devices().rtc() != null || s.devices().generationId() != null) {
             throw new IllegalArgumentException("a vmtree-virt-1 machine has no RTC or generation ID");
         }
@@ -207,23 +215,27 @@ public final class StateCodec {
         }
         PlatformState devices = DeviceStateCodec.decodePlatform(in.bytes(MAX_DEVICES));
         if (version >= 2) {
+            int sections = in.u32();
+            if (sections != 3 && sections != 4) {
+                throw new IllegalArgumentException("machine state: " + (sections & 0xFFFF_FFFFL)
+                        + " sections (this version knows 3: FPRS, GFRT, VGID, or 4 with NICS)");
+            }
             hs = fpSection(in, hs);
             devices = deviceSections(in, devices);
+            if (sections == 4) {
+                layout = layout.withNics(nicsSection(in));
+            }
         }
         in.end();
         return new ExecutionState(layout, instructions, current, halted, haltDetail, pending, hs, devices);
     }
 
     /**
-     * Version 2's sections: exactly FPRS, GFRT and VGID in that order, each version 1 (a later vmtree
-     * adding a section raises the count; this one refuses what it cannot restore).
+     * Version 2's sections: FPRS, GFRT and VGID in that order, then NICS for a machine with a network
+     * card, each version 1 (a later vmtree adding a section raises the count; this one refuses what it
+     * cannot restore).
      */
     private static List<HartState> fpSection(In in, List<HartState> harts) {
-        int count = in.u32();
-        if (count != 3) {
-            throw new IllegalArgumentException("machine state: " + (count & 0xFFFF_FFFFL)
-                    + " sections (this version knows exactly 3: FPRS, GFRT, VGID)");
-        }
         In fp = new In(sectionBody(in, SECTION_FP, harts.size() * (32 * 8 + 4)));
         List<HartState> out = new ArrayList<>();
         for (HartState h : harts) {
@@ -263,6 +275,26 @@ public final class StateCodec {
         VmGenIdState genId = new VmGenIdState(id, g.bool());
         g.end();
         return devices.with(rtc, genId);
+    }
+
+    /** The network cards: count u32 (1.. MAX_NICS: a machine without one has no NICS section), then 6 bytes each. */
+    private static List<MachineConfig.Nic> nicsSection(In in) {
+        In n = new In(sectionBody(in, SECTION_NICS, 4 + 6 * MachineConfig.MAX_NICS));
+        int count = n.u32();
+        if (count < 1 || count > MachineConfig.MAX_NICS) {
+            throw new IllegalArgumentException("machine state: " + (count & 0xFFFF_FFFFL) + " network cards (1.."
+                    + MachineConfig.MAX_NICS + ")");
+        }
+        List<MachineConfig.Nic> nics = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            byte[] mac = new byte[6];
+            for (int k = 0; k < 6; k++) {
+                mac[k] = (byte) n.u8();
+            }
+            nics.add(new MachineConfig.Nic(mac));
+        }
+        n.end();
+        return nics;
     }
 
     private static String tagName(int tag) {

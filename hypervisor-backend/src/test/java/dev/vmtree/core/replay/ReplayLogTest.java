@@ -41,7 +41,9 @@ class ReplayLogTest {
         c[4] = 1;
         assertThatThrownBy(() -> ReplayLog.decode(c)).hasMessageContaining("needs version 2");
         c[4] = 4;
-        assertThatThrownBy(() -> ReplayLog.decode(c)).hasMessageContaining("version 4 is not supported");
+        assertThatThrownBy(() -> ReplayLog.decode(c)).hasMessageContaining("version 4 keeps its events in streams");
+        c[4] = 5;
+        assertThatThrownBy(() -> ReplayLog.decode(c)).hasMessageContaining("version 5 is not supported");
     }
 
     @Test

@@ -24,12 +24,19 @@ import org.junit.jupiter.api.Test;
 class PinnedStateIdTest {
     /** A fixed machine: two harts, a disk, every virtio device, known RAM, registers and (on VIRT_2) FP state. */
     private static MachineState fixed(MachineType type) {
+        return fixed(type, false);
+    }
+
+    private static MachineState fixed(MachineType type, boolean nic) {
         VirtualDisk disk = VirtualDisk.blank(1 << 20);
         disk.write(8192, new byte[] {7, 8, 9}, 0, 3);
         MachineConfig config = new MachineConfig(1 << 20, 2, false, "console=ttyS0",
                 List.of(new Platform.Disk(disk, false, "pinned")), true, true).withType(type);
         if (type.linuxDevices()) {
             config = config.withClockBase(1_767_225_600_000_000_000L); // 2026-01-01T00:00:00Z
+        }
+        if (nic) {
+            config = config.withNics(List.of(new MachineConfig.Nic(new byte[] {0x02, 0x76, 0x6d, 0x74, 0x01, 0x02})));
         }
         Machine m = new Machine(config, new InMemoryPagedImage(1 << 20, 4096), Console.NONE, ExternalInput.NONE);
         byte[] page = new byte[4096];
@@ -54,6 +61,13 @@ class PinnedStateIdTest {
             m.setGenerationId(id);
             m.platform().rtc().write(0x10, 4, 1);            // the alarm interrupt enabled
         }
+        if (nic) {
+            byte[] frame = new byte[60];
+            for (int i = 0; i < frame.length; i++) {
+                frame[i] = (byte) (i * 7 + 1);
+            }
+            m.networkCard().deliverFrame(frame);              // waits in the card: its driver has not started
+        }
         return m.capture();
     }
 
@@ -66,5 +80,11 @@ class PinnedStateIdTest {
     @Test
     void theStateIdOfAFixedVirt2StateNeverChanges() {
         assertThat(fixed(MachineType.VIRT_2).stateId()).isEqualTo("e905538f0a9e1445df49e40b23e7566209ebdd5d762314b6c4fb7326d837c3c1");
+    }
+
+    /** A network card adds the NICS section and a virtio-net record; machines without one keep the pin above. */
+    @Test
+    void theStateIdOfAFixedVirt2StateWithANetworkCardNeverChanges() {
+        assertThat(fixed(MachineType.VIRT_2, true).stateId()).isEqualTo("f5d236c3d619402b98e19fe1d089d7a53cae8eb4e80b92934054f943ac970493");
     }
 }

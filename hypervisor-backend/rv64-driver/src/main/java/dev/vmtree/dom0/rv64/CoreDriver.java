@@ -384,7 +384,7 @@ public final class CoreDriver implements MachineDriver {
 
     /** What `show` calls the events of each code (docs/format.md "ReplayLog"): disk zeroes count as disk writes. */
     private static final List<String> EVENT_KINDS = List.of("console input", "entropy input", "memory write",
-            "register write", "disk write", "disk write", "generation change");
+            "register write", "disk write", "disk write", "generation change", "frame received");
 
     /**
      * The ReplayLog a stored state carries (it must have the file {@value #LOG_FILE}): a version 1
